@@ -1,0 +1,82 @@
+import { TimeoutError } from '../futures/errors.js';
+import type { Future } from '../futures/future.js';
+import { wait } from '../futures/wait.js';
+import { Deque } from '../internal/deque.js';
+import { validateInteger, validateSignal, validateTimeout } from '../internal/validate.js';
+import type { ChunkResult } from '../pool/protocol.js';
+import { fromWire } from '../tasks/wire-error.js';
+import type { MapOptions } from './executor.js';
+
+type SubmitChunk<T> = (items: [T][]) => Future<ChunkResult>;
+
+/**
+ * The engine of `Executor.map`: reads the input lazily in chunks, keeps at most `readAhead` items
+ * submitted, and yields results in input order.
+ */
+export function mapInOrder<T, R>(
+  submitChunk: SubmitChunk<T>,
+  items: Iterable<T> | AsyncIterable<T>,
+  options: MapOptions,
+  maxWorkers: number,
+): AsyncIterableIterator<R> {
+  const { timeout = Infinity, chunksize = 1, signal } = options;
+  validateTimeout(timeout);
+  validateInteger(chunksize, 'chunksize', 1);
+  validateSignal(signal);
+  const readAhead = options.readAhead ?? Math.max(1024, 4 * maxWorkers * chunksize);
+  validateInteger(readAhead, 'readAhead', 1);
+  if (items === null || typeof items !== 'object' || !(Symbol.iterator in items || Symbol.asyncIterator in items)) {
+    throw new TypeError(`items must be an iterable or an async iterable, received ${items === null ? 'null' : typeof items}`);
+  }
+  const deadline = timeout === Infinity ? Infinity : performance.now() + timeout;
+  return run<T, R>(submitChunk, items, chunksize, Math.max(1, Math.ceil(readAhead / chunksize)), deadline, signal);
+}
+
+async function* run<T, R>(
+  submitChunk: SubmitChunk<T>,
+  items: Iterable<T> | AsyncIterable<T>,
+  chunksize: number,
+  maxChunks: number,
+  deadline: number,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<R, void, undefined> {
+  const source: Iterator<T> | AsyncIterator<T> =
+    Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : (items as Iterable<T>)[Symbol.iterator]();
+  const window = new Deque<Future<ChunkResult>>();
+  let exhausted = false;
+  const fill = async (): Promise<void> => {
+    while (!exhausted && window.length < maxChunks) {
+      const chunk: [T][] = [];
+      while (chunk.length < chunksize) {
+        const step = await source.next();
+        if (step.done === true) {
+          exhausted = true;
+          break;
+        }
+        chunk.push([step.value]);
+      }
+      if (chunk.length > 0) window.push(submitChunk(chunk));
+    }
+  };
+  try {
+    await fill();
+    for (let future = window.shift(); future !== undefined; future = window.shift()) {
+      const { values, error } = future.done() ? future.result() : await settle(future, deadline, signal);
+      for (const value of values) yield value as R;
+      if (error !== undefined) throw fromWire(error);
+      await fill();
+    }
+  } finally {
+    for (let future = window.shift(); future !== undefined; future = window.shift()) future.cancel();
+    if (!exhausted) await source.return?.();
+  }
+}
+
+async function settle(future: Future<ChunkResult>, deadline: number, signal: AbortSignal | undefined): Promise<ChunkResult> {
+  if (deadline === Infinity && signal === undefined) return future;
+  signal?.throwIfAborted();
+  const remaining = Math.max(0, deadline - performance.now());
+  const { notDone } = await wait([future], { timeout: remaining, ...(signal === undefined ? {} : { signal }) });
+  if (notDone.size > 0) throw new TimeoutError('map() timed out before every result was ready');
+  return future.result();
+}

@@ -1,0 +1,134 @@
+import { availableParallelism } from 'node:os';
+import type { Future } from '../futures/future.js';
+import { describe, validateFunction, validateInteger, validateSignal, validateTimeout } from '../internal/validate.js';
+import { PoolEngine, type PoolState, type PoolStats, type TaskOptions } from '../pool/engine.js';
+import type { ChunkResult } from '../pool/protocol.js';
+import type { SpawnWorker } from '../pool/transport.js';
+import { describeTask, type Task } from '../tasks/task.js';
+import type { Executor, MapOptions, ShutdownOptions, SubmitOptions } from './executor.js';
+import { mapInOrder } from './map.js';
+
+/** Options both pool executors take. */
+export interface PoolExecutorOptions<I extends unknown[] = unknown[]> {
+  /** Most workers running at once; an integer >= 1. @default os.availableParallelism() */
+  readonly maxWorkers?: number;
+  /** Workers started at once and kept even when idle. @default 0 */
+  readonly minWorkers?: number;
+  /** Milliseconds a worker beyond `minWorkers` may stay idle before it stops; `Infinity` keeps it. @default 30000 */
+  readonly idleTimeout?: number;
+  /** A worker is replaced after running this many tasks; queued work goes on. @default Infinity */
+  readonly maxTasksPerWorker?: number;
+  /**
+   * Runs once in each worker before its first task (a `defineTask` function or `{ module, name }`). If it
+   * throws, the pool is broken: pending futures fail with `BrokenThreadPool` / `BrokenProcessPool` and
+   * `submit` throws. @default undefined
+   */
+  readonly initializer?: Task<I, unknown>;
+  /** Arguments for `initializer`. @default [] */
+  readonly initargs?: I;
+}
+
+/** The validated common options, all fields set. */
+export interface ResolvedPoolOptions {
+  readonly maxWorkers: number;
+  readonly minWorkers: number;
+  readonly idleTimeout: number;
+  readonly maxTasksPerWorker: number;
+}
+
+/**
+ * What `ThreadPoolExecutor` and `ProcessPoolExecutor` share: a thin public surface over the private pool
+ * engine. Not exported; each executor adds its own options and worker kind.
+ */
+export abstract class PoolExecutor implements Executor {
+  readonly #engine: PoolEngine;
+  readonly #maxWorkers: number;
+
+  protected constructor(
+    options: PoolExecutorOptions,
+    kind: 'thread' | 'process',
+    Broken: new (message: string, options?: ErrorOptions) => Error,
+    spawn: SpawnWorker,
+  ) {
+    const resolved = resolvePoolOptions(options);
+    const { initializer, initargs = [] } = options;
+    if (!Array.isArray(initargs)) throw new TypeError(`initargs must be an array, received ${describe(initargs)}`);
+    this.#maxWorkers = resolved.maxWorkers;
+    this.#engine = new PoolEngine({
+      ...resolved,
+      kind,
+      Broken,
+      spawn,
+      init: { initializer: initializer === undefined ? undefined : describeTask(initializer), initargs },
+    });
+  }
+
+  /** Most workers this pool runs at once. */
+  get maxWorkers(): number {
+    return this.#maxWorkers;
+  }
+
+  /** `'open'`, `'shutting-down'`, `'broken'` or `'closed'`. */
+  get state(): PoolState {
+    return this.#engine.state;
+  }
+
+  submit<A extends unknown[], R>(fn: Task<A, R>, ...args: A): Future<Awaited<R>> {
+    return this.#engine.submit(fn, args, undefined) as Future<Awaited<R>>;
+  }
+
+  submitWith<A extends unknown[], R>(fn: Task<A, R>, args: A, options: SubmitOptions): Future<Awaited<R>> {
+    if (!Array.isArray(args)) throw new TypeError(`args must be an array, received ${describe(args)}`);
+    return this.#engine.submit(fn, args, validateSubmitOptions(options)) as Future<Awaited<R>>;
+  }
+
+  map<T, R>(fn: Task<[T], R>, items: Iterable<T> | AsyncIterable<T>, options: MapOptions = {}): AsyncIterableIterator<Awaited<R>> {
+    describeTask(fn);
+    const submitChunk = (chunk: [T][]): Future<ChunkResult> => this.#engine.submit(fn, chunk, undefined, true) as Future<ChunkResult>;
+    return mapInOrder<T, Awaited<R>>(submitChunk, items, options, this.#maxWorkers);
+  }
+
+  shutdown(options: ShutdownOptions = {}): Promise<void> {
+    const { wait = true, cancelFutures = false } = options;
+    return this.#engine.shutdown(wait, cancelFutures);
+  }
+
+  /** Queued, running, completed and failed tasks, workers, utilization. */
+  stats(): PoolStats {
+    return this.#engine.stats();
+  }
+
+  /** `await using pool = new ThreadPoolExecutor()` shuts the pool down with `wait` at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown({ wait: true });
+  }
+}
+
+function resolvePoolOptions(options: PoolExecutorOptions): ResolvedPoolOptions {
+  if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, received ${describe(options)}`);
+  const {
+    maxWorkers = availableParallelism(),
+    minWorkers = 0,
+    idleTimeout = 30_000,
+    maxTasksPerWorker = Infinity,
+    initializer,
+  } = options;
+  validateInteger(maxWorkers, 'maxWorkers', 1);
+  validateInteger(minWorkers, 'minWorkers', 0);
+  if (minWorkers > maxWorkers) throw new RangeError(`minWorkers must be <= maxWorkers (${maxWorkers}), received ${minWorkers}`);
+  validateTimeout(idleTimeout, 'idleTimeout');
+  validateInteger(maxTasksPerWorker, 'maxTasksPerWorker', 1, true);
+  if (initializer !== undefined && typeof initializer !== 'function' && typeof initializer !== 'object') {
+    validateFunction(initializer, 'initializer');
+  }
+  return { maxWorkers, minWorkers, idleTimeout, maxTasksPerWorker };
+}
+
+function validateSubmitOptions(options: SubmitOptions): TaskOptions {
+  if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, received ${describe(options)}`);
+  const { signal, timeout, transfer } = options;
+  validateSignal(signal);
+  if (timeout !== undefined) validateTimeout(timeout);
+  if (transfer !== undefined && !Array.isArray(transfer)) throw new TypeError(`transfer must be an array, received ${describe(transfer)}`);
+  return { signal, timeout, transfer };
+}

@@ -1,0 +1,107 @@
+import { TimeoutError } from './errors.js';
+import type { Future } from './future.js';
+import { validateSignal, validateTimeout } from '../internal/validate.js';
+
+/** Options of {@link asCompleted}. */
+export interface AsCompletedOptions {
+  /** Milliseconds, counted from the call, after which iteration throws `TimeoutError`. @default Infinity */
+  readonly timeout?: number;
+  /** Stops iteration: the next step rejects with `signal.reason`. The futures themselves are left alone. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Yields each future once as it completes: those already done first, then in completion order. Duplicates
+ * collapse. If `timeout` passes first, the iteration throws `TimeoutError` ("N (of M) futures unfinished").
+ *
+ * The futures are delivered by a hand-written async iterator, never through a promise's resolution, because
+ * a `Future` is thenable and would be unwrapped into its result.
+ *
+ * @example
+ * ```ts
+ * import { ThreadPoolExecutor, asCompleted } from 'aiox';
+ * await using pool = new ThreadPoolExecutor({ maxWorkers: 2 });
+ * const fs = [3, 1, 2].map((n) => pool.submit((x: number) => x * x, n));
+ * for await (const f of asCompleted(fs)) console.log(f.result());
+ * ```
+ */
+export function asCompleted<T>(futures: Iterable<Future<T>>, options: AsCompletedOptions = {}): AsyncIterableIterator<Future<T>> {
+  const { timeout = Infinity, signal } = options;
+  validateTimeout(timeout);
+  validateSignal(signal);
+  const all = new Set(futures);
+  const total = all.size;
+  const deadline = timeout === Infinity ? Infinity : performance.now() + timeout;
+  // Futures finished but not yet yielded, in completion order.
+  const ready: Future<T>[] = [];
+  const pending = new Set<Future<T>>();
+  let wake: (() => void) | undefined;
+  let closed = false;
+  const onDone = (f: Future<T>): void => {
+    if (!pending.delete(f)) return;
+    ready.push(f);
+    wake?.();
+  };
+  for (const f of all) {
+    if (f.done()) ready.push(f);
+    else pending.add(f);
+  }
+  for (const f of [...pending]) f.addDoneCallback(onDone);
+
+  const close = (): void => {
+    closed = true;
+    for (const f of pending) f.removeDoneCallback(onDone);
+    ready.length = 0;
+  };
+
+  const nextReady = async (): Promise<IteratorResult<Future<T>>> => {
+    if (closed) return { done: true, value: undefined };
+    const f = ready.shift();
+    if (f !== undefined) return { done: false, value: f };
+    if (pending.size === 0) {
+      close();
+      return { done: true, value: undefined };
+    }
+    if (signal?.aborted) {
+      close();
+      throw signal.reason;
+    }
+    const remaining = deadline - performance.now();
+    if (remaining <= 0) {
+      const unfinished = pending.size;
+      close();
+      throw new TimeoutError(`${unfinished} (of ${total}) futures unfinished`);
+    }
+    await new Promise<void>((resolve) => {
+      const timer = remaining === Infinity ? undefined : setTimeout(done, remaining);
+      const onAbort = (): void => done();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      function done(): void {
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        wake = undefined;
+        resolve();
+      }
+      wake = done;
+    });
+    return nextReady();
+  };
+
+  // Steps are chained so that concurrent next() calls are answered in order.
+  let chain: Promise<unknown> = Promise.resolve();
+  const iterator: AsyncIterableIterator<Future<T>> = {
+    next() {
+      const step = chain.then(nextReady, nextReady);
+      chain = step.catch(() => undefined);
+      return step;
+    },
+    async return() {
+      close();
+      return { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}

@@ -1,0 +1,77 @@
+/**
+ * The error classes callers catch. Each has `name` equal to its class name and a stable `code`, and
+ * `instanceof` recognises instances made by another copy of aiox (two versions in one dependency tree),
+ * because membership is decided by the `code` carried on the prototype chain, not by object identity.
+ *
+ * @module
+ */
+
+const CODE = Symbol.for('aiox.error.code');
+
+type ErrorClass<T extends Error> = new (message?: string, options?: ErrorOptions) => T;
+
+/**
+ * Builds one error class. Every class goes through here so that `name`, `code` and the cross-copy
+ * `instanceof` are set up the same way for all of them.
+ */
+function defineError<T extends Error>(name: string, code: string, Base: ErrorClass<T>, defaultMessage: string) {
+  const cls = {
+    [name]: class extends (Base as ErrorClass<Error>) {
+      /** Stable machine-readable code, the same across versions of aiox. */
+      readonly code: string = code;
+      constructor(message: string = defaultMessage, options?: ErrorOptions) {
+        super(message, options);
+      }
+      static override [Symbol.hasInstance](value: unknown): boolean {
+        for (let p = value; p !== null && typeof p === 'object'; p = Object.getPrototypeOf(p)) {
+          if (Object.prototype.hasOwnProperty.call(p, CODE) && (p as Record<symbol, unknown>)[CODE] === code) return true;
+        }
+        return false;
+      }
+    },
+  }[name]!;
+  Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true });
+  Object.defineProperty(cls.prototype, CODE, { value: code });
+  Object.defineProperty(cls, 'code', { value: code });
+  return cls;
+}
+
+/** The future was cancelled before it ran (by `Future.cancel()` or `shutdown({ cancelFutures: true })`). */
+export const CancelledError = defineError('CancelledError', 'ERR_AIOX_CANCELLED', Error, 'the future was cancelled');
+/** @inheritdoc */
+export type CancelledError = InstanceType<typeof CancelledError>;
+
+/** A time limit passed: a task's `timeout`, `map`'s `timeout`, or `asCompleted`'s `timeout`. */
+export const TimeoutError = defineError('TimeoutError', 'ERR_AIOX_TIMEOUT', Error, 'the operation timed out');
+/** @inheritdoc */
+export type TimeoutError = InstanceType<typeof TimeoutError>;
+
+/** An operation is not allowed in the object's current state, such as `result()` on a pending future. */
+export const InvalidStateError = defineError('InvalidStateError', 'ERR_AIOX_INVALID_STATE', Error, 'invalid state');
+/** @inheritdoc */
+export type InvalidStateError = InstanceType<typeof InvalidStateError>;
+
+/**
+ * An executor cannot run a task: its initializer failed (the whole pool is then broken), or the worker
+ * that held the task died (only that task fails; the pool replaces the worker).
+ */
+export const BrokenExecutor = defineError('BrokenExecutor', 'ERR_AIOX_BROKEN_EXECUTOR', Error, 'the executor is broken');
+/** @inheritdoc */
+export type BrokenExecutor = InstanceType<typeof BrokenExecutor>;
+
+/** A {@link BrokenExecutor} raised by a `ThreadPoolExecutor`. */
+export const BrokenThreadPool = defineError('BrokenThreadPool', 'ERR_AIOX_BROKEN_THREAD_POOL', BrokenExecutor, 'the thread pool is broken');
+/** @inheritdoc */
+export type BrokenThreadPool = InstanceType<typeof BrokenThreadPool>;
+
+/** A {@link BrokenExecutor} raised by a `ProcessPoolExecutor`. */
+export const BrokenProcessPool = defineError('BrokenProcessPool', 'ERR_AIOX_BROKEN_PROCESS_POOL', BrokenExecutor, 'the process pool is broken');
+/** @inheritdoc */
+export type BrokenProcessPool = InstanceType<typeof BrokenProcessPool>;
+
+/** Looks up an aiox error class by its `code`, used to rebuild errors that crossed a worker boundary. */
+export const errorClassesByCode: ReadonlyMap<string, ErrorClass<Error>> = new Map(
+  [CancelledError, TimeoutError, InvalidStateError, BrokenExecutor, BrokenThreadPool, BrokenProcessPool].map(
+    (cls) => [(cls as unknown as { code: string }).code, cls as ErrorClass<Error>],
+  ),
+);

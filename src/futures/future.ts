@@ -1,0 +1,266 @@
+import { CancelledError, InvalidStateError } from './errors.js';
+
+/** The states of a {@link Future}, as in Python's `concurrent.futures`. */
+export const FutureState = {
+  /** Created or queued; not yet started. `cancel()` succeeds. */
+  PENDING: 'pending',
+  /** Taken by an executor; `cancel()` fails. */
+  RUNNING: 'running',
+  /** Cancelled before it ran. Done. */
+  CANCELLED: 'cancelled',
+  /** Has a result or an exception. Done. */
+  FINISHED: 'finished',
+} as const;
+/** One of the values of {@link FutureState}. */
+export type FutureState = (typeof FutureState)[keyof typeof FutureState];
+
+type DoneCallback<T> = (future: Future<T>) => void;
+// Stored callbacks are typed loosely so that Future<T> stays covariant in T.
+type StoredCallback = (future: never) => void;
+type Settle = { resolve: (value: unknown) => void; reject: (reason: unknown) => void };
+
+let setCancelHookImpl: (future: Future<unknown>, hook: (future: Future<unknown>) => void) => void;
+
+/**
+ * The eventual outcome of work, with the state machine of Python's `concurrent.futures.Future`.
+ *
+ * A future is awaitable: `await future` gives its result or throws its exception (`CancelledError` when it
+ * was cancelled). `result()` and `exception()` are synchronous and only valid once `done()`; nothing in
+ * JavaScript may block, so to wait with a limit use `wait(fs, { timeout })`.
+ *
+ * Executors create futures; user code normally only reads them. The methods marked "for executor
+ * implementers" drive the state machine and are public so that other executors can be written.
+ *
+ * @example
+ * ```ts
+ * import { Future } from 'aiox';
+ * const f = new Future<number>();
+ * f.setRunningOrNotifyCancel();
+ * f.setResult(42);
+ * console.log(f.result(), await f); // 42 42
+ * ```
+ */
+export class Future<T> implements PromiseLike<T> {
+  #state: FutureState = FutureState.PENDING;
+  #failed = false;
+  #value: unknown = undefined;
+  // One callback is stored bare and more go to an array: most futures have zero or one.
+  #callbacks: StoredCallback | StoredCallback[] | undefined = undefined;
+  // Created only when someone awaits, so an unobserved failure raises no unhandled rejection.
+  #promise: Promise<T> | undefined = undefined;
+  #settle: Settle | undefined = undefined;
+  #cancelHook: ((future: Future<unknown>) => void) | undefined = undefined;
+
+  static {
+    setCancelHookImpl = (future, hook) => {
+      future.#cancelHook = hook;
+    };
+  }
+
+  /** The current state; see {@link FutureState}. */
+  get state(): FutureState {
+    return this.#state;
+  }
+
+  /**
+   * Cancels the future if it has not started. Returns `true` if it is now cancelled (including when it
+   * already was), `false` if it is running or finished. Running work is never interrupted by this; to stop
+   * running pool work, pass an `AbortSignal` when submitting it.
+   */
+  cancel(): boolean {
+    if (this.#state === FutureState.CANCELLED) return true;
+    if (this.#state !== FutureState.PENDING) return false;
+    this.#state = FutureState.CANCELLED;
+    this.#cancelHook?.(this as Future<unknown>);
+    this.#complete();
+    return true;
+  }
+
+  /** Whether the future was cancelled. */
+  cancelled(): boolean {
+    return this.#state === FutureState.CANCELLED;
+  }
+
+  /** Whether the work is running (taken by an executor and not yet finished). */
+  running(): boolean {
+    return this.#state === FutureState.RUNNING;
+  }
+
+  /** Whether the future is cancelled or finished. */
+  done(): boolean {
+    return this.#state === FutureState.CANCELLED || this.#state === FutureState.FINISHED;
+  }
+
+  /**
+   * The result of a done future.
+   * @throws {CancelledError} if it was cancelled.
+   * @throws the work's exception if it failed.
+   * @throws {InvalidStateError} if it is not done yet.
+   */
+  result(): T {
+    this.#assertDone('result');
+    if (this.#state === FutureState.CANCELLED) throw new CancelledError();
+    if (this.#failed) throw this.#value;
+    return this.#value as T;
+  }
+
+  /**
+   * The exception of a done future, or `undefined` if it succeeded. A task that threw `undefined` has
+   * failed too; tell the cases apart with `succeeded()`.
+   * @throws {CancelledError} if it was cancelled.
+   * @throws {InvalidStateError} if it is not done yet.
+   */
+  exception(): unknown {
+    this.#assertDone('exception');
+    if (this.#state === FutureState.CANCELLED) throw new CancelledError();
+    return this.#failed ? this.#value : undefined;
+  }
+
+  /** Whether the future finished with a result (not an exception, not cancelled). */
+  succeeded(): boolean {
+    return this.#state === FutureState.FINISHED && !this.#failed;
+  }
+
+  /**
+   * Calls `fn(future)` once the future is done, at once if it already is. Callbacks run in the order they
+   * were added. One that throws is reported through `process.emitWarning` and does not stop the others.
+   */
+  addDoneCallback(fn: (future: Future<T>) => void): void {
+    if (typeof fn !== 'function') throw new TypeError(`fn must be a function, received ${typeof fn}`);
+    if (this.done()) return runCallback(fn, this);
+    const cbs = this.#callbacks;
+    if (cbs === undefined) this.#callbacks = fn;
+    else if (typeof cbs === 'function') this.#callbacks = [cbs, fn];
+    else cbs.push(fn);
+  }
+
+  /**
+   * Removes every registration of `fn` added with `addDoneCallback`. Returns how many were removed.
+   */
+  removeDoneCallback(fn: (future: Future<T>) => void): number {
+    const cbs = this.#callbacks;
+    if (cbs === undefined) return 0;
+    if (typeof cbs === 'function') {
+      if (cbs !== (fn as StoredCallback)) return 0;
+      this.#callbacks = undefined;
+      return 1;
+    }
+    const kept = cbs.filter((cb) => cb !== (fn as StoredCallback));
+    this.#callbacks = kept;
+    return cbs.length - kept.length;
+  }
+
+  /**
+   * For executor implementers: call before running the work. Returns `false` if the future was cancelled
+   * (do not run the work), `true` if it is now running.
+   * @throws {InvalidStateError} if the future is already running or finished.
+   */
+  setRunningOrNotifyCancel(): boolean {
+    if (this.#state === FutureState.CANCELLED) return false;
+    if (this.#state !== FutureState.PENDING) {
+      throw new InvalidStateError(`cannot start a future that is ${this.#state}`);
+    }
+    this.#state = FutureState.RUNNING;
+    return true;
+  }
+
+  /**
+   * For executor implementers: completes the future with a result.
+   * @throws {InvalidStateError} if it is already done.
+   */
+  setResult(value: T): void {
+    this.#finish(false, value);
+  }
+
+  /**
+   * For executor implementers: completes the future with an exception, which may be any value.
+   * @throws {InvalidStateError} if it is already done.
+   */
+  setException(error: unknown): void {
+    this.#finish(true, error);
+  }
+
+  then<R1 = T, R2 = never>(
+    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this.#getPromise().then(onfulfilled, onrejected);
+  }
+
+  /** Like `Promise.prototype.catch`. */
+  catch<R = never>(onrejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
+    return this.#getPromise().catch(onrejected);
+  }
+
+  /** Like `Promise.prototype.finally`. */
+  finally(onfinally?: (() => void) | null): Promise<T> {
+    return this.#getPromise().finally(onfinally);
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'Future';
+  }
+
+  #getPromise(): Promise<T> {
+    if (this.#promise !== undefined) return this.#promise;
+    if (this.done()) {
+      this.#promise =
+        this.#state === FutureState.CANCELLED
+          ? Promise.reject(new CancelledError())
+          : this.#failed
+            ? Promise.reject(this.#value)
+            : Promise.resolve(this.#value as T);
+    } else {
+      this.#promise = new Promise<T>((resolve, reject) => {
+        this.#settle = { resolve: resolve as (value: unknown) => void, reject };
+      });
+    }
+    return this.#promise;
+  }
+
+  #assertDone(what: string): void {
+    if (!this.done()) throw new InvalidStateError(`${what}() called on a future that is ${this.#state}`);
+  }
+
+  #finish(failed: boolean, value: unknown): void {
+    if (this.done()) throw new InvalidStateError(`cannot complete a future that is ${this.#state}`);
+    this.#state = FutureState.FINISHED;
+    this.#failed = failed;
+    this.#value = value;
+    this.#complete();
+  }
+
+  #complete(): void {
+    const settle = this.#settle;
+    if (settle !== undefined) {
+      this.#settle = undefined;
+      if (this.#state === FutureState.CANCELLED) settle.reject(new CancelledError());
+      else if (this.#failed) settle.reject(this.#value);
+      else settle.resolve(this.#value);
+    }
+    const cbs = this.#callbacks;
+    if (cbs === undefined) return;
+    this.#callbacks = undefined;
+    if (typeof cbs === 'function') runCallback(cbs as DoneCallback<T>, this);
+    else for (const cb of cbs) runCallback(cb as DoneCallback<T>, this);
+  }
+}
+
+function runCallback<T>(fn: DoneCallback<T>, future: Future<T>): void {
+  try {
+    fn(future);
+  } catch (error) {
+    process.emitWarning(
+      `a done callback of a Future threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      { type: 'AioxCallbackWarning', code: 'ERR_AIOX_CALLBACK' },
+    );
+  }
+}
+
+/**
+ * Internal: lets an executor learn, without a per-future listener, that a queued future was cancelled.
+ * Not part of the public API.
+ */
+export function setCancelHook(future: Future<unknown>, hook: (future: Future<unknown>) => void): void {
+  setCancelHookImpl(future, hook);
+}

@@ -1,0 +1,93 @@
+import { validateSignal, validateTimeout } from '../internal/validate.js';
+import type { Future } from './future.js';
+
+/** When {@link wait} returns, as in Python's `concurrent.futures`. */
+export const ReturnWhen = {
+  /** As soon as any future finishes or is cancelled. */
+  FIRST_COMPLETED: 'FIRST_COMPLETED',
+  /** As soon as any future fails with an exception, or when all are done. Cancellation is not a failure. */
+  FIRST_EXCEPTION: 'FIRST_EXCEPTION',
+  /** When every future is done. */
+  ALL_COMPLETED: 'ALL_COMPLETED',
+} as const;
+/** One of the values of {@link ReturnWhen}. */
+export type ReturnWhen = (typeof ReturnWhen)[keyof typeof ReturnWhen];
+
+/** Options of {@link wait}. */
+export interface WaitOptions {
+  /** Milliseconds to wait at most; when it passes, `wait` resolves with what is done so far. @default Infinity */
+  readonly timeout?: number;
+  /** When to return. @default 'ALL_COMPLETED' */
+  readonly returnWhen?: ReturnWhen;
+  /** Stops waiting: `wait` rejects with `signal.reason`. The futures themselves are left alone. */
+  readonly signal?: AbortSignal;
+}
+
+/** The two sets {@link wait} resolves to. */
+export interface DoneAndNotDone<T> {
+  readonly done: Set<Future<T>>;
+  readonly notDone: Set<Future<T>>;
+}
+
+/**
+ * Waits for futures. Resolves to `{ done, notDone }` once the `returnWhen` condition holds or `timeout`
+ * passes; a timeout is not an error. Duplicates in the input collapse; any iterable is accepted.
+ *
+ * @throws {RangeError} for a negative or non-numeric `timeout`, {TypeError} for an unknown `returnWhen`.
+ * @example
+ * ```ts
+ * import { ThreadPoolExecutor, wait } from 'aiox';
+ * await using pool = new ThreadPoolExecutor({ maxWorkers: 2 });
+ * const fs = [1, 2, 3].map((n) => pool.submit((x: number) => x * 2, n));
+ * const { done, notDone } = await wait(fs, { timeout: 5000 });
+ * console.log(done.size, notDone.size); // 3 0
+ * ```
+ */
+export function wait<T>(futures: Iterable<Future<T>>, options: WaitOptions = {}): Promise<DoneAndNotDone<T>> {
+  const { timeout = Infinity, returnWhen = ReturnWhen.ALL_COMPLETED, signal } = options;
+  validateTimeout(timeout);
+  validateSignal(signal);
+  if (!Object.values(ReturnWhen).includes(returnWhen)) {
+    throw new TypeError(`returnWhen must be one of ${Object.values(ReturnWhen).join(', ')}, received ${String(returnWhen)}`);
+  }
+  const all = new Set(futures);
+  const done = new Set<Future<T>>();
+  const notDone = new Set<Future<T>>();
+  for (const f of all) (f.done() ? done : notDone).add(f);
+  const satisfied = (): boolean => {
+    if (notDone.size === 0) return true;
+    if (returnWhen === ReturnWhen.FIRST_COMPLETED) return done.size > 0;
+    if (returnWhen === ReturnWhen.FIRST_EXCEPTION) return [...done].some(failed);
+    return false;
+  };
+  if (satisfied() || timeout === 0) return Promise.resolve({ done, notDone });
+  if (signal?.aborted) return Promise.reject(signal.reason);
+
+  return new Promise((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      for (const f of notDone) f.removeDoneCallback(onDone);
+      resolve({ done, notDone });
+    };
+    const onDone = (f: Future<T>): void => {
+      notDone.delete(f);
+      done.add(f);
+      if (returnWhen === ReturnWhen.FIRST_COMPLETED || notDone.size === 0) finish();
+      else if (returnWhen === ReturnWhen.FIRST_EXCEPTION && failed(f)) finish();
+    };
+    const onAbort = (): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      for (const f of notDone) f.removeDoneCallback(onDone);
+      reject(signal?.reason);
+    };
+    if (timeout !== Infinity) timer = setTimeout(finish, timeout);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    for (const f of [...notDone]) f.addDoneCallback(onDone);
+  });
+}
+
+function failed(f: Future<unknown>): boolean {
+  return !f.cancelled() && !f.succeeded();
+}

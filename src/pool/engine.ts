@@ -1,0 +1,487 @@
+import type { TransferListItem } from 'node:worker_threads';
+import { InvalidStateError, TimeoutError } from '../futures/errors.js';
+import { Future, setCancelHook } from '../futures/future.js';
+import { Deque } from '../internal/deque.js';
+import { describeTask, type TaskDescriptor } from '../tasks/task.js';
+import { fromWire, type WireError } from '../tasks/wire-error.js';
+import { RESULT_OK, type FromWorker, type RunMessage, type WorkerInit } from './protocol.js';
+import { TaskRecord, type StopWatch } from './task-record.js';
+import type { SpawnWorker } from './transport.js';
+import { WorkerSlot, WorkerState } from './worker-slot.js';
+
+/** The lifecycle of a pool. */
+export const PoolState = {
+  OPEN: 'open',
+  /** `shutdown()` was called: no new work; queued and running work finishes. */
+  SHUTTING_DOWN: 'shutting-down',
+  /** An initializer failed: every pending future failed and nothing more is accepted. */
+  BROKEN: 'broken',
+  /** Every worker has exited. */
+  CLOSED: 'closed',
+} as const;
+export type PoolState = (typeof PoolState)[keyof typeof PoolState];
+
+export interface EngineOptions {
+  readonly kind: 'thread' | 'process';
+  readonly maxWorkers: number;
+  readonly minWorkers: number;
+  readonly idleTimeout: number;
+  readonly maxTasksPerWorker: number;
+  readonly init: WorkerInit;
+  readonly spawn: SpawnWorker;
+  readonly Broken: new (message: string, options?: ErrorOptions) => Error;
+}
+
+export interface TaskOptions {
+  readonly signal?: AbortSignal | undefined;
+  readonly timeout?: number | undefined;
+  readonly transfer?: readonly TransferListItem[] | undefined;
+}
+
+/** A snapshot of a pool's activity. */
+export interface PoolStats {
+  /** Tasks waiting for a worker. */
+  readonly queued: number;
+  /** Tasks sent to a worker and not yet finished. */
+  readonly running: number;
+  /** Tasks finished with a result. */
+  readonly completed: number;
+  /** Tasks finished with an exception (including aborted and timed out ones). */
+  readonly failed: number;
+  /** Tasks cancelled before they started. */
+  readonly cancelled: number;
+  /** Live workers. */
+  readonly workers: number;
+  /** Live workers with nothing to do. */
+  readonly idleWorkers: number;
+  /** Share of the live workers' time spent running tasks since the pool started, from 0 to 1. */
+  readonly utilization: number;
+}
+
+// Dispatch tuning. A worker is given at most PIPELINE_MS of expected work beyond what it runs, so a fast
+// stream of tiny tasks keeps it fed through the message round trip, while slow tasks go one at a time and
+// nothing waits long behind them. Until a task has been timed, one task at a time.
+const PIPELINE_MS = 2;
+const MAX_INFLIGHT = 4096;
+const MAX_BATCH = 512;
+
+/**
+ * The one engine behind both executors: an O(1) queue, dispatch to workers in batches, worker lifecycle,
+ * abort and crash handling, stats. It knows workers only through the {@link SpawnWorker} transport.
+ */
+export class PoolEngine {
+  readonly #options: EngineOptions;
+  #state: PoolState = PoolState.OPEN;
+  readonly #queue = new Deque<TaskRecord>();
+  /** Queued records whose futures are not done (the queue also holds dead ones, skipped lazily). */
+  #liveQueued = 0;
+  readonly #workers: WorkerSlot[] = [];
+  #nextWorkerId = 1;
+  #pumpScheduled = false;
+  /** Mean milliseconds per task, smoothed; NaN until the first results. */
+  #estimate = Number.NaN;
+  #brokenBy: Error | undefined;
+  readonly #fnIds = new WeakMap<object, number>();
+  readonly #keyIds = new Map<string, number>();
+  readonly #descriptors: TaskDescriptor[] = [];
+  #completed = 0;
+  #failed = 0;
+  #cancelled = 0;
+  #busyMs = 0;
+  #exitedAliveMs = 0;
+  #closed: Promise<void> | undefined;
+  #resolveClosed: (() => void) | undefined;
+
+  readonly #onCancel = (): void => {
+    this.#liveQueued--;
+    this.#cancelled++;
+    this.#schedulePump();
+  };
+
+  constructor(options: EngineOptions) {
+    this.#options = options;
+    for (let i = 0; i < options.minWorkers; i++) this.#spawn();
+  }
+
+  get state(): PoolState {
+    return this.#state;
+  }
+
+  /** Queues a task. A negative `chunk` flag sends `args` as a list of argument lists run one by one. */
+  submit(task: unknown, args: unknown, options: TaskOptions | undefined, chunk = false): Future<unknown> {
+    this.#assertOpen();
+    const id = this.#taskId(task);
+    const future = new Future<unknown>();
+    const record = new TaskRecord(future, chunk ? -id - 1 : id, args, options?.transfer);
+    if (options !== undefined && (options.signal !== undefined || options.timeout !== undefined)) {
+      if (options.signal?.aborted) {
+        future.setRunningOrNotifyCancel();
+        future.setException(options.signal.reason);
+        this.#failed++;
+        return future;
+      }
+      record.stop = this.#watch(record, options.signal, options.timeout);
+    }
+    setCancelHook(future, this.#onCancel);
+    this.#queue.push(record);
+    this.#liveQueued++;
+    this.#schedulePump();
+    return future;
+  }
+
+  /**
+   * Stops taking work. With `cancelFutures`, queued tasks are cancelled (running ones never are). Resolves
+   * when every worker has exited if `wait`, at once otherwise (the work still finishes).
+   */
+  shutdown(wait: boolean, cancelFutures: boolean): Promise<void> {
+    if (this.#state === PoolState.OPEN) this.#state = PoolState.SHUTTING_DOWN;
+    if (cancelFutures) {
+      for (const record of this.#queue.drain()) {
+        this.#release(record);
+        record.future.cancel();
+      }
+    }
+    this.#closed ??= new Promise((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+    this.#maybeClose();
+    return wait ? this.#closed : Promise.resolve();
+  }
+
+  stats(): PoolStats {
+    let running = 0;
+    let idle = 0;
+    let aliveMs = this.#exitedAliveMs;
+    const now = performance.now();
+    for (const w of this.#workers) {
+      aliveMs += now - w.startedAt;
+      // A stopping worker holds only tasks already failed (aborted), so it counts as neither.
+      if (w.state === WorkerState.STOPPING) continue;
+      running += w.inflight.length;
+      if (w.inflight.length === 0) idle++;
+    }
+    return {
+      queued: this.#liveQueued,
+      running,
+      completed: this.#completed,
+      failed: this.#failed,
+      cancelled: this.#cancelled,
+      workers: this.#workers.length,
+      idleWorkers: idle,
+      utilization: aliveMs > 0 ? Math.min(1, this.#busyMs / aliveMs) : 0,
+    };
+  }
+
+  #assertOpen(): void {
+    if (this.#state === PoolState.OPEN) return;
+    if (this.#state === PoolState.BROKEN) {
+      throw new this.#options.Broken(this.#brokenBy?.message ?? 'the pool is broken', { cause: this.#brokenBy });
+    }
+    throw new InvalidStateError('cannot schedule new futures after shutdown');
+  }
+
+  #taskId(task: unknown): number {
+    const cached = typeof task === 'function' ? this.#fnIds.get(task) : undefined;
+    if (cached !== undefined) return cached;
+    const descriptor = describeTask(task);
+    const key = descriptor.kind === 'module' ? `m:${descriptor.module}#${descriptor.name}` : `s:${descriptor.source}`;
+    let id = this.#keyIds.get(key);
+    if (id === undefined) {
+      id = this.#descriptors.length;
+      this.#descriptors.push(descriptor);
+      this.#keyIds.set(key, id);
+    }
+    if (typeof task === 'function') this.#fnIds.set(task, id);
+    return id;
+  }
+
+  #watch(record: TaskRecord, signal: AbortSignal | undefined, timeout: number | undefined): StopWatch {
+    const stop: StopWatch = { signal, onAbort: () => this.#abort(record, signal!.reason), timer: undefined };
+    signal?.addEventListener('abort', stop.onAbort, { once: true });
+    if (timeout !== undefined && timeout !== Infinity) {
+      stop.timer = setTimeout(() => this.#abort(record, new TimeoutError(`the task timed out after ${timeout} ms`)), timeout);
+    }
+    return stop;
+  }
+
+  /** Removes a record's abort listener and timer. */
+  #release(record: TaskRecord): void {
+    const stop = record.stop;
+    if (stop === undefined) return;
+    record.stop = undefined;
+    stop.signal?.removeEventListener('abort', stop.onAbort);
+    if (stop.timer !== undefined) clearTimeout(stop.timer);
+  }
+
+  #abort(record: TaskRecord, reason: unknown): void {
+    const { future, worker } = record;
+    this.#release(record);
+    if (future.done()) return;
+    if (worker === undefined) {
+      // Still queued: it leaves the queue lazily and never runs.
+      future.setRunningOrNotifyCancel();
+      this.#liveQueued--;
+    } else {
+      // Running alone on its worker (abortable tasks are never batched): stopping the worker stops the task.
+      this.#stopWorker(worker);
+    }
+    future.setException(reason);
+    this.#failed++;
+    this.#schedulePump();
+  }
+
+  #schedulePump(): void {
+    if (this.#pumpScheduled) return;
+    this.#pumpScheduled = true;
+    // A microtask lets a burst of submits gather, so the first dispatch already sees how deep the queue is.
+    queueMicrotask(() => this.#pump());
+  }
+
+  #pump(): void {
+    this.#pumpScheduled = false;
+    if (this.#state === PoolState.OPEN || this.#state === PoolState.SHUTTING_DOWN) {
+      while (this.#liveQueued > 0) {
+        let head = this.#queue.peek()!;
+        while (head.future.done()) {
+          this.#release(this.#queue.shift()!);
+          head = this.#queue.peek()!;
+        }
+        const exclusive = head.stop !== undefined;
+        const worker = this.#pickWorker(exclusive);
+        if (worker === undefined) break;
+        this.#dispatch(worker, exclusive);
+      }
+    }
+    this.#maybeClose();
+  }
+
+  /** An idle worker first, else a new one if allowed, else the least loaded one that may pipeline more. */
+  #pickWorker(exclusive: boolean): WorkerSlot | undefined {
+    const cap = this.#cap();
+    let best: WorkerSlot | undefined;
+    for (const w of this.#workers) {
+      if (!w.accepting) continue;
+      const load = w.inflight.length;
+      if (load === 0) return w;
+      if (!exclusive && load < cap && (best === undefined || load < best.inflight.length)) best = w;
+    }
+    if (this.#workers.length < this.#options.maxWorkers) return this.#spawn();
+    return best;
+  }
+
+  #cap(): number {
+    const estimate = this.#estimate;
+    if (Number.isNaN(estimate)) return 1;
+    return Math.max(1, Math.min(MAX_INFLIGHT, Math.floor(PIPELINE_MS / Math.max(estimate, 1e-4))));
+  }
+
+  #dispatch(worker: WorkerSlot, exclusive: boolean): void {
+    const limit = exclusive
+      ? 1
+      : Math.min(
+          this.#cap() - worker.inflight.length,
+          Math.ceil(this.#liveQueued / this.#options.maxWorkers),
+          MAX_BATCH,
+          worker.budget,
+        );
+    const batch: TaskRecord[] = [];
+    while (batch.length < Math.max(1, limit)) {
+      const record = this.#queue.peek();
+      if (record === undefined) break;
+      if (record.future.done()) {
+        this.#release(this.#queue.shift()!);
+        continue;
+      }
+      // An abortable task runs alone, so it is never added to a batch.
+      if (record.stop !== undefined && !exclusive) break;
+      this.#queue.shift();
+      this.#liveQueued--;
+      record.future.setRunningOrNotifyCancel();
+      record.worker = worker;
+      batch.push(record);
+      if (exclusive) break;
+    }
+    if (batch.length === 0) return;
+    if (exclusive) worker.exclusive = true;
+    worker.budget -= batch.length;
+    if (worker.inflight.length === 0) {
+      worker.handle.ref();
+      if (worker.idleTimer !== undefined) clearTimeout(worker.idleTimer);
+      worker.idleTimer = undefined;
+    }
+    this.#post(worker, batch);
+    if (worker.budget === 0 && worker.state !== WorkerState.STOPPING) worker.state = WorkerState.RETIRING;
+    if (worker.inflight.length === 0) this.#becameIdle(worker);
+  }
+
+  #post(worker: WorkerSlot, batch: TaskRecord[]): void {
+    try {
+      worker.handle.post(this.#message(worker, batch), collectTransfers(batch));
+    } catch (error) {
+      if (batch.length === 1) {
+        this.#failUnsendable(batch[0]!, error);
+        return;
+      }
+      // Something in the batch cannot be cloned: send each task alone so only the culprit fails.
+      for (const record of batch) this.#post(worker, [record]);
+      return;
+    }
+    for (const record of batch) {
+      worker.known.add(record.code < 0 ? -record.code - 1 : record.code);
+      worker.inflight.push(record);
+    }
+  }
+
+  #message(worker: WorkerSlot, batch: TaskRecord[]): RunMessage {
+    let defs: [number, TaskDescriptor][] | undefined;
+    const tasks: unknown[] = new Array(batch.length * 2);
+    for (let i = 0; i < batch.length; i++) {
+      const record = batch[i]!;
+      const id = record.code < 0 ? -record.code - 1 : record.code;
+      if (!worker.known.has(id) && !defs?.some(([d]) => d === id)) (defs ??= []).push([id, this.#descriptors[id]!]);
+      tasks[2 * i] = record.code;
+      tasks[2 * i + 1] = record.args;
+    }
+    return { type: 'run', defs, tasks };
+  }
+
+  #failUnsendable(record: TaskRecord, error: unknown): void {
+    this.#release(record);
+    record.worker!.exclusive = false;
+    record.worker = undefined;
+    this.#failed++;
+    const message = error instanceof Error ? error.message : String(error);
+    record.future.setException(new TypeError(`the task's arguments could not be sent to the worker: ${message}`, { cause: error }));
+  }
+
+  #spawn(): WorkerSlot {
+    const worker = new WorkerSlot(this.#nextWorkerId++, this.#options.maxTasksPerWorker);
+    this.#workers.push(worker);
+    worker.handle = this.#options.spawn(this.#options.init, {
+      message: (message) => this.#onMessage(worker, message),
+      exit: (code, signal, error) => this.#onExit(worker, code, signal, error),
+    });
+    worker.handle.unref();
+    return worker;
+  }
+
+  #onMessage(worker: WorkerSlot, message: FromWorker): void {
+    switch (message.type) {
+      case 'results':
+        this.#onResults(worker, message.results, message.busy);
+        break;
+      case 'ready':
+        if (worker.state === WorkerState.STARTING) worker.state = WorkerState.READY;
+        break;
+      case 'init-failed':
+        this.#break(fromWire(message.error));
+        break;
+    }
+  }
+
+  #onResults(worker: WorkerSlot, results: readonly unknown[], busy: number): void {
+    const count = results.length / 2;
+    worker.busyMs += busy;
+    this.#busyMs += busy;
+    const perTask = busy / count;
+    this.#estimate = Number.isNaN(this.#estimate) ? perTask : this.#estimate * 0.7 + perTask * 0.3;
+    for (let i = 0; i < results.length; i += 2) {
+      const record = worker.inflight.shift()!;
+      record.worker = undefined;
+      if (record.stop !== undefined) {
+        this.#release(record);
+        worker.exclusive = false;
+      }
+      if (record.future.done()) continue;
+      if (results[i] === RESULT_OK) {
+        this.#completed++;
+        record.future.setResult(results[i + 1]);
+      } else {
+        this.#failed++;
+        record.future.setException(fromWire(results[i + 1] as WireError));
+      }
+    }
+    if (worker.inflight.length === 0) this.#becameIdle(worker);
+    this.#schedulePump();
+  }
+
+  #becameIdle(worker: WorkerSlot): void {
+    worker.handle.unref();
+    if (worker.state === WorkerState.RETIRING) return this.#stopWorker(worker);
+    const { idleTimeout, minWorkers } = this.#options;
+    if (idleTimeout === Infinity || this.#workers.length <= minWorkers || worker.state === WorkerState.STOPPING) return;
+    worker.idleTimer = setTimeout(() => {
+      worker.idleTimer = undefined;
+      if (worker.inflight.length === 0 && this.#workers.length > minWorkers) this.#stopWorker(worker);
+    }, idleTimeout);
+    worker.idleTimer.unref();
+  }
+
+  #stopWorker(worker: WorkerSlot): void {
+    if (worker.state === WorkerState.STOPPING || worker.state === WorkerState.EXITED) return;
+    worker.state = WorkerState.STOPPING;
+    if (worker.idleTimer !== undefined) clearTimeout(worker.idleTimer);
+    worker.idleTimer = undefined;
+    worker.handle.terminate();
+  }
+
+  #onExit(worker: WorkerSlot, code: number | null, signal: NodeJS.Signals | null, error: Error | undefined): void {
+    const expected = worker.state === WorkerState.STOPPING;
+    worker.state = WorkerState.EXITED;
+    if (worker.idleTimer !== undefined) clearTimeout(worker.idleTimer);
+    this.#workers.splice(this.#workers.indexOf(worker), 1);
+    this.#exitedAliveMs += performance.now() - worker.startedAt;
+    const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
+    for (let record = worker.inflight.shift(); record !== undefined; record = worker.inflight.shift()) {
+      this.#release(record);
+      if (record.future.done()) continue;
+      this.#failed++;
+      const detail = error === undefined ? '' : `: ${error.message}`;
+      const message = `a ${this.#options.kind} worker ${how} while running the task${detail}`;
+      record.future.setException(new this.#options.Broken(message, error === undefined ? undefined : { cause: error }));
+    }
+    if (!expected && this.#state === PoolState.OPEN) {
+      while (this.#workers.length < this.#options.minWorkers) this.#spawn();
+    }
+    this.#schedulePump();
+  }
+
+  /** An initializer failed: the pool is broken for good, as in Python. */
+  #break(cause: unknown): void {
+    if (this.#state === PoolState.BROKEN || this.#state === PoolState.CLOSED) return;
+    this.#state = PoolState.BROKEN;
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    this.#brokenBy = new this.#options.Broken(`a worker initializer failed: ${detail}`, { cause });
+    const fail = (record: TaskRecord): void => {
+      this.#release(record);
+      if (record.future.done()) return;
+      if (record.future.state === 'pending') record.future.setRunningOrNotifyCancel();
+      this.#failed++;
+      record.future.setException(new this.#options.Broken(this.#brokenBy!.message, { cause }));
+    };
+    for (const record of this.#queue.drain()) fail(record);
+    this.#liveQueued = 0;
+    for (const worker of this.#workers) {
+      for (const record of worker.inflight.drain()) fail(record);
+      this.#stopWorker(worker);
+    }
+    this.#maybeClose();
+  }
+
+  /** Once shut down (or broken) and out of work, stops the workers; closes when the last has exited. */
+  #maybeClose(): void {
+    if (this.#state === PoolState.OPEN || this.#state === PoolState.CLOSED) return;
+    if (this.#liveQueued > 0) return;
+    for (const worker of this.#workers) if (worker.inflight.length > 0) return;
+    for (const worker of this.#workers) this.#stopWorker(worker);
+    if (this.#workers.length > 0) return;
+    if (this.#state === PoolState.SHUTTING_DOWN) this.#state = PoolState.CLOSED;
+    this.#resolveClosed?.();
+  }
+}
+
+function collectTransfers(batch: TaskRecord[]): readonly TransferListItem[] | undefined {
+  let transfers: TransferListItem[] | undefined;
+  for (const record of batch) if (record.transfer !== undefined) (transfers ??= []).push(...record.transfer);
+  return transfers;
+}

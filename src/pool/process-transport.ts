@@ -1,0 +1,52 @@
+import { fork } from 'node:child_process';
+import type { FromWorker } from './protocol.js';
+import type { SpawnWorker } from './transport.js';
+
+const ENTRY = new URL('../worker/process-entry.js', import.meta.url);
+
+/** Options that only process workers have. */
+export interface ProcessTransportOptions {
+  readonly execArgv: readonly string[] | undefined;
+  readonly env: NodeJS.ProcessEnv | undefined;
+}
+
+/** Spawns workers as child processes talking over IPC with V8 serialization (the same cloning as threads). */
+export function processSpawner(options: ProcessTransportOptions): SpawnWorker {
+  return (init, events) => {
+    const child = fork(ENTRY, [], {
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      ...(options.execArgv === undefined ? {} : { execArgv: [...options.execArgv] }),
+      ...(options.env === undefined ? {} : { env: options.env }),
+    });
+    let lastError: Error | undefined;
+    child.on('message', (message) => events.message(message as FromWorker));
+    // 'error' covers a failed spawn and a send to a dead channel; the exit that follows reports it.
+    child.on('error', (error) => {
+      lastError = error;
+    });
+    child.on('exit', (code, signal) => events.exit(code, signal, lastError));
+    child.send({ type: 'init', init });
+    let referenced = true;
+    return {
+      post: (message) => {
+        child.send(message);
+      },
+      terminate: () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      },
+      ref: () => {
+        if (referenced) return;
+        referenced = true;
+        child.ref();
+        child.channel?.ref();
+      },
+      unref: () => {
+        if (!referenced) return;
+        referenced = false;
+        child.unref();
+        child.channel?.unref();
+      },
+    };
+  };
+}

@@ -1,0 +1,26 @@
+import type { TransferListItem } from 'node:worker_threads';
+import type { Future } from '../futures/future.js';
+import type { WorkerSlot } from './worker-slot.js';
+
+/** One submitted task as the engine tracks it, from queue to result. */
+export class TaskRecord {
+  /** The worker it was sent to, once dispatched. */
+  worker: WorkerSlot | undefined = undefined;
+  /** Set for tasks with a signal or timeout: such a task runs alone on its worker so it can be stopped. */
+  stop: StopWatch | undefined = undefined;
+
+  constructor(
+    readonly future: Future<unknown>,
+    /** The task function's id in the engine; negative (`-(id + 1)`) for a chunk. */
+    readonly code: number,
+    readonly args: unknown,
+    readonly transfer: readonly TransferListItem[] | undefined,
+  ) {}
+}
+
+/** The listener and timer that stop an abortable task; removed as soon as the task settles. */
+export interface StopWatch {
+  readonly signal: AbortSignal | undefined;
+  readonly onAbort: () => void;
+  timer: NodeJS.Timeout | undefined;
+}

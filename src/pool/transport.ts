@@ -1,0 +1,26 @@
+import type { TransferListItem } from 'node:worker_threads';
+import type { FromWorker, RunMessage, WorkerInit } from './protocol.js';
+
+/** What the engine hears from one worker. */
+export interface WorkerEvents {
+  message(message: FromWorker): void;
+  /** The worker is gone; exactly once. `code` and `signal` as Node reports them. */
+  exit(code: number | null, signal: NodeJS.Signals | null, error: Error | undefined): void;
+}
+
+/**
+ * The engine's view of one worker, implemented once for threads and once for processes. Everything the
+ * engine does (queueing, dispatch, abort, crash handling) is written against this and nothing else.
+ */
+export interface WorkerHandle {
+  /** Sends a batch. Throws synchronously if something in it cannot be cloned. */
+  post(message: RunMessage, transfer: readonly TransferListItem[] | undefined): void;
+  /** Stops the worker at once, whatever it runs; `exit` follows. */
+  terminate(): void;
+  /** Whether this worker keeps the program alive. Idle workers must not. */
+  ref(): void;
+  unref(): void;
+}
+
+/** Starts one worker. */
+export type SpawnWorker = (init: WorkerInit, events: WorkerEvents) => WorkerHandle;

@@ -1,0 +1,121 @@
+import { describe } from '../internal/validate.js';
+
+/** A function that can run in a worker: sync or async, taking cloneable arguments. */
+export type TaskFunction<A extends unknown[] = never[], R = unknown> = (...args: A) => R;
+
+/**
+ * A reference to a task function by module and name, for code that cannot import the function itself.
+ * The type parameters only guide the compiler; build one with {@link taskRef} to set them.
+ */
+export interface TaskRef<A extends unknown[] = unknown[], R = unknown> {
+  /** The module's URL (`import.meta.url`) or absolute path. */
+  readonly module: string | URL;
+  /** The name of a function in it marked with `defineTask`, or of an exported function. */
+  readonly name: string;
+  /** Type-level only; never set. */
+  readonly __signature?: (...args: A) => R;
+}
+
+/** Anything an executor accepts as a task. */
+export type Task<A extends unknown[] = never[], R = unknown> = TaskFunction<A, R> | TaskRef<A, R>;
+
+/** Arguments and result of a task, for typing `submit` and friends. */
+export type TaskArgs<F> = F extends TaskRef<infer A, unknown> ? A : F extends (...args: infer A) => unknown ? A : never;
+export type TaskResult<F> = F extends TaskRef<unknown[], infer R>
+  ? Awaited<R>
+  : F extends (...args: never[]) => infer R
+    ? Awaited<R>
+    : never;
+
+/** How a task is found in a worker; sent once per worker and then named by a number. */
+export type TaskDescriptor =
+  | { readonly kind: 'module'; readonly module: string; readonly name: string }
+  | { readonly kind: 'source'; readonly source: string; readonly name: string };
+
+const MARK = Symbol.for('aiox.task');
+const REGISTRY = Symbol.for('aiox.taskRegistry');
+
+type Registry = Map<string, TaskFunction<never[], unknown>>;
+
+/** One registry per thread, shared by every copy of aiox loaded in it. */
+export function taskRegistry(): Registry {
+  const g = globalThis as { [REGISTRY]?: Registry };
+  return (g[REGISTRY] ??= new Map());
+}
+
+function moduleId(module: string | URL): string {
+  if (module instanceof URL) return module.href;
+  if (typeof module !== 'string' || module === '') {
+    throw new TypeError(`module must be a URL or a non-empty string (use import.meta.url), received ${describe(module)}`);
+  }
+  if (module.startsWith('/')) return new URL(`file://${module}`).href;
+  return module;
+}
+
+/**
+ * Marks `fn` as a task that workers load by importing its module, so it can use imports and module
+ * state. Returns `fn` itself, still callable locally. Call it at the top level of a module, with that
+ * module's `import.meta.url`, and give the function a name unique in the module.
+ *
+ * Works with compiled JavaScript and with TypeScript run under a loader (`node --import tsx`): workers
+ * inherit the loader.
+ *
+ * @throws {TypeError} if `fn` is not a named function, or the name is taken in that module.
+ * @example
+ * ```ts
+ * // tasks.ts
+ * import { defineTask } from 'aiox';
+ * export const fib = defineTask(import.meta.url, function fib(n: number): number {
+ *   return n < 2 ? n : fib(n - 1) + fib(n - 2);
+ * });
+ * ```
+ */
+export function defineTask<F extends TaskFunction<never[], unknown>>(module: string | URL, fn: F): F {
+  const id = moduleId(module);
+  if (typeof fn !== 'function') throw new TypeError(`fn must be a function, received ${describe(fn)}`);
+  if (fn.name === '') {
+    throw new TypeError('fn must be a named function (function name() {}), received an anonymous function');
+  }
+  const key = `${id}#${fn.name}`;
+  const registry = taskRegistry();
+  const existing = registry.get(key);
+  if (existing !== undefined && existing !== fn) {
+    throw new TypeError(`a task named "${fn.name}" is already defined in ${id}; task names must be unique in a module`);
+  }
+  registry.set(key, fn);
+  Object.defineProperty(fn, MARK, { value: { kind: 'module', module: id, name: fn.name } satisfies TaskDescriptor });
+  return fn;
+}
+
+/**
+ * Builds a typed {@link TaskRef}: `taskRef<typeof fib>(url, 'fib')`.
+ */
+export function taskRef<F extends TaskFunction<never[], unknown>>(module: string | URL, name: string): TaskRef<Parameters<F>, ReturnType<F>> {
+  return { module: moduleId(module), name };
+}
+
+/**
+ * Says how a worker finds `task`. Plain functions travel as source; a `TaskRef` or a function marked by
+ * `defineTask` travels as module and name.
+ * @throws {TypeError} for a value that is none of these, or a native or bound function.
+ */
+export function describeTask(task: unknown): TaskDescriptor {
+  if (typeof task === 'function') {
+    const marked = (task as { [MARK]?: TaskDescriptor })[MARK];
+    if (marked !== undefined) return marked;
+    const source = Function.prototype.toString.call(task);
+    if (source.endsWith('{ [native code] }')) {
+      throw new TypeError(
+        `task ${describe(task)} is native or bound and cannot be sent to a worker; pass a plain function or one marked with defineTask`,
+      );
+    }
+    if (source.startsWith('class')) throw new TypeError(`task must be a function, received a class`);
+    return { kind: 'source', source, name: task.name };
+  }
+  if (task !== null && typeof task === 'object' && 'module' in task && 'name' in task) {
+    const { module, name } = task as TaskRef;
+    if (typeof name !== 'string' || name === '') throw new TypeError(`task name must be a non-empty string, received ${describe(name)}`);
+    return { kind: 'module', module: moduleId(module), name };
+  }
+  throw new TypeError(`task must be a function or a { module, name } reference, received ${describe(task)}`);
+}

@@ -1,0 +1,207 @@
+import { Deque } from '../internal/deque.js';
+import {
+  RESULT_ERROR,
+  RESULT_OK,
+  type ChunkResult,
+  type FromWorker,
+  type RunMessage,
+  type WorkerInit,
+} from '../pool/protocol.js';
+import { explainSourceError, loadTask } from '../tasks/load-task.js';
+import type { TaskDescriptor } from '../tasks/task.js';
+import { toWire } from '../tasks/wire-error.js';
+
+type Fn = (...args: unknown[]) => unknown;
+type Post = (message: FromWorker) => void;
+
+interface LoadedTask {
+  readonly descriptor: TaskDescriptor;
+  fn: Fn | undefined;
+  loading: Promise<void> | undefined;
+  loadError: unknown;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/**
+ * What runs inside a worker, thread or process alike: runs the initializer, then each batch's tasks one
+ * after another in the order sent, and answers each batch with one message of results in the same order.
+ *
+ * Sync tasks run in a plain loop with no `await` between them; the runner only leaves the loop to wait for
+ * an async task or for a task module to load, and sends the results gathered so far before it waits, so a
+ * finished result is never held back behind a slow one.
+ */
+export class WorkerRuntime {
+  readonly #post: Post;
+  readonly #tasks = new Map<number, LoadedTask>();
+  readonly #inbox = new Deque<RunMessage>();
+  #initialized = false;
+  #suspended = false;
+  #batch: readonly unknown[] | undefined = undefined;
+  #index = 0;
+  #results: unknown[] = [];
+  #groupStart = 0;
+
+  constructor(post: Post, init: WorkerInit) {
+    this.#post = post;
+    void this.#initialize(init);
+  }
+
+  /** Takes one message from the engine. */
+  receive(message: RunMessage): void {
+    if (message.defs !== undefined) {
+      for (const [id, descriptor] of message.defs) {
+        this.#tasks.set(id, { descriptor, fn: undefined, loading: undefined, loadError: undefined });
+      }
+    }
+    this.#inbox.push(message);
+    if (this.#initialized && !this.#suspended) this.#run();
+  }
+
+  async #initialize(init: WorkerInit): Promise<void> {
+    if (init.initializer !== undefined) {
+      try {
+        const fn = (await loadTask(init.initializer)) as Fn;
+        await fn(...init.initargs);
+      } catch (error) {
+        this.#post({ type: 'init-failed', error: toWire(error) });
+        return;
+      }
+    }
+    this.#initialized = true;
+    this.#post({ type: 'ready' });
+    this.#run();
+  }
+
+  #run(): void {
+    for (;;) {
+      if (this.#batch === undefined) {
+        const message = this.#inbox.shift();
+        if (message === undefined) return;
+        this.#batch = message.tasks;
+        this.#index = 0;
+      }
+      const batch = this.#batch;
+      while (this.#index < batch.length) {
+        const code = batch[this.#index] as number;
+        const args = batch[this.#index + 1] as unknown[];
+        const task = this.#tasks.get(code < 0 ? -code - 1 : code)!;
+        if (task.fn === undefined && task.loadError === undefined) {
+          this.#suspend(this.#load(task));
+          return;
+        }
+        if (this.#results.length === 0) this.#groupStart = performance.now();
+        this.#index += 2;
+        if (task.fn === undefined) {
+          this.#results.push(RESULT_ERROR, toWire(task.loadError));
+          continue;
+        }
+        let value: unknown;
+        try {
+          value = code < 0 ? runChunk(task, args as unknown[][]) : task.fn(...args);
+        } catch (error) {
+          this.#results.push(RESULT_ERROR, toWire(explain(task, error)));
+          continue;
+        }
+        if (isThenable(value)) {
+          this.#suspend(
+            Promise.resolve(value).then(
+              (result) => void this.#results.push(RESULT_OK, result),
+              (error: unknown) => void this.#results.push(RESULT_ERROR, toWire(explain(task, error))),
+            ),
+          );
+          return;
+        }
+        this.#results.push(RESULT_OK, value);
+      }
+      this.#batch = undefined;
+      this.#flush();
+    }
+  }
+
+  #suspend(until: Promise<void>): void {
+    this.#flush();
+    this.#suspended = true;
+    void until.then(() => {
+      this.#suspended = false;
+      this.#run();
+    });
+  }
+
+  #load(task: LoadedTask): Promise<void> {
+    task.loading ??= loadTask(task.descriptor).then(
+      (fn) => {
+        task.fn = fn as Fn;
+      },
+      (error: unknown) => {
+        task.loadError = error ?? new Error(`task "${task.descriptor.name}" failed to load`);
+      },
+    );
+    return task.loading;
+  }
+
+  #flush(): void {
+    if (this.#results.length === 0) return;
+    const results = this.#results;
+    this.#results = [];
+    const busy = performance.now() - this.#groupStart;
+    try {
+      this.#post({ type: 'results', results, busy });
+    } catch {
+      this.#postOneByOne(results, busy);
+    }
+  }
+
+  // Something in the batch could not be cloned: send each result alone so only the culprit fails.
+  #postOneByOne(results: unknown[], busy: number): void {
+    for (let i = 0; i < results.length; i += 2) {
+      const share = i === 0 ? busy : 0;
+      try {
+        this.#post({ type: 'results', results: [results[i], results[i + 1]], busy: share });
+      } catch (error) {
+        const what = results[i] === RESULT_OK ? 'result' : 'error';
+        const reason = new TypeError(`the task's ${what} could not be sent back from the worker: ${(error as Error).message}`);
+        this.#post({ type: 'results', results: [RESULT_ERROR, toWire(reason)], busy: share });
+      }
+    }
+  }
+}
+
+function explain(task: LoadedTask, error: unknown): unknown {
+  return task.descriptor.kind === 'source' ? explainSourceError(error, task.descriptor.name) : error;
+}
+
+/** Runs a task over a chunk of argument lists, stopping at the first error. */
+function runChunk(task: LoadedTask, items: unknown[][]): ChunkResult | Promise<ChunkResult> {
+  const fn = task.fn!;
+  const values: unknown[] = [];
+  for (let i = 0; i < items.length; i++) {
+    let value: unknown;
+    try {
+      value = fn(...items[i]!);
+    } catch (error) {
+      return { values, error: toWire(explain(task, error)) };
+    }
+    if (isThenable(value)) return finishChunkAsync(task, items, i, value, values);
+    values.push(value);
+  }
+  return { values };
+}
+
+async function finishChunkAsync(
+  task: LoadedTask,
+  items: unknown[][],
+  start: number,
+  first: PromiseLike<unknown>,
+  values: unknown[],
+): Promise<ChunkResult> {
+  try {
+    values.push(await first);
+    for (let i = start + 1; i < items.length; i++) values.push(await task.fn!(...items[i]!));
+  } catch (error) {
+    return { values, error: toWire(explain(task, error)) };
+  }
+  return { values };
+}
