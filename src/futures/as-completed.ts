@@ -2,6 +2,9 @@ import { TimeoutError } from './errors.js';
 import type { Future } from './future.js';
 import { validateSignal, validateTimeout } from '../internal/validate.js';
 
+/** The longest delay setTimeout honours, in milliseconds. */
+const MAX_DELAY = 2 ** 31 - 1;
+
 /** Options of {@link asCompleted}. */
 export interface AsCompletedOptions {
   /** Milliseconds, counted from the call, after which iteration throws `TimeoutError`. @default Infinity */
@@ -52,19 +55,21 @@ export function asCompleted<T>(futures: Iterable<Future<T>>, options: AsComplete
     closed = true;
     for (const f of pending) f.removeDoneCallback(onDone);
     ready.length = 0;
+    // A step still waiting (return() called while a next() is pending) ends too, and drops its listener.
+    wake?.();
   };
 
   const nextReady = async (): Promise<IteratorResult<Future<T>>> => {
     if (closed) return { done: true, value: undefined };
+    if (signal?.aborted) {
+      close();
+      throw signal.reason;
+    }
     const f = ready.shift();
     if (f !== undefined) return { done: false, value: f };
     if (pending.size === 0) {
       close();
       return { done: true, value: undefined };
-    }
-    if (signal?.aborted) {
-      close();
-      throw signal.reason;
     }
     const remaining = deadline - performance.now();
     if (remaining <= 0) {
@@ -73,7 +78,8 @@ export function asCompleted<T>(futures: Iterable<Future<T>>, options: AsComplete
       throw new TimeoutError(`${unfinished} (of ${total}) futures unfinished`);
     }
     await new Promise<void>((resolve) => {
-      const timer = remaining === Infinity ? undefined : setTimeout(done, remaining);
+      // setTimeout fires after 1 ms when given more than MAX_DELAY; waking early only re-checks the clock.
+      const timer = remaining === Infinity ? undefined : setTimeout(done, Math.min(remaining, MAX_DELAY));
       const onAbort = (): void => done();
       signal?.addEventListener('abort', onAbort, { once: true });
       function done(): void {

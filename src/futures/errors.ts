@@ -23,6 +23,10 @@ function defineError<T extends Error>(name: string, code: string, Base: ErrorCla
         super(message, options);
       }
       static override [Symbol.hasInstance](value: unknown): boolean {
+        // A user's subclass carries no code of its own, so the ordinary prototype check answers for it.
+        if (!Object.prototype.hasOwnProperty.call(this.prototype, CODE)) {
+          return Function.prototype[Symbol.hasInstance].call(this, value);
+        }
         for (let p = value; p !== null && typeof p === 'object'; p = Object.getPrototypeOf(p)) {
           if (Object.prototype.hasOwnProperty.call(p, CODE) && (p as Record<symbol, unknown>)[CODE] === code) return true;
         }

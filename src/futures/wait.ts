@@ -60,8 +60,8 @@ export function wait<T>(futures: Iterable<Future<T>>, options: WaitOptions = {})
     if (returnWhen === ReturnWhen.FIRST_EXCEPTION) return [...done].some(failed);
     return false;
   };
-  if (satisfied() || timeout === 0) return Promise.resolve({ done, notDone });
   if (signal?.aborted) return Promise.reject(signal.reason);
+  if (satisfied() || timeout === 0) return Promise.resolve({ done, notDone });
 
   return new Promise((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
@@ -82,11 +82,21 @@ export function wait<T>(futures: Iterable<Future<T>>, options: WaitOptions = {})
       for (const f of notDone) f.removeDoneCallback(onDone);
       reject(signal?.reason);
     };
-    if (timeout !== Infinity) timer = setTimeout(finish, timeout);
+    // setTimeout fires after 1 ms when given more than MAX_DELAY, so a longer timeout is armed in steps.
+    let left = timeout;
+    const arm = (): void => {
+      const step = Math.min(left, MAX_DELAY);
+      left -= step;
+      timer = setTimeout(left === 0 ? finish : arm, step);
+    };
+    if (timeout !== Infinity) arm();
     signal?.addEventListener('abort', onAbort, { once: true });
     for (const f of [...notDone]) f.addDoneCallback(onDone);
   });
 }
+
+/** The longest delay setTimeout honours, in milliseconds. */
+const MAX_DELAY = 2 ** 31 - 1;
 
 function failed(f: Future<unknown>): boolean {
   return !f.cancelled() && !f.succeeded();

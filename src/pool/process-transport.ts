@@ -33,7 +33,10 @@ export function processSpawner(options: ProcessTransportOptions): SpawnWorker {
         child.send(message);
       },
       terminate: () => {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        // Held until it has exited, so that shutdown() can wait for the exit.
+        child.ref();
+        child.kill('SIGKILL');
       },
       ref: () => {
         if (referenced) return;

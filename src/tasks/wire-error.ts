@@ -27,6 +27,9 @@ const BUILTINS: Record<string, ErrorConstructor> = {
   URIError,
 };
 
+/** How many levels of `cause` and `errors` are sent. */
+const MAX_DEPTH = 8;
+
 function cloneable(value: unknown): boolean {
   try {
     structuredClone(value);
@@ -57,8 +60,11 @@ export function toWire(thrown: unknown, depth = 0): WireError {
     cause?: WireError;
     errors?: WireError[];
   } = { error: true, name: thrown.name, ctor: thrown.constructor?.name ?? 'Error', message: thrown.message, stack: thrown.stack, props };
-  if ('cause' in thrown && depth < 8) wire.cause = toWire(thrown.cause, depth + 1);
-  if (thrown instanceof AggregateError) wire.errors = thrown.errors.map((e: unknown) => toWire(e, depth + 1));
+  // Causes and aggregated errors can form cycles; past MAX_DEPTH they are cut off.
+  if ('cause' in thrown && depth < MAX_DEPTH) wire.cause = toWire(thrown.cause, depth + 1);
+  if (thrown instanceof AggregateError) {
+    wire.errors = depth < MAX_DEPTH ? thrown.errors.map((e: unknown) => toWire(e, depth + 1)) : [];
+  }
   return wire;
 }
 

@@ -1,0 +1,412 @@
+import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
+import { describe, test } from 'node:test';
+import {
+  BrokenExecutor,
+  BrokenProcessPool,
+  BrokenThreadPool,
+  CancelledError,
+  InvalidStateError,
+  TimeoutError,
+  taskRef,
+} from 'aiox';
+import { Gates } from '../fixtures/gate.js';
+import {
+  QuotaError,
+  add,
+  asyncDouble,
+  echo,
+  exitWith,
+  fail,
+  failAsync,
+  failingInit,
+  gated,
+  announceThenSpin,
+  increment,
+  initialize,
+  readInit,
+  returnFunction,
+  spin,
+  squareUnless,
+  whoAmI,
+} from '../fixtures/tasks.js';
+import { KINDS, makePool } from './pools.js';
+
+const TASKS = new URL('../fixtures/tasks.js', import.meta.url).href;
+
+for (const kind of KINDS) {
+  const Broken = kind === 'thread' ? BrokenThreadPool : BrokenProcessPool;
+
+  describe(`${kind} pool: running tasks`, { timeout: 30_000 }, () => {
+    test('defineTask functions, sync and async, give their results', async () => {
+      await using pool = makePool(kind, { maxWorkers: 2 });
+      assert.equal(await pool.submit(add, 2, 3), 5);
+      assert.equal(await pool.submit(asyncDouble, 21), 42);
+    });
+
+    test('plain functions travel as source', async () => {
+      await using pool = makePool(kind, { maxWorkers: 1 });
+      assert.equal(await pool.submit((a: number, b: number) => a * b, 6, 7), 42);
+      assert.equal(await pool.submit(async (s: string) => s.toUpperCase(), 'abc'), 'ABC');
+    });
+
+    test('a plain function using an outside variable fails with an error naming it and defineTask', async () => {
+      await using pool = makePool(kind, { maxWorkers: 1 });
+      const factor = 3;
+      const error = await pool.submit((x: number) => x * factor, 2).then(
+        () => assert.fail('should have failed'),
+        (e: unknown) => e as Error,
+      );
+      assert.ok(error instanceof ReferenceError);
+      assert.match(error.message, /"factor"/);
+      assert.match(error.message, /defineTask/);
+    });
+
+    test('{ module, name } references and taskRef work', async () => {
+      await using pool = makePool(kind, { maxWorkers: 1 });
+      assert.equal(await pool.submit({ module: TASKS, name: 'add' }, 1, 2), 3);
+      assert.equal(await pool.submit(taskRef<typeof add>(TASKS, 'add'), 4, 5), 9);
+      await assert.rejects(pool.submit({ module: TASKS, name: 'missing' }), /no task named "missing"/);
+    });
+
+    test('arguments and results are structured-cloned', async () => {
+      await using pool = makePool(kind, { maxWorkers: 1 });
+      const value = { when: new Date(5), map: new Map([[1, 'one']]), bytes: new Uint8Array([1, 2]), big: 10n };
+      assert.deepEqual(await pool.submit(echo, value), value);
+    });
+
+    test('errors come back with class, name, message, worker stack, cause and own properties', async () => {
+      await using pool = makePool(kind, { maxWorkers: 1 });
+      const custom = (await pool.submit(fail, 'custom').catch((e: unknown) => e)) as QuotaError;
+      assert.equal(custom.name, 'QuotaError');
+      assert.equal(custom.message, 'over quota');
+      assert.equal(custom.limit, 3);
+      assert.match(custom.stack ?? '', /tasks\.js/);
+      assert.ok(custom.cause instanceof TypeError);
+      assert.equal((custom.cause as Error).message, 'root cause');
+      const range = await pool.submit(fail, 'range').catch((e: unknown) => e);
+      assert.ok(range instanceof RangeError);
+      await assert.rejects(pool.submit(failAsync, 'async boom'), /async boom/);
+    });
+
+    test('a task that throws a falsy value has still failed', async () => {
+      await using pool = makePool(kind, { maxWorkers: 1 });
+      for (const [what, thrown] of [['zero', 0], ['undefined', undefined]] as const) {
+        const future = pool.submit(fail, what);
+        await future.then(
+          () => assert.fail('should have failed'),
+          (e: unknown) => assert.equal(e, thrown),
+        );
+        assert.equal(future.succeeded(), false);
+        assert.equal(future.exception(), thrown);
+      }
+    });
+
+    test('an argument that cannot be cloned fails that future with a TypeError; the pool stays usable', async () => {
+      await using pool = makePool(kind, { maxWorkers: 1 });
+      const bad = pool.submit(echo, { f: () => 1 } as unknown);
+      const good = pool.submit(add, 1, 1);
+      await assert.rejects(bad, (e: unknown) => e instanceof TypeError && /could not be sent to the worker/.test(e.message));
+      assert.equal(await good, 2);
+    });
+
+    test('a result that cannot be cloned fails that future with a TypeError; the pool stays usable', async () => {
+      await using pool = makePool(kind, { maxWorkers: 1 });
+      await assert.rejects(pool.submit(returnFunction), (e: unknown) => e instanceof TypeError && /could not be sent back/.test(e.message));
+      assert.equal(await pool.submit(add, 2, 2), 4);
+    });
+
+    test('stats count queued, running, completed and failed tasks', async () => {
+      const gates = new Gates(kind, 1);
+      await using pool = makePool(kind, { maxWorkers: 1 });
+      try {
+        const running = pool.submit(gated, gates.handle(0), 'x');
+        const queued = pool.submit(add, 1, 2);
+        await gates.started(0);
+        const during = pool.stats();
+        assert.equal(during.running, 1);
+        assert.equal(during.queued, 1);
+        assert.equal(during.workers, 1);
+        await gates.release(0);
+        await running;
+        await queued;
+        await pool.submit(fail, 'x').catch(() => undefined);
+        const after = pool.stats();
+        assert.equal(after.completed, 2);
+        assert.equal(after.failed, 1);
+        assert.equal(after.queued + after.running, 0);
+        assert.ok(after.utilization >= 0 && after.utilization <= 1);
+      } finally {
+        gates.dispose();
+      }
+    });
+  });
+
+  describe(`${kind} pool: workers`, { timeout: 30_000 }, () => {
+    test('maxWorkers below 1 is a RangeError naming the option', () => {
+      assert.throws(() => makePool(kind, { maxWorkers: 0 }), /maxWorkers must be an integer >= 1, received 0/);
+      assert.throws(() => makePool(kind, { maxWorkers: 1.5 }), RangeError);
+      assert.throws(() => makePool(kind, { minWorkers: 3, maxWorkers: 2 }), RangeError);
+    });
+
+    test('never more than maxWorkers run at once, and each runs truly in parallel', async () => {
+      const gates = new Gates(kind, 3);
+      await using pool = makePool(kind, { maxWorkers: 2 });
+      try {
+        const futures = [0, 1, 2].map((i) => pool.submit(gated, gates.handle(i), i));
+        await gates.started(0);
+        await gates.started(1);
+        assert.equal(pool.stats().workers, 2);
+        assert.equal(pool.stats().queued, 1);
+        assert.equal(futures[2]!.running(), false);
+        await gates.release(0);
+        await gates.started(2);
+        await gates.release(1);
+        await gates.release(2);
+        assert.deepEqual(await Promise.all(futures), [0, 1, 2]);
+        assert.equal(pool.stats().workers, 2);
+      } finally {
+        gates.dispose();
+      }
+    });
+
+    test('an idle worker is reused before a new one starts', async () => {
+      await using pool = makePool(kind, { maxWorkers: 4 });
+      const first = await pool.submit(whoAmI);
+      const second = await pool.submit(whoAmI);
+      assert.equal(second, first);
+      assert.equal(pool.stats().workers, 1);
+    });
+
+    test('minWorkers start at once', async () => {
+      await using pool = makePool(kind, { maxWorkers: 3, minWorkers: 2 });
+      assert.equal(pool.stats().workers, 2);
+    });
+
+    test('the initializer runs once in each worker before its first task', async () => {
+      await using pool = makePool(kind, { maxWorkers: 1, initializer: initialize, initargs: ['ready'] });
+      assert.deepEqual(await pool.submit(readInit), ['ready', 1]);
+      assert.deepEqual(await pool.submit(readInit), ['ready', 1]);
+    });
+
+    test('a failing initializer breaks the pool: pending futures fail and submit throws', async () => {
+      const pool = makePool(kind, { maxWorkers: 2, initializer: failingInit });
+      const futures = [pool.submit(add, 1, 2), pool.submit(add, 3, 4), pool.submit(add, 5, 6)];
+      for (const future of futures) {
+        await assert.rejects(future, (e: unknown) => e instanceof Broken && e instanceof BrokenExecutor && /initializer exploded/.test(e.message));
+      }
+      assert.throws(() => pool.submit(add, 1, 1), Broken);
+      assert.equal(pool.state, 'broken');
+      await pool.shutdown();
+    });
+
+    test('maxTasksPerWorker replaces a worker after N tasks and queued work goes on', async () => {
+      await using pool = makePool(kind, { maxWorkers: 1, maxTasksPerWorker: 2 });
+      const ids = await Promise.all(Array.from({ length: 6 }, () => pool.submit(whoAmI)));
+      assert.equal(new Set(ids).size, 3);
+      const counts = await Promise.all([pool.submit(increment), pool.submit(increment), pool.submit(increment)]);
+      assert.deepEqual(counts, [1, 2, 1]);
+    });
+
+    test('a worker that dies fails only its task, naming the exit code; the pool heals', async () => {
+      await using pool = makePool(kind, { maxWorkers: 1 });
+      await assert.rejects(pool.submit(exitWith, 7), (e: unknown) => e instanceof Broken && /code 7/.test(e.message));
+      assert.equal(await pool.submit(add, 1, 2), 3);
+      assert.equal(pool.state, 'open');
+    });
+  });
+
+  describe(`${kind} pool: stopping work`, { timeout: 30_000 }, () => {
+    test('a signal stops a task spinning in while (true); a replacement worker serves the next', async () => {
+      const gates = new Gates(kind, 1);
+      await using pool = makePool(kind, { maxWorkers: 1 });
+      try {
+        const before = await pool.submit(whoAmI);
+        const controller = new AbortController();
+        const future = pool.submitWith(announceThenSpin, [gates.handle(0)], { signal: controller.signal });
+        await gates.started(0);
+        assert.equal(future.running(), true);
+        controller.abort(new Error('stop it'));
+        await assert.rejects(future, /stop it/);
+        const after = await pool.submit(whoAmI);
+        assert.notEqual(after, before);
+        assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
+      } finally {
+        gates.dispose();
+      }
+    });
+
+    test('a timeout stops a running task with TimeoutError', async () => {
+      await using pool = makePool(kind, { maxWorkers: 1 });
+      await assert.rejects(pool.submitWith(spin, [], { timeout: 50 }), TimeoutError);
+      assert.equal(await pool.submit(add, 2, 2), 4);
+    });
+
+    test('a queued task that is aborted is removed and never runs', async () => {
+      const gates = new Gates(kind, 1);
+      await using pool = makePool(kind, { maxWorkers: 1 });
+      try {
+        const blocker = pool.submit(gated, gates.handle(0), 'done');
+        await gates.started(0);
+        const controller = new AbortController();
+        const queued = pool.submitWith(increment, [], { signal: controller.signal });
+        controller.abort(new Error('not wanted'));
+        await assert.rejects(queued, /not wanted/);
+        assert.equal(pool.stats().queued, 0);
+        await gates.release(0);
+        assert.equal(await blocker, 'done');
+        assert.equal(await pool.submit(increment), 1);
+        assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
+      } finally {
+        gates.dispose();
+      }
+    });
+
+    test('an already aborted signal fails the future at once', async () => {
+      await using pool = makePool(kind, { maxWorkers: 1 });
+      const future = pool.submitWith(add, [1, 2], { signal: AbortSignal.abort(new Error('early')) });
+      assert.equal(future.done(), true);
+      await assert.rejects(future, /early/);
+    });
+
+    test('a signal on a task that completes leaves no listener behind', async () => {
+      await using pool = makePool(kind, { maxWorkers: 1 });
+      const controller = new AbortController();
+      assert.equal(await pool.submitWith(add, [1, 2], { signal: controller.signal, timeout: 60_000 }), 3);
+      assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
+    });
+
+    test('cancel() cancels a queued future, which never runs, and not a running one', async () => {
+      const gates = new Gates(kind, 1);
+      await using pool = makePool(kind, { maxWorkers: 1 });
+      try {
+        const running = pool.submit(gated, gates.handle(0), 1);
+        const queued = pool.submit(increment);
+        await gates.started(0);
+        assert.equal(running.cancel(), false);
+        assert.equal(queued.cancel(), true);
+        assert.equal(queued.cancelled(), true);
+        await assert.rejects(queued, CancelledError);
+        await gates.release(0);
+        assert.equal(await running, 1);
+        assert.equal(await pool.submit(increment), 1);
+      } finally {
+        gates.dispose();
+      }
+    });
+  });
+
+  describe(`${kind} pool: shutdown`, { timeout: 30_000 }, () => {
+    test('shutdown waits for queued work; then submit throws; a second call is safe', async () => {
+      const pool = makePool(kind, { maxWorkers: 1 });
+      const futures = [1, 2, 3].map((n) => pool.submit(add, n, n));
+      await pool.shutdown();
+      assert.ok(futures.every((f) => f.done()));
+      assert.deepEqual(
+        futures.map((f) => f.result()),
+        [2, 4, 6],
+      );
+      assert.throws(() => pool.submit(add, 1, 1), (e: unknown) => e instanceof InvalidStateError && /cannot schedule new futures after shutdown/.test(e.message));
+      await pool.shutdown();
+      assert.equal(pool.state, 'closed');
+      assert.equal(pool.stats().workers, 0);
+    });
+
+    test('cancelFutures cancels what has not started and never what is running', async () => {
+      const gates = new Gates(kind, 1);
+      const pool = makePool(kind, { maxWorkers: 1 });
+      try {
+        const running = pool.submit(gated, gates.handle(0), 'ran');
+        const queued = [pool.submit(add, 1, 1), pool.submit(add, 2, 2)];
+        await gates.started(0);
+        const closing = pool.shutdown({ cancelFutures: true });
+        assert.ok(queued.every((f) => f.cancelled()));
+        assert.equal(running.running(), true);
+        await gates.release(0);
+        await closing;
+        assert.equal(running.result(), 'ran');
+      } finally {
+        gates.dispose();
+      }
+    });
+
+    test('shutdown({ wait: false }) returns at once and the work still finishes', async () => {
+      const gates = new Gates(kind, 1);
+      const pool = makePool(kind, { maxWorkers: 1 });
+      try {
+        const running = pool.submit(gated, gates.handle(0), 'finished');
+        await gates.started(0);
+        await pool.shutdown({ wait: false });
+        assert.equal(running.done(), false);
+        await gates.release(0);
+        assert.equal(await running, 'finished');
+        await pool.shutdown();
+        assert.equal(pool.state, 'closed');
+      } finally {
+        gates.dispose();
+      }
+    });
+  });
+
+  describe(`${kind} pool: map`, { timeout: 30_000 }, () => {
+    test('yields results in input order, with chunksize too', async () => {
+      await using pool = makePool(kind, { maxWorkers: 2 });
+      for (const chunksize of [1, 3, 100]) {
+        const out: number[] = [];
+        for await (const value of pool.map(echo, [5, 1, 4, 2], { chunksize })) out.push(value as number);
+        assert.deepEqual(out, [5, 1, 4, 2]);
+      }
+    });
+
+    test('an error is thrown at its position and the rest is cancelled', async () => {
+      await using pool = makePool(kind, { maxWorkers: 2 });
+      for (const chunksize of [1, 2]) {
+        const out: number[] = [];
+        await assert.rejects(async () => {
+          for await (const value of pool.map(squareUnless, [1, 2, 3, 4, 5], { chunksize })) out.push(value);
+        }, /bad item 3/);
+        assert.deepEqual(out, [1, 4]);
+      }
+    });
+
+    test('reads an endless input ahead by a bounded amount and ends cleanly on break', async () => {
+      await using pool = makePool(kind, { maxWorkers: 2 });
+      let produced = 0;
+      let closed = false;
+      function* naturals(): Generator<number> {
+        try {
+          for (;;) yield produced++;
+        } finally {
+          closed = true;
+        }
+      }
+      const out: number[] = [];
+      for await (const value of pool.map(echo, naturals(), { readAhead: 8 })) {
+        out.push(value as number);
+        if (out.length === 20) break;
+      }
+      assert.deepEqual(out, Array.from({ length: 20 }, (_, i) => i));
+      assert.ok(produced <= 20 + 8, `read ${produced} items`);
+      assert.equal(closed, true);
+    });
+
+    test('accepts an async iterable', async () => {
+      await using pool = makePool(kind, { maxWorkers: 2 });
+      async function* letters(): AsyncGenerator<string> {
+        yield 'a';
+        yield 'b';
+      }
+      const out: string[] = [];
+      for await (const value of pool.map(echo, letters())) out.push(value as string);
+      assert.deepEqual(out, ['a', 'b']);
+    });
+
+    test('timeout counts from the call: TimeoutError, and the remaining work is cancelled', async () => {
+      await using pool = makePool(kind, { maxWorkers: 1 });
+      const iterator = pool.map(echo, [1, 2, 3, 4], { timeout: 0 });
+      await assert.rejects(iterator.next(), TimeoutError);
+      assert.equal(pool.stats().queued, 0);
+      assert.deepEqual(await iterator.next(), { done: true, value: undefined });
+    });
+  });
+}
