@@ -1,0 +1,597 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CancelledError, Future, FutureState, InvalidStateError } from 'aiox';
+
+// setCancelHook is internal, so it comes from the compiled package. The types are read from dist/ beside
+// the sources; the module is loaded relative to this file's compiled place, build/test/futures/.
+type FutureModule = typeof import('../../dist/futures/future.js');
+const { setCancelHook } = (await import(new URL('../../../dist/futures/future.js', import.meta.url).href)) as FutureModule;
+
+/** Lets pending microtasks, `process.nextTick` callbacks and unhandled-rejection checks run. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+function running<T>(): Future<T> {
+  const f = new Future<T>();
+  assert.equal(f.setRunningOrNotifyCancel(), true);
+  return f;
+}
+
+/** Collects the warnings emitted by throwing done callbacks until `stop()` is called. */
+function collectCallbackWarnings(): { warnings: Error[]; stop: () => void } {
+  const warnings: Error[] = [];
+  const listener = (warning: Error): void => {
+    if (warning.name === 'AioxCallbackWarning') warnings.push(warning);
+  };
+  process.on('warning', listener);
+  return { warnings, stop: () => process.off('warning', listener) };
+}
+
+describe('Future state machine', () => {
+  test('a new future is pending and not done', () => {
+    const f = new Future<number>();
+    assert.equal(f.state, FutureState.PENDING);
+    assert.equal(f.state, 'pending');
+    assert.equal(f.done(), false);
+    assert.equal(f.running(), false);
+    assert.equal(f.cancelled(), false);
+    assert.equal(f.succeeded(), false);
+  });
+
+  test('setRunningOrNotifyCancel moves a pending future to running', () => {
+    const f = new Future<number>();
+    assert.equal(f.setRunningOrNotifyCancel(), true);
+    assert.equal(f.state, FutureState.RUNNING);
+    assert.equal(f.running(), true);
+    assert.equal(f.done(), false);
+    assert.equal(f.cancelled(), false);
+  });
+
+  test('setResult finishes a running future', () => {
+    const f = running<string>();
+    f.setResult('ok');
+    assert.equal(f.state, FutureState.FINISHED);
+    assert.equal(f.done(), true);
+    assert.equal(f.running(), false);
+    assert.equal(f.cancelled(), false);
+    assert.equal(f.succeeded(), true);
+  });
+
+  test('setException finishes a running future as failed', () => {
+    const f = running<string>();
+    f.setException(new Error('boom'));
+    assert.equal(f.state, FutureState.FINISHED);
+    assert.equal(f.done(), true);
+    assert.equal(f.running(), false);
+    assert.equal(f.succeeded(), false);
+  });
+
+  test('a pending future can be completed without going through running', () => {
+    const f = new Future<number>();
+    f.setResult(1);
+    assert.equal(f.state, FutureState.FINISHED);
+    assert.equal(f.result(), 1);
+  });
+
+  test('FutureState lists exactly the four states', () => {
+    assert.deepEqual(Object.values(FutureState).sort(), ['cancelled', 'finished', 'pending', 'running']);
+  });
+
+  test('toStringTag is Future', () => {
+    assert.equal(Object.prototype.toString.call(new Future()), '[object Future]');
+  });
+});
+
+describe('Future.cancel', () => {
+  test('cancels a pending future', () => {
+    const f = new Future<number>();
+    assert.equal(f.cancel(), true);
+    assert.equal(f.state, FutureState.CANCELLED);
+    assert.equal(f.cancelled(), true);
+    assert.equal(f.done(), true);
+    assert.equal(f.running(), false);
+    assert.equal(f.succeeded(), false);
+  });
+
+  test('returns true again for an already-cancelled future', () => {
+    const f = new Future<number>();
+    assert.equal(f.cancel(), true);
+    assert.equal(f.cancel(), true);
+    assert.equal(f.cancelled(), true);
+  });
+
+  test('returns false for a running future and leaves it running', () => {
+    const f = running<number>();
+    assert.equal(f.cancel(), false);
+    assert.equal(f.state, FutureState.RUNNING);
+    assert.equal(f.cancelled(), false);
+    f.setResult(3);
+    assert.equal(f.result(), 3);
+  });
+
+  test('returns false for a finished future and keeps its result', () => {
+    const ok = running<number>();
+    ok.setResult(5);
+    assert.equal(ok.cancel(), false);
+    assert.equal(ok.cancelled(), false);
+    assert.equal(ok.result(), 5);
+
+    const failed = running<number>();
+    const error = new Error('boom');
+    failed.setException(error);
+    assert.equal(failed.cancel(), false);
+    assert.equal(failed.exception(), error);
+  });
+
+  test('a cancelled future cannot be completed', () => {
+    const f = new Future<number>();
+    f.cancel();
+    assert.throws(() => f.setResult(1), InvalidStateError);
+    assert.throws(() => f.setException(new Error('late')), InvalidStateError);
+    assert.equal(f.cancelled(), true);
+  });
+});
+
+describe('awaiting a Future', () => {
+  test('gives the result when awaited before completion', async () => {
+    const f = running<number>();
+    const awaited = (async () => await f)();
+    f.setResult(42);
+    assert.equal(await awaited, 42);
+  });
+
+  test('gives the result when awaited after completion', async () => {
+    const f = running<{ n: number }>();
+    const value = { n: 1 };
+    f.setResult(value);
+    assert.equal(await f, value);
+  });
+
+  test('throws the exception, before or after completion', async () => {
+    const error = new TypeError('bad');
+    const early = running<number>();
+    const awaited = (async () => await early)();
+    early.setException(error);
+    await assert.rejects(awaited, (e) => e === error);
+
+    const late = running<number>();
+    late.setException(error);
+    await assert.rejects(async () => await late, (e) => e === error);
+  });
+
+  test('throws CancelledError when cancelled, before or after the await starts', async () => {
+    const early = new Future<number>();
+    const awaited = (async () => await early)();
+    early.cancel();
+    await assert.rejects(awaited, CancelledError);
+
+    const late = new Future<number>();
+    late.cancel();
+    await assert.rejects(async () => await late, CancelledError);
+  });
+
+  test('several awaiters all see the outcome', async () => {
+    const f = running<string>();
+    const all = Promise.all([f, f, (async () => await f)()]);
+    f.setResult('x');
+    assert.deepEqual(await all, ['x', 'x', 'x']);
+  });
+
+  test('then, catch and finally behave like a promise', async () => {
+    const ok = running<number>();
+    ok.setResult(2);
+    assert.equal(await ok.then((n) => n * 10), 20);
+
+    const bad = running<number>();
+    bad.setException('nope');
+    assert.equal(await bad.catch((e: unknown) => `caught ${String(e)}`), 'caught nope');
+
+    let finallyRan = false;
+    const fin = running<number>();
+    fin.setResult(7);
+    assert.equal(await fin.finally(() => (finallyRan = true)), 7);
+    assert.equal(finallyRan, true);
+  });
+});
+
+describe('result() and exception()', () => {
+  test('throw InvalidStateError while pending or running', () => {
+    const f = new Future<number>();
+    assert.throws(() => f.result(), InvalidStateError);
+    assert.throws(() => f.exception(), InvalidStateError);
+    f.setRunningOrNotifyCancel();
+    assert.throws(() => f.result(), InvalidStateError);
+    assert.throws(() => f.exception(), InvalidStateError);
+  });
+
+  test('are synchronous once the future succeeded', () => {
+    const f = running<number[]>();
+    const value = [1, 2];
+    f.setResult(value);
+    assert.equal(f.result(), value);
+    assert.equal(f.exception(), undefined);
+  });
+
+  test('result() throws the exception and exception() returns it once failed', () => {
+    const f = running<number>();
+    const error = new RangeError('out');
+    f.setException(error);
+    assert.throws(() => f.result(), (e) => e === error);
+    assert.equal(f.exception(), error);
+  });
+
+  test('both throw CancelledError once cancelled', () => {
+    const f = new Future<number>();
+    f.cancel();
+    assert.throws(() => f.result(), CancelledError);
+    assert.throws(() => f.exception(), CancelledError);
+  });
+
+  test('a result of undefined is a success', async () => {
+    const f = running<undefined>();
+    f.setResult(undefined);
+    assert.equal(f.succeeded(), true);
+    assert.equal(f.result(), undefined);
+    assert.equal(await f, undefined);
+  });
+});
+
+describe('falsy exceptions still count as failures', () => {
+  for (const value of [0, '', undefined, null, false, Number.NaN]) {
+    test(`setException(${String(value === '' ? "''" : value)})`, async () => {
+      const f = running<string>();
+      f.setException(value);
+      assert.equal(f.done(), true);
+      assert.equal(f.succeeded(), false);
+      assert.equal(f.cancelled(), false);
+      assert.throws(
+        () => f.result(),
+        (e) => Object.is(e, value),
+      );
+      assert.ok(Object.is(f.exception(), value));
+      await assert.rejects(
+        async () => await f,
+        (e) => Object.is(e, value),
+      );
+    });
+  }
+
+  test('an awaiter that started before the falsy failure rejects too', async () => {
+    const f = running<string>();
+    const outcome = f.then(
+      () => 'fulfilled',
+      (e: unknown) => ['rejected', e],
+    );
+    f.setException(0);
+    assert.deepEqual(await outcome, ['rejected', 0]);
+  });
+});
+
+describe('completing twice', () => {
+  test('throws InvalidStateError and keeps the first outcome', () => {
+    const f = running<number>();
+    f.setResult(1);
+    assert.throws(() => f.setResult(2), InvalidStateError);
+    assert.throws(() => f.setException(new Error('late')), InvalidStateError);
+    assert.equal(f.result(), 1);
+
+    const g = running<number>();
+    const error = new Error('first');
+    g.setException(error);
+    assert.throws(() => g.setResult(2), InvalidStateError);
+    assert.throws(() => g.setException(new Error('second')), InvalidStateError);
+    assert.equal(g.exception(), error);
+  });
+
+  test('the InvalidStateError has the stable code', () => {
+    const f = running<number>();
+    f.setResult(1);
+    assert.throws(() => f.setResult(2), { name: 'InvalidStateError', code: 'ERR_AIOX_INVALID_STATE' });
+  });
+});
+
+describe('setRunningOrNotifyCancel', () => {
+  test('returns false for a cancelled future and leaves it cancelled', () => {
+    const f = new Future<number>();
+    f.cancel();
+    assert.equal(f.setRunningOrNotifyCancel(), false);
+    assert.equal(f.state, FutureState.CANCELLED);
+  });
+
+  test('throws InvalidStateError for a running future', () => {
+    const f = running<number>();
+    assert.throws(() => f.setRunningOrNotifyCancel(), InvalidStateError);
+    assert.equal(f.state, FutureState.RUNNING);
+  });
+
+  test('throws InvalidStateError for a finished future', () => {
+    const ok = running<number>();
+    ok.setResult(1);
+    assert.throws(() => ok.setRunningOrNotifyCancel(), InvalidStateError);
+    const failed = running<number>();
+    failed.setException(new Error('x'));
+    assert.throws(() => failed.setRunningOrNotifyCancel(), InvalidStateError);
+    assert.equal(failed.state, FutureState.FINISHED);
+  });
+});
+
+describe('done callbacks', () => {
+  test('run once each, in the order added, with the future', () => {
+    const f = running<number>();
+    const calls: Array<[string, Future<number>]> = [];
+    f.addDoneCallback((g) => calls.push(['a', g]));
+    f.addDoneCallback((g) => calls.push(['b', g]));
+    f.addDoneCallback((g) => calls.push(['c', g]));
+    assert.equal(calls.length, 0);
+    f.setResult(1);
+    assert.deepEqual(
+      calls.map(([name]) => name),
+      ['a', 'b', 'c'],
+    );
+    assert.ok(calls.every(([, g]) => g === f));
+    assert.throws(() => f.setResult(2), InvalidStateError);
+    assert.equal(calls.length, 3);
+  });
+
+  test('the same function added twice runs twice', () => {
+    const f = running<number>();
+    let count = 0;
+    const cb = (): void => {
+      count += 1;
+    };
+    f.addDoneCallback(cb);
+    f.addDoneCallback(cb);
+    f.setResult(1);
+    assert.equal(count, 2);
+  });
+
+  test('run on failure and on cancellation, and see the final state', () => {
+    const failed = running<number>();
+    const seen: unknown[] = [];
+    failed.addDoneCallback((g) => seen.push(g.exception()));
+    failed.setException('bad');
+
+    const cancelled = new Future<number>();
+    cancelled.addDoneCallback((g) => seen.push(g.cancelled()));
+    cancelled.cancel();
+    assert.deepEqual(seen, ['bad', true]);
+  });
+
+  test('run synchronously, before awaiters resume', async () => {
+    const f = running<number>();
+    const order: string[] = [];
+    const awaited = (async () => {
+      await f;
+      order.push('await');
+    })();
+    f.addDoneCallback(() => order.push('callback'));
+    f.setResult(1);
+    order.push('after setResult');
+    await awaited;
+    assert.deepEqual(order, ['callback', 'after setResult', 'await']);
+  });
+
+  test('run at once when added to a done future', () => {
+    const f = running<number>();
+    f.setResult(9);
+    const seen: number[] = [];
+    f.addDoneCallback((g) => seen.push(g.result()));
+    assert.deepEqual(seen, [9]);
+
+    const c = new Future<number>();
+    c.cancel();
+    let ran = false;
+    c.addDoneCallback(() => (ran = true));
+    assert.equal(ran, true);
+  });
+
+  test('one added by another callback during completion runs at once', () => {
+    const f = running<number>();
+    const order: string[] = [];
+    f.addDoneCallback((g) => {
+      order.push('outer');
+      g.addDoneCallback(() => order.push('inner'));
+      order.push('outer end');
+    });
+    f.addDoneCallback(() => order.push('second'));
+    f.setResult(1);
+    assert.deepEqual(order, ['outer', 'inner', 'outer end', 'second']);
+  });
+
+  test('a throwing callback is reported as a warning and the others still run', async () => {
+    const { warnings, stop } = collectCallbackWarnings();
+    try {
+      const f = running<number>();
+      const order: string[] = [];
+      f.addDoneCallback(() => order.push('first'));
+      f.addDoneCallback(() => {
+        throw new Error('callback exploded');
+      });
+      f.addDoneCallback(() => order.push('third'));
+      f.setResult(1);
+      assert.deepEqual(order, ['first', 'third']);
+      assert.equal(f.result(), 1);
+      await nextTurn();
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0]!.message, /callback exploded/);
+      assert.equal((warnings[0] as Error & { code?: unknown }).code, 'ERR_AIOX_CALLBACK');
+    } finally {
+      stop();
+    }
+  });
+
+  test('a callback throwing a non-Error is reported too', async () => {
+    const { warnings, stop } = collectCallbackWarnings();
+    try {
+      const f = running<number>();
+      let after = false;
+      f.addDoneCallback(() => {
+        throw 'plain string';
+      });
+      f.addDoneCallback(() => {
+        throw undefined;
+      });
+      f.addDoneCallback(() => (after = true));
+      f.setException(new Error('work failed'));
+      assert.equal(after, true);
+      await nextTurn();
+      assert.equal(warnings.length, 2);
+      assert.match(warnings[0]!.message, /plain string/);
+    } finally {
+      stop();
+    }
+  });
+
+  test('a callback added to a done future that throws is reported, not thrown', async () => {
+    const { warnings, stop } = collectCallbackWarnings();
+    try {
+      const f = running<number>();
+      f.setResult(1);
+      assert.doesNotThrow(() =>
+        f.addDoneCallback(() => {
+          throw new Error('late callback');
+        }),
+      );
+      await nextTurn();
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0]!.message, /late callback/);
+    } finally {
+      stop();
+    }
+  });
+
+  test('addDoneCallback rejects a non-function', () => {
+    const f = new Future<number>();
+    assert.throws(() => f.addDoneCallback(42 as unknown as () => void), TypeError);
+  });
+});
+
+describe('removeDoneCallback', () => {
+  test('removes every registration of the function and returns the count', () => {
+    const f = running<number>();
+    const calls: string[] = [];
+    const a = (): void => {
+      calls.push('a');
+    };
+    const b = (): void => {
+      calls.push('b');
+    };
+    f.addDoneCallback(a);
+    f.addDoneCallback(b);
+    f.addDoneCallback(a);
+    assert.equal(f.removeDoneCallback(a), 2);
+    assert.equal(f.removeDoneCallback(a), 0);
+    f.setResult(1);
+    assert.deepEqual(calls, ['b']);
+  });
+
+  test('removes a single registration', () => {
+    const f = running<number>();
+    let ran = false;
+    const cb = (): void => {
+      ran = true;
+    };
+    f.addDoneCallback(cb);
+    assert.equal(f.removeDoneCallback(cb), 1);
+    f.setResult(1);
+    assert.equal(ran, false);
+  });
+
+  test('returns 0 for a function never added, and leaves the others', () => {
+    const f = running<number>();
+    assert.equal(
+      f.removeDoneCallback(() => {}),
+      0,
+    );
+    let ran = 0;
+    f.addDoneCallback(() => (ran += 1));
+    assert.equal(
+      f.removeDoneCallback(() => {}),
+      0,
+    );
+    f.addDoneCallback(() => (ran += 1));
+    assert.equal(
+      f.removeDoneCallback(() => {}),
+      0,
+    );
+    f.setResult(1);
+    assert.equal(ran, 2);
+  });
+
+  test('returns 0 once the callbacks have run', () => {
+    const f = running<number>();
+    const cb = (): void => {};
+    f.addDoneCallback(cb);
+    f.setResult(1);
+    assert.equal(f.removeDoneCallback(cb), 0);
+  });
+
+  test('a callback can be added again after removal', () => {
+    const f = running<number>();
+    let count = 0;
+    const cb = (): void => {
+      count += 1;
+    };
+    f.addDoneCallback(cb);
+    f.addDoneCallback(cb);
+    f.removeDoneCallback(cb);
+    f.addDoneCallback(cb);
+    f.setResult(1);
+    assert.equal(count, 1);
+  });
+});
+
+describe('unobserved outcomes', () => {
+  test('a failed or cancelled future nobody awaits raises no unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', listener);
+    try {
+      const failed = running<number>();
+      failed.setException(new Error('nobody looks'));
+      const falsy = running<number>();
+      falsy.setException(undefined);
+      const cancelled = new Future<number>();
+      cancelled.cancel();
+      const withCallback = running<number>();
+      withCallback.addDoneCallback(() => {});
+      withCallback.setException(new Error('only a callback looks'));
+      await nextTurn();
+      await nextTurn();
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', listener);
+    }
+  });
+
+  test('a failure awaited later is still delivered', async () => {
+    const f = running<number>();
+    const error = new Error('late look');
+    f.setException(error);
+    await nextTurn();
+    await assert.rejects(async () => await f, (e) => e === error);
+  });
+});
+
+describe('cancel hook (internal, for executors)', () => {
+  test('runs once when a pending future is cancelled, before the done callbacks', () => {
+    const f = new Future<number>();
+    const order: string[] = [];
+    setCancelHook(f as Future<unknown>, (g: Future<unknown>) => order.push(g === f ? 'hook' : 'hook with another future'));
+    f.addDoneCallback(() => order.push('callback'));
+    f.cancel();
+    f.cancel();
+    assert.deepEqual(order, ['hook', 'callback']);
+  });
+
+  test('does not run when cancel() fails', () => {
+    const f = running<number>();
+    let calls = 0;
+    setCancelHook(f as Future<unknown>, () => (calls += 1));
+    assert.equal(f.cancel(), false);
+    f.setResult(1);
+    assert.equal(f.cancel(), false);
+    assert.equal(calls, 0);
+  });
+});
