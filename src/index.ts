@@ -9,7 +9,7 @@ export {
 } from './futures/errors.js';
 export { Future, FutureState } from './futures/future.js';
 export { ReturnWhen, wait, type DoneAndNotDone, type WaitOptions } from './futures/wait.js';
-export { asCompleted, type AsCompletedOptions } from './futures/as-completed.js';
+export { asCompleted, type AsCompletedOptions, type Completed } from './futures/as-completed.js';
 export { defineTask, taskRef, type Task, type TaskFunction, type TaskRef } from './tasks/task.js';
 export type { Executor, MapOptions, ShutdownOptions, SubmitOptions } from './executors/executor.js';
 export type { PoolExecutorOptions } from './executors/pool-executor.js';

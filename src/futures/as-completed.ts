@@ -13,22 +13,29 @@ export interface AsCompletedOptions {
   readonly signal?: AbortSignal;
 }
 
+/** One step of {@link asCompleted}: a future that is done. */
+export interface Completed<T> {
+  readonly future: Future<T>;
+}
+
 /**
- * Yields each future once as it completes: those already done first, then in completion order. Duplicates
- * collapse. If `timeout` passes first, the iteration throws `TimeoutError` ("N (of M) futures unfinished").
+ * Yields each future once as it completes, as `{ future }`: those already done first, then in completion
+ * order. Duplicates collapse. If `timeout` passes first, the iteration throws `TimeoutError`
+ * ("N (of M) futures unfinished").
  *
- * The futures are delivered by a hand-written async iterator, never through a promise's resolution, because
- * a `Future` is thenable and would be unwrapped into its result.
+ * Why `{ future }` and not the future itself: a `Future` is thenable, and TypeScript types the variable of
+ * a `for await` loop as the awaited value, so a bare future would be typed as its result. Wrapped, the types
+ * say what the loop really gets.
  *
  * @example
  * ```ts
  * import { ThreadPoolExecutor, asCompleted } from 'aiox';
  * await using pool = new ThreadPoolExecutor({ maxWorkers: 2 });
  * const fs = [3, 1, 2].map((n) => pool.submit((x: number) => x * x, n));
- * for await (const f of asCompleted(fs)) console.log(f.result());
+ * for await (const { future } of asCompleted(fs)) console.log(future.result());
  * ```
  */
-export function asCompleted<T>(futures: Iterable<Future<T>>, options: AsCompletedOptions = {}): AsyncIterableIterator<Future<T>> {
+export function asCompleted<T>(futures: Iterable<Future<T>>, options: AsCompletedOptions = {}): AsyncIterableIterator<Completed<T>> {
   const { timeout = Infinity, signal } = options;
   validateTimeout(timeout);
   validateSignal(signal);
@@ -59,14 +66,14 @@ export function asCompleted<T>(futures: Iterable<Future<T>>, options: AsComplete
     wake?.();
   };
 
-  const nextReady = async (): Promise<IteratorResult<Future<T>>> => {
+  const nextReady = async (): Promise<IteratorResult<Completed<T>>> => {
     if (closed) return { done: true, value: undefined };
     if (signal?.aborted) {
       close();
       throw signal.reason;
     }
     const f = ready.shift();
-    if (f !== undefined) return { done: false, value: f };
+    if (f !== undefined) return { done: false, value: { future: f } };
     if (pending.size === 0) {
       close();
       return { done: true, value: undefined };
@@ -95,7 +102,7 @@ export function asCompleted<T>(futures: Iterable<Future<T>>, options: AsComplete
 
   // Steps are chained so that concurrent next() calls are answered in order.
   let chain: Promise<unknown> = Promise.resolve();
-  const iterator: AsyncIterableIterator<Future<T>> = {
+  const iterator: AsyncIterableIterator<Completed<T>> = {
     next() {
       const step = chain.then(nextReady, nextReady);
       chain = step.catch(() => undefined);
