@@ -1,7 +1,7 @@
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
-import { Future, TimeoutError, asCompleted } from 'aiox';
+import { Future, TimeoutError, asCompleted, type Completed } from 'aiox';
 
 /** Lets pending microtasks and `process.nextTick` callbacks run (setImmediate is never mocked here). */
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -17,18 +17,30 @@ function finished(value: number): Future<number> {
 }
 
 /**
- * Checks that the next step yields `expected`. The step's value is compared inside this function and never
- * returned from it: returning a Future from an async function would unwrap it into its result.
+ * Checks that `value` is one step of asCompleted for `expected`: a plain `{ future }` object, not itself
+ * thenable (so awaiting it cannot unwrap it), whose `future` is that very Future object.
  */
-async function expectNext<T>(it: AsyncIterator<Future<T>>, expected: Future<T>): Promise<void> {
-  const step = await it.next();
-  assert.equal(step.done, false, 'expected another future');
-  assert.equal(step.value, expected);
+function assertCompleted<T>(value: unknown, expected: Future<T>): asserts value is Completed<T> {
+  assert.ok(typeof value === 'object' && value !== null, 'expected a { future } object');
+  assert.ok(!(value instanceof Future), 'expected { future }, got a bare Future');
+  assert.equal(typeof (value as { then?: unknown }).then, 'undefined', 'a step value must not be thenable');
+  assert.deepEqual(Object.keys(value), ['future']);
+  assert.equal((value as Completed<T>).future, expected);
 }
 
-async function assertEnded<T>(it: AsyncIterator<Future<T>>): Promise<void> {
+/** Checks that the next step yields `{ future: expected }`. */
+async function expectNext<T>(it: AsyncIterator<Completed<T>>, expected: Future<T>): Promise<void> {
+  const step = await it.next();
+  assert.equal(step.done, false, 'expected another future');
+  assertCompleted(step.value, expected);
+}
+
+async function assertEnded<T>(it: AsyncIterator<Completed<T>>): Promise<void> {
   assert.deepEqual(await it.next(), { done: true, value: undefined });
 }
+
+/** `true` when T is `any`: lets a test check at compile time that a type did not degrade to `any`. */
+type IsAny<T> = 0 extends 1 & T ? true : false;
 
 /** Tracks whether a promise has settled, so a test can check that the iterator is still waiting. */
 function track<T>(promise: Promise<T>): { readonly settled: boolean; readonly promise: Promise<T> } {
@@ -86,7 +98,7 @@ describe('asCompleted: order', () => {
     await nextTurn();
     assert.equal(waiting.settled, false);
     p2.setResult(2);
-    assert.equal((await waiting.promise).value, p2);
+    assertCompleted((await waiting.promise).value, p2);
     await assertEnded(it);
   });
 
@@ -97,7 +109,7 @@ describe('asCompleted: order', () => {
     await nextTurn();
     assert.equal(first.settled, false);
     b.setResult(2);
-    assert.equal((await first.promise).value, b);
+    assertCompleted((await first.promise).value, b);
     a.cancel();
     await expectNext(it, a);
     await assertEnded(it);
@@ -111,9 +123,9 @@ describe('asCompleted: order', () => {
     a.setResult(1);
     b.setResult(2);
     const results = await Promise.all(steps);
-    assert.equal(results[0]!.value, c);
-    assert.equal(results[1]!.value, a);
-    assert.equal(results[2]!.value, b);
+    assertCompleted(results[0]!.value, c);
+    assertCompleted(results[1]!.value, a);
+    assertCompleted(results[2]!.value, b);
     assert.deepEqual(results[3], { done: true, value: undefined });
   });
 
@@ -131,17 +143,29 @@ describe('asCompleted: order', () => {
 });
 
 describe('asCompleted: what it yields', () => {
-  // TypeScript types a `for await` loop variable as if the value were awaited, which for a Future gives
-  // its result type; at run time the loop receives the Future itself. The loops below therefore collect
-  // into unknown[] and check the run-time values.
-  test('yields the Future objects themselves, not their results', async () => {
+  test('yields { future } objects holding the Future objects themselves', async () => {
     const fs = [finished(10), finished(20)];
     const seen: unknown[] = [];
-    for await (const f of asCompleted(fs)) seen.push(f);
+    for await (const step of asCompleted(fs)) seen.push(step);
     assert.equal(seen.length, 2);
-    assert.ok(seen.every((f) => f instanceof Future));
-    assert.equal(seen[0], fs[0]);
-    assert.equal(seen[1], fs[1]);
+    assertCompleted(seen[0], fs[0]!);
+    assertCompleted(seen[1], fs[1]!);
+  });
+
+  test('the loop variable is typed as Completed<T>, so future is a Future<T>', async () => {
+    const fs = [finished(10), finished(20)];
+    const results: number[] = [];
+    // Checked by the build, which type-checks the tests: destructuring `{ future }` would not compile if the
+    // loop variable were typed as the awaited result (number), nor these lines if `future` were not a
+    // Future<number>; IsAny rules out `any`, which would let them all compile.
+    for await (const { future } of asCompleted(fs)) {
+      const r: number = future.result();
+      const same: Future<number> = future;
+      const _notAny: IsAny<typeof future> = false;
+      assert.equal(same, future);
+      results.push(r);
+    }
+    assert.deepEqual(results, [10, 20]);
   });
 
   test('a failed or cancelled future is yielded, not thrown', async () => {
@@ -149,8 +173,9 @@ describe('asCompleted: what it yields', () => {
     bad.setException(new Error('boom'));
     const cancelled = new Future<number>();
     cancelled.cancel();
-    const seen: unknown[] = [];
-    for await (const f of asCompleted([bad, cancelled])) seen.push(f);
+    const seen: Future<number>[] = [];
+    for await (const { future } of asCompleted([bad, cancelled])) seen.push(future);
+    assert.equal(seen.length, 2);
     assert.equal(seen[0], bad);
     assert.equal(seen[1], cancelled);
   });
@@ -161,8 +186,8 @@ describe('asCompleted: what it yields', () => {
     const it = asCompleted([a, d, a, b, d, a]);
     b.setResult(2);
     a.setResult(1);
-    const seen: unknown[] = [];
-    for await (const f of it) seen.push(f);
+    const seen: Future<number>[] = [];
+    for await (const { future } of it) seen.push(future);
     assert.equal(seen.length, 3);
     assert.equal(seen[0], d);
     assert.equal(seen[1], b);
@@ -174,12 +199,15 @@ describe('asCompleted: what it yields', () => {
     function* gen(): Generator<Future<number>> {
       yield* fs;
     }
-    const fromGenerator: unknown[] = [];
-    for await (const f of asCompleted(gen())) fromGenerator.push(f);
-    assert.equal(fromGenerator.length, 2);
-    const fromSet: unknown[] = [];
-    for await (const f of asCompleted(new Set(fs))) fromSet.push(f);
+    const fromGenerator: Future<number>[] = [];
+    for await (const { future } of asCompleted(gen())) fromGenerator.push(future);
+    assert.equal(fromGenerator[0], fs[0]);
+    assert.equal(fromGenerator[1], fs[1]);
+    const fromSet: Future<number>[] = [];
+    for await (const { future } of asCompleted(new Set(fs))) fromSet.push(future);
     assert.equal(fromSet.length, 2);
+    assert.equal(fromSet[0], fs[0]);
+    assert.equal(fromSet[1], fs[1]);
   });
 
   test('is its own async iterator', () => {
@@ -233,7 +261,7 @@ describe('asCompleted: timeout', () => {
     const first = it.next();
     advance(600);
     a.setResult(1);
-    assert.equal((await first).value, a);
+    assertCompleted((await first).value, a);
     advance(399);
     b.setResult(2);
     await expectNext(it, b);
@@ -266,7 +294,7 @@ describe('asCompleted: timeout', () => {
       const step = it.next();
       await nextTurn();
       a.setResult(1);
-      assert.equal((await step).value, a);
+      assertCompleted((await step).value, a);
       await assertEnded(it);
       await nextTurn();
       assert.deepEqual(warnings, []);
@@ -289,8 +317,8 @@ describe('asCompleted: leaving early', () => {
     const d = finished(0);
     const fs = pending(3);
     const stillRegistered = recordCallbacks(t, fs);
-    for await (const f of asCompleted([d, ...fs])) {
-      assert.equal(f, d);
+    for await (const step of asCompleted([d, ...fs])) {
+      assertCompleted(step, d);
       break;
     }
     assert.equal(stillRegistered(), 0);
@@ -302,7 +330,7 @@ describe('asCompleted: leaving early', () => {
     const it = asCompleted(fs);
     const first = it.next();
     fs[1]!.setResult(1);
-    assert.equal((await first).value, fs[1]);
+    assertCompleted((await first).value, fs[1]!);
     await it.return?.();
     assert.equal(stillRegistered(), 0);
     await assertEnded(it);
