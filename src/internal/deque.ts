@@ -41,6 +41,21 @@ export class Deque<T> {
     return item;
   }
 
+  /** Removes and returns the newest item. */
+  pop(): T | undefined {
+    if (this.#length === 0) return undefined;
+    this.#length--;
+    const index = (this.#head + this.#length) & this.#mask;
+    const item = this.#items[index];
+    this.#items[index] = undefined;
+    return item;
+  }
+
+  /** The newest item, left in place. */
+  peekLast(): T | undefined {
+    return this.#length === 0 ? undefined : this.#items[(this.#head + this.#length - 1) & this.#mask];
+  }
+
   peek(): T | undefined {
     return this.#length === 0 ? undefined : this.#items[this.#head];
   }

@@ -4,7 +4,8 @@ import { Future, setCancelHook } from '../futures/future.js';
 import { Deque } from '../internal/deque.js';
 import { describeTask, type TaskDescriptor } from '../tasks/task.js';
 import { fromWire, type WireError } from '../tasks/wire-error.js';
-import { RESULT_OK, type FromWorker, type RunMessage, type WorkerInit } from './protocol.js';
+import { ClaimBoard } from './claims.js';
+import { RESULT_OK, RESULT_SKIPPED, type FromWorker, type RunMessage, type WorkerInit } from './protocol.js';
 import { TaskRecord, type StopWatch } from './task-record.js';
 import type { SpawnWorker } from './transport.js';
 import { WorkerSlot, WorkerState } from './worker-slot.js';
@@ -251,8 +252,38 @@ export class PoolEngine {
         if (worker === undefined) break;
         this.#dispatch(worker, exclusive);
       }
+      if (this.#liveQueued === 0 && this.#rebalance()) return this.#pump();
     }
     this.#maybeClose();
+  }
+
+  /**
+   * With the queue empty and a worker idle, takes back half of the unstarted tasks of the most loaded
+   * worker and queues them again, so nothing waits behind a slow task while a worker has nothing to do.
+   * Returns whether anything was taken back.
+   */
+  #rebalance(): boolean {
+    let idle: WorkerSlot | undefined;
+    let victim: WorkerSlot | undefined;
+    for (const w of this.#workers) {
+      if (w.accepting && w.inflight.length === 0) idle ??= w;
+      else if (w.claims !== undefined && w.inflight.length >= 2 && (victim === undefined || w.inflight.length > victim.inflight.length)) {
+        victim = w;
+      }
+    }
+    if (idle === undefined || victim === undefined) return false;
+    const claims = victim.claims!;
+    const wanted = victim.inflight.length >> 1;
+    const taken: TaskRecord[] = [];
+    // From the newest back: the worker claims in order, so once one is claimed all older ones are too.
+    while (taken.length < wanted && claims.revoke(victim.inflight.peekLast()!.seq)) taken.push(victim.inflight.pop()!);
+    for (const record of taken) {
+      record.worker = undefined;
+      this.#queue.unshift(record);
+      this.#liveQueued++;
+    }
+    victim.budget += taken.length;
+    return taken.length > 0;
   }
 
   /** An idle worker first, else a new one if allowed, else the least loaded one that may pipeline more. */
@@ -296,7 +327,8 @@ export class PoolEngine {
       if (record.stop !== undefined && !exclusive) break;
       this.#queue.shift();
       this.#liveQueued--;
-      record.future.setRunningOrNotifyCancel();
+      // A task taken back from another worker is already running.
+      if (!record.future.running()) record.future.setRunningOrNotifyCancel();
       record.worker = worker;
       batch.push(record);
       if (exclusive) break;
@@ -315,8 +347,11 @@ export class PoolEngine {
   }
 
   #post(worker: WorkerSlot, batch: TaskRecord[]): void {
+    const seq = worker.nextSeq;
+    // Cells are marked before the post: the worker may claim a task as soon as the message lands.
+    for (let i = 0; i < batch.length; i++) worker.claims?.markSent(seq + i);
     try {
-      worker.handle.post(this.#message(worker, batch), collectTransfers(batch));
+      worker.handle.post(this.#message(worker, batch, seq), collectTransfers(batch));
     } catch (error) {
       if (batch.length === 1) {
         this.#failUnsendable(batch[0]!, error);
@@ -328,11 +363,12 @@ export class PoolEngine {
     }
     for (const record of batch) {
       worker.known.add(record.code < 0 ? -record.code - 1 : record.code);
+      record.seq = worker.nextSeq++;
       worker.inflight.push(record);
     }
   }
 
-  #message(worker: WorkerSlot, batch: TaskRecord[]): RunMessage {
+  #message(worker: WorkerSlot, batch: TaskRecord[], seq: number): RunMessage {
     let defs: [number, TaskDescriptor][] | undefined;
     const tasks: unknown[] = new Array(batch.length * 2);
     for (let i = 0; i < batch.length; i++) {
@@ -342,7 +378,7 @@ export class PoolEngine {
       tasks[2 * i] = record.code;
       tasks[2 * i + 1] = record.args;
     }
-    return { type: 'run', defs, tasks };
+    return { type: 'run', defs, seq, tasks };
   }
 
   #failUnsendable(record: TaskRecord, error: unknown): void {
@@ -355,9 +391,11 @@ export class PoolEngine {
   }
 
   #spawn(): WorkerSlot {
-    const worker = new WorkerSlot(this.#nextWorkerId++, this.#options.maxTasksPerWorker);
+    const claims = this.#options.kind === 'thread' ? new ClaimBoard() : undefined;
+    const worker = new WorkerSlot(this.#nextWorkerId++, this.#options.maxTasksPerWorker, claims);
     this.#workers.push(worker);
-    worker.handle = this.#options.spawn(this.#options.init, {
+    const init: WorkerInit = claims === undefined ? this.#options.init : { ...this.#options.init, claims: claims.buffer };
+    worker.handle = this.#options.spawn(init, {
       message: (message) => this.#onMessage(worker, message),
       exit: (code, signal, error) => this.#onExit(worker, code, signal, error),
     });
@@ -385,7 +423,10 @@ export class PoolEngine {
     this.#busyMs += busy;
     const perTask = busy / count;
     this.#estimate = Number.isNaN(this.#estimate) ? perTask : this.#estimate * 0.7 + perTask * 0.3;
+    worker.answered += count;
     for (let i = 0; i < results.length; i += 2) {
+      // A skipped task was taken back and already left this worker's list (see #rebalance).
+      if (results[i] === RESULT_SKIPPED) continue;
       const record = worker.inflight.shift()!;
       record.worker = undefined;
       if (record.stop !== undefined) {

@@ -13,6 +13,8 @@ import type { WireError } from '../tasks/wire-error.js';
 export interface WorkerInit {
   readonly initializer: TaskDescriptor | undefined;
   readonly initargs: readonly unknown[];
+  /** Thread workers only: the ring of claims (see claims.ts). */
+  readonly claims?: SharedArrayBuffer | undefined;
 }
 
 /** A batch of tasks: `tasks` is `[fnId, args, fnId, args, ...]`. A negative fnId `-(id + 1)` is a chunk. */
@@ -20,6 +22,8 @@ export interface RunMessage {
   readonly type: 'run';
   /** Task functions this worker has not seen yet, `[fnId, descriptor]`. */
   readonly defs: readonly (readonly [number, TaskDescriptor])[] | undefined;
+  /** Sequence number of the first task; the others follow one by one. */
+  readonly seq: number;
   readonly tasks: readonly unknown[];
 }
 
@@ -33,6 +37,8 @@ export type ToWorker = RunMessage | InitMessage;
 
 export const RESULT_OK = 0;
 export const RESULT_ERROR = 1;
+/** The engine took the task back before it started (see claims.ts); it did not run. */
+export const RESULT_SKIPPED = 2;
 
 /** `results` is `[status, value, status, value, ...]`; an error's value is a `WireError`. */
 export interface ResultsMessage {

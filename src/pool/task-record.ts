@@ -6,6 +6,8 @@ import type { WorkerSlot } from './worker-slot.js';
 export class TaskRecord {
   /** The worker it was sent to, once dispatched. */
   worker: WorkerSlot | undefined = undefined;
+  /** Its sequence number on that worker. */
+  seq = 0;
   /** Set for tasks with a signal or timeout: such a task runs alone on its worker so it can be stopped. */
   stop: StopWatch | undefined = undefined;
 

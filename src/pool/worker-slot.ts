@@ -1,4 +1,5 @@
 import { Deque } from '../internal/deque.js';
+import { CLAIM_RING, type ClaimBoard } from './claims.js';
 import type { TaskRecord } from './task-record.js';
 import type { WorkerHandle } from './transport.js';
 
@@ -30,16 +31,27 @@ export class WorkerSlot {
   busyMs = 0;
   readonly startedAt = performance.now();
   handle!: WorkerHandle;
+  /** Sequence number the next task sent gets. */
+  nextSeq = 0;
+  /** Tasks answered so far (results and skips); `nextSeq - answered` tasks are unanswered. */
+  answered = 0;
 
   constructor(
     readonly id: number,
     budget: number,
+    /** Thread workers only: lets the engine take unstarted tasks back. */
+    readonly claims: ClaimBoard | undefined,
   ) {
     this.budget = budget;
   }
 
   /** Whether the engine may send it more work. */
   get accepting(): boolean {
-    return (this.state === WorkerState.STARTING || this.state === WorkerState.READY) && !this.exclusive && this.budget > 0;
+    return (
+      (this.state === WorkerState.STARTING || this.state === WorkerState.READY) &&
+      !this.exclusive &&
+      this.budget > 0 &&
+      this.nextSeq - this.answered < CLAIM_RING
+    );
   }
 }

@@ -1,7 +1,9 @@
 import { Deque } from '../internal/deque.js';
+import { claim } from '../pool/claims.js';
 import {
   RESULT_ERROR,
   RESULT_OK,
+  RESULT_SKIPPED,
   type ChunkResult,
   type FromWorker,
   type RunMessage,
@@ -43,9 +45,12 @@ export class WorkerRuntime {
   #index = 0;
   #results: unknown[] = [];
   #groupStart = 0;
+  #seq = 0;
+  readonly #claims: Int32Array | undefined;
 
   constructor(post: Post, init: WorkerInit) {
     this.#post = post;
+    this.#claims = init.claims === undefined ? undefined : new Int32Array(init.claims);
     void this.#initialize(init);
   }
 
@@ -82,6 +87,7 @@ export class WorkerRuntime {
         if (message === undefined) return;
         this.#batch = message.tasks;
         this.#index = 0;
+        this.#seq = message.seq;
       }
       const batch = this.#batch;
       while (this.#index < batch.length) {
@@ -94,6 +100,10 @@ export class WorkerRuntime {
         }
         if (this.#results.length === 0) this.#groupStart = performance.now();
         this.#index += 2;
+        if (this.#claims !== undefined && !claim(this.#claims, this.#seq++)) {
+          this.#results.push(RESULT_SKIPPED, undefined);
+          continue;
+        }
         if (task.fn === undefined) {
           this.#results.push(RESULT_ERROR, toWire(task.loadError));
           continue;

@@ -1,0 +1,41 @@
+/**
+ * Claims decide, without a message round trip, whether a task sent to a thread worker will run there.
+ *
+ * Every task sent to a worker gets the next sequence number of that worker and a cell in a shared ring.
+ * The engine marks the cell SENT before posting; the worker, just before running the task, moves it from
+ * SENT to CLAIMED with a compare-and-swap; the engine can take a task back by moving it from SENT to
+ * REVOKED. Exactly one of the two swaps succeeds, so a task taken back never runs on the first worker, and
+ * a task claimed is never taken back. The worker answers a revoked task with RESULT_SKIPPED, keeping one
+ * answer per task in order.
+ *
+ * This is how an idle thread worker takes queued work back from one stuck behind a slow task. Child
+ * processes share no memory, so they have no claims and never give work back.
+ */
+
+/** Cells in a worker's ring; the engine never has more than this many tasks unanswered on one worker. */
+export const CLAIM_RING = 8192;
+const MASK = CLAIM_RING - 1;
+
+const SENT = 1;
+const CLAIMED = 2;
+const REVOKED = 3;
+
+/** The engine's side of one worker's claims. */
+export class ClaimBoard {
+  readonly buffer = new SharedArrayBuffer(4 * CLAIM_RING);
+  readonly #cells = new Int32Array(this.buffer);
+
+  markSent(seq: number): void {
+    Atomics.store(this.#cells, seq & MASK, SENT);
+  }
+
+  /** Takes task `seq` back; false if the worker has already claimed it. */
+  revoke(seq: number): boolean {
+    return Atomics.compareExchange(this.#cells, seq & MASK, SENT, REVOKED) === SENT;
+  }
+}
+
+/** The worker's side: true if the task may run, false if the engine took it back. */
+export function claim(cells: Int32Array, seq: number): boolean {
+  return Atomics.compareExchange(cells, seq & MASK, SENT, CLAIMED) === SENT;
+}
