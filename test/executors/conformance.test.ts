@@ -410,3 +410,15 @@ for (const kind of KINDS) {
     });
   });
 }
+
+for (const kind of KINDS) {
+  test(`${kind} pool: a worker idle for idleTimeout stops, and the next task starts a new one`, async (t) => {
+    await using pool = makePool(kind, { maxWorkers: 1, idleTimeout: 1000 });
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const first = await pool.submit(whoAmI);
+    assert.equal(await pool.submit(whoAmI), first);
+    t.mock.timers.tick(1000);
+    assert.notEqual(await pool.submit(whoAmI), first);
+    t.mock.timers.reset();
+  });
+}
