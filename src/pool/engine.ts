@@ -2,11 +2,11 @@ import type { TransferListItem } from 'node:worker_threads';
 import { InvalidStateError, TimeoutError } from '../futures/errors.js';
 import { Future, setCancelHook } from '../futures/future.js';
 import { Deque } from '../internal/deque.js';
-import { describeTask, type TaskDescriptor } from '../tasks/task.js';
 import { fromWire, type WireError } from '../tasks/wire-error.js';
 import { ClaimBoard } from './claims.js';
-import { RESULT_OK, RESULT_SKIPPED, type FromWorker, type RunMessage, type WorkerInit } from './protocol.js';
+import { RESULT_OK, RESULT_SKIPPED, type FromWorker, type WorkerInit } from './protocol.js';
 import { TaskRecord, type StopWatch } from './task-record.js';
+import { TaskTable } from './task-table.js';
 import type { SpawnWorker } from './transport.js';
 import { WorkerSlot, WorkerState } from './worker-slot.js';
 
@@ -82,9 +82,7 @@ export class PoolEngine {
   /** Mean milliseconds per task, smoothed; NaN until the first results. */
   #estimate = Number.NaN;
   #brokenBy: Error | undefined;
-  readonly #fnIds = new WeakMap<object, number>();
-  readonly #keyIds = new Map<string, number>();
-  readonly #descriptors: TaskDescriptor[] = [];
+  readonly #tasks = new TaskTable();
   #completed = 0;
   #failed = 0;
   #cancelled = 0;
@@ -111,7 +109,7 @@ export class PoolEngine {
   /** Queues a task. A negative `chunk` flag sends `args` as a list of argument lists run one by one. */
   submit(task: unknown, args: unknown, options: TaskOptions | undefined, chunk = false): Future<unknown> {
     this.#assertOpen();
-    const id = this.#taskId(task);
+    const id = this.#tasks.idOf(task);
     const future = new Future<unknown>();
     const record = new TaskRecord(future, chunk ? -id - 1 : id, args, options?.transfer);
     if (options !== undefined && (options.signal !== undefined || options.timeout !== undefined)) {
@@ -138,8 +136,9 @@ export class PoolEngine {
     if (this.#state === PoolState.OPEN) this.#state = PoolState.SHUTTING_DOWN;
     if (cancelFutures) {
       for (const record of this.#queue.drain()) {
-        this.#release(record);
-        record.future.cancel();
+        if (record.future.done() || record.future.cancel()) this.#release(record);
+        // Taken back from a worker (see #rebalance): it counts as started, so it is not cancelled.
+        else this.#queue.push(record);
       }
     }
     this.#closed ??= new Promise((resolve) => {
@@ -179,21 +178,6 @@ export class PoolEngine {
       throw new this.#options.Broken(this.#brokenBy?.message ?? 'the pool is broken', { cause: this.#brokenBy });
     }
     throw new InvalidStateError('cannot schedule new futures after shutdown');
-  }
-
-  #taskId(task: unknown): number {
-    const cached = typeof task === 'function' ? this.#fnIds.get(task) : undefined;
-    if (cached !== undefined) return cached;
-    const descriptor = describeTask(task);
-    const key = descriptor.kind === 'module' ? `m:${descriptor.module}#${descriptor.name}` : `s:${descriptor.source}`;
-    let id = this.#keyIds.get(key);
-    if (id === undefined) {
-      id = this.#descriptors.length;
-      this.#descriptors.push(descriptor);
-      this.#keyIds.set(key, id);
-    }
-    if (typeof task === 'function') this.#fnIds.set(task, id);
-    return id;
   }
 
   #watch(record: TaskRecord, signal: AbortSignal | undefined, timeout: number | undefined): StopWatch {
@@ -272,17 +256,11 @@ export class PoolEngine {
       }
     }
     if (idle === undefined || victim === undefined) return false;
-    const claims = victim.claims!;
-    const wanted = victim.inflight.length >> 1;
-    const taken: TaskRecord[] = [];
-    // From the newest back: the worker claims in order, so once one is claimed all older ones are too.
-    while (taken.length < wanted && claims.revoke(victim.inflight.peekLast()!.seq)) taken.push(victim.inflight.pop()!);
+    const taken = victim.takeBack(victim.inflight.length >> 1);
     for (const record of taken) {
-      record.worker = undefined;
       this.#queue.unshift(record);
       this.#liveQueued++;
     }
-    victim.budget += taken.length;
     return taken.length > 0;
   }
 
@@ -347,38 +325,13 @@ export class PoolEngine {
   }
 
   #post(worker: WorkerSlot, batch: TaskRecord[]): void {
-    const seq = worker.nextSeq;
-    // Cells are marked before the post: the worker may claim a task as soon as the message lands.
-    for (let i = 0; i < batch.length; i++) worker.claims?.markSent(seq + i);
     try {
-      worker.handle.post(this.#message(worker, batch, seq), collectTransfers(batch));
+      worker.send(batch, this.#tasks);
     } catch (error) {
-      if (batch.length === 1) {
-        this.#failUnsendable(batch[0]!, error);
-        return;
-      }
+      if (batch.length === 1) return this.#failUnsendable(batch[0]!, error);
       // Something in the batch cannot be cloned: send each task alone so only the culprit fails.
       for (const record of batch) this.#post(worker, [record]);
-      return;
     }
-    for (const record of batch) {
-      worker.known.add(record.code < 0 ? -record.code - 1 : record.code);
-      record.seq = worker.nextSeq++;
-      worker.inflight.push(record);
-    }
-  }
-
-  #message(worker: WorkerSlot, batch: TaskRecord[], seq: number): RunMessage {
-    let defs: [number, TaskDescriptor][] | undefined;
-    const tasks: unknown[] = new Array(batch.length * 2);
-    for (let i = 0; i < batch.length; i++) {
-      const record = batch[i]!;
-      const id = record.code < 0 ? -record.code - 1 : record.code;
-      if (!worker.known.has(id) && !defs?.some(([d]) => d === id)) (defs ??= []).push([id, this.#descriptors[id]!]);
-      tasks[2 * i] = record.code;
-      tasks[2 * i + 1] = record.args;
-    }
-    return { type: 'run', defs, seq, tasks };
   }
 
   #failUnsendable(record: TaskRecord, error: unknown): void {
@@ -519,10 +472,4 @@ export class PoolEngine {
     if (this.#state === PoolState.SHUTTING_DOWN) this.#state = PoolState.CLOSED;
     this.#resolveClosed?.();
   }
-}
-
-function collectTransfers(batch: TaskRecord[]): readonly TransferListItem[] | undefined {
-  let transfers: TransferListItem[] | undefined;
-  for (const record of batch) if (record.transfer !== undefined) (transfers ??= []).push(...record.transfer);
-  return transfers;
 }

@@ -1,5 +1,9 @@
 import { Deque } from '../internal/deque.js';
+import type { TaskDescriptor } from '../tasks/task.js';
 import { CLAIM_RING, type ClaimBoard } from './claims.js';
+import type { RunMessage } from './protocol.js';
+import type { TaskTable } from './task-table.js';
+import type { TransferListItem } from 'node:worker_threads';
 import type { TaskRecord } from './task-record.js';
 import type { WorkerHandle } from './transport.js';
 
@@ -53,5 +57,44 @@ export class WorkerSlot {
       this.budget > 0 &&
       this.nextSeq - this.answered < CLAIM_RING
     );
+  }
+
+  /** Posts `batch`; on success its tasks are in flight here. Throws if something cannot be cloned. */
+  send(batch: TaskRecord[], table: TaskTable): void {
+    const seq = this.nextSeq;
+    let defs: [number, TaskDescriptor][] | undefined;
+    let transfer: TransferListItem[] | undefined;
+    const tasks: unknown[] = new Array(batch.length * 2);
+    for (let i = 0; i < batch.length; i++) {
+      const record = batch[i]!;
+      const id = record.code < 0 ? -record.code - 1 : record.code;
+      if (!this.known.has(id) && !defs?.some(([d]) => d === id)) (defs ??= []).push([id, table.descriptor(id)]);
+      if (record.transfer !== undefined) (transfer ??= []).push(...record.transfer);
+      tasks[2 * i] = record.code;
+      tasks[2 * i + 1] = record.args;
+      // Marked before the post: the worker may claim a task as soon as the message lands.
+      this.claims?.markSent(seq + i);
+    }
+    const message: RunMessage = { type: 'run', defs, seq, tasks };
+    this.handle.post(message, transfer);
+    if (defs !== undefined) for (const [id] of defs) this.known.add(id);
+    for (const record of batch) {
+      record.seq = this.nextSeq++;
+      this.inflight.push(record);
+    }
+  }
+
+  /** Takes back up to `max` tasks not started yet, newest first, so they can be queued again. */
+  takeBack(max: number): TaskRecord[] {
+    const taken: TaskRecord[] = [];
+    if (this.claims === undefined) return taken;
+    // From the newest back: the worker claims in order, so once one is claimed all older ones are too.
+    while (taken.length < max && this.inflight.length > 0 && this.claims.revoke(this.inflight.peekLast()!.seq)) {
+      const record = this.inflight.pop()!;
+      record.worker = undefined;
+      taken.push(record);
+    }
+    this.budget += taken.length;
+    return taken;
   }
 }
