@@ -16,3 +16,8 @@ export type { PoolExecutorOptions } from './executors/pool-executor.js';
 export type { PoolStats, PoolState } from './pool/engine.js';
 export { ThreadPoolExecutor, type ThreadPoolExecutorOptions } from './executors/thread-pool-executor.js';
 export { ProcessPoolExecutor, type ProcessPoolExecutorOptions } from './executors/process-pool-executor.js';
+
+// aio: running work elsewhere, the default pools, the program entry point.
+export { CPU_CORES, ExecutorPool, PROCESS_POOL, THREAD_POOL } from './aio/executor-pool.js';
+export { inProcess, inThread, type RunElsewhere } from './aio/in-thread.js';
+export { run, type RunOptions } from './aio/run.js';

@@ -1,0 +1,47 @@
+import type { SubmitOptions } from '../executors/executor.js';
+import type { Task } from '../tasks/task.js';
+import { PROCESS_POOL, THREAD_POOL } from './executor-pool.js';
+
+/** Runs a task somewhere and gives its result. `.with(options)` adds a signal or a timeout. */
+export interface RunElsewhere {
+  <A extends unknown[], R>(fn: Task<A, R>, ...args: A): Promise<Awaited<R>>;
+  /**
+   * The same, with per-call options: `signal` or `timeout` stop the task even while it runs, by
+   * terminating its worker. @example `await inThread.with({ timeout: 1000 })(work, input)`
+   */
+  with(options: SubmitOptions): <A extends unknown[], R>(fn: Task<A, R>, ...args: A) => Promise<Awaited<R>>;
+}
+
+function runner(pool: typeof THREAD_POOL | typeof PROCESS_POOL): RunElsewhere {
+  const run = <A extends unknown[], R>(fn: Task<A, R>, ...args: A): Promise<Awaited<R>> =>
+    pool.ensure().submit(fn, ...args).then((value) => value);
+  const withOptions =
+    (options: SubmitOptions) =>
+    <A extends unknown[], R>(fn: Task<A, R>, ...args: A): Promise<Awaited<R>> =>
+      pool.ensure().submitWith(fn, args, options).then((value) => value);
+  return Object.assign(run, { with: withOptions });
+}
+
+/**
+ * Runs `fn(...args)` on a worker thread of {@link THREAD_POOL} and resolves to its result, like asyncio's
+ * `run_in_executor` with the default executor. The event loop stays free while it runs.
+ *
+ * @example
+ * ```ts
+ * import { inThread } from 'aiox';
+ * const sum = await inThread((n: number) => { let s = 0; for (let i = 0; i < n; i++) s += i; return s; }, 1e7);
+ * ```
+ */
+export const inThread: RunElsewhere = runner(THREAD_POOL);
+
+/**
+ * Runs `fn(...args)` in a child process of {@link PROCESS_POOL} and resolves to its result: isolation
+ * from crashes, memory and native addons, at a higher cost per call than {@link inThread}.
+ *
+ * @example
+ * ```ts
+ * import { inProcess } from 'aiox';
+ * const pid = await inProcess(() => process.pid);
+ * ```
+ */
+export const inProcess: RunElsewhere = runner(PROCESS_POOL);
