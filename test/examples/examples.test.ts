@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { test } from 'node:test';
+
+// Runs each compiled example as its own program and checks what it printed. The timeout only guards
+// against a hang; no assertion here depends on how fast the machine is.
+const run = promisify(execFile);
+const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
+
+async function example(name: string, ...args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, [`${EXAMPLES}${name}.js`, ...args], { timeout: 120_000, killSignal: 'SIGKILL' });
+  return stdout;
+}
+
+test('primes: the process pool finds the primes the serial loop finds', async () => {
+  const out = await example('primes');
+  const expected = [37, 91, 159, 187, 223, 241, 249, 259, 273, 279, 297, 357, 399].map((k) => String(1e15 + k));
+  assert.match(out, new RegExp(`13 primes: ${expected.join(', ')}\\n`));
+  assert.match(out, /serial, in the main thread: \d+ ms/);
+  assert.match(out, /\d+ worker processes: +\d+ ms, [\d.]+x as fast/);
+  assert.match(out, /pid \d+ +│/);
+});
+
+test('blocking-io: five blocking tasks run on five different threads', async () => {
+  const out = await example('blocking-io');
+  assert.match(out, /5 × 1000 ms of blocking ran side by side/);
+  const threads = new Set([...out.matchAll(/^ {2}(thread \d+) +│.*│ task \d /gm)].map((m) => m[1]));
+  assert.equal(threads.size, 5);
+});
+
+test('downloads: every page arrives with its size and the missing one fails', async () => {
+  const out = await example('downloads');
+  assert.match(out, /wait FIRST_COMPLETED returned at \d+ ms: done \//);
+  assert.match(out, /wait ALL_COMPLETED with a 300 ms timeout returned at \d+ ms: done .*; not done /);
+  for (const [path, bytes] of [['/news', 48213], ['/weather', 2048], ['/sports', 131072], ['/archive', 1000000]] as const) {
+    assert.match(out, new RegExp(`^ +${path} +${bytes} bytes`, 'm'), path);
+  }
+  assert.match(out, /\/no-such-page +failed: GET \/no-such-page answered 404 Not Found/);
+});
+
+test('runaway: an endless loop is stopped by a timeout and a signal, and the pool goes on', async () => {
+  const out = await example('runaway');
+  assert.match(out, /spinForever on thread \d+ failed after \d+ ms with TimeoutError/);
+  assert.match(out, /the next task ran on thread \d+, a replacement worker/);
+  assert.match(out, /failed with Error: stopped by the caller once the signal aborted/);
+  assert.match(out, /2 tasks failed, 3 completed/);
+  assert.match(out, /process pool: spinForever on pid \d+ failed after \d+ ms with TimeoutError/);
+  assert.match(out, /and the next task ran on pid \d+/);
+});
+
+test('crash: a dying worker fails only its task, in threads and in processes', async () => {
+  const out = await example('crash');
+  assert.match(out, /task 3 failed with BrokenThreadPool: .*code 3/);
+  assert.match(out, /task 3 failed with BrokenProcessPool: .*code 3/);
+  assert.equal(out.match(/5 of 6 tasks succeeded; the pool is still open/g)?.length, 2);
+});
+
+test('tour: runs the scenario it is given, and lists the scenarios for an unknown name', async () => {
+  const out = await example('tour', 'blocking-io');
+  assert.match(out, /── blocking-io: /);
+  assert.match(out, /Tour done: 1 scenario in/);
+  await assert.rejects(example('tour', 'no-such-scenario'), (error: { code?: number; stderr?: string }) => {
+    assert.equal(error.code, 2);
+    assert.match(error.stderr ?? '', /Unknown scenario no-such-scenario/);
+    for (const name of ['cpu', 'blocking-io', 'downloads', 'runaway', 'crash']) assert.match(error.stderr ?? '', new RegExp(`^ +${name} `, 'm'));
+    return true;
+  });
+});
