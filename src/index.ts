@@ -21,3 +21,4 @@ export { ProcessPoolExecutor, type ProcessPoolExecutorOptions } from './executor
 export { CPU_CORES, ExecutorPool, PROCESS_POOL, THREAD_POOL } from './aio/executor-pool.js';
 export { inProcess, inThread, type RunElsewhere } from './aio/in-thread.js';
 export { run, type RunOptions } from './aio/run.js';
+export { runSync, type RunSyncOptions } from './aio/run-sync.js';

@@ -1,0 +1,84 @@
+import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
+import { TimeoutError } from '../futures/errors.js';
+import { describe, validateTimeout } from '../internal/validate.js';
+import { describeTask, type Task } from '../tasks/task.js';
+import { fromWire, type WireError } from '../tasks/wire-error.js';
+import type { SyncCall } from '../worker/sync-entry.js';
+
+const ENTRY = new URL('../worker/sync-entry.js', import.meta.url);
+
+/** Options of {@link runSync.with}. */
+export interface RunSyncOptions {
+  /** Milliseconds to block at most; then the worker is terminated and `TimeoutError` thrown. @default Infinity */
+  readonly timeout?: number;
+}
+
+// One thread serves every runSync call of this thread; it never keeps the program alive.
+let worker: Worker | undefined;
+
+function syncWorker(): Worker {
+  if (worker === undefined) {
+    worker = new Worker(ENTRY, { name: 'aiox-run-sync' });
+    worker.unref();
+    const self = worker;
+    self.on('exit', () => {
+      if (worker === self) worker = undefined;
+    });
+    // A crash is reported to the blocked caller as a missing reply; nothing to do here.
+    self.on('error', () => undefined);
+  }
+  return worker;
+}
+
+function call<A extends unknown[], R>(options: RunSyncOptions, fn: Task<A, R>, args: A): Awaited<R> {
+  const { timeout = Infinity } = options;
+  validateTimeout(timeout);
+  const task = describeTask(fn);
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  const { port1, port2 } = new MessageChannel();
+  const target = syncWorker();
+  const message: SyncCall = { task, args, port: port2, flag };
+  try {
+    target.postMessage(message, [port2]);
+  } catch (error) {
+    port1.close();
+    throw new TypeError(`the arguments could not be sent to the worker: ${(error as Error).message}`, { cause: error });
+  }
+  const outcome = Atomics.wait(flag, 0, 0, timeout);
+  if (outcome === 'timed-out') {
+    port1.close();
+    worker = undefined;
+    void target.terminate();
+    throw new TimeoutError(`runSync() timed out after ${timeout} ms`);
+  }
+  const received = receiveMessageOnPort(port1);
+  port1.close();
+  if (received === undefined) throw new Error('runSync(): the worker ended without a reply');
+  const reply = received.message as { ok: true; value: Awaited<R> } | { ok: false; error: WireError };
+  if (reply.ok) return reply.value;
+  throw fromWire(reply.error);
+}
+
+/**
+ * Runs a task (sync or async) on a worker thread and blocks the calling thread until it settles, then
+ * returns its result or throws its error: for boundaries that must stay synchronous, such as a callback a
+ * library calls synchronously. Blocking stops this thread's event loop; prefer `await inThread(...)`
+ * everywhere else. `runSync.with({ timeout })` gives up after that many milliseconds, terminating the task.
+ *
+ * @throws the task's error; {TimeoutError} when the timeout passes.
+ * @example
+ * ```ts
+ * import { runSync } from 'aiox';
+ * const size = runSync(async (url: string) => (await fetch(url)).headers.get('content-length'), 'http://127.0.0.1:8080/');
+ * ```
+ */
+export function runSync<A extends unknown[], R>(fn: Task<A, R>, ...args: A): Awaited<R> {
+  return call({}, fn, args);
+}
+
+/** `runSync` with options. */
+runSync.with = function withOptions(options: RunSyncOptions) {
+  if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, received ${describe(options)}`);
+  validateTimeout(options.timeout ?? Infinity);
+  return <A extends unknown[], R>(fn: Task<A, R>, ...args: A): Awaited<R> => call(options, fn, args);
+};

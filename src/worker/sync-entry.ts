@@ -1,0 +1,35 @@
+import { parentPort, type MessagePort } from 'node:worker_threads';
+import { loadTask } from '../tasks/load-task.js';
+import type { TaskDescriptor } from '../tasks/task.js';
+import { toWire } from '../tasks/wire-error.js';
+import { bridgeLoaders } from './loader-bridge.js';
+
+/** One call of `runSync`: the reply goes to `port`, then `flag` wakes the thread blocked in Atomics.wait. */
+export interface SyncCall {
+  readonly task: TaskDescriptor;
+  readonly args: unknown[];
+  readonly port: MessagePort;
+  readonly flag: Int32Array;
+}
+
+// Entry point of the thread behind runSync. It runs one call at a time.
+await bridgeLoaders();
+parentPort!.on('message', (call: SyncCall) => void serve(call));
+
+async function serve({ task, args, port, flag }: SyncCall): Promise<void> {
+  let reply: { ok: true; value: unknown } | { ok: false; error: ReturnType<typeof toWire> };
+  try {
+    const fn = await loadTask(task);
+    reply = { ok: true, value: await fn(...args) };
+  } catch (error) {
+    reply = { ok: false, error: toWire(error) };
+  }
+  try {
+    port.postMessage(reply);
+  } catch (error) {
+    port.postMessage({ ok: false, error: toWire(new TypeError(`the result could not be sent back: ${(error as Error).message}`)) });
+  }
+  port.close();
+  Atomics.store(flag, 0, 1);
+  Atomics.notify(flag, 0);
+}
