@@ -58,15 +58,18 @@ async function* run<T, R>(
       if (chunk.length > 0) window.push(submitChunk(chunk));
     }
   };
+  // The chunk being waited for; it is cancelled too if the wait ends early (timeout, signal, break).
+  let current: Future<ChunkResult> | undefined;
   try {
     await fill();
-    for (let future = window.shift(); future !== undefined; future = window.shift()) {
-      const { values, error } = future.done() ? future.result() : await settle(future, deadline, signal);
+    for (current = window.shift(); current !== undefined; current = window.shift()) {
+      const { values, error } = current.done() ? current.result() : await settle(current, deadline, signal);
       for (const value of values) yield value as R;
       if (error !== undefined) throw fromWire(error);
       await fill();
     }
   } finally {
+    current?.cancel();
     for (let future = window.shift(); future !== undefined; future = window.shift()) future.cancel();
     if (!exhausted) await source.return?.();
   }

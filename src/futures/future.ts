@@ -64,8 +64,9 @@ export class Future<T> implements PromiseLike<T> {
 
   /**
    * Cancels the future if it has not started. Returns `true` if it is now cancelled (including when it
-   * already was), `false` if it is running or finished. Running work is never interrupted by this; to stop
-   * running pool work, pass an `AbortSignal` when submitting it.
+   * already was), `false` if it is running or finished. A pool task counts as running once it has been
+   * handed to a worker (pools hand short tasks over ahead of time, in batches), as in Python's process
+   * pool. Running work is never interrupted by this; to stop it, pass an `AbortSignal` when submitting.
    */
   cancel(): boolean {
     if (this.#state === FutureState.CANCELLED) return true;

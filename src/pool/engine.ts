@@ -99,7 +99,7 @@ export class PoolEngine {
 
   constructor(options: EngineOptions) {
     this.#options = options;
-    for (let i = 0; i < options.minWorkers; i++) this.#spawn();
+    for (let i = 0; i < options.minWorkers; i++) this.#spawn(false);
   }
 
   get state(): PoolState {
@@ -268,13 +268,17 @@ export class PoolEngine {
   #pickWorker(exclusive: boolean): WorkerSlot | undefined {
     const cap = this.#cap();
     let best: WorkerSlot | undefined;
+    let starting = 0;
     for (const w of this.#workers) {
+      if (w.state === WorkerState.STARTING) starting++;
       if (!w.accepting) continue;
       const load = w.inflight.length;
       if (load === 0) return w;
       if (!exclusive && load < cap && (best === undefined || load < best.inflight.length)) best = w;
     }
-    if (this.#workers.length < this.#options.maxWorkers) return this.#spawn();
+    // A new worker gets work only once it is ready, so nothing waits for a start-up (slow for a process)
+    // that a worker already running could have taken. Start no more than there is queued work for.
+    if (this.#workers.length < this.#options.maxWorkers && starting < this.#liveQueued) this.#spawn(true);
     return best;
   }
 
@@ -343,7 +347,8 @@ export class PoolEngine {
     record.future.setException(new TypeError(`the task's arguments could not be sent to the worker: ${message}`, { cause: error }));
   }
 
-  #spawn(): WorkerSlot {
+  /** Starts a worker; one started for queued work keeps the program alive until it is ready to take it. */
+  #spawn(forWork: boolean): WorkerSlot {
     const claims = this.#options.kind === 'thread' ? new ClaimBoard() : undefined;
     const worker = new WorkerSlot(this.#nextWorkerId++, this.#options.maxTasksPerWorker, claims);
     this.#workers.push(worker);
@@ -352,7 +357,7 @@ export class PoolEngine {
       message: (message) => this.#onMessage(worker, message),
       exit: (code, signal, error) => this.#onExit(worker, code, signal, error),
     });
-    worker.handle.unref();
+    if (!forWork) worker.handle.unref();
     return worker;
   }
 
@@ -363,10 +368,14 @@ export class PoolEngine {
         break;
       case 'ready':
         if (worker.state === WorkerState.STARTING) worker.state = WorkerState.READY;
+        this.#pump();
+        if (worker.inflight.length === 0) this.#becameIdle(worker);
         break;
-      case 'init-failed':
-        this.#break(fromWire(message.error));
+      case 'init-failed': {
+        const error = fromWire(message.error);
+        this.#break(`a worker initializer failed: ${error instanceof Error ? error.message : String(error)}`, error);
         break;
+      }
     }
   }
 
@@ -421,6 +430,7 @@ export class PoolEngine {
 
   #onExit(worker: WorkerSlot, code: number | null, signal: NodeJS.Signals | null, error: Error | undefined): void {
     const expected = worker.state === WorkerState.STOPPING;
+    const started = worker.state !== WorkerState.STARTING;
     worker.state = WorkerState.EXITED;
     if (worker.idleTimer !== undefined) clearTimeout(worker.idleTimer);
     this.#workers.splice(this.#workers.indexOf(worker), 1);
@@ -434,18 +444,22 @@ export class PoolEngine {
       const message = `a ${this.#options.kind} worker ${how} while running the task${detail}`;
       record.future.setException(new this.#options.Broken(message, error === undefined ? undefined : { cause: error }));
     }
+    if (!started) {
+      // A worker that cannot even start would be replaced by one that cannot either: break the pool.
+      const detail = error === undefined ? '' : `: ${error.message}`;
+      return this.#break(`a ${this.#options.kind} worker ${how} before it was ready${detail}`, error);
+    }
     if (!expected && this.#state === PoolState.OPEN) {
-      while (this.#workers.length < this.#options.minWorkers) this.#spawn();
+      while (this.#workers.length < this.#options.minWorkers) this.#spawn(false);
     }
     this.#schedulePump();
   }
 
-  /** An initializer failed: the pool is broken for good, as in Python. */
-  #break(cause: unknown): void {
+  /** An initializer failed, or a worker could not start: the pool is broken for good, as in Python. */
+  #break(message: string, cause: unknown): void {
     if (this.#state === PoolState.BROKEN || this.#state === PoolState.CLOSED) return;
     this.#state = PoolState.BROKEN;
-    const detail = cause instanceof Error ? cause.message : String(cause);
-    this.#brokenBy = new this.#options.Broken(`a worker initializer failed: ${detail}`, { cause });
+    this.#brokenBy = new this.#options.Broken(message, { cause });
     const fail = (record: TaskRecord): void => {
       this.#release(record);
       if (record.future.done()) return;

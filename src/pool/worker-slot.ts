@@ -9,7 +9,7 @@ import type { WorkerHandle } from './transport.js';
 
 /** The lifecycle of one pool worker. */
 export const WorkerState = {
-  /** Spawned; its initializer has not confirmed yet. It already accepts tasks, which wait in its inbox. */
+  /** Spawned; not ready yet (starting, or running its initializer). It is given no tasks. */
   STARTING: 'starting',
   READY: 'ready',
   /** Reached `maxTasksPerWorker`: takes nothing new and stops once its tasks are done. */
@@ -52,7 +52,7 @@ export class WorkerSlot {
   /** Whether the engine may send it more work. */
   get accepting(): boolean {
     return (
-      (this.state === WorkerState.STARTING || this.state === WorkerState.READY) &&
+      this.state === WorkerState.READY &&
       !this.exclusive &&
       this.budget > 0 &&
       this.nextSeq - this.answered < CLAIM_RING

@@ -32,3 +32,11 @@ test('env and execArgv reach the child processes', async () => {
 test('process-only options are validated', () => {
   assert.throws(() => new ProcessPoolExecutor({ execArgv: '--inspect' as unknown as string[] }), /execArgv must be an array/);
 });
+
+test('a child that cannot start breaks the pool instead of being replaced forever', async () => {
+  const pool = new ProcessPoolExecutor({ maxWorkers: 1, execArgv: ['--no-such-node-flag'] });
+  await assert.rejects(pool.submit(add, 1, 1), (e: unknown) => e instanceof BrokenProcessPool && /before it was ready/.test(e.message));
+  assert.equal(pool.state, 'broken');
+  assert.throws(() => pool.submit(add, 1, 1), BrokenProcessPool);
+  await pool.shutdown();
+});
