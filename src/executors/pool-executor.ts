@@ -9,7 +9,7 @@ import type { Executor, MapOptions, ShutdownOptions, SubmitOptions } from './exe
 import { mapInOrder } from './map.js';
 
 /** Options both pool executors take. */
-export interface PoolExecutorOptions<I extends unknown[] = unknown[]> {
+export interface PoolExecutorOptions<I extends unknown[] = never[]> {
   /** Most workers running at once; an integer >= 1. @default os.availableParallelism() */
   readonly maxWorkers?: number;
   /** Workers started at once and kept even when idle. @default 0 */
@@ -24,8 +24,11 @@ export interface PoolExecutorOptions<I extends unknown[] = unknown[]> {
    * `submit` throws. @default undefined
    */
   readonly initializer?: Task<I, unknown>;
-  /** Arguments for `initializer`. @default [] */
-  readonly initargs?: I;
+  /**
+   * Arguments for `initializer`. Left to the default type parameter, any initializer and arguments are
+   * accepted; write `satisfies ThreadPoolExecutorOptions<[string]>` to have them checked. @default []
+   */
+  readonly initargs?: I extends never[] ? readonly unknown[] : I;
 }
 
 /** The validated common options, all fields set. */

@@ -4,7 +4,7 @@ import { processSpawner } from '../pool/process-transport.js';
 import { PoolExecutor, type PoolExecutorOptions } from './pool-executor.js';
 
 /** Options of {@link ProcessPoolExecutor}. */
-export interface ProcessPoolExecutorOptions<I extends unknown[] = unknown[]> extends PoolExecutorOptions<I> {
+export interface ProcessPoolExecutorOptions<I extends unknown[] = never[]> extends PoolExecutorOptions<I> {
   /** Node options of the child processes. @default process.execArgv (so a TypeScript loader carries over) */
   readonly execArgv?: readonly string[];
   /** Environment of the child processes. @default process.env */

@@ -5,7 +5,7 @@ import { threadSpawner } from '../pool/thread-transport.js';
 import { PoolExecutor, type PoolExecutorOptions } from './pool-executor.js';
 
 /** Options of {@link ThreadPoolExecutor}. */
-export interface ThreadPoolExecutorOptions<I extends unknown[] = unknown[]> extends PoolExecutorOptions<I> {
+export interface ThreadPoolExecutorOptions<I extends unknown[] = never[]> extends PoolExecutorOptions<I> {
   /** V8 heap limits of each worker thread; a worker exceeding them dies and its task fails. @default undefined */
   readonly resourceLimits?: ResourceLimits;
   /** Name given to the worker threads, shown in debuggers. @default 'aiox' */
