@@ -73,9 +73,46 @@ export const BrokenProcessPool = defineError('BrokenProcessPool', 'ERR_AIOX_BROK
 /** @inheritdoc */
 export type BrokenProcessPool = InstanceType<typeof BrokenProcessPool>;
 
+/**
+ * A {@link Barrier} was broken by `reset()` or `abort()` while parties were waiting at it, or `wait()` was
+ * called on a barrier left broken by `abort()`.
+ */
+export const BrokenBarrierError = defineError('BrokenBarrierError', 'ERR_AIOX_BROKEN_BARRIER', Error, 'the barrier is broken');
+/** @inheritdoc */
+export type BrokenBarrierError = InstanceType<typeof BrokenBarrierError>;
+
+/** `putNowait()` found the queue full (it holds `maxsize` items). */
+export const QueueFull = defineError('QueueFull', 'ERR_AIOX_QUEUE_FULL', Error, 'the queue is full');
+/** @inheritdoc */
+export type QueueFull = InstanceType<typeof QueueFull>;
+
+/** `getNowait()` found the queue empty. */
+export const QueueEmpty = defineError('QueueEmpty', 'ERR_AIOX_QUEUE_EMPTY', Error, 'the queue is empty');
+/** @inheritdoc */
+export type QueueEmpty = InstanceType<typeof QueueEmpty>;
+
+/**
+ * The queue was shut down: every `put` fails, and every `get` fails once no item is left (at once after
+ * `shutdown({ immediate: true })`, which also drops the items).
+ */
+export const QueueShutDown = defineError('QueueShutDown', 'ERR_AIOX_QUEUE_SHUT_DOWN', Error, 'the queue is shut down');
+/** @inheritdoc */
+export type QueueShutDown = InstanceType<typeof QueueShutDown>;
+
 /** Looks up an aiox error class by its `code`, used to rebuild errors that crossed a worker boundary. */
 export const errorClassesByCode: ReadonlyMap<string, ErrorClass<Error>> = new Map(
-  [CancelledError, TimeoutError, InvalidStateError, BrokenExecutor, BrokenThreadPool, BrokenProcessPool].map(
+  [
+    CancelledError,
+    TimeoutError,
+    InvalidStateError,
+    BrokenExecutor,
+    BrokenThreadPool,
+    BrokenProcessPool,
+    BrokenBarrierError,
+    QueueFull,
+    QueueEmpty,
+    QueueShutDown,
+  ].map(
     (cls) => [(cls as unknown as { code: string }).code, cls as ErrorClass<Error>],
   ),
 );
