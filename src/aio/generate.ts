@@ -1,0 +1,152 @@
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { Deque } from '../internal/deque.js';
+import { describe, validateInteger, validateSignal, validateTimeout } from '../internal/validate.js';
+import { describeTask, type TaskRef } from '../tasks/task.js';
+import { fromWire, toWire } from '../tasks/wire-error.js';
+import { THREAD_POOL } from './executor-pool.js';
+import { driveGenerator, type GeneratorReply, type GeneratorRequest } from './generator-task.js';
+
+/** Options of {@link generateInThread.with}. */
+export interface GenerateOptions {
+  /**
+   * Items the worker may produce ahead of the consumer, for throughput. With a read-ahead, values passed to
+   * `next(value)` cannot reach the generator, so passing one is a TypeError. @default 0
+   */
+  readonly readAhead?: number;
+  /** Stops the generator, even mid-step, by terminating its worker; pending steps reject with the reason. */
+  readonly signal?: AbortSignal;
+  /** Milliseconds from the call after which the generator is stopped as by `signal`. @default Infinity */
+  readonly timeout?: number;
+}
+
+type GeneratorTask<A extends unknown[], Y, R, N> =
+  | ((...args: A) => Generator<Y, R, N> | AsyncGenerator<Y, R, N>)
+  | TaskRef<A, Generator<Y, R, N> | AsyncGenerator<Y, R, N>>;
+
+interface Waiter {
+  resolve(result: IteratorResult<unknown, unknown>): void;
+  reject(reason: unknown): void;
+}
+
+/** The consumer's side: one request per step, answered in order over a MessagePort. */
+class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
+  readonly #port: MessagePort;
+  readonly #waiters = new Deque<Waiter>();
+  readonly #ahead = new Deque<Promise<IteratorResult<unknown, unknown>>>();
+  readonly #readAhead: number;
+  #finished = false;
+
+  constructor(port: MessagePort, readAhead: number, ended: Promise<unknown>) {
+    this.#port = port;
+    this.#readAhead = readAhead;
+    port.on('message', (reply: GeneratorReply) => this.#onReply(reply));
+    // The pool task fails when the worker is stopped (signal, timeout) or dies: every pending step fails too.
+    ended.then(
+      () => this.#end(undefined),
+      (reason: unknown) => this.#end(reason, true),
+    );
+  }
+
+  next(...[value]: [] | [N]): Promise<IteratorResult<Y, R>> {
+    if (this.#readAhead > 0 && value !== undefined) {
+      return Promise.reject(new TypeError('next(value) cannot pass a value to a generator read ahead; set readAhead to 0'));
+    }
+    const step = this.#ahead.shift() ?? this.#request({ op: 'next', value });
+    while (this.#ahead.length < this.#readAhead && !this.#finished) this.#ahead.push(this.#request({ op: 'next', value: undefined }));
+    return step as Promise<IteratorResult<Y, R>>;
+  }
+
+  return(value?: R | PromiseLike<R>): Promise<IteratorResult<Y, R>> {
+    this.#ahead.drain().forEach((p) => p.catch(() => undefined));
+    return this.#request({ op: 'return', value }) as Promise<IteratorResult<Y, R>>;
+  }
+
+  throw(error: unknown): Promise<IteratorResult<Y, R>> {
+    this.#ahead.drain().forEach((p) => p.catch(() => undefined));
+    return this.#request({ op: 'throw', value: toWire(error) }) as Promise<IteratorResult<Y, R>>;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.return(undefined as R);
+  }
+
+  #request(request: GeneratorRequest): Promise<IteratorResult<unknown, unknown>> {
+    if (this.#finished) return Promise.resolve({ done: true, value: undefined });
+    return new Promise((resolve, reject) => {
+      this.#waiters.push({ resolve, reject });
+      this.#port.postMessage(request);
+    });
+  }
+
+  #onReply(reply: GeneratorReply): void {
+    const waiter = this.#waiters.shift();
+    if ('error' in reply) {
+      waiter?.reject(fromWire(reply.error));
+      this.#end(undefined);
+    } else {
+      waiter?.resolve({ done: reply.done, value: reply.value });
+      if (reply.done) this.#end(undefined);
+    }
+  }
+
+  #end(reason: unknown, failed = false): void {
+    this.#finished = true;
+    this.#port.close();
+    for (let w = this.#waiters.shift(); w !== undefined; w = this.#waiters.shift()) {
+      if (failed) w.reject(reason);
+      else w.resolve({ done: true, value: undefined });
+    }
+  }
+}
+
+function start<A extends unknown[], Y, R, N>(options: GenerateOptions, fn: GeneratorTask<A, Y, R, N>, args: A): AsyncGenerator<Y, R, N> {
+  const task = describeTask(fn);
+  const { port1, port2 } = new MessageChannel();
+  // The task always carries a signal, so it runs alone on its worker: no other task waits behind it.
+  const signals = [new AbortController().signal];
+  if (options.signal !== undefined) signals.push(options.signal);
+  const ended = THREAD_POOL.ensure().submitWith(driveGenerator, [port2, task, args as unknown[]], {
+    signal: AbortSignal.any(signals),
+    transfer: [port2],
+    ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
+  });
+  return new RemoteGenerator<Y, R, N>(port1, options.readAhead ?? 0, ended);
+}
+
+/**
+ * Drives a generator task (sync or async) that lives in a worker thread of `THREAD_POOL`, as an async
+ * generator here: values passed to `next(value)` reach the worker's generator, `return()` or `break`
+ * closes it there (its `finally` runs), and its errors surface at the step that raised them.
+ * `generateInThread.with({ readAhead, signal, timeout })` adds options.
+ *
+ * The generator holds one worker for as long as it is open: close it (`break`, `return()`, `await using`).
+ *
+ * @example
+ * ```ts
+ * import { defineTask, generateInThread } from 'aiox';
+ * export const countdown = defineTask(import.meta.url, function* countdown(n: number) {
+ *   while (n > 0) yield n--;
+ * });
+ * for await (const n of generateInThread(countdown, 3)) console.log(n); // 3 2 1
+ * ```
+ */
+export function generateInThread<A extends unknown[], Y, R = unknown, N = unknown>(
+  fn: GeneratorTask<A, Y, R, N>,
+  ...args: A
+): AsyncGenerator<Y, R, N> {
+  return start({}, fn, args);
+}
+
+/** `generateInThread` with options. */
+generateInThread.with = function withOptions(options: GenerateOptions) {
+  if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, received ${describe(options)}`);
+  validateInteger(options.readAhead ?? 0, 'readAhead', 0);
+  validateSignal(options.signal);
+  if (options.timeout !== undefined) validateTimeout(options.timeout);
+  return <A extends unknown[], Y, R = unknown, N = unknown>(fn: GeneratorTask<A, Y, R, N>, ...args: A): AsyncGenerator<Y, R, N> =>
+    start(options, fn, args);
+};

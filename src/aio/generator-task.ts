@@ -1,0 +1,53 @@
+import type { MessagePort } from 'node:worker_threads';
+import { loadTask } from '../tasks/load-task.js';
+import { defineTask, type TaskDescriptor } from '../tasks/task.js';
+import { fromWire, toWire, type WireError } from '../tasks/wire-error.js';
+
+/** A request from the consumer to the generator, and its answer. */
+export type GeneratorRequest = { readonly op: 'next' | 'return'; readonly value: unknown } | { readonly op: 'throw'; readonly value: WireError };
+export type GeneratorReply = { readonly done: boolean; readonly value: unknown } | { readonly error: WireError };
+
+type AnyGenerator = Generator<unknown, unknown, unknown> | AsyncGenerator<unknown, unknown, unknown>;
+
+/**
+ * Runs in a pool worker: creates the generator and answers requests from `port` one at a time, in order,
+ * until the generator is done. The pool task ends when the generator does.
+ */
+export const driveGenerator = defineTask(
+  import.meta.url,
+  async function driveGenerator(port: MessagePort, task: TaskDescriptor, args: unknown[]): Promise<void> {
+    const fn = await loadTask(task);
+    const generator = fn(...args) as AnyGenerator;
+    if (generator === null || typeof generator !== 'object' || typeof generator.next !== 'function') {
+      throw new TypeError(`task "${task.name}" must be a generator function (function* or async function*)`);
+    }
+    await new Promise<void>((resolve) => {
+      let chain = Promise.resolve();
+      const finish = (): void => {
+        port.close();
+        resolve();
+      };
+      const step = async (request: GeneratorRequest): Promise<void> => {
+        let reply: GeneratorReply;
+        try {
+          const result =
+            request.op === 'throw' ? await generator.throw(fromWire(request.value)) : await generator[request.op](request.value as never);
+          reply = { done: result.done === true, value: result.value };
+        } catch (error) {
+          reply = { error: toWire(error) };
+        }
+        try {
+          port.postMessage(reply);
+        } catch (error) {
+          port.postMessage({ error: toWire(new TypeError(`a value could not be sent back: ${(error as Error).message}`)) });
+          await generator.return(undefined);
+          return finish();
+        }
+        if (!('done' in reply) || reply.done) finish();
+      };
+      port.on('message', (request: GeneratorRequest) => {
+        chain = chain.then(() => step(request));
+      });
+    });
+  },
+);
