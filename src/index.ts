@@ -23,3 +23,20 @@ export { inProcess, inThread, type RunElsewhere } from './aio/in-thread.js';
 export { run, type RunOptions } from './aio/run.js';
 export { runSync, type RunSyncOptions } from './aio/run-sync.js';
 export { generateInThread, type GenerateOptions } from './aio/generate.js';
+
+// sync and time: asyncio-style primitives, queues, structured concurrency, periodic work.
+export { BrokenBarrierError, QueueEmpty, QueueFull, QueueShutDown } from './futures/errors.js';
+export type { Releasable } from './sync/releasable.js';
+export { Event, type EventWaitOptions } from './sync/event.js';
+export { Lock, type AcquireOptions } from './sync/lock.js';
+export { Condition, type ConditionWaitOptions } from './sync/condition.js';
+export { Semaphore } from './sync/semaphore.js';
+export { BoundedSemaphore } from './sync/bounded-semaphore.js';
+export { Barrier, BarrierState, type BarrierWaitOptions } from './sync/barrier.js';
+export { Queue, QueueState, type QueueOptions, type QueueShutdownOptions, type QueueWaitOptions } from './sync/queue.js';
+export { LifoQueue } from './sync/lifo-queue.js';
+export { PriorityQueue, comparePriority, type PriorityQueueOptions } from './sync/priority-queue.js';
+export { TaskGroup, TaskGroupState, type TaskGroupOptions } from './sync/task-group.js';
+export { sleep, type SleepOptions } from './time/sleep.js';
+export { timeout, type TimeoutOptions } from './time/timeout.js';
+export { every, PeriodicState, type EveryOptions, type Periodic } from './time/every.js';

@@ -1,0 +1,177 @@
+import { CancelledError, InvalidStateError } from '../futures/errors.js';
+import { validateFunction, validateSignal } from '../internal/validate.js';
+
+/** Options of {@link TaskGroup}. */
+export interface TaskGroupOptions {
+  /** Aborting it aborts every child with `signal.reason`; `wait()` then rejects with that reason. */
+  readonly signal?: AbortSignal;
+}
+
+/** The lifecycle of a {@link TaskGroup}. */
+export const TaskGroupState = {
+  /** Children can be started. */
+  OPEN: 'OPEN',
+  /** A child failed or the group was aborted: the children's signal is aborted; no new child may start. */
+  ABORTING: 'ABORTING',
+  /** `wait()` saw every child settle; the group is closed. */
+  DONE: 'DONE',
+} as const;
+/** One of the values of {@link TaskGroupState}. */
+export type TaskGroupState = (typeof TaskGroupState)[keyof typeof TaskGroupState];
+
+/**
+ * Structured concurrency, like asyncio's `TaskGroup`: children started in the group share one signal,
+ * and `wait()` (or leaving an `await using` block) waits for all of them. The first child to fail aborts
+ * the others, and `wait()` rejects with an `AggregateError` of every failure. A child that rejects with
+ * the group's own abort reason (it stopped because it was told to) does not count as a failure.
+ *
+ * Only children that listen to the signal stop early; the group still waits for the others to settle.
+ * Leaving an `await using` block by a throw waits for the children but does not abort them: call
+ * `abort()` in a `catch` for that.
+ *
+ * @example
+ * ```ts
+ * import { TaskGroup } from 'aiox';
+ * await using group = new TaskGroup({ signal: AbortSignal.timeout(10_000) });
+ * const users = group.start((signal) => fetch('https://example.com/users', { signal }));
+ * const posts = group.start((signal) => fetch('https://example.com/posts', { signal }));
+ * // leaving the block waits for both; if one fails, the other is aborted
+ * ```
+ */
+export class TaskGroup implements AsyncDisposable {
+  readonly #controller = new AbortController();
+  readonly #outer: AbortSignal | undefined;
+  readonly #onOuterAbort = (): void => this.#abort(this.#outer!.reason);
+  #state: TaskGroupState = TaskGroupState.OPEN;
+  #running = 0;
+  readonly #failures: unknown[] = [];
+  /** Set when the group was aborted from outside or by `abort()`, rather than by a failing child. */
+  #abortedFromOutside = false;
+  #finished: Promise<void> | undefined;
+  #finish: (() => void) | undefined;
+
+  /** @throws {TypeError} for a `signal` that is not an AbortSignal. */
+  constructor(options: TaskGroupOptions = {}) {
+    const { signal } = options;
+    validateSignal(signal);
+    this.#outer = signal;
+    if (signal?.aborted) this.#abort(signal.reason);
+    else signal?.addEventListener('abort', this.#onOuterAbort, { once: true });
+  }
+
+  /** The signal every child receives. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** `OPEN`, `ABORTING` or `DONE`. */
+  get state(): TaskGroupState {
+    return this.#state;
+  }
+
+  /**
+   * Starts a child: calls `fn(signal)` at once with the group's signal and returns its promise (a throw
+   * from `fn` becomes a rejection). The group records the outcome, so leaving the returned promise
+   * unhandled is safe.
+   *
+   * @throws {InvalidStateError} if the group is done, or aborting after a failure or an abort.
+   * @throws {TypeError} if `fn` is not a function.
+   * @example
+   * ```ts
+   * import { TaskGroup, sleep } from 'aiox';
+   * const group = new TaskGroup();
+   * const answer = group.start(async (signal) => { await sleep(10, { signal }); return 42; });
+   * await group.wait();
+   * await answer; // 42
+   * ```
+   */
+  start<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>): Promise<T> {
+    validateFunction(fn, 'fn');
+    if (this.#state !== TaskGroupState.OPEN) {
+      throw new InvalidStateError(`cannot start a task in a TaskGroup that is ${this.#state === TaskGroupState.DONE ? 'done' : 'aborting'}`);
+    }
+    const signal = this.#controller.signal;
+    const child = new Promise<T>((resolve) => resolve(fn(signal)));
+    this.#running++;
+    child.then(
+      () => this.#settled(),
+      (error: unknown) => {
+        // A child that stopped with the group's own reason obeyed the abort; that is not a failure.
+        if (!(signal.aborted && error === signal.reason)) this.#fail(error);
+        this.#settled();
+      },
+    );
+    return child;
+  }
+
+  /**
+   * Waits for every child, including those started while waiting, then closes the group. Resolves when
+   * all succeeded; rejects with an `AggregateError` of the failures if any child failed, or else with the
+   * abort reason if the group was aborted. Every call returns the same promise.
+   *
+   * @throws {AggregateError} (rejects) holding every child's failure, in the order they happened.
+   * @example
+   * ```ts
+   * import { TaskGroup } from 'aiox';
+   * const group = new TaskGroup();
+   * group.start(async () => { throw new Error('boom'); });
+   * await group.wait().catch((e: AggregateError) => console.log(e.errors)); // [Error: boom]
+   * ```
+   */
+  wait(): Promise<void> {
+    this.#finished ??= new Promise<void>((resolve, reject) => {
+      this.#finish = () => {
+        this.#state = TaskGroupState.DONE;
+        this.#outer?.removeEventListener('abort', this.#onOuterAbort);
+        if (this.#failures.length > 0) {
+          const n = this.#failures.length;
+          reject(new AggregateError(this.#failures, `${n} task${n === 1 ? '' : 's'} in the TaskGroup failed`));
+        } else if (this.#abortedFromOutside) reject(this.#controller.signal.reason);
+        else resolve();
+      };
+    });
+    if (this.#running === 0 && this.#state !== TaskGroupState.DONE) this.#finish!();
+    return this.#finished;
+  }
+
+  /**
+   * Aborts every child with `reason`; `wait()` then rejects with it (or with the failures, if any).
+   * Does nothing if the group is already aborting or done.
+   *
+   * @example
+   * ```ts
+   * import { TaskGroup } from 'aiox';
+   * const group = new TaskGroup();
+   * group.start((signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))));
+   * group.abort(new Error('enough'));
+   * await group.wait().catch((e) => console.log(e.message)); // enough
+   * ```
+   */
+  abort(reason: unknown = new CancelledError('the TaskGroup was aborted')): void {
+    this.#abort(reason);
+  }
+
+  /** Waits for the children, as {@link TaskGroup.wait}; what `await using` calls. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.wait();
+  }
+
+  #abort(reason: unknown): void {
+    if (this.#state !== TaskGroupState.OPEN) return;
+    this.#state = TaskGroupState.ABORTING;
+    this.#abortedFromOutside = true;
+    this.#controller.abort(reason);
+  }
+
+  #fail(error: unknown): void {
+    this.#failures.push(error);
+    if (this.#state !== TaskGroupState.OPEN) return;
+    this.#state = TaskGroupState.ABORTING;
+    this.#controller.abort(new CancelledError('another task in the TaskGroup failed', { cause: error }));
+  }
+
+  #settled(): void {
+    this.#running--;
+    if (this.#running === 0 && this.#finish !== undefined && this.#state !== TaskGroupState.DONE) this.#finish();
+  }
+}

@@ -1,0 +1,42 @@
+import { validateSignal, validateTimeout } from '../internal/validate.js';
+
+/** Options of {@link sleep}. */
+export interface SleepOptions {
+  /** Ends the sleep early: `sleep` rejects with `signal.reason`. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Resolves after `ms` milliseconds, or rejects with `signal.reason` as soon as the signal aborts. Unlike
+ * `node:timers/promises`, the timer follows the global `setTimeout`, so fake clocks in tests control it.
+ *
+ * @param ms Milliseconds to wait; `Infinity` waits until the signal aborts.
+ * @throws {RangeError} for a negative or non-numeric `ms`; {TypeError} for a bad `signal`.
+ * @example
+ * ```ts
+ * import { sleep } from 'aiox';
+ * await sleep(100);
+ * await sleep(60_000, { signal: AbortSignal.timeout(10) }).catch((e) => console.log(e.name)); // TimeoutError
+ * ```
+ */
+export function sleep(ms: number, options: SleepOptions = {}): Promise<void> {
+  validateTimeout(ms, 'ms');
+  const { signal } = options;
+  validateSignal(signal);
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    // setTimeout cannot wait longer than 2^31-1 ms; Infinity means "until aborted", so no timer at all.
+    const timer =
+      ms === Infinity
+        ? undefined
+        : setTimeout(() => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+          }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

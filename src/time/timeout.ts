@@ -1,0 +1,62 @@
+import { TimeoutError } from '../futures/errors.js';
+import { validateFunction, validateSignal, validateTimeout } from '../internal/validate.js';
+
+/** Options of {@link timeout}. */
+export interface TimeoutOptions {
+  /** Aborting it aborts the signal given to `work` and rejects at once with `signal.reason`. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Runs `work` with a time limit. `work` receives a signal; when `ms` milliseconds pass first, that signal
+ * aborts with a `TimeoutError` and the returned promise rejects with it at once.
+ *
+ * Only work that listens to the signal (passes it to `fetch`, `sleep`, a queue's `get`, or checks it)
+ * actually stops; work that ignores it goes on running in the background and its outcome is dropped.
+ * For code that cannot listen, such as a CPU-bound loop, run it in a pool with a per-task timeout,
+ * which terminates the worker: `pool.submitWith(fn, args, { timeout })`.
+ *
+ * @param ms The limit in milliseconds; `Infinity` means none.
+ * @param work Called at once with the signal to obey; its result or failure is passed through.
+ * @throws {TimeoutError} (rejects) when the limit passes first.
+ * @throws {RangeError} for a negative or non-numeric `ms`; {TypeError} for a bad `work` or `signal`.
+ * @example
+ * ```ts
+ * import { timeout } from 'aiox';
+ * const page = await timeout(5000, (signal) => fetch('https://example.com', { signal }));
+ * ```
+ */
+export function timeout<T>(ms: number, work: (signal: AbortSignal) => T | PromiseLike<T>, options: TimeoutOptions = {}): Promise<T> {
+  validateTimeout(ms, 'ms');
+  validateFunction(work, 'work');
+  const { signal } = options;
+  validateSignal(signal);
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  const controller = new AbortController();
+  return new Promise<T>((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stop = (reason: unknown): void => {
+      cleanup();
+      controller.abort(reason);
+      reject(reason);
+    };
+    const onAbort = (): void => stop(signal!.reason);
+    const cleanup = (): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (ms !== Infinity) timer = setTimeout(() => stop(new TimeoutError(`timed out after ${ms} ms`)), ms);
+    // Settling twice is harmless: whichever of the work, the timer and the signal comes first wins.
+    new Promise<T>((res) => res(work(controller.signal))).then(
+      (value) => {
+        cleanup();
+        resolve(value);
+      },
+      (error: unknown) => {
+        cleanup();
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,140 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
+import { CancelledError, InvalidStateError, TaskGroup, TaskGroupState } from 'aiox';
+import { flush, track } from '../fixtures/settle.js';
+
+/** A child that runs until its signal aborts, then rejects with the signal's reason. */
+function untilAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+}
+
+/** A promise the test settles by hand. */
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+test("children receive the group's signal and the group waits for all of them", async () => {
+  const group = new TaskGroup();
+  const gate = deferred<number>();
+  const signals: AbortSignal[] = [];
+  const a = group.start((signal) => {
+    signals.push(signal);
+    return gate.promise;
+  });
+  const b = group.start((signal) => {
+    signals.push(signal);
+    return 'b';
+  });
+  assert.deepEqual(signals, [group.signal, group.signal]);
+  const waited = track(group.wait());
+  await flush();
+  assert.equal(waited.state, 'pending');
+  // A child may start another while the group waits.
+  const c = group.start(async () => 'c');
+  gate.resolve(1);
+  await flush();
+  assert.equal(waited.state, 'fulfilled');
+  assert.deepEqual(await Promise.all([a, b, c]), [1, 'b', 'c']);
+  assert.equal(group.state, TaskGroupState.DONE);
+  assert.equal(group.signal.aborted, false);
+});
+
+test('the first failure aborts the others and the group rejects with an AggregateError of the failures', async () => {
+  const group = new TaskGroup();
+  const boom = new Error('boom');
+  const fail = deferred<never>();
+  const patient = group.start(untilAborted);
+  let sawAbort: unknown;
+  group.start(async (signal) => {
+    await untilAborted(signal).catch((reason: unknown) => (sawAbort = reason));
+    throw new Error('cleanup failed too');
+  });
+  group.start(() => fail.promise);
+  const waited = track(group.wait());
+  fail.reject(boom);
+  await flush();
+  assert.equal(group.signal.aborted, true);
+  assert.ok(sawAbort instanceof CancelledError);
+  assert.equal((sawAbort as CancelledError).cause, boom);
+  assert.ok(waited.reason instanceof AggregateError);
+  // The child that obeyed the abort is not a failure; one that failed in its own way is.
+  assert.deepEqual(
+    (waited.reason as AggregateError).errors.map((e: Error) => e.message),
+    ['boom', 'cleanup failed too'],
+  );
+  await assert.rejects(patient, CancelledError);
+  assert.throws(() => group.start(() => 1), InvalidStateError);
+});
+
+test('a child that throws synchronously fails the group like one that rejects', async () => {
+  const group = new TaskGroup();
+  const child = group.start(() => {
+    throw new Error('sync');
+  });
+  await assert.rejects(child, /sync/);
+  await assert.rejects(group.wait(), (e: AggregateError) => e.errors.length === 1 && e.errors[0].message === 'sync');
+});
+
+test("aborting the group's own signal aborts every child and the group rejects with the reason", async () => {
+  const controller = new AbortController();
+  const group = new TaskGroup({ signal: controller.signal });
+  const children = [group.start(untilAborted), group.start(untilAborted)];
+  assert.equal(getEventListeners(controller.signal, 'abort').length, 1);
+  const waited = track(group.wait());
+  const reason = new Error('shutting down');
+  controller.abort(reason);
+  await flush();
+  assert.equal(group.signal.reason, reason);
+  assert.equal(waited.reason, reason);
+  for (const child of children) await assert.rejects(child, (e) => e === reason);
+  assert.equal(getEventListeners(controller.signal, 'abort').length, 0, 'the group stops listening once done');
+});
+
+test('a group made with an already aborted signal refuses to start children', async () => {
+  const group = new TaskGroup({ signal: AbortSignal.abort(new Error('late')) });
+  assert.throws(() => group.start(() => 1), InvalidStateError);
+  await assert.rejects(group.wait(), /late/);
+});
+
+test('abort() stops the children and makes wait reject with the reason', async () => {
+  const group = new TaskGroup();
+  const child = group.start(untilAborted);
+  group.abort(new Error('enough'));
+  await assert.rejects(group.wait(), /enough/);
+  await assert.rejects(child, /enough/);
+});
+
+test('await using waits for the children at the end of the block', async () => {
+  const finished: string[] = [];
+  const gate = deferred<void>();
+  const block = track(
+    (async () => {
+      await using group = new TaskGroup();
+      group.start(async () => {
+        await gate.promise;
+        finished.push('child');
+      });
+    })(),
+  );
+  await flush();
+  assert.equal(block.state, 'pending');
+  gate.resolve();
+  await flush();
+  assert.equal(block.state, 'fulfilled');
+  assert.deepEqual(finished, ['child']);
+});
+
+test('starting a task in a finished group throws', async () => {
+  const group = new TaskGroup();
+  group.start(() => 1);
+  await group.wait();
+  assert.throws(() => group.start(() => 2), { name: 'InvalidStateError', message: 'cannot start a task in a TaskGroup that is done' });
+  assert.throws(() => new TaskGroup().start(3 as never), TypeError);
+});
