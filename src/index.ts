@@ -22,7 +22,7 @@ export { CPU_CORES, ExecutorPool, PROCESS_POOL, THREAD_POOL } from './aio/execut
 export { inProcess, inThread, type RunElsewhere } from './aio/in-thread.js';
 export { run, type RunOptions } from './aio/run.js';
 export { runSync, type RunSyncOptions } from './aio/run-sync.js';
-export { generateInThread, type GenerateOptions } from './aio/generate.js';
+export { generateInProcess, generateInThread, type GenerateOptions } from './aio/generate.js';
 
 // sync and time: asyncio-style primitives, queues, structured concurrency, periodic work.
 export { BrokenBarrierError, QueueEmpty, QueueFull, QueueShutDown } from './futures/errors.js';

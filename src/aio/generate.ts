@@ -1,9 +1,11 @@
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { MessageChannel } from 'node:worker_threads';
+import type { Future } from '../futures/future.js';
+import { listenSocketPort } from '../internal/socket-port.js';
 import { Deque } from '../internal/deque.js';
 import { describe, validateInteger, validateSignal, validateTimeout } from '../internal/validate.js';
-import { describeTask, type TaskRef } from '../tasks/task.js';
+import { describeTask, type TaskDescriptor, type TaskRef } from '../tasks/task.js';
 import { fromWire, toWire } from '../tasks/wire-error.js';
-import { THREAD_POOL } from './executor-pool.js';
+import { PROCESS_POOL, THREAD_POOL } from './executor-pool.js';
 import { driveGenerator, type GeneratorReply, type GeneratorRequest } from './generator-task.js';
 
 /** Options of {@link generateInThread.with}. */
@@ -28,21 +30,37 @@ interface Waiter {
   reject(reason: unknown): void;
 }
 
-/** The consumer's side: one request per step, answered in order over a MessagePort. */
+/** The consumer's end of the channel to the worker's generator. */
+interface Channel {
+  postMessage(request: GeneratorRequest): void;
+  on(event: 'message', listener: (reply: GeneratorReply) => void): unknown;
+  close(): void;
+}
+
+/** The consumer's side: one request per step, answered in order over the channel. */
 class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
-  readonly #port: MessagePort;
+  #channel: Channel | undefined;
+  // Requests made before the channel is open; sent as soon as it is.
+  readonly #outbox: GeneratorRequest[] = [];
   readonly #waiters = new Deque<Waiter>();
   readonly #ahead = new Deque<Promise<IteratorResult<unknown, unknown>>>();
   readonly #readAhead: number;
   #finished = false;
 
-  constructor(port: MessagePort, readAhead: number, ended: Promise<unknown>) {
-    this.#port = port;
+  constructor(opened: Promise<{ channel: Channel; ended: Future<void> }>, readAhead: number) {
     this.#readAhead = readAhead;
-    port.on('message', (reply: GeneratorReply) => this.#onReply(reply));
-    // The pool task fails when the worker is stopped (signal, timeout) or dies: every pending step fails too.
-    ended.then(
-      () => this.#end(undefined),
+    opened.then(
+      ({ channel, ended }) => {
+        // The pool task fails when the worker is stopped (signal, timeout) or dies: every pending step fails too.
+        ended.then(
+          () => this.#end(undefined),
+          (reason: unknown) => this.#end(reason, true),
+        );
+        if (this.#finished) return channel.close();
+        this.#channel = channel;
+        channel.on('message', (reply) => this.#onReply(reply));
+        for (const request of this.#outbox.splice(0)) channel.postMessage(request);
+      },
       (reason: unknown) => this.#end(reason, true),
     );
   }
@@ -78,7 +96,8 @@ class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
     if (this.#finished) return Promise.resolve({ done: true, value: undefined });
     return new Promise((resolve, reject) => {
       this.#waiters.push({ resolve, reject });
-      this.#port.postMessage(request);
+      if (this.#channel === undefined) this.#outbox.push(request);
+      else this.#channel.postMessage(request);
     });
   }
 
@@ -94,8 +113,9 @@ class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
   }
 
   #end(reason: unknown, failed = false): void {
+    if (this.#finished && this.#waiters.length === 0) return;
     this.#finished = true;
-    this.#port.close();
+    this.#channel?.close();
     for (let w = this.#waiters.shift(); w !== undefined; w = this.#waiters.shift()) {
       if (failed) w.reject(reason);
       else w.resolve({ done: true, value: undefined });
@@ -103,18 +123,41 @@ class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
   }
 }
 
-function start<A extends unknown[], Y, R, N>(options: GenerateOptions, fn: GeneratorTask<A, Y, R, N>, args: A): AsyncGenerator<Y, R, N> {
-  const task = describeTask(fn);
-  const { port1, port2 } = new MessageChannel();
+type Where = 'thread' | 'process';
+
+async function open(where: Where, options: GenerateOptions, task: TaskDescriptor, args: unknown[]): Promise<{ channel: Channel; ended: Future<void> }> {
   // The task always carries a signal, so it runs alone on its worker: no other task waits behind it.
-  const signals = [new AbortController().signal];
-  if (options.signal !== undefined) signals.push(options.signal);
-  const ended = THREAD_POOL.ensure().submitWith(driveGenerator, [port2, task, args as unknown[]], {
-    signal: AbortSignal.any(signals),
-    transfer: [port2],
-    ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
-  });
-  return new RemoteGenerator<Y, R, N>(port1, options.readAhead ?? 0, ended);
+  const signal = AbortSignal.any([new AbortController().signal, ...(options.signal === undefined ? [] : [options.signal])]);
+  const common = { signal, ...(options.timeout === undefined ? {} : { timeout: options.timeout }) };
+  if (where === 'thread') {
+    const { port1, port2 } = new MessageChannel();
+    const ended = THREAD_POOL.ensure().submitWith(driveGenerator, [port2, task, args], { ...common, transfer: [port2] });
+    return { channel: port1 as Channel, ended };
+  }
+  const socket = await listenSocketPort();
+  const ended = PROCESS_POOL.ensure().submitWith(driveGenerator, [socket.address, task, args], common);
+  // If the task fails before it connects (a bad task, a timeout), stop listening.
+  ended.catch(() => socket.close());
+  const channel = (await Promise.race([socket.port, ended.then(() => undefined)])) as Channel | undefined;
+  if (channel === undefined) throw new Error('the generator task ended before it connected');
+  return { channel, ended };
+}
+
+function start<A extends unknown[], Y, R, N>(
+  where: Where,
+  options: GenerateOptions,
+  fn: GeneratorTask<A, Y, R, N>,
+  args: A,
+): AsyncGenerator<Y, R, N> {
+  const task = describeTask(fn);
+  return new RemoteGenerator<Y, R, N>(open(where, options, task, args as unknown[]), options.readAhead ?? 0);
+}
+
+function validateOptions(options: GenerateOptions): void {
+  if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, received ${describe(options)}`);
+  validateInteger(options.readAhead ?? 0, 'readAhead', 0);
+  validateSignal(options.signal);
+  if (options.timeout !== undefined) validateTimeout(options.timeout);
 }
 
 /**
@@ -138,15 +181,37 @@ export function generateInThread<A extends unknown[], Y, R = unknown, N = unknow
   fn: GeneratorTask<A, Y, R, N>,
   ...args: A
 ): AsyncGenerator<Y, R, N> {
-  return start({}, fn, args);
+  return start('thread', {}, fn, args);
 }
 
 /** `generateInThread` with options. */
 generateInThread.with = function withOptions(options: GenerateOptions) {
-  if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, received ${describe(options)}`);
-  validateInteger(options.readAhead ?? 0, 'readAhead', 0);
-  validateSignal(options.signal);
-  if (options.timeout !== undefined) validateTimeout(options.timeout);
+  validateOptions(options);
   return <A extends unknown[], Y, R = unknown, N = unknown>(fn: GeneratorTask<A, Y, R, N>, ...args: A): AsyncGenerator<Y, R, N> =>
-    start(options, fn, args);
+    start('thread', options, fn, args);
+};
+
+/**
+ * Like {@link generateInThread}, with the generator living in a child process of `PROCESS_POOL`; steps
+ * travel over a private local socket. `generateInProcess.with(options)` adds options.
+ *
+ * @example
+ * ```ts
+ * import { generateInProcess } from 'aiox';
+ * import { countdown } from './tasks.js';
+ * for await (const n of generateInProcess(countdown, 3)) console.log(n); // 3 2 1
+ * ```
+ */
+export function generateInProcess<A extends unknown[], Y, R = unknown, N = unknown>(
+  fn: GeneratorTask<A, Y, R, N>,
+  ...args: A
+): AsyncGenerator<Y, R, N> {
+  return start('process', {}, fn, args);
+}
+
+/** `generateInProcess` with options. */
+generateInProcess.with = function withOptions(options: GenerateOptions) {
+  validateOptions(options);
+  return <A extends unknown[], Y, R = unknown, N = unknown>(fn: GeneratorTask<A, Y, R, N>, ...args: A): AsyncGenerator<Y, R, N> =>
+    start('process', options, fn, args);
 };

@@ -1,4 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
+import { connectSocketPort, type SocketPort } from '../internal/socket-port.js';
 import { loadTask } from '../tasks/load-task.js';
 import { defineTask, type TaskDescriptor } from '../tasks/task.js';
 import { fromWire, toWire, type WireError } from '../tasks/wire-error.js';
@@ -9,17 +10,29 @@ export type GeneratorReply = { readonly done: boolean; readonly value: unknown }
 
 type AnyGenerator = Generator<unknown, unknown, unknown> | AsyncGenerator<unknown, unknown, unknown>;
 
+/** What both channels offer: a MessagePort (threads) and a SocketPort (processes). */
+export type GeneratorPort = Pick<SocketPort, 'postMessage' | 'close'> & {
+  on(event: 'message', listener: (message: GeneratorRequest) => void): unknown;
+};
+
 /**
- * Runs in a pool worker: creates the generator and answers requests from `port` one at a time, in order,
- * until the generator is done. The pool task ends when the generator does.
+ * Runs in a pool worker: creates the generator and answers requests one at a time, in order, until the
+ * generator is done. The pool task ends when the generator does. `channel` is a transferred MessagePort
+ * (threads) or the address of a local socket to connect to (processes).
  */
 export const driveGenerator = defineTask(
   import.meta.url,
-  async function driveGenerator(port: MessagePort, task: TaskDescriptor, args: unknown[]): Promise<void> {
-    const fn = await loadTask(task);
-    const generator = fn(...args) as AnyGenerator;
-    if (generator === null || typeof generator !== 'object' || typeof generator.next !== 'function') {
-      throw new TypeError(`task "${task.name}" must be a generator function (function* or async function*)`);
+  async function driveGenerator(channel: MessagePort | string, task: TaskDescriptor, args: unknown[]): Promise<void> {
+    const port: GeneratorPort = typeof channel === 'string' ? ((await connectSocketPort(channel)) as GeneratorPort) : channel;
+    let generator: AnyGenerator;
+    try {
+      generator = (await loadTask(task))(...args) as AnyGenerator;
+      if (generator === null || typeof generator !== 'object' || typeof generator.next !== 'function') {
+        throw new TypeError(`task "${task.name}" must be a generator function (function* or async function*)`);
+      }
+    } catch (error) {
+      port.close();
+      throw error;
     }
     await new Promise<void>((resolve) => {
       let chain = Promise.resolve();
