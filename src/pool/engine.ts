@@ -4,7 +4,7 @@ import { Future, setCancelHook } from '../futures/future.js';
 import { Deque } from '../internal/deque.js';
 import { fromWire, type WireError } from '../tasks/wire-error.js';
 import { ClaimBoard } from './claims.js';
-import { RESULT_OK, RESULT_SKIPPED, type FromWorker, type WorkerInit } from './protocol.js';
+import { RESULT_OK, RESULT_SKIPPED, RESULTS_HEADER, type FromWorker, type InitFailedMessage, type WorkerInit } from './protocol.js';
 import { TaskRecord, type StopWatch } from './task-record.js';
 import { TaskTable } from './task-table.js';
 import type { SpawnWorker } from './transport.js';
@@ -362,31 +362,30 @@ export class PoolEngine {
   }
 
   #onMessage(worker: WorkerSlot, message: FromWorker): void {
-    switch (message.type) {
-      case 'results':
-        this.#onResults(worker, message.results, message.busy);
-        break;
+    if (Array.isArray(message)) return this.#onResults(worker, message);
+    switch ((message as Exclude<FromWorker, readonly unknown[]>).type) {
       case 'ready':
         if (worker.state === WorkerState.STARTING) worker.state = WorkerState.READY;
         this.#pump();
         if (worker.inflight.length === 0) this.#becameIdle(worker);
         break;
       case 'init-failed': {
-        const error = fromWire(message.error);
+        const error = fromWire((message as InitFailedMessage).error);
         this.#break(`a worker initializer failed: ${error instanceof Error ? error.message : String(error)}`, error);
         break;
       }
     }
   }
 
-  #onResults(worker: WorkerSlot, results: readonly unknown[], busy: number): void {
-    const count = results.length / 2;
+  #onResults(worker: WorkerSlot, results: readonly unknown[]): void {
+    const busy = results[0] as number;
+    const count = (results.length - RESULTS_HEADER) / 2;
     worker.busyMs += busy;
     this.#busyMs += busy;
     const perTask = busy / count;
     this.#estimate = Number.isNaN(this.#estimate) ? perTask : this.#estimate * 0.7 + perTask * 0.3;
     worker.answered += count;
-    for (let i = 0; i < results.length; i += 2) {
+    for (let i = RESULTS_HEADER; i < results.length; i += 2) {
       // A skipped task was taken back and already left this worker's list (see #rebalance).
       if (results[i] === RESULT_SKIPPED) continue;
       const record = worker.inflight.shift()!;

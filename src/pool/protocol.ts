@@ -4,9 +4,11 @@ import type { WireError } from '../tasks/wire-error.js';
 /**
  * The messages between the pool engine and a worker, the same for threads and processes.
  *
- * Tasks travel in batches as flat arrays to keep one message, and few allocations, per batch. The worker
- * runs a batch's tasks one after another in order and answers in the same order, so a reply needs no ids:
- * the engine matches results to the oldest tasks it sent that worker.
+ * Tasks travel in batches, and both batches and their replies are flat arrays: cloning an array of
+ * numbers and arguments is measurably cheaper than cloning objects with named fields, and this is the
+ * path every task takes. The worker runs a batch's tasks one after another in order and answers in the
+ * same order, so a reply needs no ids: the engine matches results to the oldest tasks it sent that worker.
+ * The rare messages (init, ready, init-failed) are objects.
  */
 
 /** Given to a worker when it starts. */
@@ -17,15 +19,15 @@ export interface WorkerInit {
   readonly claims?: SharedArrayBuffer | undefined;
 }
 
-/** A batch of tasks: `tasks` is `[fnId, args, fnId, args, ...]`. A negative fnId `-(id + 1)` is a chunk. */
-export interface RunMessage {
-  readonly type: 'run';
-  /** Task functions this worker has not seen yet, `[fnId, descriptor]`. */
-  readonly defs: readonly (readonly [number, TaskDescriptor])[] | undefined;
-  /** Sequence number of the first task; the others follow one by one. */
-  readonly seq: number;
-  readonly tasks: readonly unknown[];
-}
+/**
+ * A batch of tasks: `[seq, defs, fnId, args, fnId, args, ...]`. `seq` numbers the first task (the others
+ * follow one by one); `defs` lists `[fnId, descriptor]` for task functions this worker has not seen yet,
+ * or is 0. A negative fnId `-(id + 1)` is a chunk: its args are a list of argument lists.
+ */
+export type RunMessage = readonly unknown[];
+/** Where the tasks of a {@link RunMessage} start. */
+export const RUN_HEADER = 2;
+export type TaskDefs = readonly (readonly [number, TaskDescriptor])[];
 
 /** Sent to a process worker as its first message (a thread gets it as `workerData`). */
 export interface InitMessage {
@@ -40,13 +42,13 @@ export const RESULT_ERROR = 1;
 /** The engine took the task back before it started (see claims.ts); it did not run. */
 export const RESULT_SKIPPED = 2;
 
-/** `results` is `[status, value, status, value, ...]`; an error's value is a `WireError`. */
-export interface ResultsMessage {
-  readonly type: 'results';
-  readonly results: readonly unknown[];
-  /** Milliseconds the worker spent running these tasks. */
-  readonly busy: number;
-}
+/**
+ * Results of tasks, in the order sent: `[busy, status, value, status, value, ...]`, where `busy` is the
+ * milliseconds the worker spent on them and an error's value is a `WireError`.
+ */
+export type ResultsMessage = readonly unknown[];
+/** Where the results of a {@link ResultsMessage} start. */
+export const RESULTS_HEADER = 1;
 
 export interface ReadyMessage {
   readonly type: 'ready';

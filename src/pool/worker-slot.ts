@@ -1,7 +1,7 @@
 import { Deque } from '../internal/deque.js';
 import type { TaskDescriptor } from '../tasks/task.js';
 import { CLAIM_RING, type ClaimBoard } from './claims.js';
-import type { RunMessage } from './protocol.js';
+import { RUN_HEADER } from './protocol.js';
 import type { TaskTable } from './task-table.js';
 import type { TransferListItem } from 'node:worker_threads';
 import type { TaskRecord } from './task-record.js';
@@ -64,18 +64,19 @@ export class WorkerSlot {
     const seq = this.nextSeq;
     let defs: [number, TaskDescriptor][] | undefined;
     let transfer: TransferListItem[] | undefined;
-    const tasks: unknown[] = new Array(batch.length * 2);
+    const message: unknown[] = new Array(RUN_HEADER + batch.length * 2);
+    message[0] = seq;
     for (let i = 0; i < batch.length; i++) {
       const record = batch[i]!;
       const id = record.code < 0 ? -record.code - 1 : record.code;
       if (!this.known.has(id) && !defs?.some(([d]) => d === id)) (defs ??= []).push([id, table.descriptor(id)]);
       if (record.transfer !== undefined) (transfer ??= []).push(...record.transfer);
-      tasks[2 * i] = record.code;
-      tasks[2 * i + 1] = record.args;
+      message[RUN_HEADER + 2 * i] = record.code;
+      message[RUN_HEADER + 2 * i + 1] = record.args;
       // Marked before the post: the worker may claim a task as soon as the message lands.
       this.claims?.markSent(seq + i);
     }
-    const message: RunMessage = { type: 'run', defs, seq, tasks };
+    message[1] = defs ?? 0;
     this.handle.post(message, transfer);
     if (defs !== undefined) for (const [id] of defs) this.known.add(id);
     for (const record of batch) {

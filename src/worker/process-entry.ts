@@ -1,15 +1,15 @@
-import type { ToWorker } from '../pool/protocol.js';
+import type { InitMessage, RunMessage, ToWorker } from '../pool/protocol.js';
 import { WorkerRuntime } from './runtime.js';
 
 // Entry point of a pool child process: the first IPC message is the init, the rest are batches.
 let runtime: WorkerRuntime | undefined;
 process.on('message', (message: ToWorker) => {
-  if (message.type === 'init') {
+  if (!Array.isArray(message)) {
     runtime = new WorkerRuntime((reply) => {
       process.send!(reply);
-    }, message.init);
+    }, (message as InitMessage).init);
   } else {
-    runtime!.receive(message);
+    runtime!.receive(message as RunMessage);
   }
 });
 // The parent going away ends the child, whatever the task is doing.

@@ -4,6 +4,8 @@ import {
   RESULT_ERROR,
   RESULT_OK,
   RESULT_SKIPPED,
+  RUN_HEADER,
+  type TaskDefs,
   type ChunkResult,
   type FromWorker,
   type RunMessage,
@@ -43,7 +45,8 @@ export class WorkerRuntime {
   #suspended = false;
   #batch: readonly unknown[] | undefined = undefined;
   #index = 0;
-  #results: unknown[] = [];
+  // Results gathered since the last reply; slot 0 is filled with the busy time when sent.
+  #results: unknown[] = [0];
   #groupStart = 0;
   #seq = 0;
   readonly #claims: Int32Array | undefined;
@@ -56,8 +59,9 @@ export class WorkerRuntime {
 
   /** Takes one message from the engine. */
   receive(message: RunMessage): void {
-    if (message.defs !== undefined) {
-      for (const [id, descriptor] of message.defs) {
+    const defs = message[1] as TaskDefs | 0;
+    if (defs !== 0) {
+      for (const [id, descriptor] of defs) {
         this.#tasks.set(id, { descriptor, fn: undefined, loading: undefined, loadError: undefined });
       }
     }
@@ -85,9 +89,9 @@ export class WorkerRuntime {
       if (this.#batch === undefined) {
         const message = this.#inbox.shift();
         if (message === undefined) return;
-        this.#batch = message.tasks;
-        this.#index = 0;
-        this.#seq = message.seq;
+        this.#batch = message;
+        this.#index = RUN_HEADER;
+        this.#seq = message[0] as number;
       }
       const batch = this.#batch;
       while (this.#index < batch.length) {
@@ -98,7 +102,7 @@ export class WorkerRuntime {
           this.#suspend(this.#load(task));
           return;
         }
-        if (this.#results.length === 0) this.#groupStart = performance.now();
+        if (this.#results.length === 1) this.#groupStart = performance.now();
         this.#index += 2;
         if (this.#claims !== undefined && !claim(this.#claims, this.#seq++)) {
           this.#results.push(RESULT_SKIPPED, undefined);
@@ -153,27 +157,27 @@ export class WorkerRuntime {
   }
 
   #flush(): void {
-    if (this.#results.length === 0) return;
     const results = this.#results;
-    this.#results = [];
-    const busy = performance.now() - this.#groupStart;
+    if (results.length === 1) return;
+    this.#results = [0];
+    results[0] = performance.now() - this.#groupStart;
     try {
-      this.#post({ type: 'results', results, busy });
+      this.#post(results);
     } catch {
-      this.#postOneByOne(results, busy);
+      this.#postOneByOne(results);
     }
   }
 
   // Something in the batch could not be cloned: send each result alone so only the culprit fails.
-  #postOneByOne(results: unknown[], busy: number): void {
-    for (let i = 0; i < results.length; i += 2) {
-      const share = i === 0 ? busy : 0;
+  #postOneByOne(results: unknown[]): void {
+    for (let i = 1; i < results.length; i += 2) {
+      const busy = i === 1 ? results[0] : 0;
       try {
-        this.#post({ type: 'results', results: [results[i], results[i + 1]], busy: share });
+        this.#post([busy, results[i], results[i + 1]]);
       } catch (error) {
         const what = results[i] === RESULT_OK ? 'result' : 'error';
         const reason = new TypeError(`the task's ${what} could not be sent back from the worker: ${(error as Error).message}`);
-        this.#post({ type: 'results', results: [RESULT_ERROR, toWire(reason)], busy: share });
+        this.#post([busy, RESULT_ERROR, toWire(reason)]);
       }
     }
   }
