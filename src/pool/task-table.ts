@@ -2,18 +2,19 @@ import { describeTask, type TaskDescriptor } from '../tasks/task.js';
 
 /**
  * Numbers the task functions a pool has seen, so a batch names each task by a small integer and a worker
- * receives a function's descriptor only once. A function object is looked up by identity first; otherwise
- * equal descriptors (the same source, or the same module and name) share one number, so a lambda written
- * inside a loop is not sent again on every call.
+ * receives a function's descriptor only once. A function or `{ module, name }` object is looked up by
+ * identity first; otherwise equal descriptors (the same source, or the same module and name) share one
+ * number, so a lambda written inside a loop is not sent again on every call.
  */
 export class TaskTable {
-  readonly #byFunction = new WeakMap<object, number>();
+  readonly #byIdentity = new WeakMap<object, number>();
   readonly #byKey = new Map<string, number>();
   readonly #descriptors: TaskDescriptor[] = [];
 
   /** The number of `task`. @throws {TypeError} for something that is not a task. */
   idOf(task: unknown): number {
-    const cached = typeof task === 'function' ? this.#byFunction.get(task) : undefined;
+    const isObject = typeof task === 'function' || (typeof task === 'object' && task !== null);
+    const cached = isObject ? this.#byIdentity.get(task) : undefined;
     if (cached !== undefined) return cached;
     const descriptor = describeTask(task);
     const key = descriptor.kind === 'module' ? `m:${descriptor.module}#${descriptor.name}` : `s:${descriptor.source}`;
@@ -23,7 +24,7 @@ export class TaskTable {
       this.#descriptors.push(descriptor);
       this.#byKey.set(key, id);
     }
-    if (typeof task === 'function') this.#byFunction.set(task, id);
+    if (isObject) this.#byIdentity.set(task, id);
     return id;
   }
 
