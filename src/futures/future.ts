@@ -17,7 +17,6 @@ export type FutureState = (typeof FutureState)[keyof typeof FutureState];
 type DoneCallback<T> = (future: Future<T>) => void;
 // Stored callbacks are typed loosely so that Future<T> stays covariant in T.
 type StoredCallback = (future: never) => void;
-type Settle = { resolve: (value: unknown) => void; reject: (reason: unknown) => void };
 
 let setCancelHookImpl: (future: Future<unknown>, hook: (future: Future<unknown>) => void) => void;
 
@@ -48,7 +47,8 @@ export class Future<T> implements PromiseLike<T> {
   #callbacks: StoredCallback | StoredCallback[] | undefined = undefined;
   // Created only when someone awaits, so an unobserved failure raises no unhandled rejection.
   #promise: Promise<T> | undefined = undefined;
-  #settle: Settle | undefined = undefined;
+  #resolve: ((value: unknown) => void) | undefined = undefined;
+  #reject: ((reason: unknown) => void) | undefined = undefined;
   #cancelHook: ((future: Future<unknown>) => void) | undefined = undefined;
 
   static {
@@ -213,7 +213,8 @@ export class Future<T> implements PromiseLike<T> {
             : Promise.resolve(this.#value as T);
     } else {
       this.#promise = new Promise<T>((resolve, reject) => {
-        this.#settle = { resolve: resolve as (value: unknown) => void, reject };
+        this.#resolve = resolve as (value: unknown) => void;
+        this.#reject = reject;
       });
     }
     return this.#promise;
@@ -232,12 +233,13 @@ export class Future<T> implements PromiseLike<T> {
   }
 
   #complete(): void {
-    const settle = this.#settle;
-    if (settle !== undefined) {
-      this.#settle = undefined;
-      if (this.#state === FutureState.CANCELLED) settle.reject(new CancelledError());
-      else if (this.#failed) settle.reject(this.#value);
-      else settle.resolve(this.#value);
+    const resolve = this.#resolve;
+    const reject = this.#reject;
+    if (resolve !== undefined && reject !== undefined) {
+      this.#resolve = this.#reject = undefined;
+      if (this.#state === FutureState.CANCELLED) reject(new CancelledError());
+      else if (this.#failed) reject(this.#value);
+      else resolve(this.#value);
     }
     const cbs = this.#callbacks;
     if (cbs === undefined) return;
