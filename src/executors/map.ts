@@ -40,15 +40,16 @@ async function* run<T, R>(
   deadline: number,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<R, void, undefined> {
-  const source: Iterator<T> | AsyncIterator<T> =
-    Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : (items as Iterable<T>)[Symbol.iterator]();
+  const isAsync = Symbol.asyncIterator in items;
+  const source: Iterator<T> | AsyncIterator<T> = isAsync ? items[Symbol.asyncIterator]() : (items as Iterable<T>)[Symbol.iterator]();
   const window = new Deque<Future<ChunkResult>>();
   let exhausted = false;
   const fill = async (): Promise<void> => {
     while (!exhausted && window.length < maxChunks) {
       const chunk: [T][] = [];
       while (chunk.length < chunksize) {
-        const step = await source.next();
+        // A sync input is read without an await per item.
+        const step = isAsync ? await source.next() : (source as Iterator<T>).next();
         if (step.done === true) {
           exhausted = true;
           break;
