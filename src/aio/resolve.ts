@@ -1,0 +1,302 @@
+import type { Completed } from '../futures/as-completed.js';
+import { Future } from '../futures/future.js';
+import { Deque } from '../internal/deque.js';
+import { validateInteger, validateSignal } from '../internal/validate.js';
+import { WorkInputReader, dropItem, isThenable, type WorkContext, type WorkInput } from './work-input.js';
+
+/** Options of {@link resolve}. */
+export interface ResolveOptions {
+  /** How many items may be in flight at once: an integer >= 1, or `Infinity`. @default 1024 */
+  readonly workers?: number;
+  /**
+   * How many finished results may wait for the consumer before workers stop taking new items: an integer
+   * >= 1, or `Infinity` (never stop, as Python's `worker_greediness=0`). At most `workers + greediness`
+   * items are held at once, so memory stays flat over an endless input however slow the consumer is.
+   * @default 1024
+   */
+  readonly greediness?: number;
+  /**
+   * Stops the iteration: the next step rejects with `signal.reason` and the iteration ends; no new item is
+   * started, the input is closed, and the signal given to running functions aborts with the same reason.
+   */
+  readonly signal?: AbortSignal;
+}
+
+const ResolveState = { IDLE: 'idle', RUNNING: 'running', CLOSED: 'closed' } as const;
+type ResolveState = (typeof ResolveState)[keyof typeof ResolveState];
+
+type Step<T> = IteratorResult<Completed<T>, undefined>;
+type Consumer<T> = { resolve: (step: Step<T>) => void; reject: (reason: unknown) => void };
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * Runs the items of `items` with at most `workers` in flight and yields each outcome in input order, as
+ * soon as it and all before it are done, as `{ future }`: a done {@link Future} whose `result()` gives the
+ * item's value or throws its failure. One item's failure never stops the others.
+ *
+ * Items are those of {@link collect}: values, promises, or functions called with `{ signal }` when a worker
+ * takes them. Nothing starts before the first `next()`. Finished results beyond `greediness` make workers
+ * wait for the consumer, so an endless generator runs in flat memory.
+ *
+ * Why `{ future }` and not the future itself: a `Future` is thenable, so `for await` would unwrap it (and
+ * throw at the first failure). Wrapped, the loop gets every outcome and the types say so.
+ *
+ * The iteration ends when the input ends and every item was yielded. If the input itself throws, the
+ * iteration throws that error after the items read before it were yielded. Leaving the loop early
+ * (`break`, `return()`) or aborting `signal` stops reading the input and aborts the signal given to the
+ * functions still running; their outcomes are dropped.
+ *
+ * @param items an iterable or async iterable of values, promises, or functions `({ signal }) => value | promise`
+ * @throws {RangeError} if `workers` or `greediness` is not an integer >= 1 (synchronously).
+ * @throws {TypeError} if `items` is not iterable or `signal` is not an `AbortSignal` (synchronously).
+ *
+ * @example
+ * ```ts
+ * import { resolve } from 'aiox';
+ * async function* ids() { for (let id = 0; ; id++) yield () => Promise.resolve(id * 2); }
+ * for await (const { future } of resolve(ids(), { workers: 8, greediness: 64 })) {
+ *   if (future.result() >= 10) break; // result() throws the item's failure, if any
+ * }
+ * ```
+ */
+export function resolve<T>(items: WorkInput<T>, options: ResolveOptions = {}): AsyncIterableIterator<Completed<T>> {
+  const { workers = 1024, greediness = 1024, signal } = options;
+  validateInteger(workers, 'workers', 1, true);
+  validateInteger(greediness, 'greediness', 1, true);
+  validateSignal(signal);
+  return new ResolveIterator<T>(new WorkInputReader<T>(items), workers, greediness, signal);
+}
+
+/**
+ * The iterator of one resolve call. Items taken go to `#order` (input order) as running futures; the
+ * consumer takes them from its head once done. Workers are async loops like collect's.
+ */
+class ResolveIterator<T> implements AsyncIterableIterator<Completed<T>> {
+  readonly #reader: WorkInputReader<T>;
+  readonly #workers: number;
+  readonly #greediness: number;
+  readonly #signal: AbortSignal | undefined;
+  readonly #controller = new AbortController();
+  readonly #context: WorkContext = { signal: this.#controller.signal };
+  readonly #order = new Deque<Future<T>>();
+  readonly #consumers = new Deque<Consumer<T>>();
+  readonly #paused = new Deque<() => void>();
+  #state: ResolveState = ResolveState.IDLE;
+  // Finished items not yet yielded.
+  #waiting = 0;
+  #live = 0;
+  #pulling = 0;
+  #filling = false;
+  #delivering = false;
+  #inputFailed = false;
+  #inputError: unknown = undefined;
+  // An error to throw at the next step (abort, or the input's error once everything before it was yielded).
+  #throwNext: { reason: unknown } | undefined;
+  readonly #onAbort = (): void => this.#abort(this.#signal!.reason);
+
+  constructor(reader: WorkInputReader<T>, workers: number, greediness: number, signal: AbortSignal | undefined) {
+    this.#reader = reader;
+    this.#workers = workers;
+    this.#greediness = greediness;
+    this.#signal = signal;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<Step<T>> {
+    if (this.#state === ResolveState.IDLE) this.#start();
+    if (this.#consumers.length === 0) {
+      const step = this.#takeReady();
+      if (step !== undefined) return Promise.resolve(step);
+      const thrown = this.#throwNext;
+      if (thrown !== undefined) {
+        this.#throwNext = undefined;
+        return Promise.reject(thrown.reason);
+      }
+      if (this.#state === ResolveState.CLOSED) return Promise.resolve(DONE);
+    }
+    return new Promise<Step<T>>((resolve, reject) => this.#consumers.push({ resolve, reject }));
+  }
+
+  async return(): Promise<Step<T>> {
+    this.#close(new DOMException('resolve was closed by its consumer', 'AbortError'));
+    this.#deliver();
+    return DONE;
+  }
+
+  #start(): void {
+    this.#state = ResolveState.RUNNING;
+    if (this.#signal?.aborted) return this.#abort(this.#signal.reason);
+    this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
+    this.#fill();
+    this.#deliver();
+  }
+
+  /** The next step if one can be given now: a done head, or the end. */
+  #takeReady(): Step<T> | undefined {
+    if (this.#state === ResolveState.CLOSED) return undefined;
+    const head = this.#order.peek();
+    if (head !== undefined) {
+      if (!head.done()) return undefined;
+      this.#order.shift();
+      this.#release();
+      return { done: false, value: { future: head } };
+    }
+    if (this.#live > 0) return undefined;
+    // Every worker has stopped and every item was yielded: the input ended or failed.
+    if (this.#inputFailed) this.#throwNext = { reason: this.#inputError };
+    this.#close(undefined);
+    return undefined;
+  }
+
+  /**
+   * Answers waiting consumers, in order, with what is ready. Not reentrant: taking a result can start an item
+   * that finishes at once, and the loop below picks that up itself.
+   */
+  #deliver(): void {
+    if (this.#delivering) return;
+    this.#delivering = true;
+    try {
+      while (this.#consumers.length > 0) {
+        const step = this.#takeReady();
+        if (step !== undefined) {
+          this.#consumers.shift()!.resolve(step);
+          continue;
+        }
+        const thrown = this.#throwNext;
+        if (thrown !== undefined) {
+          this.#throwNext = undefined;
+          this.#consumers.shift()!.reject(thrown.reason);
+        } else if (this.#state === ResolveState.CLOSED) {
+          this.#consumers.shift()!.resolve(DONE);
+        } else {
+          return;
+        }
+      }
+    } finally {
+      this.#delivering = false;
+    }
+  }
+
+  /** A finished result left the buffer: let one more item start. */
+  #release(): void {
+    this.#waiting--;
+    if (this.#waiting >= this.#greediness) return;
+    const wake = this.#paused.shift();
+    if (wake !== undefined) wake();
+    else this.#fill();
+  }
+
+  #fill(): void {
+    if (this.#filling) return;
+    this.#filling = true;
+    while (
+      this.#live < this.#workers &&
+      this.#pulling === 0 &&
+      this.#waiting < this.#greediness &&
+      this.#state === ResolveState.RUNNING &&
+      !this.#reader.finished
+    ) {
+      void this.#run();
+    }
+    this.#filling = false;
+  }
+
+  async #run(): Promise<void> {
+    this.#live++;
+    try {
+      while (this.#state === ResolveState.RUNNING) {
+        if (this.#waiting >= this.#greediness && !this.#reader.finished) {
+          await new Promise<void>((wake) => this.#paused.push(wake));
+          continue;
+        }
+        const step = this.#reader.isSync ? this.#takeSync() : await this.#takeAsync();
+        if (step === undefined) return;
+        if (this.#state !== ResolveState.RUNNING) return dropItem(step.value);
+        const future = new Future<T>();
+        future.setRunningOrNotifyCancel();
+        this.#order.push(future);
+        let value = step.value;
+        try {
+          if (typeof value === 'function') value = value(this.#context);
+          if (isThenable(value)) {
+            this.#fill();
+            value = await value;
+          }
+        } catch (error) {
+          future.setException(error);
+          this.#onSettled(future);
+          continue;
+        }
+        future.setResult(value as T);
+        this.#onSettled(future);
+      }
+    } finally {
+      if (--this.#live === 0) this.#deliver();
+    }
+  }
+
+  /** The next item of a sync input, or `undefined` when it has none. */
+  #takeSync(): IteratorYieldResult<unknown> | undefined {
+    try {
+      const step = this.#reader.takeSync();
+      if (step.done !== true) return step;
+    } catch (error) {
+      this.#onInputError(error);
+    }
+    this.#wakeAll();
+    return undefined;
+  }
+
+  async #takeAsync(): Promise<IteratorYieldResult<unknown> | undefined> {
+    this.#pulling++;
+    try {
+      const step = await this.#reader.takeAsync();
+      if (step.done !== true) return step;
+    } catch (error) {
+      this.#onInputError(error);
+    } finally {
+      this.#pulling--;
+    }
+    this.#wakeAll();
+    return undefined;
+  }
+
+  #onSettled(future: Future<T>): void {
+    if (this.#state !== ResolveState.RUNNING) return;
+    this.#waiting++;
+    if (this.#order.peek() === future) this.#deliver();
+  }
+
+  #onInputError(error: unknown): void {
+    if (this.#inputFailed) return;
+    this.#inputFailed = true;
+    this.#inputError = error;
+  }
+
+  /** The input is done: paused workers have nothing left to take, so let them stop. */
+  #wakeAll(): void {
+    for (let wake = this.#paused.shift(); wake !== undefined; wake = this.#paused.shift()) wake();
+  }
+
+  #abort(reason: unknown): void {
+    if (this.#state === ResolveState.CLOSED) return;
+    this.#throwNext = { reason };
+    this.#close(reason);
+    this.#deliver();
+  }
+
+  /** Ends the iteration. `reason` aborts the functions still running (undefined on a natural end). */
+  #close(reason: unknown): void {
+    if (this.#state === ResolveState.CLOSED) return;
+    const early = this.#state === ResolveState.RUNNING && (this.#live > 0 || this.#order.length > 0);
+    this.#state = ResolveState.CLOSED;
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+    this.#reader.close();
+    this.#order.drain();
+    this.#wakeAll();
+    if (early) this.#controller.abort(reason);
+  }
+}
