@@ -24,6 +24,14 @@ export { run, type RunOptions } from './aio/run.js';
 export { runSync, type RunSyncOptions } from './aio/run-sync.js';
 export { generateInProcess, generateInThread, type GenerateOptions } from './aio/generate.js';
 
+// aio: bounded concurrency and scheduling (pure async, no worker pools).
+export type { WorkContext, WorkInput, WorkItem } from './aio/work-input.js';
+export { collect, type CollectOptions } from './aio/collect.js';
+export { resolve, type ResolveOptions } from './aio/resolve.js';
+export { rateLimited, type RateLimitedFunction, type RateLimitOptions } from './aio/rate-limited.js';
+export { schedule, type Scheduled, type ScheduleOptions } from './aio/schedule.js';
+export { forceLoopCycle } from './aio/force-loop-cycle.js';
+
 // sync and time: asyncio-style primitives, queues, structured concurrency, periodic work.
 export { BrokenBarrierError, QueueEmpty, QueueFull, QueueShutDown } from './futures/errors.js';
 export type { Releasable } from './sync/releasable.js';
