@@ -97,6 +97,15 @@ test("aborting the group's own signal aborts every child and the group rejects w
   assert.equal(getEventListeners(controller.signal, 'abort').length, 0, 'the group stops listening once done');
 });
 
+test("a group that finishes normally stops listening to its signal", async () => {
+  const controller = new AbortController();
+  const group = new TaskGroup({ signal: controller.signal });
+  group.start(async () => 1);
+  assert.equal(getEventListeners(controller.signal, 'abort').length, 1);
+  await group.wait();
+  assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
+});
+
 test('a group made with an already aborted signal refuses to start children', async () => {
   const group = new TaskGroup({ signal: AbortSignal.abort(new Error('late')) });
   assert.throws(() => group.start(() => 1), InvalidStateError);
