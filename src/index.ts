@@ -27,7 +27,7 @@ export { generateInProcess, generateInThread, type GenerateOptions } from './aio
 // aio: bounded concurrency and scheduling (pure async, no worker pools).
 export type { WorkContext, WorkInput, WorkItem } from './aio/work-input.js';
 export { collect, type CollectOptions } from './aio/collect.js';
-export { resolve, type ResolveOptions } from './aio/resolve.js';
+export { resolve, type ResolveIterator, type ResolveOptions } from './aio/resolve.js';
 export { rateLimited, type RateLimitedFunction, type RateLimitOptions } from './aio/rate-limited.js';
 export { schedule, type Scheduled, type ScheduleOptions } from './aio/schedule.js';
 export { forceLoopCycle } from './aio/force-loop-cycle.js';

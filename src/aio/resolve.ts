@@ -22,6 +22,16 @@ export interface ResolveOptions {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * What {@link resolve} returns: an async iterator of `{ future }` steps that is its own iterable. `return()`
+ * is always there (it is what `break` calls), so it can be called directly to stop early.
+ */
+export interface ResolveIterator<T> extends AsyncIterableIterator<Completed<T>, undefined, undefined> {
+  next(): Promise<IteratorResult<Completed<T>, undefined>>;
+  return(): Promise<IteratorResult<Completed<T>, undefined>>;
+  [Symbol.asyncIterator](): ResolveIterator<T>;
+}
+
 const ResolveState = { IDLE: 'idle', RUNNING: 'running', CLOSED: 'closed' } as const;
 type ResolveState = (typeof ResolveState)[keyof typeof ResolveState];
 
@@ -59,19 +69,19 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  * }
  * ```
  */
-export function resolve<T>(items: WorkInput<T>, options: ResolveOptions = {}): AsyncIterableIterator<Completed<T>> {
+export function resolve<T>(items: WorkInput<T>, options: ResolveOptions = {}): ResolveIterator<T> {
   const { workers = 1024, greediness = 1024, signal } = options;
   validateInteger(workers, 'workers', 1, true);
   validateInteger(greediness, 'greediness', 1, true);
   validateSignal(signal);
-  return new ResolveIterator<T>(new WorkInputReader<T>(items), workers, greediness, signal);
+  return new ResolveRun<T>(new WorkInputReader<T>(items), workers, greediness, signal);
 }
 
 /**
  * The iterator of one resolve call. Items taken go to `#order` (input order) as running futures; the
  * consumer takes them from its head once done. Workers are async loops like collect's.
  */
-class ResolveIterator<T> implements AsyncIterableIterator<Completed<T>> {
+class ResolveRun<T> implements ResolveIterator<T> {
   readonly #reader: WorkInputReader<T>;
   readonly #workers: number;
   readonly #greediness: number;
