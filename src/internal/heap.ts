@@ -17,6 +17,9 @@ export class Heap<T> {
 
   push(item: T): void {
     const items = this.#items;
+    // Compare with the top first, so an item that cannot be compared (a TypeError from the comparator)
+    // is refused before it enters, instead of being left half-placed in the heap.
+    if (items.length > 0) this.#compare(item, items[0]!.item);
     items.push({ item, seq: this.#seq++ });
     for (let i = items.length - 1; i > 0; ) {
       const parent = (i - 1) >> 1;

@@ -1,5 +1,5 @@
 import { InvalidStateError } from '../futures/errors.js';
-import { validateFunction, validateInteger, validateSignal } from '../internal/validate.js';
+import { describe, validateFunction, validateInteger, validateSignal } from '../internal/validate.js';
 import { Waiters } from '../internal/waiters.js';
 import { Lock, type AcquireOptions } from './lock.js';
 import type { Releasable } from './releasable.js';
@@ -42,7 +42,7 @@ export class Condition {
 
   /** @param lock The lock to use, shared with other conditions if wanted. @default a new Lock */
   constructor(lock: Lock = new Lock()) {
-    if (!(lock instanceof Lock)) throw new TypeError('lock must be a Lock, received ' + typeof lock);
+    if (!(lock instanceof Lock)) throw new TypeError(`lock must be a Lock, received ${describe(lock)}`);
     this.#lock = lock;
   }
 

@@ -300,8 +300,8 @@ export class Queue<T> implements AsyncIterable<T> {
   }
 
   #add(item: T): void {
-    this.#unfinished++;
     // Someone waits only while the queue is empty, so handing the item over keeps every order intact.
     if (!this.#getters.wakeFirst(item)) this.#store.push(item);
+    this.#unfinished++;
   }
 }

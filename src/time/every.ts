@@ -62,7 +62,8 @@ const STOP = new Error('every() was stopped');
  * ```ts
  * import { Event, every } from 'aiox';
  * const done = new Event();
- * const poller = every(1000, async (signal) => { await checkInbox(signal); }, { immediate: true });
+ * setTimeout(() => done.set(), 3500); // stands in for an IO callback
+ * const poller = every(1000, () => console.log('tick'), { immediate: true }); // ticks at 0, 1000, 2000, 3000
  * await done.wait();
  * poller.stop();
  * await poller.done;

@@ -34,3 +34,12 @@ test('comparePriority orders numbers, strings, bigints and arrays, and refuses t
   assert.throws(() => comparePriority(1, '1'), TypeError);
   assert.throws(() => new PriorityQueue({ compare: 3 as never }), TypeError);
 });
+
+test('an entry that cannot be compared is refused and leaves the queue as it was', () => {
+  const q = new PriorityQueue<unknown>();
+  q.putNowait(2);
+  q.putNowait(1);
+  assert.throws(() => q.putNowait('three'), TypeError);
+  assert.equal(q.qsize(), 2);
+  assert.deepEqual([q.getNowait(), q.getNowait()], [1, 2]);
+});
