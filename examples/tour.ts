@@ -7,6 +7,8 @@ import { availableParallelism } from 'node:os';
 import { blockingIo } from './blocking-io.js';
 import { crash } from './crash.js';
 import { downloads } from './downloads.js';
+import { endlessWorkers } from './endless-workers.js';
+import { polling } from './polling.js';
 import { primes } from './primes.js';
 import { runaway } from './runaway.js';
 
@@ -16,6 +18,12 @@ const SCENARIOS: readonly { name: string; about: string; run: () => Promise<void
   { name: 'downloads', about: 'wait and asCompleted over downloads from a local HTTP server (examples/downloads.ts)', run: downloads },
   { name: 'runaway', about: 'an endless loop stopped by a timeout and by a signal (examples/runaway.ts)', run: runaway },
   { name: 'crash', about: 'a worker that dies fails only its task; the pool heals (examples/crash.ts)', run: crash },
+  { name: 'polling', about: 'a while-true polling loop replaced by Event + every, ended by an IO event (examples/polling.ts)', run: polling },
+  {
+    name: 'endless-workers',
+    about: 'endless worker loops stopped by a shared done flag or an AbortSignal (examples/endless-workers.ts)',
+    run: endlessWorkers,
+  },
 ];
 
 const wanted = process.argv.slice(2);
