@@ -30,6 +30,17 @@ export interface ResolveIterator<T> extends AsyncIterableIterator<Completed<T>, 
   next(): Promise<IteratorResult<Completed<T>, undefined>>;
   return(): Promise<IteratorResult<Completed<T>, undefined>>;
   [Symbol.asyncIterator](): ResolveIterator<T>;
+  /**
+   * The same steps as the results themselves, for when one failure should end everything: yields each
+   * item's value in input order and throws the first failure at its position, which also stops the
+   * iteration as `return()` does (running functions are aborted, the input is closed).
+   *
+   * @example
+   * ```ts
+   * for await (const page of resolve(urls.map((u) => ({ signal }) => fetch(u, { signal }))).values()) use(page);
+   * ```
+   */
+  values(): AsyncIterableIterator<T, undefined, undefined>;
 }
 
 const ResolveState = { IDLE: 'idle', RUNNING: 'running', CLOSED: 'closed' } as const;
@@ -49,7 +60,8 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  * wait for the consumer, so an endless generator runs in flat memory.
  *
  * Why `{ future }` and not the future itself: a `Future` is thenable, so `for await` would unwrap it (and
- * throw at the first failure). Wrapped, the loop gets every outcome and the types say so.
+ * throw at the first failure). Wrapped, the loop gets every outcome and the types say so. When the first
+ * failure should end everything instead, iterate `resolve(...).values()`: the results themselves, typed `T`.
  *
  * The iteration ends when the input ends and every item was yielded. If the input itself throws, the
  * iteration throws that error after the items read before it were yielded. Leaving the loop early
@@ -128,6 +140,27 @@ class ResolveRun<T> implements ResolveIterator<T> {
       if (this.#state === ResolveState.CLOSED) return Promise.resolve(DONE);
     }
     return new Promise<Step<T>>((resolve, reject) => this.#consumers.push({ resolve, reject }));
+  }
+
+  values(): AsyncIterableIterator<T, undefined, undefined> {
+    const unwrap = (step: Step<T>): IteratorResult<T, undefined> => {
+      if (step.done === true) return step;
+      try {
+        return { done: false, value: step.value.future.result() };
+      } catch (error) {
+        void this.return();
+        throw error;
+      }
+    };
+    const values: AsyncIterableIterator<T, undefined, undefined> = {
+      next: () => this.next().then(unwrap),
+      return: async () => {
+        await this.return();
+        return DONE;
+      },
+      [Symbol.asyncIterator]: () => values,
+    };
+    return values;
   }
 
   async return(): Promise<Step<T>> {

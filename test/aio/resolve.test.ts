@@ -103,6 +103,32 @@ describe('resolve: order and outcomes', () => {
     assert.deepEqual(await it.next(), { done: true, value: undefined });
   });
 
+  test('values() yields the results themselves and throws the first failure at its position, stopping the rest', async () => {
+    const signals: AbortSignal[] = [];
+    const boom = new Error('two');
+    const items = [
+      () => 0,
+      () => 1,
+      () => Promise.reject(boom),
+      ({ signal }: WorkContext) => {
+        signals.push(signal);
+        return new Promise<number>(() => undefined);
+      },
+    ];
+    const got: number[] = [];
+    const iterate = async (): Promise<void> => {
+      for await (const value of resolve(items, { workers: 4 }).values()) {
+        assertType<Equal<typeof value, number>>();
+        got.push(value);
+      }
+    };
+    await assert.rejects(iterate(), boom);
+    assert.deepEqual(got, [0, 1]);
+    assert.equal(signals.length, 1);
+    assert.equal(signals[0]!.aborted, true, 'the item still running is told to stop');
+    assert.deepEqual(await resolve([1, 2]).values().next(), { done: false, value: 1 });
+  });
+
   test('options are validated', () => {
     assert.throws(() => resolve([], { workers: 0 }), { name: 'RangeError', message: 'workers must be an integer >= 1, received 0' });
     assert.throws(() => resolve([], { greediness: 0 }), {
