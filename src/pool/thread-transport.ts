@@ -1,4 +1,5 @@
 import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { workerExited } from '../internal/worker-exits.js';
 import type { FromWorker } from './protocol.js';
 import type { SpawnWorker } from './transport.js';
 
@@ -18,15 +19,27 @@ export function threadSpawner(options: ThreadTransportOptions): SpawnWorker {
       name: options.name,
       ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
     });
+    // Read now: once the thread has exited, `worker.threadId` reads -1.
+    const threadId = worker.threadId;
     let lastError: Error | undefined;
     worker.on('message', (message: FromWorker) => events.message(message));
     worker.on('error', (error: Error) => {
       lastError = error;
     });
-    worker.on('exit', (code) => events.exit(code, null, lastError));
+    worker.on('exit', (code) => {
+      // First free what the dead thread held in shared memory (src/shared/), then fail its tasks.
+      workerExited(threadId);
+      events.exit(code, null, lastError);
+    });
     return {
       post: (message, transfer) => worker.postMessage(message, transfer),
-      terminate: () => void worker.terminate(),
+      terminate: () => {
+        // Node lets go of a terminating worker's handle, so the program could end before 'exit' arrives and
+        // shutdown() would never settle: hold the program open until the exit.
+        const hold = setInterval(() => undefined, 1 << 30);
+        worker.once('exit', () => clearInterval(hold));
+        void worker.terminate();
+      },
       ref: () => worker.ref(),
       unref: () => worker.unref(),
     };

@@ -14,6 +14,12 @@ test('idle workers do not keep a program alive; pending work does', async () => 
   assert.deepEqual(stdout.trim().split('\n').sort(), ['process 5', 'thread 8']);
 });
 
+test('await shutdown() settles even when idle workers hold nothing open', async () => {
+  const script = fileURLToPath(new URL('../fixtures/scripts/shutdown-loop.js', import.meta.url));
+  const { stdout } = await run(process.execPath, [script], { timeout: 60_000, killSignal: 'SIGKILL' });
+  assert.equal(stdout.trim(), 'shut down 20 pools');
+});
+
 test('TypeScript task modules work under a loader, in threads and processes', async () => {
   const { stdout } = await run(process.execPath, ['--import', 'tsx', 'test/fixtures/ts-loader/main.ts'], {
     cwd: ROOT,
