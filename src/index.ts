@@ -48,3 +48,12 @@ export { TaskGroup, TaskGroupState, type TaskGroupOptions } from './sync/task-gr
 export { sleep, type SleepOptions } from './time/sleep.js';
 export { timeout, type TimeoutOptions } from './time/timeout.js';
 export { every, PeriodicState, type EveryOptions, type Periodic } from './time/every.js';
+
+// shared: primitives over SharedArrayBuffer for the main thread and worker threads (not processes).
+export type { SharedHandle } from './shared/handle.js';
+export type { SharedSyncWaitOptions, SharedWaitOptions } from './shared/wait.js';
+export { SharedLock } from './shared/shared-lock.js';
+export { SharedSemaphore } from './shared/shared-semaphore.js';
+export { SharedEvent } from './shared/shared-event.js';
+export { SharedCondition, type SharedConditionHandle } from './shared/shared-condition.js';
+export { SharedQueue, type SharedQueueOptions } from './shared/shared-queue.js';
