@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
+import { test } from 'node:test';
+import { SharedEvent, ThreadPoolExecutor } from 'aiox';
+import { Gates } from '../fixtures/gate.js';
+import { flush, track } from '../fixtures/settle.js';
+import { setEvent, waitForEvent, waitForEventAsync } from '../fixtures/shared-tasks.js';
+
+test('set() on the main thread wakes blocked and async waiters in workers', { timeout: 30_000 }, async () => {
+  const gates = new Gates('thread', 2);
+  await using pool = new ThreadPoolExecutor({ maxWorkers: 2 });
+  const event = new SharedEvent();
+  const blocked = pool.submit(waitForEvent, event, gates.handle(0), Infinity);
+  const awaiting = pool.submit(waitForEventAsync, event, gates.handle(1));
+  await gates.started(0);
+  await gates.started(1);
+  event.set();
+  event.clear(); // a set followed at once by a clear still wakes those already waiting
+  assert.deepEqual(await Promise.all([blocked, awaiting]), [true, true]);
+});
+
+test('set() in a worker wakes a wait on the main thread', { timeout: 30_000 }, async () => {
+  await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+  const event = new SharedEvent();
+  const waiting = track(event.wait());
+  await flush();
+  assert.equal(waiting.state, 'pending');
+  await pool.submit(setEvent, event);
+  assert.equal(await waiting.promise, true);
+  assert.equal(event.isSet(), true);
+});
+
+test('wait resolves false when its timeout passes, and waitSync in a worker returns false', async () => {
+  await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+  const gates = new Gates('thread', 1);
+  const event = new SharedEvent();
+  assert.equal(await event.wait({ timeout: 5 }), false);
+  assert.equal(await pool.submit(waitForEvent, event, gates.handle(0), 5), false);
+  event.set();
+  assert.equal(await event.wait({ timeout: 0 }), true);
+});
+
+test('an aborted wait rejects with the reason and leaves no listener', async () => {
+  const event = new SharedEvent();
+  const controller = new AbortController();
+  const waiting = track(event.wait({ signal: controller.signal }));
+  await flush();
+  assert.equal(getEventListeners(controller.signal, 'abort').length, 1);
+  controller.abort(new Error('stop'));
+  await assert.rejects(waiting.promise, /stop/);
+  assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
+  await assert.rejects(event.wait({ signal: AbortSignal.abort(new Error('already')) }), /already/);
+});
+
+test('waitSync is refused on the main thread; from() checks the kind', () => {
+  const event = new SharedEvent();
+  assert.throws(() => event.waitSync(), /waitSync\(\) blocks and is not allowed on the main thread; await wait\(\) instead/);
+  assert.throws(() => SharedEvent.from({} as never), /value must be a SharedEvent or its structured clone/);
+  const clone = SharedEvent.from(structuredClone(event));
+  clone.set();
+  assert.equal(event.isSet(), true);
+});
