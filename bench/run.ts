@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { BenchContext, Scenario, Sizes } from './lib/context.js';
+import { setContenderLimit } from './lib/contenders.js';
 import { writeReports } from './lib/report.js';
 import { SCENARIOS } from './scenarios/index.js';
 
@@ -59,6 +60,7 @@ function parse(): { quick: boolean; rounds: number; write: boolean; selected: Sc
 
 async function main(): Promise<void> {
   const { quick, rounds, write, selected } = parse();
+  if (quick) setContenderLimit(15_000);
   const ctx: BenchContext = {
     quick,
     rounds,

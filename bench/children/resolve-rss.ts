@@ -1,7 +1,7 @@
 import { pMapIterable } from 'p-map';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { aioxResolve } from '../lib/pending-api.js';
+import { resolve } from 'aiox';
 
 // Runs in its own process so that its peak RSS is its own: consumes `--items` lazily generated items
 // through aiox `resolve` or p-map's `pMapIterable` (its closest peer) and prints the peak RSS in bytes.
@@ -35,12 +35,8 @@ async function consume(results: AsyncIterable<number>): Promise<number> {
 
 let seen: number;
 if (values.impl === 'aiox') {
-  const resolve = aioxResolve();
-  if (resolve === undefined) {
-    console.log(JSON.stringify({ notImplemented: true }));
-    process.exit(0);
-  }
-  seen = await consume(resolve(thunks(), { workers, greediness: workers }));
+  // values() yields the plain results in input order (and would throw an item's failure at its position).
+  seen = await consume(resolve(thunks(), { workers, greediness: workers }).values());
 } else if (values.impl === 'p-map') {
   seen = await consume(pMapIterable(range(), trivial, { concurrency: workers, backpressure: workers }));
 } else if (values.impl === 'baseline') {

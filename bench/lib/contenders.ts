@@ -143,7 +143,12 @@ export const THREAD_PEERS: readonly ContenderFactory[] = [piscina, tinypool('thr
 export const PROCESS_PEERS: readonly ContenderFactory[] = [workerpoolOf('process'), tinypool('process'), poolifier('process')];
 
 /** A contender that hangs (a peer stuck on some mode) is abandoned after this long rather than stalling the run. */
-const CONTENDER_LIMIT_MS = 120_000;
+let CONTENDER_LIMIT_MS = 120_000;
+
+/** Quick runs give up on a stuck contender sooner, to stay within their minute. */
+export function setContenderLimit(ms: number): void {
+  CONTENDER_LIMIT_MS = ms;
+}
 
 /**
  * Creates a contender, gives it `fn`, and closes it whatever happens. A contender that fails (a peer that
@@ -168,6 +173,15 @@ export async function withContender<T>(
     return undefined;
   } finally {
     clearTimeout(timer);
-    await contender?.close().catch(() => undefined);
+    // A stuck peer can hang in close() too: give it the same limit, then move on.
+    let closeTimer: NodeJS.Timeout | undefined;
+    const closeLimit = new Promise<void>((resolve) => {
+      closeTimer = setTimeout(() => {
+        onError(`${factory.name}: close() gave no answer within ${CONTENDER_LIMIT_MS / 1000} s; abandoned`);
+        resolve();
+      }, CONTENDER_LIMIT_MS);
+    });
+    await Promise.race([contender?.close().catch(() => undefined), closeLimit]);
+    clearTimeout(closeTimer);
   }
 }

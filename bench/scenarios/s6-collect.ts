@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import pMap from 'p-map';
 import { addDetail, figure, type BenchContext, type Scenario } from '../lib/context.js';
-import { aioxCollect } from '../lib/pending-api.js';
+import { collect } from 'aiox';
 import { median } from '../lib/stats.js';
 
 const WORKERS = 1024;
@@ -54,9 +54,7 @@ export const s6Collect: Scenario = {
   id: 's6',
   title: `collect over trivial async items, workers ${WORKERS}`,
   async run(ctx) {
-    const collect = aioxCollect();
-    const aiox = collect === undefined ? null : await measure(ctx, 'aiox collect', (count) => collect(thunks(count), { workers: WORKERS }));
-    if (collect === undefined) ctx.log('  aiox collect: not implemented yet');
+    const aiox = await measure(ctx, 'aiox collect', (count) => collect(thunks(count), { workers: WORKERS }));
     const peers = new Map<string, number>();
     for (const [name, runner] of RUNNERS) peers.set(name, await measure(ctx, name, runner));
     const count = ctx.sizes.collectItems.toLocaleString('en');
