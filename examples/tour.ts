@@ -5,16 +5,19 @@
 //   npm run demo -- downloads    one scenario (an unknown name lists them)
 import { availableParallelism } from 'node:os';
 import { blockingIo } from './blocking-io.js';
+import { bounded } from './bounded.js';
 import { crash } from './crash.js';
 import { downloads } from './downloads.js';
 import { endlessWorkers } from './endless-workers.js';
 import { polling } from './polling.js';
 import { primes } from './primes.js';
 import { runaway } from './runaway.js';
+import { sharedCounter } from './shared-counter.js';
 
 const SCENARIOS: readonly { name: string; about: string; run: () => Promise<void> }[] = [
   { name: 'cpu', about: 'CPU-bound work in processes on every core, against a serial loop (examples/primes.ts)', run: primes },
   { name: 'blocking-io', about: 'blocking calls in threads: five 1-second tasks at once (examples/blocking-io.ts)', run: blockingIo },
+  { name: 'bounded', about: 'collect with 2 workers, then ten rate-limited calls (examples/bounded.ts)', run: bounded },
   { name: 'downloads', about: 'wait and asCompleted over downloads from a local HTTP server (examples/downloads.ts)', run: downloads },
   { name: 'runaway', about: 'an endless loop stopped by a timeout and by a signal (examples/runaway.ts)', run: runaway },
   { name: 'crash', about: 'a worker that dies fails only its task; the pool heals (examples/crash.ts)', run: crash },
@@ -24,6 +27,7 @@ const SCENARIOS: readonly { name: string; about: string; run: () => Promise<void
     about: 'endless worker loops stopped by a shared done flag or an AbortSignal (examples/endless-workers.ts)',
     run: endlessWorkers,
   },
+  { name: 'shared-memory', about: 'a counter and a queue shared by worker threads (examples/shared-counter.ts)', run: sharedCounter },
 ];
 
 const wanted = process.argv.slice(2);

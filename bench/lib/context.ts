@@ -32,6 +32,8 @@ export interface Figure {
   /** null when there is no target or no aiox figure. */
   readonly met: boolean | null;
   readonly note?: string;
+  /** The target applies to aiox's value itself (MB, ...), not to a ratio. */
+  readonly absolute?: boolean;
 }
 
 export interface Sizes {
@@ -102,7 +104,7 @@ export function figure(
     else if (reference !== null && reference.value > 0) ratio = aiox / reference.value;
   }
   const met = ratio === null || target === null ? null : compare(target.op, ratio, target.value);
-  return { ...base, ratio, met };
+  return { ...base, ratio, met, ...(options.absolute === true ? { absolute: true } : {}) };
 }
 
 /** The best of several named values: highest or lowest. */

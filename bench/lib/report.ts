@@ -36,7 +36,8 @@ export function describeMachine(): Machine {
 }
 
 function ratioText(f: Figure): string {
-  return f.ratio === null ? '-' : `${f.ratio.toFixed(2)}${f.reference === null ? '' : 'x'}`;
+  // An absolute target is read from aiox's own value; a ratio to the reference would mean nothing.
+  return f.ratio === null || f.absolute === true ? '-' : `${f.ratio.toFixed(2)}x`;
 }
 
 function metText(f: Figure): string {

@@ -4,7 +4,13 @@ import { ProcessPoolExecutor, type ProcessPoolExecutorOptions } from '../executo
 import { ThreadPoolExecutor, type ThreadPoolExecutorOptions } from '../executors/thread-pool-executor.js';
 import type { ShutdownOptions } from '../executors/executor.js';
 
-/** The number of cores Node reports (`os.availableParallelism()`): the default size of the default pools. */
+/**
+ * The number of cores Node reports (`os.availableParallelism()`): the default size of the default pools.
+ * @example
+ * ```ts
+ * console.log(`up to ${CPU_CORES} tasks run at once on THREAD_POOL`);
+ * ```
+ */
 export const CPU_CORES: number = availableParallelism();
 
 /**
@@ -68,13 +74,25 @@ export class ExecutorPool<E extends { shutdown(options?: ShutdownOptions): Promi
   }
 }
 
-/** The thread pool behind `inThread`: `CPU_CORES` workers at most, started one by one as needed. */
+/**
+ * The thread pool behind `inThread`: `CPU_CORES` workers at most, started one by one as needed.
+ * @example
+ * ```ts
+ * THREAD_POOL.initialize({ maxWorkers: 4, idleTimeout: 5000 }); // before the first inThread call
+ * ```
+ */
 export const THREAD_POOL = new ExecutorPool<ThreadPoolExecutor, ThreadPoolExecutorOptions>(
   (options) => new ThreadPoolExecutor(options),
   { maxWorkers: CPU_CORES },
 );
 
-/** The process pool behind `inProcess`: `CPU_CORES` children at most, started one by one as needed. */
+/**
+ * The process pool behind `inProcess`: `CPU_CORES` children at most, started one by one as needed.
+ * @example
+ * ```ts
+ * await PROCESS_POOL.shutdown(); // run() does this for you when main settles
+ * ```
+ */
 export const PROCESS_POOL = new ExecutorPool<ProcessPoolExecutor, ProcessPoolExecutorOptions>(
   (options) => new ProcessPoolExecutor(options),
   { maxWorkers: CPU_CORES },

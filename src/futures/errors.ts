@@ -40,17 +40,37 @@ function defineError<T extends Error>(name: string, code: string, Base: ErrorCla
   return cls;
 }
 
-/** The future was cancelled before it ran (by `Future.cancel()` or `shutdown({ cancelFutures: true })`). */
+/**
+ * The future was cancelled before it ran (by `Future.cancel()` or `shutdown({ cancelFutures: true })`).
+ * @example
+ * ```ts
+ * const f = pool.submit(work);
+ * f.cancel();
+ * await f.catch((e) => e instanceof CancelledError); // true
+ * ```
+ */
 export const CancelledError = defineError('CancelledError', 'ERR_AIOX_CANCELLED', Error, 'the future was cancelled');
 /** @inheritdoc */
 export type CancelledError = InstanceType<typeof CancelledError>;
 
-/** A time limit passed: a task's `timeout`, `map`'s `timeout`, or `asCompleted`'s `timeout`. */
+/**
+ * A time limit passed: a task's `timeout`, `map`'s `timeout`, or `asCompleted`'s `timeout`.
+ * @example
+ * ```ts
+ * await pool.submitWith(spin, [], { timeout: 100 }).catch((e) => e instanceof TimeoutError); // true
+ * ```
+ */
 export const TimeoutError = defineError('TimeoutError', 'ERR_AIOX_TIMEOUT', Error, 'the operation timed out');
 /** @inheritdoc */
 export type TimeoutError = InstanceType<typeof TimeoutError>;
 
-/** An operation is not allowed in the object's current state, such as `result()` on a pending future. */
+/**
+ * An operation is not allowed in the object's current state, such as `result()` on a pending future.
+ * @example
+ * ```ts
+ * try { new Future().result(); } catch (e) { console.log(e instanceof InvalidStateError); } // true
+ * ```
+ */
 export const InvalidStateError = defineError('InvalidStateError', 'ERR_AIOX_INVALID_STATE', Error, 'invalid state');
 /** @inheritdoc */
 export type InvalidStateError = InstanceType<typeof InvalidStateError>;
@@ -58,17 +78,33 @@ export type InvalidStateError = InstanceType<typeof InvalidStateError>;
 /**
  * An executor cannot run a task: its initializer failed (the whole pool is then broken), or the worker
  * that held the task died (only that task fails; the pool replaces the worker).
+ * @example
+ * ```ts
+ * await pool.submit(crash).catch((e) => e instanceof BrokenExecutor); // true for either pool
+ * ```
  */
 export const BrokenExecutor = defineError('BrokenExecutor', 'ERR_AIOX_BROKEN_EXECUTOR', Error, 'the executor is broken');
 /** @inheritdoc */
 export type BrokenExecutor = InstanceType<typeof BrokenExecutor>;
 
-/** A {@link BrokenExecutor} raised by a `ThreadPoolExecutor`. */
+/**
+ * A {@link BrokenExecutor} raised by a `ThreadPoolExecutor`.
+ * @example
+ * ```ts
+ * await threads.submit(() => process.exit(3)).catch((e) => e.message); // '... exited with code 3 ...'
+ * ```
+ */
 export const BrokenThreadPool = defineError('BrokenThreadPool', 'ERR_AIOX_BROKEN_THREAD_POOL', BrokenExecutor, 'the thread pool is broken');
 /** @inheritdoc */
 export type BrokenThreadPool = InstanceType<typeof BrokenThreadPool>;
 
-/** A {@link BrokenExecutor} raised by a `ProcessPoolExecutor`. */
+/**
+ * A {@link BrokenExecutor} raised by a `ProcessPoolExecutor`.
+ * @example
+ * ```ts
+ * await processes.submit(() => process.exit(3)).catch((e) => e instanceof BrokenProcessPool); // true
+ * ```
+ */
 export const BrokenProcessPool = defineError('BrokenProcessPool', 'ERR_AIOX_BROKEN_PROCESS_POOL', BrokenExecutor, 'the process pool is broken');
 /** @inheritdoc */
 export type BrokenProcessPool = InstanceType<typeof BrokenProcessPool>;
@@ -76,17 +112,36 @@ export type BrokenProcessPool = InstanceType<typeof BrokenProcessPool>;
 /**
  * A {@link Barrier} was broken by `reset()` or `abort()` while parties were waiting at it, or `wait()` was
  * called on a barrier left broken by `abort()`.
+ * @example
+ * ```ts
+ * barrier.abort();
+ * await barrier.wait().catch((e) => e instanceof BrokenBarrierError); // true
+ * ```
  */
 export const BrokenBarrierError = defineError('BrokenBarrierError', 'ERR_AIOX_BROKEN_BARRIER', Error, 'the barrier is broken');
 /** @inheritdoc */
 export type BrokenBarrierError = InstanceType<typeof BrokenBarrierError>;
 
-/** `putNowait()` found the queue full (it holds `maxsize` items). */
+/**
+ * `putNowait()` found the queue full (it holds `maxsize` items).
+ * @example
+ * ```ts
+ * const q = new Queue<number>({ maxsize: 1 });
+ * q.putNowait(1);
+ * try { q.putNowait(2); } catch (e) { console.log(e instanceof QueueFull); } // true
+ * ```
+ */
 export const QueueFull = defineError('QueueFull', 'ERR_AIOX_QUEUE_FULL', Error, 'the queue is full');
 /** @inheritdoc */
 export type QueueFull = InstanceType<typeof QueueFull>;
 
-/** `getNowait()` found the queue empty. */
+/**
+ * `getNowait()` found the queue empty.
+ * @example
+ * ```ts
+ * try { new Queue<number>().getNowait(); } catch (e) { console.log(e instanceof QueueEmpty); } // true
+ * ```
+ */
 export const QueueEmpty = defineError('QueueEmpty', 'ERR_AIOX_QUEUE_EMPTY', Error, 'the queue is empty');
 /** @inheritdoc */
 export type QueueEmpty = InstanceType<typeof QueueEmpty>;
@@ -94,6 +149,11 @@ export type QueueEmpty = InstanceType<typeof QueueEmpty>;
 /**
  * The queue was shut down: every `put` fails, and every `get` fails once no item is left (at once after
  * `shutdown({ immediate: true })`, which also drops the items).
+ * @example
+ * ```ts
+ * queue.shutdown();
+ * await queue.get().catch((e) => e instanceof QueueShutDown); // true
+ * ```
  */
 export const QueueShutDown = defineError('QueueShutDown', 'ERR_AIOX_QUEUE_SHUT_DOWN', Error, 'the queue is shut down');
 /** @inheritdoc */

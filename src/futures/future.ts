@@ -1,6 +1,12 @@
 import { CancelledError, InvalidStateError } from './errors.js';
 
-/** The states of a {@link Future}, as in Python's `concurrent.futures`. */
+/**
+ * The states of a {@link Future}, as in Python's `concurrent.futures`.
+ * @example
+ * ```ts
+ * if (future.state === FutureState.RUNNING) console.log('a worker has it');
+ * ```
+ */
 export const FutureState = {
   /** Created or queued; not yet started. `cancel()` succeeds. */
   PENDING: 'pending',

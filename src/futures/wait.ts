@@ -1,7 +1,13 @@
 import { validateSignal, validateTimeout } from '../internal/validate.js';
 import type { Future } from './future.js';
 
-/** When {@link wait} returns, as in Python's `concurrent.futures`. */
+/**
+ * When {@link wait} returns, as in Python's `concurrent.futures`.
+ * @example
+ * ```ts
+ * const { done } = await wait(futures, { returnWhen: ReturnWhen.FIRST_COMPLETED });
+ * ```
+ */
 export const ReturnWhen = {
   /** As soon as any future finishes or is cancelled. */
   FIRST_COMPLETED: 'FIRST_COMPLETED',

@@ -2,7 +2,13 @@ import { BrokenBarrierError } from '../futures/errors.js';
 import { validateInteger, validateSignal } from '../internal/validate.js';
 import { Waiters } from '../internal/waiters.js';
 
-/** The states of a {@link Barrier}. */
+/**
+ * The states of a {@link Barrier}.
+ * @example
+ * ```ts
+ * if (barrier.state === BarrierState.BROKEN) barrier.reset();
+ * ```
+ */
 export const BarrierState = {
   /** Parties are arriving; the barrier opens when the last one arrives, then fills again. */
   FILLING: 'FILLING',

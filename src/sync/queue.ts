@@ -21,7 +21,13 @@ export interface QueueShutdownOptions {
   readonly immediate?: boolean;
 }
 
-/** The lifecycle of a queue. */
+/**
+ * The lifecycle of a queue.
+ * @example
+ * ```ts
+ * if (queue.state !== QueueState.OPEN) return;
+ * ```
+ */
 export const QueueState = {
   OPEN: 'OPEN',
   /** `shutdown()` was called: puts fail; gets take what is left, then fail. */

@@ -7,7 +7,13 @@ export interface TaskGroupOptions {
   readonly signal?: AbortSignal;
 }
 
-/** The lifecycle of a {@link TaskGroup}. */
+/**
+ * The lifecycle of a {@link TaskGroup}.
+ * @example
+ * ```ts
+ * if (group.state === TaskGroupState.OPEN) group.start((signal) => work(signal));
+ * ```
+ */
 export const TaskGroupState = {
   /** Children can be started. */
   OPEN: 'OPEN',

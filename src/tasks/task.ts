@@ -89,6 +89,11 @@ export function defineTask<F extends TaskFunction<never[], unknown>>(module: str
 
 /**
  * Builds a typed {@link TaskRef}: `taskRef<typeof fib>(url, 'fib')`.
+ * @example
+ * ```ts
+ * const fib = taskRef<(n: number) => number>(new URL('./tasks.js', import.meta.url), 'fib');
+ * console.log(await pool.submit(fib, 20)); // 6765
+ * ```
  */
 export function taskRef<F extends TaskFunction<never[], unknown>>(module: string | URL, name: string): TaskRef<Parameters<F>, ReturnType<F>> {
   return { module: moduleId(module), name };

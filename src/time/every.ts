@@ -21,7 +21,13 @@ export interface EveryOptions {
   readonly onError?: (error: unknown) => void | PromiseLike<void>;
 }
 
-/** The lifecycle of an {@link every} loop. */
+/**
+ * The lifecycle of an {@link every} loop.
+ * @example
+ * ```ts
+ * if (ticker.state === PeriodicState.STOPPED) console.log('done ticking');
+ * ```
+ */
 export const PeriodicState = {
   RUNNING: 'RUNNING',
   /** `stop()` was called or the signal aborted; `done` settles once a run in progress has settled. */

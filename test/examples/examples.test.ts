@@ -30,6 +30,14 @@ test('blocking-io: five blocking tasks run on five different threads', async () 
   assert.equal(threads.size, 5);
 });
 
+test('bounded: collect keeps input order with 2 workers; the rate limiter starts all ten calls', async () => {
+  const out = await example('bounded');
+  assert.match(out, /sizes in input order: 100, 200, 300, 400, 500, 600;/);
+  assert.deepEqual(new Set([...out.matchAll(/^ {2}(worker [AB]) +│/gm)].map((m) => m[1])), new Set(['worker A', 'worker B']));
+  const starts = /started at ([\d, ]+) ms/.exec(out)?.[1]?.split(', ').map(Number) ?? [];
+  assert.equal(starts.length, 10);
+});
+
 test('downloads: every page arrives with its size and the missing one fails', async () => {
   const out = await example('downloads');
   assert.match(out, /wait FIRST_COMPLETED returned at \d+ ms: done \//);
