@@ -3,7 +3,7 @@ import { InvalidStateError, TimeoutError } from '../futures/errors.js';
 import { Future, setCancelHook } from '../futures/future.js';
 import { Deque } from '../internal/deque.js';
 import { fromWire, type WireError } from '../tasks/wire-error.js';
-import { ClaimBoard } from './claims.js';
+import { CLAIM_RING, ClaimBoard } from './claims.js';
 import { RESULT_OK, RESULT_SKIPPED, RESULTS_HEADER, type FromWorker, type InitFailedMessage, type WorkerInit } from './protocol.js';
 import { TaskRecord, type StopWatch } from './task-record.js';
 import { TaskTable } from './task-table.js';
@@ -91,9 +91,14 @@ export class PoolEngine {
   #closed: Promise<void> | undefined;
   #resolveClosed: (() => void) | undefined;
 
-  readonly #onCancel = (): void => {
+  /** Queued abortable records by future, so a cancel() can drop their listener and timer at once. */
+  readonly #watched = new Map<Future<unknown>, TaskRecord>();
+
+  readonly #onCancel = (future: Future<unknown>): void => {
     this.#liveQueued--;
     this.#cancelled++;
+    const record = this.#watched.get(future);
+    if (record !== undefined) this.#release(record);
     this.#schedulePump();
   };
 
@@ -120,6 +125,7 @@ export class PoolEngine {
         return future;
       }
       record.stop = this.#watch(record, options.signal, options.timeout);
+      this.#watched.set(future, record);
     }
     setCancelHook(future, this.#onCancel);
     this.#queue.push(record);
@@ -194,6 +200,7 @@ export class PoolEngine {
     const stop = record.stop;
     if (stop === undefined) return;
     record.stop = undefined;
+    this.#watched.delete(record.future);
     stop.signal?.removeEventListener('abort', stop.onAbort);
     if (stop.timer !== undefined) clearTimeout(stop.timer);
   }
@@ -226,10 +233,15 @@ export class PoolEngine {
     this.#pumpScheduled = false;
     if (this.#state === PoolState.OPEN || this.#state === PoolState.SHUTTING_DOWN) {
       while (this.#liveQueued > 0) {
-        let head = this.#queue.peek()!;
-        while (head.future.done()) {
+        let head = this.#queue.peek();
+        while (head !== undefined && head.future.done()) {
           this.#release(this.#queue.shift()!);
-          head = this.#queue.peek()!;
+          head = this.#queue.peek();
+        }
+        // Only a future completed by hand while queued (its implementer methods are public) gets here.
+        if (head === undefined) {
+          this.#liveQueued = 0;
+          break;
         }
         const exclusive = head.stop !== undefined;
         const worker = this.#pickWorker(exclusive);
@@ -270,7 +282,11 @@ export class PoolEngine {
     let best: WorkerSlot | undefined;
     let starting = 0;
     for (const w of this.#workers) {
-      if (w.state === WorkerState.STARTING) starting++;
+      if (w.state === WorkerState.STARTING) {
+        starting++;
+        // Work is queued (the only time this runs): a worker it waits for keeps the program alive.
+        w.handle.ref();
+      }
       if (!w.accepting) continue;
       const load = w.inflight.length;
       if (load === 0) return w;
@@ -296,6 +312,8 @@ export class PoolEngine {
           Math.ceil(this.#liveQueued / this.#options.maxWorkers),
           MAX_BATCH,
           worker.budget,
+          // Never more unanswered tasks than the claim ring has cells (taken-back ones are still unanswered).
+          CLAIM_RING - (worker.nextSeq - worker.answered),
         );
     const batch: TaskRecord[] = [];
     while (batch.length < Math.max(1, limit)) {
@@ -378,6 +396,9 @@ export class PoolEngine {
   }
 
   #onResults(worker: WorkerSlot, results: readonly unknown[]): void {
+    // Results can still arrive from a worker the pool has given up on (broken pool, exited worker): the
+    // tasks they answer were failed already.
+    if (worker.state === WorkerState.EXITED || this.#state === PoolState.BROKEN) return;
     const busy = results[0] as number;
     const count = (results.length - RESULTS_HEADER) / 2;
     worker.busyMs += busy;
@@ -388,7 +409,8 @@ export class PoolEngine {
     for (let i = RESULTS_HEADER; i < results.length; i += 2) {
       // A skipped task was taken back and already left this worker's list (see #rebalance).
       if (results[i] === RESULT_SKIPPED) continue;
-      const record = worker.inflight.shift()!;
+      const record = worker.inflight.shift();
+      if (record === undefined) break;
       record.worker = undefined;
       if (record.stop !== undefined) {
         this.#release(record);
@@ -409,26 +431,28 @@ export class PoolEngine {
 
   #becameIdle(worker: WorkerSlot): void {
     worker.handle.unref();
+    if (worker.idleTimer !== undefined) clearTimeout(worker.idleTimer);
+    worker.idleTimer = undefined;
     if (worker.state === WorkerState.RETIRING) return this.#stopWorker(worker);
     const { idleTimeout, minWorkers } = this.#options;
     if (idleTimeout === Infinity || this.#workers.length <= minWorkers || worker.state === WorkerState.STOPPING) return;
     worker.idleTimer = setTimeout(() => {
       worker.idleTimer = undefined;
-      if (worker.inflight.length === 0 && this.#workers.length > minWorkers) this.#stopWorker(worker);
+      if (worker.inflight.length === 0 && this.#workers.length > minWorkers) this.#stopWorker(worker, 'idle');
     }, idleTimeout);
     worker.idleTimer.unref();
   }
 
-  #stopWorker(worker: WorkerSlot): void {
+  #stopWorker(worker: WorkerSlot, reason: 'idle' | 'other' = 'other'): void {
     if (worker.state === WorkerState.STOPPING || worker.state === WorkerState.EXITED) return;
     worker.state = WorkerState.STOPPING;
+    worker.stoppedIdle = reason === 'idle';
     if (worker.idleTimer !== undefined) clearTimeout(worker.idleTimer);
     worker.idleTimer = undefined;
     worker.handle.terminate();
   }
 
   #onExit(worker: WorkerSlot, code: number | null, signal: NodeJS.Signals | null, error: Error | undefined): void {
-    const expected = worker.state === WorkerState.STOPPING;
     const started = worker.state !== WorkerState.STARTING;
     worker.state = WorkerState.EXITED;
     if (worker.idleTimer !== undefined) clearTimeout(worker.idleTimer);
@@ -448,7 +472,8 @@ export class PoolEngine {
       const detail = error === undefined ? '' : `: ${error.message}`;
       return this.#break(`a ${this.#options.kind} worker ${how} before it was ready${detail}`, error);
     }
-    if (!expected && this.#state === PoolState.OPEN) {
+    // Keep minWorkers after a crash, an abort or a retirement; an idle stop never goes below it anyway.
+    if (!worker.stoppedIdle && this.#state === PoolState.OPEN) {
       while (this.#workers.length < this.#options.minWorkers) this.#spawn(false);
     }
     this.#schedulePump();

@@ -25,9 +25,24 @@ export function processSpawner(options: ProcessTransportOptions): SpawnWorker {
     child.on('error', (error) => {
       lastError = error;
     });
-    child.on('exit', (code, signal) => events.exit(code, signal, lastError));
+    // A child's 'exit' can come before its last IPC messages; report the exit once the channel is closed
+    // too, so a result sent just before the end is not mistaken for a task lost with the child.
+    let exited: [number | null, NodeJS.Signals | null] | undefined;
+    let disconnected = false;
+    const reportExit = (): void => {
+      if (exited !== undefined && disconnected) events.exit(exited[0], exited[1], lastError);
+    };
+    child.on('exit', (code, signal) => {
+      exited = [code, signal];
+      reportExit();
+    });
+    child.on('disconnect', () => {
+      disconnected = true;
+      reportExit();
+    });
     child.send({ type: 'init', init });
     let referenced = true;
+    let terminating = false;
     return {
       post: (message) => {
         child.send(message);
@@ -35,7 +50,9 @@ export function processSpawner(options: ProcessTransportOptions): SpawnWorker {
       terminate: () => {
         if (child.exitCode !== null || child.signalCode !== null) return;
         // Held until it has exited, so that shutdown() can wait for the exit.
+        terminating = true;
         child.ref();
+        child.channel?.ref();
         child.kill('SIGKILL');
       },
       ref: () => {
@@ -45,7 +62,7 @@ export function processSpawner(options: ProcessTransportOptions): SpawnWorker {
         child.channel?.ref();
       },
       unref: () => {
-        if (!referenced) return;
+        if (!referenced || terminating) return;
         referenced = false;
         child.unref();
         child.channel?.unref();

@@ -32,6 +32,8 @@ export class WorkerSlot {
   /** Holds an abortable task, which must stay alone on its worker. */
   exclusive = false;
   idleTimer: NodeJS.Timeout | undefined = undefined;
+  /** Stopped for having been idle too long (not replaced to keep minWorkers: it was above it). */
+  stoppedIdle = false;
   busyMs = 0;
   readonly startedAt = performance.now();
   handle!: WorkerHandle;

@@ -160,7 +160,10 @@ export class WorkerRuntime {
     const results = this.#results;
     if (results.length === 1) return;
     this.#results = [0];
-    results[0] = performance.now() - this.#groupStart;
+    const now = performance.now();
+    results[0] = now - this.#groupStart;
+    // Time from here on belongs to the next reply (an async task resumed after this flush, say).
+    this.#groupStart = now;
     try {
       this.#post(results);
     } catch {

@@ -422,3 +422,23 @@ for (const kind of KINDS) {
     t.mock.timers.reset();
   });
 }
+
+for (const kind of KINDS) {
+  test(`${kind} pool: cancel() of a queued task with a signal removes its listener at once`, async () => {
+    const gates = new Gates(kind, 1);
+    await using pool = makePool(kind, { maxWorkers: 1 });
+    try {
+      const blocker = pool.submit(gated, gates.handle(0), 'done');
+      await gates.started(0);
+      const controller = new AbortController();
+      const queued = pool.submitWith(add, [1, 2], { signal: controller.signal, timeout: 60_000 });
+      assert.equal(getEventListeners(controller.signal, 'abort').length, 1);
+      assert.equal(queued.cancel(), true);
+      assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
+      await gates.release(0);
+      assert.equal(await blocker, 'done');
+    } finally {
+      gates.dispose();
+    }
+  });
+}
