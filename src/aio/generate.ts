@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { MessageChannel } from 'node:worker_threads';
 import type { Future } from '../futures/future.js';
 import { listenSocketPort } from '../internal/socket-port.js';
@@ -47,13 +48,15 @@ class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
   readonly #readAhead: number;
   #finished = false;
 
-  constructor(opened: Promise<{ channel: Channel; ended: Future<void> }>, readAhead: number) {
+  constructor(opened: Promise<Opened>, readAhead: number) {
     this.#readAhead = readAhead;
     opened.then(
-      ({ channel, ended }) => {
-        // The pool task fails when the worker is stopped (signal, timeout) or dies: every pending step fails too.
+      ({ channel, ended, closed }) => {
+        // The task's end and the generator's replies travel on different channels. When the task ends well,
+        // wait for the channel to close, so no reply still on its way is lost. When it fails (signal,
+        // timeout, a dead worker), every pending step fails at once.
         ended.then(
-          () => this.#end(undefined),
+          () => closed.then(() => this.#end(undefined)),
           (reason: unknown) => this.#end(reason, true),
         );
         if (this.#finished) return channel.close();
@@ -70,7 +73,13 @@ class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
       return Promise.reject(new TypeError('next(value) cannot pass a value to a generator read ahead; set readAhead to 0'));
     }
     const step = this.#ahead.shift() ?? this.#request({ op: 'next', value });
-    while (this.#ahead.length < this.#readAhead && !this.#finished) this.#ahead.push(this.#request({ op: 'next', value: undefined }));
+    while (this.#ahead.length < this.#readAhead && !this.#finished) {
+      const ahead = this.#request({ op: 'next', value: undefined });
+      // A step read ahead that fails when nobody asks for it any more must not be an unhandled rejection;
+      // whoever does ask still gets the rejection.
+      ahead.catch(() => undefined);
+      this.#ahead.push(ahead);
+    }
     return step as Promise<IteratorResult<Y, R>>;
   }
 
@@ -125,22 +134,31 @@ class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
 
 type Where = 'thread' | 'process';
 
-async function open(where: Where, options: GenerateOptions, task: TaskDescriptor, args: unknown[]): Promise<{ channel: Channel; ended: Future<void> }> {
+interface Opened {
+  readonly channel: Channel;
+  /** The pool task: it ends when the generator does. */
+  readonly ended: Future<void>;
+  /** Settles when the channel has closed, after every reply sent before. */
+  readonly closed: Promise<unknown>;
+}
+
+async function open(where: Where, options: GenerateOptions, task: TaskDescriptor, args: unknown[]): Promise<Opened> {
   // The task always carries a signal, so it runs alone on its worker: no other task waits behind it.
   const signal = AbortSignal.any([new AbortController().signal, ...(options.signal === undefined ? [] : [options.signal])]);
   const common = { signal, ...(options.timeout === undefined ? {} : { timeout: options.timeout }) };
   if (where === 'thread') {
     const { port1, port2 } = new MessageChannel();
+    const closed = once(port1, 'close');
     const ended = THREAD_POOL.ensure().submitWith(driveGenerator, [port2, task, args], { ...common, transfer: [port2] });
-    return { channel: port1 as Channel, ended };
+    return { channel: port1 as Channel, ended, closed };
   }
   const socket = await listenSocketPort();
   const ended = PROCESS_POOL.ensure().submitWith(driveGenerator, [socket.address, task, args], common);
   // If the task fails before it connects (a bad task, a timeout), stop listening.
   ended.catch(() => socket.close());
-  const channel = (await Promise.race([socket.port, ended.then(() => undefined)])) as Channel | undefined;
-  if (channel === undefined) throw new Error('the generator task ended before it connected');
-  return { channel, ended };
+  const port = await Promise.race([socket.port, ended.then(() => undefined)]);
+  if (port === undefined) throw new Error('the generator task ended before it connected');
+  return { channel: port as Channel, ended, closed: port.closed };
 }
 
 function start<A extends unknown[], Y, R, N>(
@@ -209,9 +227,15 @@ export function generateInProcess<A extends unknown[], Y, R = unknown, N = unkno
   return start('process', {}, fn, args);
 }
 
-/** `generateInProcess` with options. */
+/**
+ * `generateInProcess` with options. `readAhead` is not supported for processes yet (a RangeError): in
+ * tests it lost steps in a few runs out of a hundred, and the cause is not found yet.
+ */
 generateInProcess.with = function withOptions(options: GenerateOptions) {
   validateOptions(options);
+  if ((options.readAhead ?? 0) > 0) {
+    throw new RangeError(`readAhead is not supported by generateInProcess yet (use generateInThread), received ${options.readAhead}`);
+  }
   return <A extends unknown[], Y, R = unknown, N = unknown>(fn: GeneratorTask<A, Y, R, N>, ...args: A): AsyncGenerator<Y, R, N> =>
     start('process', options, fn, args);
 };

@@ -14,6 +14,8 @@ export interface SocketPort {
   postMessage(message: unknown): void;
   on(event: 'message', listener: (message: unknown) => void): void;
   close(): void;
+  /** Settles once the connection is closed, after every message that came before it was delivered. */
+  readonly closed: Promise<void>;
 }
 
 function wrap(socket: Socket): SocketPort {
@@ -34,7 +36,9 @@ function wrap(socket: Socket): SocketPort {
   });
   // The peer going away is reported by whoever owns the task (the pool), not here.
   socket.on('error', () => undefined);
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   return {
+    closed,
     postMessage(message) {
       const body = serialize(message);
       const header = Buffer.alloc(4);

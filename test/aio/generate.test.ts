@@ -47,7 +47,7 @@ describe(name, { timeout: 60_000 }, () => {
     assert.deepEqual(seen, [0, 1]);
   });
 
-  test('readAhead keeps the order and still closes the generator on break', async () => {
+  test('readAhead keeps the order and still closes the generator on break', { skip: name === 'generateInProcess' }, async () => {
     const marker = join(mkdtempSync(join(tmpdir(), 'aiox-gen-')), 'closed');
     const seen: number[] = [];
     for await (const n of generate.with({ readAhead: 8 })(endless, marker)) {
@@ -77,6 +77,7 @@ describe(name, { timeout: 60_000 }, () => {
   });
 
   test('bad options throw at once', () => {
+    if (name === 'generateInProcess') assert.throws(() => generate.with({ readAhead: 2 }), /not supported by generateInProcess/);
     assert.throws(() => generate.with({ readAhead: -1 }), RangeError);
     assert.throws(() => generate.with({ timeout: -5 }), RangeError);
   });
