@@ -24,7 +24,7 @@ function syncWorker(): Worker {
     self.on('exit', () => {
       if (worker === self) worker = undefined;
     });
-    // A crash is reported to the blocked caller as a missing reply; nothing to do here.
+    // A crash wakes the blocked caller from inside the worker (see sync-entry.ts); nothing to do here.
     self.on('error', () => undefined);
   }
   return worker;
@@ -53,7 +53,10 @@ function call<A extends unknown[], R>(options: RunSyncOptions, fn: Task<A, R>, a
   }
   const received = receiveMessageOnPort(port1);
   port1.close();
-  if (received === undefined) throw new Error('runSync(): the worker ended without a reply');
+  if (received === undefined) {
+    worker = undefined;
+    throw new Error('runSync(): the worker ended before the task settled (process.exit or an uncaught error in it)');
+  }
   const reply = received.message as { ok: true; value: Awaited<R> } | { ok: false; error: WireError };
   if (reply.ok) return reply.value;
   throw fromWire(reply.error);

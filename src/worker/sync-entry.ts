@@ -14,9 +14,18 @@ export interface SyncCall {
 
 // Entry point of the thread behind runSync. It runs one call at a time.
 await bridgeLoaders();
+let current: Int32Array | undefined;
 parentPort!.on('message', (call: SyncCall) => void serve(call));
+// If the task ends this thread (process.exit, an uncaught error), wake the blocked caller anyway: it finds
+// no reply and reports that the worker ended.
+process.on('exit', () => {
+  if (current === undefined) return;
+  Atomics.store(current, 0, 1);
+  Atomics.notify(current, 0);
+});
 
 async function serve({ task, args, port, flag }: SyncCall): Promise<void> {
+  current = flag;
   let reply: { ok: true; value: unknown } | { ok: false; error: ReturnType<typeof toWire> };
   try {
     const fn = await loadTask(task);
@@ -30,6 +39,7 @@ async function serve({ task, args, port, flag }: SyncCall): Promise<void> {
     port.postMessage({ ok: false, error: toWire(new TypeError(`the result could not be sent back: ${(error as Error).message}`)) });
   }
   port.close();
+  current = undefined;
   Atomics.store(flag, 0, 1);
   Atomics.notify(flag, 0);
 }

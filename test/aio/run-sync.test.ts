@@ -26,3 +26,8 @@ test('runSync.with({ timeout }) gives up on a task that never settles, and the n
 test('runSync reports arguments that cannot be cloned', () => {
   assert.throws(() => runSync((f: unknown) => f, () => 1), /could not be sent to the worker/);
 });
+
+test('runSync reports a task that ends its worker instead of blocking forever; the next call works', () => {
+  assert.throws(() => runSync(() => process.exit(3)), /worker ended before the task settled/);
+  assert.equal(runSync((n: number) => n * 3, 3), 9);
+});
