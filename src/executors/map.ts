@@ -44,12 +44,22 @@ async function* run<T, R>(
   const source: Iterator<T> | AsyncIterator<T> = isAsync ? items[Symbol.asyncIterator]() : (items as Iterable<T>)[Symbol.iterator]();
   const window = new Deque<Future<ChunkResult>>();
   let exhausted = false;
+  // An async read still pending when the iteration ends (a timeout while reading): return() would wait for it.
+  let reading = false;
   const fill = async (): Promise<void> => {
-    while (!exhausted && window.length < maxChunks) {
+    // Stop reading as soon as the oldest result is ready, so a slow input never holds results back.
+    while (!exhausted && window.length < maxChunks && !(window.peek()?.done() ?? false)) {
       const chunk: [T][] = [];
       while (chunk.length < chunksize) {
-        // A sync input is read without an await per item.
-        const step = isAsync ? await source.next() : (source as Iterator<T>).next();
+        // A sync input is read without an await per item; an async one within the deadline and the signal.
+        let step: IteratorResult<T>;
+        if (isAsync) {
+          reading = true;
+          step = await readWithin(source as AsyncIterator<T>, deadline, signal);
+          reading = false;
+        } else {
+          step = (source as Iterator<T>).next();
+        }
         if (step.done === true) {
           exhausted = true;
           break;
@@ -72,8 +82,49 @@ async function* run<T, R>(
   } finally {
     current?.cancel();
     for (let future = window.shift(); future !== undefined; future = window.shift()) future.cancel();
-    if (!exhausted) await source.return?.();
+    if (exhausted) {
+      // Nothing to close.
+    } else if (reading) {
+      void Promise.resolve(source.return?.()).catch(() => undefined);
+    } else {
+      await source.return?.();
+    }
   }
+}
+
+/** The next item of an async input, or TimeoutError / the signal's reason if those come first. */
+function readWithin<T>(source: AsyncIterator<T>, deadline: number, signal: AbortSignal | undefined): Promise<IteratorResult<T>> {
+  const next = source.next();
+  if (deadline === Infinity && signal === undefined) return next;
+  return new Promise((resolve, reject) => {
+    const cleanup = (): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const onAbort = (): void => {
+      cleanup();
+      reject(signal!.reason);
+    };
+    const timer =
+      deadline === Infinity
+        ? undefined
+        : setTimeout(() => {
+            cleanup();
+            reject(new TimeoutError('map() timed out while reading its input'));
+          }, Math.max(0, deadline - performance.now()));
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    next.then(
+      (step) => {
+        cleanup();
+        resolve(step);
+      },
+      (error: unknown) => {
+        cleanup();
+        reject(error);
+      },
+    );
+  });
 }
 
 async function settle(future: Future<ChunkResult>, deadline: number, signal: AbortSignal | undefined): Promise<ChunkResult> {

@@ -401,6 +401,18 @@ for (const kind of KINDS) {
       assert.deepEqual(out, ['a', 'b']);
     });
 
+    test('the timeout also covers waiting for an input that stalls', async () => {
+      await using pool = makePool(kind, { maxWorkers: 1 });
+      async function* stalls(): AsyncGenerator<number> {
+        yield 1;
+        await new Promise(() => undefined); // never yields again
+      }
+      // Without the deadline on reads, this would wait forever for the second item.
+      await assert.rejects(async () => {
+        for await (const _ of pool.map(echo, stalls(), { timeout: 50 })) continue;
+      }, TimeoutError);
+    });
+
     test('timeout counts from the call: TimeoutError, and the remaining work is cancelled', async () => {
       await using pool = makePool(kind, { maxWorkers: 1 });
       const iterator = pool.map(echo, [1, 2, 3, 4], { timeout: 0 });
