@@ -13,7 +13,8 @@ import { driveGenerator, type GeneratorReply, type GeneratorRequest } from './ge
 export interface GenerateOptions {
   /**
    * Items the worker may produce ahead of the consumer, for throughput. With a read-ahead, values passed to
-   * `next(value)` cannot reach the generator, so passing one is a TypeError. @default 0
+   * `next(value)` cannot reach the generator, so passing one is a TypeError. Threads only for now:
+   * `generateInProcess` refuses it. @default 0
    */
   readonly readAhead?: number;
   /** Stops the generator, even mid-step, by terminating its worker; pending steps reject with the reason. */
