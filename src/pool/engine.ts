@@ -233,11 +233,7 @@ export class PoolEngine {
     this.#pumpScheduled = false;
     if (this.#state === PoolState.OPEN || this.#state === PoolState.SHUTTING_DOWN) {
       while (this.#liveQueued > 0) {
-        let head = this.#queue.peek();
-        while (head !== undefined && head.future.done()) {
-          this.#release(this.#queue.shift()!);
-          head = this.#queue.peek();
-        }
+        const head = this.#liveHead();
         // Only a future completed by hand while queued (its implementer methods are public) gets here.
         if (head === undefined) {
           this.#liveQueued = 0;
@@ -251,6 +247,16 @@ export class PoolEngine {
       if (this.#liveQueued === 0 && this.#rebalance()) return this.#pump();
     }
     this.#maybeClose();
+  }
+
+  /** The oldest queued record whose future is not done; done ones met on the way leave the queue. */
+  #liveHead(): TaskRecord | undefined {
+    let head = this.#queue.peek();
+    while (head !== undefined && head.future.done()) {
+      this.#release(this.#queue.shift()!);
+      head = this.#queue.peek();
+    }
+    return head;
   }
 
   /**
@@ -317,12 +323,8 @@ export class PoolEngine {
         );
     const batch: TaskRecord[] = [];
     while (batch.length < Math.max(1, limit)) {
-      const record = this.#queue.peek();
+      const record = this.#liveHead();
       if (record === undefined) break;
-      if (record.future.done()) {
-        this.#release(this.#queue.shift()!);
-        continue;
-      }
       // An abortable task runs alone, so it is never added to a batch.
       if (record.stop !== undefined && !exclusive) break;
       this.#queue.shift();
@@ -403,12 +405,12 @@ export class PoolEngine {
     const count = (results.length - RESULTS_HEADER) / 2;
     worker.busyMs += busy;
     this.#busyMs += busy;
-    const perTask = busy / count;
-    this.#estimate = Number.isNaN(this.#estimate) ? perTask : this.#estimate * 0.7 + perTask * 0.3;
     worker.answered += count;
+    let ran = 0;
     for (let i = RESULTS_HEADER; i < results.length; i += 2) {
       // A skipped task was taken back and already left this worker's list (see #rebalance).
       if (results[i] === RESULT_SKIPPED) continue;
+      ran++;
       const record = worker.inflight.shift();
       if (record === undefined) break;
       record.worker = undefined;
@@ -424,6 +426,12 @@ export class PoolEngine {
         this.#failed++;
         record.future.setException(fromWire(results[i + 1] as WireError));
       }
+    }
+    // Only tasks that ran say how long a task takes: a reply of skips alone would drag the estimate to 0
+    // (and the pipelining up) just when a slow task is holding a worker.
+    if (ran > 0) {
+      const perTask = busy / ran;
+      this.#estimate = Number.isNaN(this.#estimate) ? perTask : this.#estimate * 0.7 + perTask * 0.3;
     }
     if (worker.inflight.length === 0) this.#becameIdle(worker);
     this.#schedulePump();
