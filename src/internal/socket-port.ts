@@ -37,9 +37,13 @@ function wrap(socket: Socket): SocketPort {
   // The peer going away is reported by whoever owns the task (the pool), not here.
   socket.on('error', () => undefined);
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  // Like a MessagePort, a message posted after close() is dropped. Writing to an ended socket would be an
+  // error, and the error destroys the socket with the messages still waiting to be written.
+  let ending = false;
   return {
     closed,
     postMessage(message) {
+      if (ending || socket.destroyed) return;
       const body = serialize(message);
       const header = Buffer.alloc(4);
       header.writeUInt32BE(body.length, 0);
@@ -50,6 +54,7 @@ function wrap(socket: Socket): SocketPort {
       for (const message of early.splice(0)) listener(message);
     },
     close() {
+      ending = true;
       socket.end();
     },
   };
