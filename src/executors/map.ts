@@ -40,62 +40,180 @@ async function* run<T, R>(
   deadline: number,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<R, void, undefined> {
-  const isAsync = Symbol.asyncIterator in items;
-  const source: Iterator<T> | AsyncIterator<T> = isAsync ? items[Symbol.asyncIterator]() : (items as Iterable<T>)[Symbol.iterator]();
   const window = new Deque<Future<ChunkResult>>();
-  let exhausted = false;
-  // An async read still pending when the iteration ends (a timeout while reading): return() would wait for it.
-  let reading = false;
-  const fill = async (): Promise<void> => {
-    // Stop reading as soon as the oldest result is ready, so a slow input never holds results back.
-    while (!exhausted && window.length < maxChunks && !(window.peek()?.done() ?? false)) {
+  const input = Symbol.asyncIterator in items
+    ? new AsyncReader(items[Symbol.asyncIterator](), submitChunk, chunksize, maxChunks, window)
+    : new SyncReader((items as Iterable<T>)[Symbol.iterator](), submitChunk, chunksize, maxChunks, window);
+  try {
+    for (;;) {
+      if (window.length === 0 && !(await input.fill(deadline, signal))) return;
+      const current = window.peek()!;
+      // Still in the window while waiting, so it is cancelled with the rest if the wait ends early.
+      const result = current.done() ? current.result() : await settle(current, deadline, signal);
+      window.shift();
+      input.refill();
+      for (const value of result.values) yield value as R;
+      if (result.error !== undefined) throw fromWire(result.error);
+    }
+  } finally {
+    for (let future = window.shift(); future !== undefined; future = window.shift()) future.cancel();
+    await input.close();
+  }
+}
+
+/** What run() needs of the input: chunks pushed to the window, read ahead by a bounded amount. */
+interface Reader {
+  /** Called when the window is empty: pushes the next chunk to it, or says false at the end of the input. */
+  fill(deadline: number, signal: AbortSignal | undefined): Promise<boolean> | boolean;
+  /** Called when the window has room again. */
+  refill(): void;
+  close(): Promise<void>;
+}
+
+/** A sync input is read in place, with no await per item: it cannot wait for anything anyway. */
+class SyncReader<T> implements Reader {
+  #exhausted = false;
+
+  constructor(
+    private readonly source: Iterator<T>,
+    private readonly submitChunk: SubmitChunk<T>,
+    private readonly chunksize: number,
+    private readonly maxChunks: number,
+    private readonly window: Deque<Future<ChunkResult>>,
+  ) {
+    this.refill();
+  }
+
+  fill(): boolean {
+    this.refill();
+    return this.window.length > 0;
+  }
+
+  refill(): void {
+    // Stop reading as soon as the oldest result is ready, so a long input never holds a result back.
+    while (!this.#exhausted && this.window.length < this.maxChunks && !(this.window.peek()?.done() ?? false)) {
       const chunk: [T][] = [];
-      while (chunk.length < chunksize) {
-        // A sync input is read without an await per item; an async one within the deadline and the signal.
-        let step: IteratorResult<T>;
-        if (isAsync) {
-          reading = true;
-          step = await readWithin(source as AsyncIterator<T>, deadline, signal);
-          reading = false;
-        } else {
-          step = (source as Iterator<T>).next();
-        }
+      while (chunk.length < this.chunksize) {
+        const step = this.source.next();
         if (step.done === true) {
-          exhausted = true;
+          this.#exhausted = true;
           break;
         }
         chunk.push([step.value]);
       }
-      if (chunk.length > 0) window.push(submitChunk(chunk));
+      if (chunk.length > 0) this.window.push(this.submitChunk(chunk));
     }
-  };
-  // The chunk being waited for; it is cancelled too if the wait ends early (timeout, signal, break).
-  let current: Future<ChunkResult> | undefined;
-  try {
-    await fill();
-    for (current = window.shift(); current !== undefined; current = window.shift()) {
-      const { values, error } = current.done() ? current.result() : await settle(current, deadline, signal);
-      for (const value of values) yield value as R;
-      if (error !== undefined) throw fromWire(error);
-      await fill();
-    }
-  } finally {
-    current?.cancel();
-    for (let future = window.shift(); future !== undefined; future = window.shift()) future.cancel();
-    if (exhausted) {
-      // Nothing to close.
-    } else if (reading) {
-      void Promise.resolve(source.return?.()).catch(() => undefined);
-    } else {
-      await source.return?.();
-    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.#exhausted) await this.source.return?.();
   }
 }
 
-/** The next item of an async input, or TimeoutError / the signal's reason if those come first. */
-function readWithin<T>(source: AsyncIterator<T>, deadline: number, signal: AbortSignal | undefined): Promise<IteratorResult<T>> {
-  const next = source.next();
-  if (deadline === Infinity && signal === undefined) return next;
+/**
+ * An async input is read by a loop of its own, alongside the consumer, so results are yielded while a read
+ * is pending, and an input that waits for map's own results (a crawler's queue) keeps flowing. A chunk that
+ * is not full yet is sent as it is when nothing else of this map is in flight.
+ */
+class AsyncReader<T> implements Reader {
+  #partial: [T][] = [];
+  #ended = false;
+  #failure: { readonly error: unknown } | undefined;
+  // A source.next() is pending: close() cannot wait for return(), which would queue behind it.
+  #reading = false;
+  #stopped = false;
+  #wakeReader: (() => void) | undefined;
+  #wakeConsumer: (() => void) | undefined;
+
+  constructor(
+    private readonly source: AsyncIterator<T>,
+    private readonly submitChunk: SubmitChunk<T>,
+    private readonly chunksize: number,
+    private readonly maxChunks: number,
+    private readonly window: Deque<Future<ChunkResult>>,
+  ) {
+    void this.#read();
+  }
+
+  async #read(): Promise<void> {
+    try {
+      while (!this.#stopped) {
+        if (this.window.length >= this.maxChunks) {
+          await new Promise<void>((resolve) => (this.#wakeReader = resolve));
+          continue;
+        }
+        this.#reading = true;
+        let step: IteratorResult<T>;
+        try {
+          step = await this.source.next();
+        } finally {
+          this.#reading = false;
+        }
+        if (this.#stopped) return;
+        if (step.done === true) break;
+        this.#partial.push([step.value]);
+        if (this.#partial.length === this.chunksize) this.#submitPartial();
+        this.#wake();
+      }
+      if (!this.#stopped) this.#submitPartial();
+    } catch (error) {
+      // Thrown where it stands in the input: after the results of the items read before it.
+      this.#failure = { error };
+      if (!this.#stopped) this.#submitPartial();
+    } finally {
+      this.#ended = true;
+      this.#wake();
+    }
+  }
+
+  #submitPartial(): void {
+    if (this.#partial.length === 0) return;
+    const chunk = this.#partial;
+    this.#partial = [];
+    this.window.push(this.submitChunk(chunk));
+  }
+
+  #wake(): void {
+    const wake = this.#wakeConsumer;
+    this.#wakeConsumer = undefined;
+    wake?.();
+  }
+
+  async fill(deadline: number, signal: AbortSignal | undefined): Promise<boolean> {
+    for (;;) {
+      if (this.window.length > 0) return true;
+      if (this.#ended) {
+        if (this.#failure !== undefined) throw this.#failure.error;
+        return false;
+      }
+      if (this.#partial.length > 0) {
+        // Let items the input has at hand join the chunk first; then send it, full or not.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (this.window.length === 0) this.#submitPartial();
+        continue;
+      }
+      await within(new Promise<void>((resolve) => (this.#wakeConsumer = resolve)), deadline, signal, 'map() timed out while reading its input');
+    }
+  }
+
+  refill(): void {
+    const wake = this.#wakeReader;
+    this.#wakeReader = undefined;
+    wake?.();
+  }
+
+  async close(): Promise<void> {
+    this.#stopped = true;
+    this.refill();
+    if (this.#ended) return;
+    if (this.#reading) void Promise.resolve(this.source.return?.()).catch(() => undefined);
+    else await this.source.return?.();
+  }
+}
+
+/** `promise`, or TimeoutError / the signal's reason if those come first. */
+function within<T>(promise: Promise<T>, deadline: number, signal: AbortSignal | undefined, message: string): Promise<T> {
+  if (deadline === Infinity && signal === undefined) return promise;
   return new Promise((resolve, reject) => {
     const cleanup = (): void => {
       if (timer !== undefined) clearTimeout(timer);
@@ -110,14 +228,14 @@ function readWithin<T>(source: AsyncIterator<T>, deadline: number, signal: Abort
         ? undefined
         : setTimeout(() => {
             cleanup();
-            reject(new TimeoutError('map() timed out while reading its input'));
+            reject(new TimeoutError(message));
           }, Math.max(0, deadline - performance.now()));
     if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
-    next.then(
-      (step) => {
+    promise.then(
+      (value) => {
         cleanup();
-        resolve(step);
+        resolve(value);
       },
       (error: unknown) => {
         cleanup();

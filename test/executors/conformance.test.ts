@@ -7,6 +7,7 @@ import {
   BrokenThreadPool,
   CancelledError,
   InvalidStateError,
+  Queue,
   TimeoutError,
   taskRef,
 } from 'aiox';
@@ -399,6 +400,56 @@ for (const kind of KINDS) {
       const out: string[] = [];
       for await (const value of pool.map(echo, letters())) out.push(value as string);
       assert.deepEqual(out, ['a', 'b']);
+    });
+
+    test('an async input fed by its own results keeps flowing, full chunks or not (a crawler)', async () => {
+      await using pool = makePool(kind, { maxWorkers: 2 });
+      for (const chunksize of [1, 4]) {
+        // Each item is known only once the result before it is out: reading one item at a time, in line
+        // with the results, would wait for the second item forever (here, until the timeout).
+        const frontier = new Queue<number | null>();
+        frontier.putNowait(1);
+        async function* links(): AsyncGenerator<number> {
+          for (let n = await frontier.get(); n !== null; n = await frontier.get()) yield n;
+        }
+        const out: number[] = [];
+        for await (const n of pool.map(echo, links(), { chunksize, timeout: 10_000 })) {
+          out.push(n as number);
+          frontier.putNowait(out.length < 5 ? (n as number) + 1 : null);
+        }
+        assert.deepEqual(out, [1, 2, 3, 4, 5]);
+      }
+    });
+
+    test('an async input that throws fails the iteration after the results before it', async () => {
+      await using pool = makePool(kind, { maxWorkers: 2 });
+      for (const chunksize of [1, 4]) {
+        async function* breaks(): AsyncGenerator<number> {
+          yield 1;
+          yield 2;
+          throw new RangeError('input broke');
+        }
+        const out: number[] = [];
+        await assert.rejects(async () => {
+          for await (const n of pool.map(echo, breaks(), { chunksize })) out.push(n as number);
+        }, /input broke/);
+        assert.deepEqual(out, [1, 2]);
+      }
+    });
+
+    test('break ends the iteration while a read of the async input is pending', async () => {
+      await using pool = makePool(kind, { maxWorkers: 1 });
+      async function* oneThenNothing(): AsyncGenerator<number> {
+        yield 1;
+        await new Promise(() => undefined);
+      }
+      const out: number[] = [];
+      for await (const n of pool.map(echo, oneThenNothing())) {
+        out.push(n as number);
+        break;
+      }
+      assert.deepEqual(out, [1]);
+      assert.equal(pool.stats().queued, 0);
     });
 
     test('the timeout also covers waiting for an input that stalls', async () => {
