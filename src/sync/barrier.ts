@@ -11,9 +11,9 @@ import { Waiters } from '../internal/waiters.js';
  */
 export const BarrierState = {
   /** Parties are arriving; the barrier opens when the last one arrives, then fills again. */
-  FILLING: 'FILLING',
+  FILLING: 'filling',
   /** `abort()` was called: every `wait()` fails with `BrokenBarrierError` until `reset()`. */
-  BROKEN: 'BROKEN',
+  BROKEN: 'broken',
 } as const;
 /** One of the values of {@link BarrierState}. */
 export type BarrierState = (typeof BarrierState)[keyof typeof BarrierState];

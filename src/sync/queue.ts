@@ -29,9 +29,9 @@ export interface QueueShutdownOptions {
  * ```
  */
 export const QueueState = {
-  OPEN: 'OPEN',
+  OPEN: 'open',
   /** `shutdown()` was called: puts fail; gets take what is left, then fail. */
-  SHUT_DOWN: 'SHUT_DOWN',
+  SHUT_DOWN: 'shut-down',
 } as const;
 /** One of the values of {@link QueueState}. */
 export type QueueState = (typeof QueueState)[keyof typeof QueueState];

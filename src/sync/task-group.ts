@@ -16,11 +16,11 @@ export interface TaskGroupOptions {
  */
 export const TaskGroupState = {
   /** Children can be started. */
-  OPEN: 'OPEN',
+  OPEN: 'open',
   /** A child failed or the group was aborted: the children's signal is aborted; no new child may start. */
-  ABORTING: 'ABORTING',
+  ABORTING: 'aborting',
   /** `wait()` saw every child settle; the group is closed. */
-  DONE: 'DONE',
+  DONE: 'done',
 } as const;
 /** One of the values of {@link TaskGroupState}. */
 export type TaskGroupState = (typeof TaskGroupState)[keyof typeof TaskGroupState];

@@ -29,11 +29,11 @@ export interface EveryOptions {
  * ```
  */
 export const PeriodicState = {
-  RUNNING: 'RUNNING',
+  RUNNING: 'running',
   /** `stop()` was called or the signal aborted; `done` settles once a run in progress has settled. */
-  STOPPING: 'STOPPING',
+  STOPPING: 'stopping',
   /** The loop is over, by `stop()`, the signal or an error; `done` is settled. */
-  STOPPED: 'STOPPED',
+  STOPPED: 'stopped',
 } as const;
 /** One of the values of {@link PeriodicState}. */
 export type PeriodicState = (typeof PeriodicState)[keyof typeof PeriodicState];
