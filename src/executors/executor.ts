@@ -28,11 +28,15 @@ export interface MapOptions {
    * is cancelled. @default Infinity
    */
   readonly timeout?: number;
-  /** Items sent to a worker in one task. Raise it for many tiny items. @default 1 */
+  /**
+   * Items sent to a worker in one task. Raise it for many tiny items. With an async input, a chunk that is
+   * not full yet is sent as it is once nothing else of this `map` is in flight. @default 1
+   */
   readonly chunksize?: number;
   /**
    * Items submitted ahead of the consumer at most. Input is read lazily up to this bound, so an endless
-   * generator works. @default max(1024, 4 × maxWorkers × chunksize)
+   * generator works. An async input is read alongside the consumer, so it may wait for map's own results.
+   * @default max(1024, 4 × maxWorkers × chunksize)
    */
   readonly readAhead?: number;
   /** Stops the iteration: the next step throws `signal.reason` and the remaining work is cancelled. */
