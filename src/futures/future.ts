@@ -1,3 +1,4 @@
+import { inspect, type InspectOptionsStylized } from 'node:util';
 import { CancelledError, InvalidStateError } from './errors.js';
 
 /**
@@ -206,6 +207,13 @@ export class Future<T> implements PromiseLike<T> {
 
   get [Symbol.toStringTag](): string {
     return 'Future';
+  }
+
+  /** How `console.log` and `util.inspect` show it: `Future <pending>`, `Future <finished: 42>`. */
+  [inspect.custom](depth: number, options: InspectOptionsStylized): string {
+    if (this.#state !== FutureState.FINISHED) return `Future <${this.#state}>`;
+    const value = inspect(this.#value, { ...options, depth: options.depth === null ? null : depth - 1 });
+    return `Future <finished${this.#failed ? ', failed' : ''}: ${value}>`;
   }
 
   #getPromise(): Promise<T> {

@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { inspect } from 'node:util';
 import { CancelledError, Future, FutureState, InvalidStateError } from 'aiox';
 
 // setCancelHook is internal, so it comes from the compiled package. The types are read from dist/ beside
@@ -78,6 +79,21 @@ describe('Future state machine', () => {
 
   test('toStringTag is Future', () => {
     assert.equal(Object.prototype.toString.call(new Future()), '[object Future]');
+  });
+
+  test('inspect shows the state, and the outcome once finished', () => {
+    const pending = new Future<number>();
+    assert.equal(inspect(pending), 'Future <pending>');
+    pending.setRunningOrNotifyCancel();
+    assert.equal(inspect(pending), 'Future <running>');
+    pending.setResult(42);
+    assert.equal(inspect({ job: pending }), '{ job: Future <finished: 42> }');
+    const failed = new Future<number>();
+    failed.setException('boom');
+    assert.equal(inspect(failed), "Future <finished, failed: 'boom'>");
+    const cancelled = new Future<number>();
+    cancelled.cancel();
+    assert.equal(inspect(cancelled), 'Future <cancelled>');
   });
 });
 
