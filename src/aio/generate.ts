@@ -1,7 +1,9 @@
 import { once } from 'node:events';
 import { MessageChannel } from 'node:worker_threads';
 import type { Future } from '../futures/future.js';
+import type { SubmitOptions } from '../executors/executor.js';
 import { listenSocketPort } from '../internal/socket-port.js';
+import { BACKGROUND } from '../pool/engine.js';
 import { Deque } from '../internal/deque.js';
 import { describe, validateInteger, validateSignal, validateTimeout } from '../internal/validate.js';
 import { describeTask, type TaskDescriptor, type TaskRef } from '../tasks/task.js';
@@ -36,9 +38,15 @@ interface Channel {
   postMessage(request: GeneratorRequest): void;
   on(event: 'message', listener: (reply: GeneratorReply) => void): unknown;
   close(): void;
+  ref(): void;
+  unref(): void;
 }
 
-/** The consumer's side: one request per step, answered in order over the channel. */
+/**
+ * The consumer's side: one request per step, answered in order over the channel. The channel keeps the
+ * program alive only while a step is awaited, and the worker's task never does, so a generator left open
+ * does not keep a finished program running.
+ */
 class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
   #channel: Channel | undefined;
   // Requests made before the channel is open; sent as soon as it is.
@@ -62,6 +70,7 @@ class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
         if (this.#finished) return channel.close();
         this.#channel = channel;
         channel.on('message', (reply) => this.#onReply(reply));
+        if (this.#waiters.length === 0) channel.unref();
         for (const request of this.#outbox.splice(0)) channel.postMessage(request);
       },
       (reason: unknown) => this.#end(reason, true),
@@ -105,13 +114,15 @@ class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
     if (this.#finished) return Promise.resolve({ done: true, value: undefined });
     return new Promise((resolve, reject) => {
       this.#waiters.push({ resolve, reject });
-      if (this.#channel === undefined) this.#outbox.push(request);
-      else this.#channel.postMessage(request);
+      if (this.#channel === undefined) return void this.#outbox.push(request);
+      if (this.#waiters.length === 1) this.#channel.ref();
+      this.#channel.postMessage(request);
     });
   }
 
   #onReply(reply: GeneratorReply): void {
     const waiter = this.#waiters.shift();
+    if (this.#waiters.length === 0) this.#channel?.unref();
     if ('error' in reply) {
       waiter?.reject(fromWire(reply.error));
       this.#end(undefined);
@@ -145,7 +156,7 @@ interface Opened {
 async function open(where: Where, options: GenerateOptions, task: TaskDescriptor, args: unknown[]): Promise<Opened> {
   // The task always carries a signal, so it runs alone on its worker: no other task waits behind it.
   const signal = AbortSignal.any([new AbortController().signal, ...(options.signal === undefined ? [] : [options.signal])]);
-  const common = { signal, ...(options.timeout === undefined ? {} : { timeout: options.timeout }) };
+  const common = { signal, ...(options.timeout === undefined ? {} : { timeout: options.timeout }), [BACKGROUND]: true } as SubmitOptions;
   if (where === 'thread') {
     const { port1, port2 } = new MessageChannel();
     const closed = once(port1, 'close');
@@ -153,7 +164,13 @@ async function open(where: Where, options: GenerateOptions, task: TaskDescriptor
     return { channel: port1 as Channel, ended, closed };
   }
   const socket = await listenSocketPort();
-  const ended = PROCESS_POOL.ensure().submitWith(driveGenerator, [socket.address, task, args], common);
+  let ended: Future<void>;
+  try {
+    ended = PROCESS_POOL.ensure().submitWith(driveGenerator, [socket.address, task, args], common);
+  } catch (error) {
+    socket.close();
+    throw error;
+  }
   // If the task fails before it connects (a bad task, a timeout), stop listening.
   ended.catch(() => socket.close());
   const port = await Promise.race([socket.port, ended.then(() => undefined)]);
@@ -185,6 +202,8 @@ function validateOptions(options: GenerateOptions): void {
  * `generateInThread.with({ readAhead, signal, timeout })` adds options.
  *
  * The generator holds one worker for as long as it is open: close it (`break`, `return()`, `await using`).
+ * It keeps the program alive only while a step is awaited, so one left open does not stop a finished
+ * program from exiting (its worker then ends without running the generator's `finally`).
  *
  * @example
  * ```ts

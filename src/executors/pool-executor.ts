@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { Future } from '../futures/future.js';
 import { describe, validateFunction, validateInteger, validateSignal, validateTimeout } from '../internal/validate.js';
-import { PoolEngine, type PoolState, type PoolStats, type TaskOptions } from '../pool/engine.js';
+import { BACKGROUND, PoolEngine, type PoolState, type PoolStats, type TaskOptions } from '../pool/engine.js';
 import type { ChunkResult } from '../pool/protocol.js';
 import type { SpawnWorker } from '../pool/transport.js';
 import { describeTask, type Task } from '../tasks/task.js';
@@ -133,5 +133,6 @@ function validateSubmitOptions(options: SubmitOptions): TaskOptions {
   validateSignal(signal);
   if (timeout !== undefined) validateTimeout(timeout);
   if (transfer !== undefined && !Array.isArray(transfer)) throw new TypeError(`transfer must be an array, received ${describe(transfer)}`);
-  return { signal, timeout, transfer };
+  // BACKGROUND is internal (generators); it passes through, never part of the public options.
+  return { signal, timeout, transfer, [BACKGROUND]: (options as TaskOptions)[BACKGROUND] };
 }

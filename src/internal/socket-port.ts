@@ -16,6 +16,9 @@ export interface SocketPort {
   close(): void;
   /** Settles once the connection is closed, after every message that came before it was delivered. */
   readonly closed: Promise<void>;
+  /** Whether the open connection keeps the program alive, as for a MessagePort. Referenced at first. */
+  ref(): void;
+  unref(): void;
 }
 
 function wrap(socket: Socket): SocketPort {
@@ -57,17 +60,25 @@ function wrap(socket: Socket): SocketPort {
       ending = true;
       socket.end();
     },
+    ref() {
+      socket.ref();
+    },
+    unref() {
+      socket.unref();
+    },
   };
 }
 
-/** Opens a socket for one peer; `port` resolves when it connects. The socket file goes once connected. */
+/**
+ * Opens a socket for one peer; `port` resolves when it connects. The socket file goes once connected. Until
+ * then, or until `close()`, the listening socket keeps the program alive.
+ */
 export async function listenSocketPort(): Promise<{ readonly address: string; readonly port: Promise<SocketPort>; close(): void }> {
   const dir = mkdtempSync(join(tmpdir(), 'aiox-'));
   const address = process.platform === 'win32' ? `\\\\.\\pipe\\aiox-${process.pid}-${Date.now()}` : join(dir, 'port.sock');
   const server = createServer();
   server.listen(address);
   await once(server, 'listening');
-  server.unref();
   const close = (): void => {
     server.close();
     rmSync(dir, { recursive: true, force: true });

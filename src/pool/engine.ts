@@ -33,10 +33,18 @@ export interface EngineOptions {
   readonly Broken: new (message: string, options?: ErrorOptions) => Error;
 }
 
+/**
+ * Internal task option: the task does not keep the program alive while it runs. For a task that waits on a
+ * channel of its own (a generator), whose caller holds the program open only while it waits for a reply.
+ * Such a task must also be abortable (a signal or timeout), so it runs alone on its worker.
+ */
+export const BACKGROUND: unique symbol = Symbol('aiox.background');
+
 export interface TaskOptions {
   readonly signal?: AbortSignal | undefined;
   readonly timeout?: number | undefined;
   readonly transfer?: readonly TransferListItem[] | undefined;
+  readonly [BACKGROUND]?: boolean | undefined;
 }
 
 /** A snapshot of a pool's activity. */
@@ -124,7 +132,7 @@ export class PoolEngine {
         this.#failed++;
         return future;
       }
-      record.stop = this.#watch(record, options.signal, options.timeout);
+      record.stop = this.#watch(record, options.signal, options.timeout, options[BACKGROUND] === true);
       this.#watched.set(future, record);
     }
     setCancelHook(future, this.#onCancel);
@@ -186,11 +194,12 @@ export class PoolEngine {
     throw new InvalidStateError('cannot schedule new futures after shutdown');
   }
 
-  #watch(record: TaskRecord, signal: AbortSignal | undefined, timeout: number | undefined): StopWatch {
-    const stop: StopWatch = { signal, onAbort: () => this.#abort(record, signal!.reason), timer: undefined };
+  #watch(record: TaskRecord, signal: AbortSignal | undefined, timeout: number | undefined, background: boolean): StopWatch {
+    const stop: StopWatch = { signal, onAbort: () => this.#abort(record, signal!.reason), timer: undefined, background };
     signal?.addEventListener('abort', stop.onAbort, { once: true });
     if (timeout !== undefined && timeout !== Infinity) {
       stop.timer = setTimeout(() => this.#abort(record, new TimeoutError(`the task timed out after ${timeout} ms`)), timeout);
+      if (background) stop.timer.unref();
     }
     return stop;
   }
@@ -339,7 +348,9 @@ export class PoolEngine {
     if (exclusive) worker.exclusive = true;
     worker.budget -= batch.length;
     if (worker.inflight.length === 0) {
-      worker.handle.ref();
+      // An exclusive batch is one task: a background one leaves the worker unreferenced.
+      if (exclusive && batch[0]!.stop!.background) worker.handle.unref();
+      else worker.handle.ref();
       if (worker.idleTimer !== undefined) clearTimeout(worker.idleTimer);
       worker.idleTimer = undefined;
     }

@@ -25,4 +25,6 @@ export interface StopWatch {
   readonly signal: AbortSignal | undefined;
   readonly onAbort: () => void;
   timer: NodeJS.Timeout | undefined;
+  /** The task does not keep the program alive while it runs (see `BACKGROUND`). */
+  readonly background: boolean;
 }

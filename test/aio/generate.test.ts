@@ -3,6 +3,9 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { PROCESS_POOL, THREAD_POOL, TimeoutError, generateInProcess, generateInThread } from 'aiox';
 import { accumulate, countdown, endless, failsAt, notAGenerator, oneLarge } from '../fixtures/generators.js';
 
@@ -100,3 +103,10 @@ describe(name, { timeout: 60_000 }, () => {
   });
 });
 }
+
+test('an awaited step keeps the program alive; a generator left open does not', async () => {
+  const script = fileURLToPath(new URL('../fixtures/scripts/open-generators.js', import.meta.url));
+  // If an open generator held the program, the child would never exit and the kill below fails the test.
+  const { stdout } = await promisify(execFile)(process.execPath, [script], { timeout: 60_000, killSignal: 'SIGKILL' });
+  assert.deepEqual(stdout.trim().split('\n'), ['thread: late', 'thread read ahead: late', 'process: late', 'process read ahead: late']);
+});
