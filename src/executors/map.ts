@@ -70,9 +70,13 @@ interface Reader {
   close(): Promise<void>;
 }
 
-/** A sync input is read in place, with no await per item: it cannot wait for anything anyway. */
+/**
+ * A sync input is read in place, with no await per item: it cannot wait for anything anyway. The first read
+ * is run()'s first fill(), inside its try, so what it submits is cancelled if the iteration ends early.
+ */
 class SyncReader<T> implements Reader {
   #exhausted = false;
+  #failure: { readonly error: unknown } | undefined;
 
   constructor(
     private readonly source: Iterator<T>,
@@ -80,13 +84,13 @@ class SyncReader<T> implements Reader {
     private readonly chunksize: number,
     private readonly maxChunks: number,
     private readonly window: Deque<Future<ChunkResult>>,
-  ) {
-    this.refill();
-  }
+  ) {}
 
   fill(): boolean {
     this.refill();
-    return this.window.length > 0;
+    if (this.window.length > 0) return true;
+    if (this.#failure !== undefined) throw this.#failure.error;
+    return false;
   }
 
   refill(): void {
@@ -94,7 +98,16 @@ class SyncReader<T> implements Reader {
     while (!this.#exhausted && this.window.length < this.maxChunks && !(this.window.peek()?.done() ?? false)) {
       const chunk: [T][] = [];
       while (chunk.length < this.chunksize) {
-        const step = this.source.next();
+        let step: IteratorResult<T>;
+        try {
+          step = this.source.next();
+        } catch (error) {
+          // Thrown where it stands in the input, after the results of the items read before it, as for an
+          // async input. An iterator whose next() threw is done: like for-of, close() does not call return().
+          this.#failure = { error };
+          this.#exhausted = true;
+          break;
+        }
         if (step.done === true) {
           this.#exhausted = true;
           break;

@@ -437,6 +437,39 @@ for (const kind of KINDS) {
       }
     });
 
+    test('a sync input that throws fails the iteration after the results before it, whatever readAhead', async () => {
+      await using pool = makePool(kind, { maxWorkers: 2 });
+      for (const readAhead of [1, 2, 1024]) {
+        for (const chunksize of [1, 2]) {
+          let returned = false;
+          // An iterator whose next() threw is done: as with for-of, its return() is not called.
+          const breaks: IterableIterator<number> = {
+            next: (() => {
+              let n = 0;
+              return (): IteratorResult<number> => {
+                if (n === 3) throw new RangeError('input broke');
+                return { value: ++n, done: false };
+              };
+            })(),
+            return: (): IteratorResult<number> => {
+              returned = true;
+              return { value: undefined, done: true };
+            },
+            [Symbol.iterator]() {
+              return this;
+            },
+          };
+          const out: number[] = [];
+          await assert.rejects(async () => {
+            for await (const n of pool.map(echo, breaks, { chunksize, readAhead })) out.push(n as number);
+          }, /input broke/);
+          assert.deepEqual(out, [1, 2, 3], `readAhead ${readAhead}, chunksize ${chunksize}`);
+          assert.equal(returned, false);
+          assert.equal(pool.stats().queued, 0);
+        }
+      }
+    });
+
     test('break ends the iteration while a read of the async input is pending', async () => {
       await using pool = makePool(kind, { maxWorkers: 1 });
       async function* oneThenNothing(): AsyncGenerator<number> {
