@@ -130,7 +130,10 @@ class SyncReader<T> implements Reader {
  */
 class AsyncReader<T> implements Reader {
   #partial: [T][] = [];
+  // The loop below has ended.
   #ended = false;
+  // The source is done, or its next() threw: close() does not call its return().
+  #sourceDone = false;
   #failure: { readonly error: unknown } | undefined;
   // A source.next() is pending: close() cannot wait for return(), which would queue behind it.
   #reading = false;
@@ -159,20 +162,28 @@ class AsyncReader<T> implements Reader {
         let step: IteratorResult<T>;
         try {
           step = await this.source.next();
+        } catch (error) {
+          // Thrown where it stands in the input: after the results of the items read before it.
+          this.#sourceDone = true;
+          this.#failure = { error };
+          break;
         } finally {
           this.#reading = false;
         }
         if (this.#stopped) return;
-        if (step.done === true) break;
+        if (step.done === true) {
+          this.#sourceDone = true;
+          break;
+        }
         this.#partial.push([step.value]);
         if (this.#partial.length === this.chunksize) this.#submitPartial();
         this.#wake();
       }
       if (!this.#stopped) this.#submitPartial();
     } catch (error) {
-      // Thrown where it stands in the input: after the results of the items read before it.
+      // submitChunk threw (the pool is shut down or broken): that comes before any input error, whose items
+      // could not be sent. Unless the source is done, close() still calls its return().
       this.#failure = { error };
-      if (!this.#stopped) this.#submitPartial();
     } finally {
       this.#ended = true;
       this.#wake();
@@ -218,7 +229,7 @@ class AsyncReader<T> implements Reader {
   async close(): Promise<void> {
     this.#stopped = true;
     this.refill();
-    if (this.#ended) return;
+    if (this.#sourceDone) return;
     if (this.#reading) void Promise.resolve(this.source.return?.()).catch(() => undefined);
     else await this.source.return?.();
   }

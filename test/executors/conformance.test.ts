@@ -470,6 +470,48 @@ for (const kind of KINDS) {
       }
     });
 
+    test('a pool shut down while an async input is read: the error is thrown and the input is closed', async () => {
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+      process.on('unhandledRejection', onUnhandled);
+      try {
+        for (const chunksize of [1, 2]) {
+          await using pool = makePool(kind, { maxWorkers: 2 });
+          let release!: () => void;
+          const gate = new Promise<void>((resolve) => (release = resolve));
+          let closed = false;
+          // With chunksize 2, item 3 waits in a chunk not yet full when the input fails: sending it then fails too.
+          async function* input(): AsyncGenerator<number> {
+            try {
+              yield 1;
+              yield 2;
+              yield 3;
+              await gate;
+              if (chunksize === 2) throw new RangeError('input broke');
+              yield 4;
+            } finally {
+              closed = true;
+            }
+          }
+          const out: number[] = [];
+          await assert.rejects(async () => {
+            for await (const n of pool.map(echo, input(), { chunksize })) {
+              out.push(n as number);
+              if (out.length === 1) {
+                void pool.shutdown({ wait: false });
+                release();
+              }
+            }
+          }, /after shutdown/);
+          await new Promise((resolve) => setImmediate(resolve));
+          assert.deepEqual(unhandled, []);
+          assert.equal(closed, true);
+        }
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+      }
+    });
+
     test('break ends the iteration while a read of the async input is pending', async () => {
       await using pool = makePool(kind, { maxWorkers: 1 });
       async function* oneThenNothing(): AsyncGenerator<number> {
