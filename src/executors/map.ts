@@ -44,6 +44,7 @@ async function* run<T, R>(
   const input = Symbol.asyncIterator in items
     ? new AsyncReader(items[Symbol.asyncIterator](), submitChunk, chunksize, maxChunks, window)
     : new SyncReader((items as Iterable<T>)[Symbol.iterator](), submitChunk, chunksize, maxChunks, window);
+  let failed = false;
   try {
     for (;;) {
       if (window.length === 0 && !(await input.fill(deadline, signal))) return;
@@ -55,9 +56,14 @@ async function* run<T, R>(
       for (const value of result.values) yield value as R;
       if (result.error !== undefined) throw fromWire(result.error);
     }
+  } catch (error) {
+    failed = true;
+    throw error;
   } finally {
     for (let future = window.shift(); future !== undefined; future = window.shift()) future.cancel();
-    await input.close();
+    // As with for-of: the error that ended the iteration is not hidden by one from the input's return().
+    if (failed) await input.close().catch(() => undefined);
+    else await input.close();
   }
 }
 
@@ -230,7 +236,8 @@ class AsyncReader<T> implements Reader {
     this.#stopped = true;
     this.refill();
     if (this.#sourceDone) return;
-    if (this.#reading) void Promise.resolve(this.source.return?.()).catch(() => undefined);
+    // Even a return() that throws at once is not awaited here: the iteration's end is not delayed or changed.
+    if (this.#reading) void (async () => this.source.return?.())().catch(() => undefined);
     else await this.source.return?.();
   }
 }

@@ -512,6 +512,34 @@ for (const kind of KINDS) {
       }
     });
 
+    test("an error that ends the iteration is not hidden by one from the input's return()", async () => {
+      await using pool = makePool(kind, { maxWorkers: 2 });
+      const endless = (mode: 'sync' | 'async'): Iterable<number> | AsyncIterable<number> => {
+        let n = 0;
+        const broke = (): never => {
+          throw new Error('return broke');
+        };
+        return mode === 'sync'
+          ? { [Symbol.iterator]: () => ({ next: () => ({ value: ++n, done: false }), return: broke }) }
+          : { [Symbol.asyncIterator]: () => ({ next: async () => ({ value: ++n, done: false }), return: async () => broke() }) };
+      };
+      for (const mode of ['sync', 'async'] as const) {
+        const out: number[] = [];
+        await assert.rejects(
+          async () => {
+            for await (const n of pool.map(squareUnless, endless(mode), { readAhead: 4 })) out.push(n);
+          },
+          /bad item 3/,
+          mode,
+        );
+        assert.deepEqual(out, [1, 4]);
+        // As with for-of, a break still reports the error of return().
+        await assert.rejects(async () => {
+          for await (const _ of pool.map(squareUnless, endless(mode), { readAhead: 4 })) break;
+        }, /return broke/);
+      }
+    });
+
     test('break ends the iteration while a read of the async input is pending', async () => {
       await using pool = makePool(kind, { maxWorkers: 1 });
       async function* oneThenNothing(): AsyncGenerator<number> {
