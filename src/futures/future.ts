@@ -25,7 +25,21 @@ type DoneCallback<T> = (future: Future<T>) => void;
 // Stored callbacks are typed loosely so that Future<T> stays covariant in T.
 type StoredCallback = (future: never) => void;
 
-let setCancelHookImpl: (future: Future<unknown>, hook: (future: Future<unknown>) => void) => void;
+/**
+ * Internal: the executor that holds a pending future's work (queued, or handed to a worker that has not
+ * started it yet). Asked by the future, so that no listener per future is needed.
+ */
+export interface FutureOwner<K> {
+  /**
+   * `cancel()` was called: true if the work is withdrawn and will never run (the future is cancelled),
+   * false if it has just started (the future becomes running and `cancel()` fails).
+   */
+  cancel(key: K): boolean;
+  /** Whether the work has started; the future then becomes running. */
+  started(key: K): boolean;
+}
+
+let setOwnerImpl: (future: Future<unknown>, owner: FutureOwner<never>, key: unknown) => void;
 
 /**
  * The eventual outcome of work, with the state machine of Python's `concurrent.futures.Future`.
@@ -56,30 +70,40 @@ export class Future<T> implements PromiseLike<T> {
   #promise: Promise<T> | undefined = undefined;
   #resolve: ((value: unknown) => void) | undefined = undefined;
   #reject: ((reason: unknown) => void) | undefined = undefined;
-  #cancelHook: ((future: Future<unknown>) => void) | undefined = undefined;
+  // Set while pending by the executor holding the work, with its key for this future.
+  #owner: FutureOwner<unknown> | undefined = undefined;
+  #key: unknown = undefined;
 
   static {
-    setCancelHookImpl = (future, hook) => {
-      future.#cancelHook = hook;
+    setOwnerImpl = (future, owner, key) => {
+      future.#owner = owner as FutureOwner<unknown>;
+      future.#key = key;
     };
   }
 
   /** The current state; see {@link FutureState}. */
   get state(): FutureState {
+    if (this.#state === FutureState.PENDING && this.#owner?.started(this.#key) === true) this.#startedElsewhere();
     return this.#state;
   }
 
   /**
    * Cancels the future if it has not started. Returns `true` if it is now cancelled (including when it
-   * already was), `false` if it is running or finished. A pool task counts as running once it has been
-   * handed to a worker (pools hand short tasks over ahead of time, in batches), as in Python's process
-   * pool. Running work is never interrupted by this; to stop it, pass an `AbortSignal` when submitting.
+   * already was), `false` if it is running or finished. A thread pool task counts as running once its
+   * worker has started it, even if it was handed over ahead of time in a batch; a process pool task once it
+   * has been handed to a worker, as in Python's process pool. Running work is never interrupted by this;
+   * to stop it, pass an `AbortSignal` when submitting.
    */
   cancel(): boolean {
     if (this.#state === FutureState.CANCELLED) return true;
     if (this.#state !== FutureState.PENDING) return false;
+    const owner = this.#owner;
+    if (owner !== undefined && !owner.cancel(this.#key)) {
+      this.#startedElsewhere();
+      return false;
+    }
     this.#state = FutureState.CANCELLED;
-    this.#cancelHook?.(this as Future<unknown>);
+    this.#owner = this.#key = undefined;
     this.#complete();
     return true;
   }
@@ -91,7 +115,7 @@ export class Future<T> implements PromiseLike<T> {
 
   /** Whether the work is running (taken by an executor and not yet finished). */
   running(): boolean {
-    return this.#state === FutureState.RUNNING;
+    return this.state === FutureState.RUNNING;
   }
 
   /** Whether the future is cancelled or finished. */
@@ -169,6 +193,7 @@ export class Future<T> implements PromiseLike<T> {
       throw new InvalidStateError(`cannot start a future that is ${this.#state}`);
     }
     this.#state = FutureState.RUNNING;
+    this.#owner = this.#key = undefined;
     return true;
   }
 
@@ -211,7 +236,7 @@ export class Future<T> implements PromiseLike<T> {
 
   /** How `console.log` and `util.inspect` show it: `Future <pending>`, `Future <finished: 42>`. */
   [inspect.custom](depth: number, options: InspectOptionsStylized): string {
-    if (this.#state !== FutureState.FINISHED) return `Future <${this.#state}>`;
+    if (this.#state !== FutureState.FINISHED) return `Future <${this.state}>`;
     const value = inspect(this.#value, { ...options, depth: options.depth === null ? null : depth - 1 });
     return `Future <finished${this.#failed ? ', failed' : ''}: ${value}>`;
   }
@@ -243,7 +268,13 @@ export class Future<T> implements PromiseLike<T> {
     this.#state = FutureState.FINISHED;
     this.#failed = failed;
     this.#value = value;
+    this.#owner = this.#key = undefined;
     this.#complete();
+  }
+
+  #startedElsewhere(): void {
+    this.#state = FutureState.RUNNING;
+    this.#owner = this.#key = undefined;
   }
 
   #complete(): void {
@@ -275,9 +306,9 @@ function runCallback<T>(fn: DoneCallback<T>, future: Future<T>): void {
 }
 
 /**
- * Internal: lets an executor learn, without a per-future listener, that a queued future was cancelled.
- * Not part of the public API.
+ * Internal: makes `owner` the holder of a pending future's work, asked with `key` when the future is
+ * cancelled or its state is read. Not part of the public API.
  */
-export function setCancelHook(future: Future<unknown>, hook: (future: Future<unknown>) => void): void {
-  setCancelHookImpl(future, hook);
+export function setOwner<K>(future: Future<unknown>, owner: FutureOwner<K>, key: K): void {
+  setOwnerImpl(future, owner as FutureOwner<never>, key);
 }

@@ -56,6 +56,11 @@ export class Deque<T> {
     return this.#length === 0 ? undefined : this.#items[(this.#head + this.#length - 1) & this.#mask];
   }
 
+  /** The item `index` places from the oldest, left in place; undefined outside the queue. */
+  at(index: number): T | undefined {
+    return index >= 0 && index < this.#length ? this.#items[(this.#head + index) & this.#mask] : undefined;
+  }
+
   peek(): T | undefined {
     return this.#length === 0 ? undefined : this.#items[this.#head];
   }

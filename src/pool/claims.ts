@@ -8,8 +8,9 @@
  * a task claimed is never taken back. The worker answers a revoked task with RESULT_SKIPPED, keeping one
  * answer per task in order.
  *
- * This is how an idle thread worker takes queued work back from one stuck behind a slow task. Child
- * processes share no memory, so they have no claims and never give work back.
+ * This is how an idle thread worker takes queued work back from one stuck behind a slow task, and how a
+ * future handed to a thread worker stays cancellable until the worker starts it. Child processes share no
+ * memory, so they have no claims: their tasks count as started once sent, and are never given back.
  */
 
 /** Cells in a worker's ring; the engine never has more than this many tasks unanswered on one worker. */
@@ -27,6 +28,11 @@ export class ClaimBoard {
 
   markSent(seq: number): void {
     Atomics.store(this.#cells, seq & MASK, SENT);
+  }
+
+  /** Whether the worker has claimed task `seq` (started it, or is about to). */
+  claimed(seq: number): boolean {
+    return Atomics.load(this.#cells, seq & MASK) === CLAIMED;
   }
 
   /** Takes task `seq` back; false if the worker has already claimed it. */

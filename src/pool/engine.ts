@@ -1,6 +1,6 @@
 import type { TransferListItem } from 'node:worker_threads';
 import { InvalidStateError, TimeoutError } from '../futures/errors.js';
-import { Future, setCancelHook } from '../futures/future.js';
+import { Future, setOwner, type FutureOwner } from '../futures/future.js';
 import { Deque } from '../internal/deque.js';
 import { fromWire, type WireError } from '../tasks/wire-error.js';
 import { CLAIM_RING, ClaimBoard } from './claims.js';
@@ -49,9 +49,9 @@ export interface TaskOptions {
 
 /** A snapshot of a pool's activity. */
 export interface PoolStats {
-  /** Tasks waiting for a worker. */
+  /** Tasks not started yet: in the pool's queue, or handed ahead of time to a thread worker. */
   readonly queued: number;
-  /** Tasks sent to a worker and not yet finished. */
+  /** Tasks started and not yet finished; a process pool's tasks count from when they are sent. */
   readonly running: number;
   /** Tasks finished with a result. */
   readonly completed: number;
@@ -99,15 +99,22 @@ export class PoolEngine {
   #closed: Promise<void> | undefined;
   #resolveClosed: (() => void) | undefined;
 
-  /** Queued abortable records by future, so a cancel() can drop their listener and timer at once. */
-  readonly #watched = new Map<Future<unknown>, TaskRecord>();
-
-  readonly #onCancel = (future: Future<unknown>): void => {
-    this.#liveQueued--;
-    this.#cancelled++;
-    const record = this.#watched.get(future);
-    if (record !== undefined) this.#release(record);
-    this.#schedulePump();
+  /** Asked by a pending future about its task: queued, or sent to a thread worker that has not claimed it. */
+  readonly #owner: FutureOwner<TaskRecord> = {
+    cancel: (record) => {
+      const worker = record.worker;
+      if (worker === undefined) {
+        this.#liveQueued--;
+      } else if (!worker.claims!.revoke(record.seq)) {
+        return false;
+      }
+      // A revoked task stays in its worker's list until the worker answers it with a skip.
+      this.#cancelled++;
+      this.#release(record);
+      this.#schedulePump();
+      return true;
+    },
+    started: (record) => record.worker?.claims?.claimed(record.seq) ?? false,
   };
 
   constructor(options: EngineOptions) {
@@ -133,9 +140,8 @@ export class PoolEngine {
         return future;
       }
       record.stop = this.#watch(record, options.signal, options.timeout, options[BACKGROUND] === true);
-      this.#watched.set(future, record);
     }
-    setCancelHook(future, this.#onCancel);
+    setOwner(future, this.#owner, record);
     this.#queue.push(record);
     this.#liveQueued++;
     this.#schedulePump();
@@ -150,9 +156,13 @@ export class PoolEngine {
     if (this.#state === PoolState.OPEN) this.#state = PoolState.SHUTTING_DOWN;
     if (cancelFutures) {
       for (const record of this.#queue.drain()) {
-        if (record.future.done() || record.future.cancel()) this.#release(record);
-        // Taken back from a worker (see #rebalance): it counts as started, so it is not cancelled.
-        else this.#queue.push(record);
+        record.future.cancel();
+        this.#release(record);
+      }
+      // Tasks handed to a thread worker that has not started them are withdrawn too.
+      for (const worker of this.#workers) {
+        if (worker.claims === undefined) continue;
+        for (let i = 0; i < worker.inflight.length; i++) worker.inflight.at(i)!.future.cancel();
       }
     }
     this.#closed ??= new Promise((resolve) => {
@@ -164,6 +174,7 @@ export class PoolEngine {
 
   stats(): PoolStats {
     let running = 0;
+    let waiting = 0;
     let idle = 0;
     let aliveMs = this.#exitedAliveMs;
     const now = performance.now();
@@ -171,11 +182,20 @@ export class PoolEngine {
       aliveMs += now - w.startedAt;
       // A stopping worker holds only tasks already failed (aborted), so it counts as neither.
       if (w.state === WorkerState.STOPPING) continue;
-      running += w.inflight.length;
       if (w.inflight.length === 0) idle++;
+      if (w.claims === undefined) {
+        running += w.inflight.length;
+        continue;
+      }
+      for (let i = 0; i < w.inflight.length; i++) {
+        const record = w.inflight.at(i)!;
+        if (record.future.done()) continue;
+        if (w.claims.claimed(record.seq)) running++;
+        else waiting++;
+      }
     }
     return {
-      queued: this.#liveQueued,
+      queued: this.#liveQueued + waiting,
       running,
       completed: this.#completed,
       failed: this.#failed,
@@ -209,7 +229,6 @@ export class PoolEngine {
     const stop = record.stop;
     if (stop === undefined) return;
     record.stop = undefined;
-    this.#watched.delete(record.future);
     stop.signal?.removeEventListener('abort', stop.onAbort);
     if (stop.timer !== undefined) clearTimeout(stop.timer);
   }
@@ -338,8 +357,8 @@ export class PoolEngine {
       if (record.stop !== undefined && !exclusive) break;
       this.#queue.shift();
       this.#liveQueued--;
-      // A task taken back from another worker is already running.
-      if (!record.future.running()) record.future.setRunningOrNotifyCancel();
+      // A process worker's task counts as started once sent; a thread worker's once it claims it.
+      if (worker.claims === undefined) record.future.setRunningOrNotifyCancel();
       record.worker = worker;
       batch.push(record);
       if (exclusive) break;
@@ -416,19 +435,20 @@ export class PoolEngine {
     const count = (results.length - RESULTS_HEADER) / 2;
     worker.busyMs += busy;
     this.#busyMs += busy;
+    let seq = worker.answered;
     worker.answered += count;
     let ran = 0;
-    for (let i = RESULTS_HEADER; i < results.length; i += 2) {
-      // A skipped task was taken back and already left this worker's list (see #rebalance).
+    for (let i = RESULTS_HEADER; i < results.length; i += 2, seq++) {
+      // The answer to task `seq`: the oldest in this worker's list, unless that task already left the list
+      // when it was taken back (see #rebalance).
+      const record = worker.inflight.peek();
+      if (record === undefined || record.seq !== seq) continue;
+      worker.inflight.shift();
+      record.worker = undefined;
+      if (record.stop !== undefined) this.#release(record);
+      // Withdrawn by cancel() before the worker reached it; counted then.
       if (results[i] === RESULT_SKIPPED) continue;
       ran++;
-      const record = worker.inflight.shift();
-      if (record === undefined) break;
-      record.worker = undefined;
-      if (record.stop !== undefined) {
-        this.#release(record);
-        worker.exclusive = false;
-      }
       if (record.future.done()) continue;
       if (results[i] === RESULT_OK) {
         this.#completed++;
@@ -444,7 +464,11 @@ export class PoolEngine {
       const perTask = busy / ran;
       this.#estimate = Number.isNaN(this.#estimate) ? perTask : this.#estimate * 0.7 + perTask * 0.3;
     }
-    if (worker.inflight.length === 0) this.#becameIdle(worker);
+    if (worker.inflight.length === 0) {
+      // An abortable task, alone on its worker, has been answered.
+      worker.exclusive = false;
+      this.#becameIdle(worker);
+    }
     this.#schedulePump();
   }
 

@@ -92,12 +92,17 @@ export class WorkerSlot {
     const taken: TaskRecord[] = [];
     if (this.claims === undefined) return taken;
     // From the newest back: the worker claims in order, so once one is claimed all older ones are too.
-    while (taken.length < max && this.inflight.length > 0 && this.claims.revoke(this.inflight.peekLast()!.seq)) {
-      const record = this.inflight.pop()!;
-      record.worker = undefined;
-      taken.push(record);
+    let dropped = 0;
+    while (taken.length < max && this.inflight.length > 0) {
+      const newest = this.inflight.peekLast()!;
+      // Cancelled while here: already revoked, so it goes, and is not queued again.
+      if (newest.future.cancelled()) dropped++;
+      else if (this.claims.revoke(newest.seq)) taken.push(newest);
+      else break;
+      this.inflight.pop();
+      newest.worker = undefined;
     }
-    this.budget += taken.length;
+    this.budget += taken.length + dropped;
     return taken;
   }
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BrokenThreadPool, ThreadPoolExecutor } from 'aiox';
 import { Gates } from '../fixtures/gate.js';
-import { add, byteLength, gated, hog, whoAmI } from '../fixtures/tasks.js';
+import { add, byteLength, gated, hog, mark, whoAmI } from '../fixtures/tasks.js';
 
 test('a transfer list moves buffers to the worker instead of copying them', async () => {
   await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
@@ -40,6 +40,63 @@ test('an idle thread takes back tasks queued behind a slow one on another thread
     await gates.release(0);
     assert.equal(await slow, 'slow');
   } finally {
+    gates.dispose();
+  }
+});
+
+/** A one-worker pool that has learnt its tasks are short, so it hands them to the worker in batches. */
+async function batchingPool(): Promise<ThreadPoolExecutor> {
+  const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+  for (let round = 0; round < 5; round++) await Promise.all(Array.from({ length: 500 }, (_, i) => pool.submit(add, i, 1)));
+  return pool;
+}
+
+test('a task handed to a worker ahead of time stays pending and cancellable until the worker starts it', { timeout: 30_000 }, async () => {
+  const gates = new Gates('thread', 1);
+  await using pool = await batchingPool();
+  const cells = new SharedArrayBuffer(4 * 10);
+  try {
+    const slow = pool.submit(gated, gates.handle(0), 'slow');
+    // Sent in the same batch as the slow task, behind it: the worker has not started them.
+    const behind = Array.from({ length: 10 }, (_, i) => pool.submit(mark, cells, i));
+    await gates.started(0);
+    assert.equal(slow.running(), true);
+    assert.equal(slow.cancel(), false);
+    assert.deepEqual(behind.map((f) => f.state), Array(10).fill('pending'));
+    assert.deepEqual({ ...pool.stats(), utilization: 0, workers: 0, idleWorkers: 0, completed: 0 }, {
+      queued: 10, running: 1, completed: 0, failed: 0, cancelled: 0, workers: 0, idleWorkers: 0, utilization: 0,
+    });
+    assert.deepEqual(behind.slice(0, 5).map((f) => f.cancel()), Array(5).fill(true));
+    assert.equal(pool.stats().cancelled, 5);
+    await gates.release(0);
+    assert.equal(await slow, 'slow');
+    assert.deepEqual(await Promise.all(behind.slice(5)), [5, 6, 7, 8, 9]);
+    // The cancelled ones never ran.
+    assert.deepEqual([...new Int32Array(cells)], [0, 0, 0, 0, 0, 1, 1, 1, 1, 1]);
+    assert.equal(await pool.submit(add, 1, 2), 3);
+  } finally {
+    // Released on failure too, so the pool can shut down.
+    await gates.release(0);
+    gates.dispose();
+  }
+});
+
+test('shutdown with cancelFutures also withdraws tasks handed to a worker that has not started them', { timeout: 30_000 }, async () => {
+  const gates = new Gates('thread', 1);
+  await using pool = await batchingPool();
+  const cells = new SharedArrayBuffer(4 * 10);
+  try {
+    const slow = pool.submit(gated, gates.handle(0), 'slow');
+    const behind = Array.from({ length: 10 }, (_, i) => pool.submit(mark, cells, i));
+    await gates.started(0);
+    const closed = pool.shutdown({ cancelFutures: true });
+    assert.deepEqual(behind.map((f) => f.cancelled()), Array(10).fill(true));
+    await gates.release(0);
+    assert.equal(await slow, 'slow');
+    await closed;
+    assert.deepEqual([...new Int32Array(cells)], Array(10).fill(0));
+  } finally {
+    await gates.release(0);
     gates.dispose();
   }
 });

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { CancelledError, Future, FutureState, InvalidStateError } from 'aiox';
 
-// setCancelHook is internal, so it comes from the compiled package. The types are read from dist/ beside
+// setOwner is internal, so it comes from the compiled package. The types are read from dist/ beside
 // the sources; the module is loaded relative to this file's compiled place, build/test/futures/.
 type FutureModule = typeof import('../../dist/futures/future.js');
-const { setCancelHook } = (await import(new URL('../../../dist/futures/future.js', import.meta.url).href)) as FutureModule;
+const { setOwner } = (await import(new URL('../../../dist/futures/future.js', import.meta.url).href)) as FutureModule;
 
 /** Lets pending microtasks, `process.nextTick` callbacks and unhandled-rejection checks run. */
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -590,24 +590,60 @@ describe('unobserved outcomes', () => {
   });
 });
 
-describe('cancel hook (internal, for executors)', () => {
-  test('runs once when a pending future is cancelled, before the done callbacks', () => {
+describe('owner (internal, for executors)', () => {
+  /** An owner whose answers the test sets, recording what it was asked. */
+  function owner(answers: { cancel?: boolean; started?: boolean } = {}) {
+    const asked: string[] = [];
+    return {
+      asked,
+      answers,
+      cancel: (key: string) => (asked.push(`cancel ${key}`), answers.cancel ?? true),
+      started: (key: string) => (asked.push(`started ${key}`), answers.started ?? false),
+    };
+  }
+
+  test('is asked once when a pending future is cancelled, with its key, before the done callbacks', () => {
     const f = new Future<number>();
-    const order: string[] = [];
-    setCancelHook(f as Future<unknown>, (g: Future<unknown>) => order.push(g === f ? 'hook' : 'hook with another future'));
-    f.addDoneCallback(() => order.push('callback'));
-    f.cancel();
-    f.cancel();
-    assert.deepEqual(order, ['hook', 'callback']);
+    const o = owner();
+    setOwner(f as Future<unknown>, o, 'k');
+    f.addDoneCallback(() => o.asked.push('callback'));
+    assert.equal(f.cancel(), true);
+    assert.equal(f.cancel(), true);
+    assert.deepEqual(o.asked, ['cancel k', 'callback']);
   });
 
-  test('does not run when cancel() fails', () => {
+  test('an owner that says the work has started makes cancel() fail and the future running', () => {
+    const f = new Future<number>();
+    setOwner(f as Future<unknown>, owner({ cancel: false }), 'k');
+    assert.equal(f.cancel(), false);
+    assert.equal(f.state, FutureState.RUNNING);
+    f.setResult(1);
+    assert.equal(f.result(), 1);
+  });
+
+  test('the state of a pending future follows what its owner says', () => {
+    const f = new Future<number>();
+    const o = owner();
+    setOwner(f as Future<unknown>, o, 'k');
+    assert.equal(f.state, FutureState.PENDING);
+    assert.equal(f.running(), false);
+    o.answers.started = true;
+    assert.equal(f.running(), true);
+    assert.equal(f.state, FutureState.RUNNING);
+    // Once running, the owner is not asked again, not even by cancel().
+    const before = o.asked.length;
+    assert.equal(f.cancel(), false);
+    assert.equal(f.state, FutureState.RUNNING);
+    assert.equal(o.asked.length, before);
+  });
+
+  test('is not asked once the future has left pending', () => {
     const f = running<number>();
-    let calls = 0;
-    setCancelHook(f as Future<unknown>, () => (calls += 1));
+    const o = owner();
+    setOwner(f as Future<unknown>, o, 'k');
     assert.equal(f.cancel(), false);
     f.setResult(1);
     assert.equal(f.cancel(), false);
-    assert.equal(calls, 0);
+    assert.deepEqual(o.asked, []);
   });
 });
