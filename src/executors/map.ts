@@ -41,9 +41,10 @@ async function* run<T, R>(
   signal: AbortSignal | undefined,
 ): AsyncGenerator<R, void, undefined> {
   const window = new Deque<Future<ChunkResult>>();
+  const feed: Feed<T> = { submitChunk, chunksize, maxChunks, window };
   const input = Symbol.asyncIterator in items
-    ? new AsyncReader(items[Symbol.asyncIterator](), submitChunk, chunksize, maxChunks, window)
-    : new SyncReader((items as Iterable<T>)[Symbol.iterator](), submitChunk, chunksize, maxChunks, window);
+    ? new AsyncReader(items[Symbol.asyncIterator](), feed)
+    : new SyncReader((items as Iterable<T>)[Symbol.iterator](), feed);
   let failed = false;
   try {
     for (;;) {
@@ -67,6 +68,15 @@ async function* run<T, R>(
   }
 }
 
+/** Where a reader puts what it reads: chunks of `chunksize` items, submitted, at most `maxChunks` at once. */
+interface Feed<T> {
+  readonly submitChunk: SubmitChunk<T>;
+  readonly chunksize: number;
+  readonly maxChunks: number;
+  /** The chunks submitted and not yet consumed, oldest first. */
+  readonly window: Deque<Future<ChunkResult>>;
+}
+
 /** What run() needs of the input: chunks pushed to the window, read ahead by a bounded amount. */
 interface Reader {
   /** Called when the window is empty: pushes the next chunk to it, or says false at the end of the input. */
@@ -84,29 +94,31 @@ class SyncReader<T> implements Reader {
   #exhausted = false;
   #failure: { readonly error: unknown } | undefined;
 
-  constructor(
-    private readonly source: Iterator<T>,
-    private readonly submitChunk: SubmitChunk<T>,
-    private readonly chunksize: number,
-    private readonly maxChunks: number,
-    private readonly window: Deque<Future<ChunkResult>>,
-  ) {}
+  readonly #source: Iterator<T>;
+  readonly #feed: Feed<T>;
+
+  constructor(source: Iterator<T>, feed: Feed<T>) {
+    this.#source = source;
+    this.#feed = feed;
+  }
 
   fill(): boolean {
     this.refill();
-    if (this.window.length > 0) return true;
+    if (this.#feed.window.length > 0) return true;
     if (this.#failure !== undefined) throw this.#failure.error;
     return false;
   }
 
   refill(): void {
+    const { window, maxChunks, chunksize, submitChunk } = this.#feed;
+    const source = this.#source;
     // Stop reading as soon as the oldest result is ready, so a long input never holds a result back.
-    while (!this.#exhausted && this.window.length < this.maxChunks && !(this.window.peek()?.done() ?? false)) {
+    while (!this.#exhausted && window.length < maxChunks && !(window.peek()?.done() ?? false)) {
       const chunk: [T][] = [];
-      while (chunk.length < this.chunksize) {
+      while (chunk.length < chunksize) {
         let step: IteratorResult<T>;
         try {
-          step = this.source.next();
+          step = source.next();
         } catch (error) {
           // Thrown where it stands in the input, after the results of the items read before it, as for an
           // async input. An iterator whose next() threw is done: like for-of, close() does not call return().
@@ -120,12 +132,12 @@ class SyncReader<T> implements Reader {
         }
         chunk.push([step.value]);
       }
-      if (chunk.length > 0) this.window.push(this.submitChunk(chunk));
+      if (chunk.length > 0) window.push(submitChunk(chunk));
     }
   }
 
   async close(): Promise<void> {
-    if (!this.#exhausted) await this.source.return?.();
+    if (!this.#exhausted) await this.#source.return?.();
   }
 }
 
@@ -147,27 +159,26 @@ class AsyncReader<T> implements Reader {
   #wakeReader: (() => void) | undefined;
   #wakeConsumer: (() => void) | undefined;
 
-  constructor(
-    private readonly source: AsyncIterator<T>,
-    private readonly submitChunk: SubmitChunk<T>,
-    private readonly chunksize: number,
-    private readonly maxChunks: number,
-    private readonly window: Deque<Future<ChunkResult>>,
-  ) {
+  readonly #source: AsyncIterator<T>;
+  readonly #feed: Feed<T>;
+
+  constructor(source: AsyncIterator<T>, feed: Feed<T>) {
+    this.#source = source;
+    this.#feed = feed;
     void this.#read();
   }
 
   async #read(): Promise<void> {
     try {
       while (!this.#stopped) {
-        if (this.window.length >= this.maxChunks) {
+        if (this.#feed.window.length >= this.#feed.maxChunks) {
           await new Promise<void>((resolve) => (this.#wakeReader = resolve));
           continue;
         }
         this.#reading = true;
         let step: IteratorResult<T>;
         try {
-          step = await this.source.next();
+          step = await this.#source.next();
         } catch (error) {
           // Thrown where it stands in the input: after the results of the items read before it.
           this.#sourceDone = true;
@@ -182,7 +193,7 @@ class AsyncReader<T> implements Reader {
           break;
         }
         this.#partial.push([step.value]);
-        if (this.#partial.length === this.chunksize) this.#submitPartial();
+        if (this.#partial.length === this.#feed.chunksize) this.#submitPartial();
         this.#wake();
       }
       if (!this.#stopped) this.#submitPartial();
@@ -200,7 +211,7 @@ class AsyncReader<T> implements Reader {
     if (this.#partial.length === 0) return;
     const chunk = this.#partial;
     this.#partial = [];
-    this.window.push(this.submitChunk(chunk));
+    this.#feed.window.push(this.#feed.submitChunk(chunk));
   }
 
   #wake(): void {
@@ -211,7 +222,7 @@ class AsyncReader<T> implements Reader {
 
   async fill(deadline: number, signal: AbortSignal | undefined): Promise<boolean> {
     for (;;) {
-      if (this.window.length > 0) return true;
+      if (this.#feed.window.length > 0) return true;
       if (this.#ended) {
         if (this.#failure !== undefined) throw this.#failure.error;
         return false;
@@ -219,7 +230,7 @@ class AsyncReader<T> implements Reader {
       if (this.#partial.length > 0) {
         // Let items the input has at hand join the chunk first; then send it, full or not.
         await new Promise((resolve) => setImmediate(resolve));
-        if (this.window.length === 0) this.#submitPartial();
+        if (this.#feed.window.length === 0) this.#submitPartial();
         continue;
       }
       await within(new Promise<void>((resolve) => (this.#wakeConsumer = resolve)), deadline, signal, 'map() timed out while reading its input');
@@ -237,8 +248,8 @@ class AsyncReader<T> implements Reader {
     this.refill();
     if (this.#sourceDone) return;
     // Even a return() that throws at once is not awaited here: the iteration's end is not delayed or changed.
-    if (this.#reading) void (async () => this.source.return?.())().catch(() => undefined);
-    else await this.source.return?.();
+    if (this.#reading) void (async () => this.#source.return?.())().catch(() => undefined);
+    else await this.#source.return?.();
   }
 }
 
