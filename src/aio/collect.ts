@@ -1,7 +1,20 @@
 import { validateInteger, validateSignal } from '../internal/validate.js';
 import { WorkInputReader, dropItem, isThenable, type WorkContext, type WorkInput } from './work-input.js';
 
-/** Options of {@link collect}. */
+/**
+ * Options of {@link collect}.
+ * @example
+ * ```ts
+ * import { readFile } from 'node:fs/promises';
+ * import { collect, type WorkContext } from 'aiox';
+ * const reads = ['a.json', 'missing.json', 'b.json'].map((f) => ({ signal }: WorkContext) => readFile(f, { encoding: 'utf8', signal }));
+ * // Every read runs to its end, then one AggregateError holds all the failures, in input order.
+ * const texts = await collect(reads, { workers: 2, settle: true }).catch((e: AggregateError) => {
+ *   console.error(e.errors.length, 'failed');
+ *   return [];
+ * });
+ * ```
+ */
 export interface CollectOptions {
   /** How many items may be in flight at once: an integer >= 1, or `Infinity`. @default 1024 */
   readonly workers?: number;

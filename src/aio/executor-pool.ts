@@ -8,6 +8,7 @@ import type { ShutdownOptions } from '../executors/executor.js';
  * The number of cores Node reports (`os.availableParallelism()`): the default size of the default pools.
  * @example
  * ```ts
+ * import { CPU_CORES } from 'aiox';
  * console.log(`up to ${CPU_CORES} tasks run at once on THREAD_POOL`);
  * ```
  */
@@ -78,6 +79,7 @@ export class ExecutorPool<E extends { shutdown(options?: ShutdownOptions): Promi
  * The thread pool behind `inThread`: `CPU_CORES` workers at most, started one by one as needed.
  * @example
  * ```ts
+ * import { THREAD_POOL } from 'aiox';
  * THREAD_POOL.initialize({ maxWorkers: 4, idleTimeout: 5000 }); // before the first inThread call
  * ```
  */
@@ -90,6 +92,8 @@ export const THREAD_POOL = new ExecutorPool<ThreadPoolExecutor, ThreadPoolExecut
  * The process pool behind `inProcess`: `CPU_CORES` children at most, started one by one as needed.
  * @example
  * ```ts
+ * import { PROCESS_POOL, inProcess } from 'aiox';
+ * console.log(await inProcess(() => process.pid)); // starts PROCESS_POOL
  * await PROCESS_POOL.shutdown(); // run() does this for you when main settles
  * ```
  */

@@ -11,7 +11,23 @@ import { fromWire, toWire } from '../tasks/wire-error.js';
 import { PROCESS_POOL, THREAD_POOL } from './executor-pool.js';
 import { driveGenerator, type GeneratorReply, type GeneratorRequest } from './generator-task.js';
 
-/** Options of {@link generateInThread.with}. */
+/**
+ * Options of {@link generateInThread.with}.
+ * @example
+ * ```ts
+ * // file: tasks.ts
+ * import { defineTask } from 'aiox';
+ * export const naturals = defineTask(import.meta.url, function* naturals() {
+ *   for (let n = 0; ; n++) yield n;
+ * });
+ * ```
+ * ```ts
+ * import { generateInThread } from 'aiox';
+ * import { naturals } from './tasks.js';
+ * // The worker runs up to 100 values ahead; after 5 s it is stopped wherever it is.
+ * for await (const n of generateInThread.with({ readAhead: 100, timeout: 5000 })(naturals)) if (n >= 1000) break;
+ * ```
+ */
 export interface GenerateOptions {
   /**
    * Items the worker may produce ahead of the consumer, for throughput. With a read-ahead, values passed to
@@ -207,10 +223,15 @@ function validateOptions(options: GenerateOptions): void {
  *
  * @example
  * ```ts
- * import { defineTask, generateInThread } from 'aiox';
+ * // file: tasks.ts
+ * import { defineTask } from 'aiox';
  * export const countdown = defineTask(import.meta.url, function* countdown(n: number) {
  *   while (n > 0) yield n--;
  * });
+ * ```
+ * ```ts
+ * import { generateInThread } from 'aiox';
+ * import { countdown } from './tasks.js';
  * for await (const n of generateInThread(countdown, 3)) console.log(n); // 3 2 1
  * ```
  */
@@ -233,6 +254,13 @@ generateInThread.with = function withOptions(options: GenerateOptions) {
  * travel over a private local socket. `generateInProcess.with(options)` adds options.
  *
  * @example
+ * ```ts
+ * // file: tasks.ts
+ * import { defineTask } from 'aiox';
+ * export const countdown = defineTask(import.meta.url, function* countdown(n: number) {
+ *   while (n > 0) yield n--;
+ * });
+ * ```
  * ```ts
  * import { generateInProcess } from 'aiox';
  * import { countdown } from './tasks.js';

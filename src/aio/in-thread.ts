@@ -2,7 +2,16 @@ import type { SubmitOptions } from '../executors/executor.js';
 import type { Task } from '../tasks/task.js';
 import { PROCESS_POOL, THREAD_POOL } from './executor-pool.js';
 
-/** Runs a task somewhere and gives its result. `.with(options)` adds a signal or a timeout. */
+/**
+ * Runs a task somewhere and gives its result. `.with(options)` adds a signal or a timeout.
+ * @example
+ * ```ts
+ * import { inProcess, inThread, type RunElsewhere } from 'aiox';
+ * const elsewhere: RunElsewhere = process.env.ISOLATE === '1' ? inProcess : inThread;
+ * // 144, or a TimeoutError after 1 s, the worker then terminated
+ * console.log(await elsewhere.with({ timeout: 1000 })((x: number) => x ** 2, 12));
+ * ```
+ */
 export interface RunElsewhere {
   <A extends unknown[], R>(fn: Task<A, R>, ...args: A): Promise<Awaited<R>>;
   /**

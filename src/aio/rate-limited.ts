@@ -1,7 +1,16 @@
 import { Deque } from '../internal/deque.js';
 import { describe, validateFunction, validateInteger, validateSignal } from '../internal/validate.js';
 
-/** Options of {@link rateLimited}. */
+/**
+ * Options of {@link rateLimited}.
+ * @example
+ * ```ts
+ * import { rateLimited, type RateLimitOptions } from 'aiox';
+ * // An API that allows 100 requests a minute, taken no faster than one every 100 ms.
+ * const limits = { maxCalls: 100, period: 60_000, minInterval: 100 } satisfies RateLimitOptions;
+ * const get = rateLimited(limits)((path: string) => fetch(`https://api.example.com${path}`));
+ * ```
+ */
 export interface RateLimitOptions {
   /** At most this many calls start in any window of `period` milliseconds: an integer >= 1. */
   readonly maxCalls: number;
@@ -11,7 +20,17 @@ export interface RateLimitOptions {
   readonly minInterval?: number;
 }
 
-/** A function wrapped by {@link rateLimited}. */
+/**
+ * A function wrapped by {@link rateLimited}.
+ * @example
+ * ```ts
+ * import { rateLimited } from 'aiox';
+ * const lookup = rateLimited({ maxCalls: 1, period: 1000 })(async (id: number) => ({ id, name: `user ${id}` }));
+ * console.log((await lookup(1)).name); // user 1, at once
+ * // The next start is 1 s away; this call gives up after 100 ms, leaves the queue and uses no slot.
+ * await lookup.withSignal(AbortSignal.timeout(100))(2).catch((e) => console.log(e.name)); // TimeoutError
+ * ```
+ */
 export interface RateLimitedFunction<A extends unknown[], R> {
   /** Calls the function when the limits allow: at once, or after the calls queued before this one. */
   (...args: A): Promise<Awaited<R>>;

@@ -4,7 +4,18 @@ import { Deque } from '../internal/deque.js';
 import { validateInteger, validateSignal } from '../internal/validate.js';
 import { WorkInputReader, dropItem, isThenable, type WorkContext, type WorkInput } from './work-input.js';
 
-/** Options of {@link resolve}. */
+/**
+ * Options of {@link resolve}.
+ * @example
+ * ```ts
+ * import { resolve, sleep } from 'aiox';
+ * async function* jobs() { for (let id = 0; ; id++) yield async () => id; }
+ * // 16 in flight, at most 100 results waiting for this slow loop; the loop throws once the signal aborts.
+ * for await (const { future } of resolve(jobs(), { workers: 16, greediness: 100, signal: AbortSignal.timeout(60_000) })) {
+ *   await sleep(100); // stands in for slow processing of future.result()
+ * }
+ * ```
+ */
 export interface ResolveOptions {
   /** How many items may be in flight at once: an integer >= 1, or `Infinity`. @default 1024 */
   readonly workers?: number;
@@ -25,6 +36,14 @@ export interface ResolveOptions {
 /**
  * What {@link resolve} returns: an async iterator of `{ future }` steps that is its own iterable. `return()`
  * is always there (it is what `break` calls), so it can be called directly to stop early.
+ * @example
+ * ```ts
+ * import { resolve } from 'aiox';
+ * const steps = resolve([1, 2, 3].map((n) => async () => n * 10));
+ * const first = await steps.next(); // driven by hand, without a loop
+ * if (!first.done) console.log(first.value.future.result()); // 10
+ * await steps.return(); // stops it as `break` would: running functions are aborted, the input closed
+ * ```
  */
 export interface ResolveIterator<T> extends AsyncIterableIterator<Completed<T>, undefined, undefined> {
   next(): Promise<IteratorResult<Completed<T>, undefined>>;
@@ -37,7 +56,11 @@ export interface ResolveIterator<T> extends AsyncIterableIterator<Completed<T>, 
    *
    * @example
    * ```ts
-   * for await (const page of resolve(urls.map((u) => ({ signal }) => fetch(u, { signal }))).values()) use(page);
+   * import { resolve, type WorkContext } from 'aiox';
+   * const urls = ['https://example.com/a', 'https://example.com/b'];
+   * for await (const page of resolve(urls.map((u) => ({ signal }: WorkContext) => fetch(u, { signal }))).values()) {
+   *   console.log(page.status); // a failed fetch throws here, and the others are aborted
+   * }
    * ```
    */
   values(): AsyncIterableIterator<T, undefined, undefined>;

@@ -7,7 +7,16 @@ import type { SyncCall } from '../worker/sync-entry.js';
 
 const ENTRY = new URL('../worker/sync-entry.js', import.meta.url);
 
-/** Options of {@link runSync.with}. */
+/**
+ * Options of {@link runSync.with}.
+ * @example
+ * ```ts
+ * import { runSync } from 'aiox';
+ * // In a callback that must return synchronously: block this thread for 2 s at most, then throw
+ * // TimeoutError (the worker is terminated).
+ * const status = runSync.with({ timeout: 2000 })(async (url: string) => (await fetch(url)).status, 'http://127.0.0.1:8080/health');
+ * ```
+ */
 export interface RunSyncOptions {
   /** Milliseconds to block at most; then the worker is terminated and `TimeoutError` thrown. @default Infinity */
   readonly timeout?: number;

@@ -1,6 +1,16 @@
 import { PROCESS_POOL, THREAD_POOL } from './executor-pool.js';
 
-/** Options of {@link run}. */
+/**
+ * Options of {@link run}.
+ * @example
+ * ```ts
+ * import { run, sleep } from 'aiox';
+ * // The list replaces the default one: SIGHUP (terminal closed) added to SIGINT and SIGTERM.
+ * await run(async (signal) => {
+ *   while (!signal.aborted) await sleep(1000, { signal }).catch(() => {});
+ * }, { signals: ['SIGINT', 'SIGTERM', 'SIGHUP'] });
+ * ```
+ */
 export interface RunOptions {
   /** Signals that abort `main`'s signal; a second one exits at once. @default ['SIGINT', 'SIGTERM'] */
   readonly signals?: readonly NodeJS.Signals[];

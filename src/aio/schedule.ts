@@ -2,7 +2,18 @@ import { Future } from '../futures/future.js';
 import { validateSignal } from '../internal/validate.js';
 import { isThenable, type WorkContext, type WorkItem } from './work-input.js';
 
-/** Options of {@link schedule}. */
+/**
+ * Options of {@link schedule}.
+ * @example
+ * ```ts
+ * import { schedule } from 'aiox';
+ * const handle = schedule(({ signal }) => fetch('https://example.com/slow', { signal }), {
+ *   signal: AbortSignal.timeout(5000), // also given to the work, so the fetch is aborted too
+ * });
+ * const { future } = await handle; // within 5 s
+ * if (!future.succeeded()) console.log(future.exception()); // a TimeoutError once 5 s passed
+ * ```
+ */
 export interface ScheduleOptions {
   /**
    * Passed to the work when it is a function. If it aborts before the work settles, the handle resolves at
@@ -11,7 +22,20 @@ export interface ScheduleOptions {
   readonly signal?: AbortSignal;
 }
 
-/** What a {@link schedule} handle resolves to: the work's done future. */
+/**
+ * What a {@link schedule} handle resolves to: the work's done future.
+ * @example
+ * ```ts
+ * import { schedule, type Scheduled } from 'aiox';
+ * const handles: Promise<Scheduled<number>>[] = [1, 2, 3].map((n) => schedule(async () => {
+ *   if (n === 2) throw new Error('two');
+ *   return n;
+ * }));
+ * for (const { future } of await Promise.all(handles)) { // never rejects: a failure stays in its future
+ *   console.log(future.succeeded() ? future.result() : `failed: ${future.exception()}`); // 1, failed: Error: two, 3
+ * }
+ * ```
+ */
 export interface Scheduled<T> {
   readonly future: Future<T>;
 }

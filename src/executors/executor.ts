@@ -2,7 +2,20 @@ import type { TransferListItem } from 'node:worker_threads';
 import type { Future } from '../futures/future.js';
 import type { Task } from '../tasks/task.js';
 
-/** Per-task options of {@link Executor.submitWith}. */
+/**
+ * Per-task options of {@link Executor.submitWith}.
+ * @example
+ * ```ts
+ * import { ThreadPoolExecutor } from 'aiox';
+ * await using pool = new ThreadPoolExecutor();
+ * const pixels = new Uint8Array(1 << 20);
+ * const total = pool.submitWith((p: Uint8Array) => p.reduce((a, b) => a + b, 0), [pixels], {
+ *   transfer: [pixels.buffer], // moved, not copied: leave `pixels` alone after this call
+ *   timeout: 5000, // counted from now, so time spent queued counts too
+ * });
+ * console.log(await total, pixels.byteLength); // 0 0: the memory went to the worker
+ * ```
+ */
 export interface SubmitOptions {
   /**
    * Stops the task: a queued task is removed and never runs; a running one is stopped by terminating its
@@ -21,7 +34,18 @@ export interface SubmitOptions {
   readonly transfer?: readonly TransferListItem[];
 }
 
-/** Options of {@link Executor.map}. */
+/**
+ * Options of {@link Executor.map}.
+ * @example
+ * ```ts
+ * import { ProcessPoolExecutor } from 'aiox';
+ * await using pool = new ProcessPoolExecutor();
+ * const numbers = Array.from({ length: 1_000_000 }, (_, i) => i);
+ * let odd = 0;
+ * // 1000 tiny items a message; after a minute the loop throws TimeoutError and what is left is cancelled.
+ * for await (const isOdd of pool.map((n: number) => n % 2 === 1, numbers, { chunksize: 1000, timeout: 60_000 })) if (isOdd) odd++;
+ * ```
+ */
 export interface MapOptions {
   /**
    * Milliseconds, counted from the call, after which iteration throws `TimeoutError` and the remaining work
@@ -43,7 +67,17 @@ export interface MapOptions {
   readonly signal?: AbortSignal;
 }
 
-/** Options of {@link Executor.shutdown}. */
+/**
+ * Options of {@link Executor.shutdown}.
+ * @example
+ * ```ts
+ * import { ThreadPoolExecutor } from 'aiox';
+ * const pool = new ThreadPoolExecutor();
+ * const futures = [1, 2, 3].map((n) => pool.submit((x: number) => x + 1, n));
+ * await pool.shutdown({ cancelFutures: true, wait: false }); // drop queued work, let running work end alone
+ * console.log(futures.map((f) => f.state)); // [ 'cancelled', 'cancelled', 'cancelled' ]: no worker had started
+ * ```
+ */
 export interface ShutdownOptions {
   /** Resolve only once all queued and running work is done and the workers have exited. @default true */
   readonly wait?: boolean;
@@ -54,6 +88,18 @@ export interface ShutdownOptions {
 /**
  * What every executor offers: Python's `concurrent.futures.Executor`, with `await using` in place of
  * `with`. `ThreadPoolExecutor` and `ProcessPoolExecutor` implement it.
+ * @example
+ * ```ts
+ * import { ProcessPoolExecutor, ThreadPoolExecutor, type Executor } from 'aiox';
+ * async function sumOfSquares(executor: Executor, items: number[]): Promise<number> {
+ *   let sum = 0;
+ *   for await (const square of executor.map((x: number) => x * x, items)) sum += square;
+ *   return sum;
+ * }
+ * const executor: Executor = process.env.ISOLATE ? new ProcessPoolExecutor() : new ThreadPoolExecutor();
+ * console.log(await sumOfSquares(executor, [1, 2, 3])); // 14, on either pool
+ * await executor.shutdown();
+ * ```
  */
 export interface Executor extends AsyncDisposable {
   /**

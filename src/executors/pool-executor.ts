@@ -8,7 +8,17 @@ import { describeTask, type Task } from '../tasks/task.js';
 import type { Executor, MapOptions, ShutdownOptions, SubmitOptions } from './executor.js';
 import { mapInOrder } from './map.js';
 
-/** Options both pool executors take. */
+/**
+ * Options both pool executors take.
+ * @example
+ * ```ts
+ * import { ProcessPoolExecutor, ThreadPoolExecutor, type PoolExecutorOptions } from 'aiox';
+ * // One worker kept warm, extra ones gone after 10 s idle, each replaced after 1000 tasks.
+ * const sizing: PoolExecutorOptions = { maxWorkers: 4, minWorkers: 1, idleTimeout: 10_000, maxTasksPerWorker: 1000 };
+ * await using threads = new ThreadPoolExecutor(sizing);
+ * await using processes = new ProcessPoolExecutor(sizing);
+ * ```
+ */
 export interface PoolExecutorOptions<I extends unknown[] = never[]> {
   /** Most workers running at once; an integer >= 1. @default os.availableParallelism() */
   readonly maxWorkers?: number;

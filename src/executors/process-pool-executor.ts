@@ -3,7 +3,18 @@ import { describe } from '../internal/validate.js';
 import { processSpawner } from '../pool/process-transport.js';
 import { PoolExecutor, type PoolExecutorOptions } from './pool-executor.js';
 
-/** Options of {@link ProcessPoolExecutor}. */
+/**
+ * Options of {@link ProcessPoolExecutor}.
+ * @example
+ * ```ts
+ * import { ProcessPoolExecutor } from 'aiox';
+ * await using pool = new ProcessPoolExecutor({
+ *   execArgv: ['--max-old-space-size=512'], // replaces process.execArgv: repeat a loader such as tsx if tasks need it
+ *   env: { ...process.env, TZ: 'UTC' },
+ * });
+ * console.log(await pool.submit(() => new Date(0).getHours())); // 0
+ * ```
+ */
 export interface ProcessPoolExecutorOptions<I extends unknown[] = never[]> extends PoolExecutorOptions<I> {
   /** Node options of the child processes. @default process.execArgv (so a TypeScript loader carries over) */
   readonly execArgv?: readonly string[];

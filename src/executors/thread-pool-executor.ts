@@ -4,7 +4,19 @@ import { describe } from '../internal/validate.js';
 import { threadSpawner } from '../pool/thread-transport.js';
 import { PoolExecutor, type PoolExecutorOptions } from './pool-executor.js';
 
-/** Options of {@link ThreadPoolExecutor}. */
+/**
+ * Options of {@link ThreadPoolExecutor}.
+ * @example
+ * ```ts
+ * import { ThreadPoolExecutor, type ThreadPoolExecutorOptions } from 'aiox';
+ * const options: ThreadPoolExecutorOptions = {
+ *   maxWorkers: 2,
+ *   name: 'thumbnails', // the threads' name in the inspector
+ *   resourceLimits: { maxOldGenerationSizeMb: 256 }, // a worker over it dies; only its task fails
+ * };
+ * await using pool = new ThreadPoolExecutor(options);
+ * ```
+ */
 export interface ThreadPoolExecutorOptions<I extends unknown[] = never[]> extends PoolExecutorOptions<I> {
   /** V8 heap limits of each worker thread; a worker exceeding them dies and its task fails. @default undefined */
   readonly resourceLimits?: ResourceLimits;

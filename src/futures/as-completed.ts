@@ -5,7 +5,20 @@ import { validateSignal, validateTimeout } from '../internal/validate.js';
 /** The longest delay setTimeout honours, in milliseconds. */
 const MAX_DELAY = 2 ** 31 - 1;
 
-/** Options of {@link asCompleted}. */
+/**
+ * Options of {@link asCompleted}.
+ * @example
+ * ```ts
+ * import { ThreadPoolExecutor, asCompleted } from 'aiox';
+ * await using pool = new ThreadPoolExecutor();
+ * const futures = [1, 2, 3].map((n) => pool.submit((x: number) => x * 10, n));
+ * const cancelButton = new AbortController();
+ * // Throws TimeoutError 10 s after this call, or the reason once the button aborts; neither cancels a future.
+ * for await (const { future } of asCompleted(futures, { timeout: 10_000, signal: cancelButton.signal })) {
+ *   console.log(future.result());
+ * }
+ * ```
+ */
 export interface AsCompletedOptions {
   /** Milliseconds, counted from the call, after which iteration throws `TimeoutError`. @default Infinity */
   readonly timeout?: number;
@@ -13,7 +26,19 @@ export interface AsCompletedOptions {
   readonly signal?: AbortSignal;
 }
 
-/** One step of {@link asCompleted}: a future that is done. */
+/**
+ * One step of {@link asCompleted}: a future that is done.
+ * @example
+ * ```ts
+ * import { ThreadPoolExecutor, asCompleted } from 'aiox';
+ * await using pool = new ThreadPoolExecutor();
+ * const futures = [2, 0].map((n) => pool.submit((d: number) => { if (d === 0) throw new RangeError('zero'); return 1 / d; }, n));
+ * for await (const { future } of asCompleted(futures)) {
+ *   if (future.succeeded()) console.log(future.result()); // 0.5
+ *   else console.error(future.exception()); // RangeError: zero; the loop goes on
+ * }
+ * ```
+ */
 export interface Completed<T> {
   readonly future: Future<T>;
 }

@@ -44,8 +44,10 @@ function defineError<T extends Error>(name: string, code: string, Base: ErrorCla
  * The future was cancelled before it ran (by `Future.cancel()` or `shutdown({ cancelFutures: true })`).
  * @example
  * ```ts
- * const f = pool.submit(work);
- * f.cancel();
+ * import { CancelledError, ThreadPoolExecutor } from 'aiox';
+ * await using pool = new ThreadPoolExecutor();
+ * const f = pool.submit(() => 'work');
+ * f.cancel(); // true: no worker has it yet
  * await f.catch((e) => e instanceof CancelledError); // true
  * ```
  */
@@ -57,6 +59,9 @@ export type CancelledError = InstanceType<typeof CancelledError>;
  * A time limit passed: a task's `timeout`, `map`'s `timeout`, or `asCompleted`'s `timeout`.
  * @example
  * ```ts
+ * import { ThreadPoolExecutor, TimeoutError } from 'aiox';
+ * await using pool = new ThreadPoolExecutor();
+ * const spin = () => { for (;;); };
  * await pool.submitWith(spin, [], { timeout: 100 }).catch((e) => e instanceof TimeoutError); // true
  * ```
  */
@@ -68,6 +73,7 @@ export type TimeoutError = InstanceType<typeof TimeoutError>;
  * An operation is not allowed in the object's current state, such as `result()` on a pending future.
  * @example
  * ```ts
+ * import { Future, InvalidStateError } from 'aiox';
  * try { new Future().result(); } catch (e) { console.log(e instanceof InvalidStateError); } // true
  * ```
  */
@@ -80,7 +86,9 @@ export type InvalidStateError = InstanceType<typeof InvalidStateError>;
  * that held the task died (only that task fails; the pool replaces the worker).
  * @example
  * ```ts
- * await pool.submit(crash).catch((e) => e instanceof BrokenExecutor); // true for either pool
+ * import { BrokenExecutor, ProcessPoolExecutor } from 'aiox';
+ * await using pool = new ProcessPoolExecutor();
+ * await pool.submit(() => process.exit(1)).catch((e) => e instanceof BrokenExecutor); // true for either pool
  * ```
  */
 export const BrokenExecutor = defineError('BrokenExecutor', 'ERR_AIOX_BROKEN_EXECUTOR', Error, 'the executor is broken');
@@ -91,7 +99,11 @@ export type BrokenExecutor = InstanceType<typeof BrokenExecutor>;
  * A {@link BrokenExecutor} raised by a `ThreadPoolExecutor`.
  * @example
  * ```ts
- * await threads.submit(() => process.exit(3)).catch((e) => e.message); // '... exited with code 3 ...'
+ * import { BrokenThreadPool, ThreadPoolExecutor } from 'aiox';
+ * await using threads = new ThreadPoolExecutor();
+ * const error = await threads.submit(() => process.exit(3)).catch((e: unknown) => e);
+ * console.log(error instanceof BrokenThreadPool, (error as Error).message);
+ * // true a thread worker exited with code 3 while running the task
  * ```
  */
 export const BrokenThreadPool = defineError('BrokenThreadPool', 'ERR_AIOX_BROKEN_THREAD_POOL', BrokenExecutor, 'the thread pool is broken');
@@ -102,6 +114,8 @@ export type BrokenThreadPool = InstanceType<typeof BrokenThreadPool>;
  * A {@link BrokenExecutor} raised by a `ProcessPoolExecutor`.
  * @example
  * ```ts
+ * import { BrokenProcessPool, ProcessPoolExecutor } from 'aiox';
+ * await using processes = new ProcessPoolExecutor();
  * await processes.submit(() => process.exit(3)).catch((e) => e instanceof BrokenProcessPool); // true
  * ```
  */
@@ -114,6 +128,8 @@ export type BrokenProcessPool = InstanceType<typeof BrokenProcessPool>;
  * called on a barrier left broken by `abort()`.
  * @example
  * ```ts
+ * import { Barrier, BrokenBarrierError } from 'aiox';
+ * const barrier = new Barrier(2);
  * barrier.abort();
  * await barrier.wait().catch((e) => e instanceof BrokenBarrierError); // true
  * ```
@@ -126,6 +142,7 @@ export type BrokenBarrierError = InstanceType<typeof BrokenBarrierError>;
  * `putNowait()` found the queue full (it holds `maxsize` items).
  * @example
  * ```ts
+ * import { Queue, QueueFull } from 'aiox';
  * const q = new Queue<number>({ maxsize: 1 });
  * q.putNowait(1);
  * try { q.putNowait(2); } catch (e) { console.log(e instanceof QueueFull); } // true
@@ -139,6 +156,7 @@ export type QueueFull = InstanceType<typeof QueueFull>;
  * `getNowait()` found the queue empty.
  * @example
  * ```ts
+ * import { Queue, QueueEmpty } from 'aiox';
  * try { new Queue<number>().getNowait(); } catch (e) { console.log(e instanceof QueueEmpty); } // true
  * ```
  */
@@ -151,8 +169,10 @@ export type QueueEmpty = InstanceType<typeof QueueEmpty>;
  * `shutdown({ immediate: true })`, which also drops the items).
  * @example
  * ```ts
+ * import { Queue, QueueShutDown } from 'aiox';
+ * const queue = new Queue<string>();
  * queue.shutdown();
- * await queue.get().catch((e) => e instanceof QueueShutDown); // true
+ * await queue.get().catch((e) => e instanceof QueueShutDown); // true: nothing was left in it
  * ```
  */
 export const QueueShutDown = defineError('QueueShutDown', 'ERR_AIOX_QUEUE_SHUT_DOWN', Error, 'the queue is shut down');

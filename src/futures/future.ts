@@ -5,7 +5,12 @@ import { CancelledError, InvalidStateError } from './errors.js';
  * The states of a {@link Future}, as in Python's `concurrent.futures`.
  * @example
  * ```ts
- * if (future.state === FutureState.RUNNING) console.log('a worker has it');
+ * import { FutureState, ThreadPoolExecutor } from 'aiox';
+ * await using pool = new ThreadPoolExecutor();
+ * const future = pool.submit(() => 42);
+ * console.log(future.state === FutureState.PENDING); // true: no worker has it yet
+ * await future;
+ * console.log(future.state === FutureState.FINISHED); // true
  * ```
  */
 export const FutureState = {

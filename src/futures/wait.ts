@@ -5,7 +5,12 @@ import type { Future } from './future.js';
  * When {@link wait} returns, as in Python's `concurrent.futures`.
  * @example
  * ```ts
+ * import { ReturnWhen, ThreadPoolExecutor, wait } from 'aiox';
+ * await using pool = new ThreadPoolExecutor({ maxWorkers: 2 });
+ * const nap = (ms: number) => { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms); return ms; };
+ * const futures = [2000, 100].map((ms) => pool.submit(nap, ms));
  * const { done } = await wait(futures, { returnWhen: ReturnWhen.FIRST_COMPLETED });
+ * console.log([...done].map((f) => f.result())); // [ 100 ]
  * ```
  */
 export const ReturnWhen = {
@@ -19,7 +24,18 @@ export const ReturnWhen = {
 /** One of the values of {@link ReturnWhen}. */
 export type ReturnWhen = (typeof ReturnWhen)[keyof typeof ReturnWhen];
 
-/** Options of {@link wait}. */
+/**
+ * Options of {@link wait}.
+ * @example
+ * ```ts
+ * import { ReturnWhen, ThreadPoolExecutor, wait } from 'aiox';
+ * await using pool = new ThreadPoolExecutor();
+ * const futures = [4, 0, 2].map((n) => pool.submit((d: number) => { if (d === 0) throw new RangeError('zero'); return 8 / d; }, n));
+ * // Back at the first failure, after 5 s, or once all are done: whichever comes first.
+ * const { done } = await wait(futures, { returnWhen: ReturnWhen.FIRST_EXCEPTION, timeout: 5000 });
+ * console.log([...done].find((f) => !f.succeeded())?.exception()); // RangeError: zero
+ * ```
+ */
 export interface WaitOptions {
   /** Milliseconds to wait at most; when it passes, `wait` resolves with what is done so far. @default Infinity */
   readonly timeout?: number;
@@ -29,7 +45,18 @@ export interface WaitOptions {
   readonly signal?: AbortSignal;
 }
 
-/** The two sets {@link wait} resolves to. */
+/**
+ * The two sets {@link wait} resolves to.
+ * @example
+ * ```ts
+ * import { ThreadPoolExecutor, wait } from 'aiox';
+ * await using pool = new ThreadPoolExecutor();
+ * const futures = [1, 2, 3].map((n) => pool.submit((x: number) => x * x, n));
+ * const { done, notDone } = await wait(futures, { timeout: 1000 });
+ * for (const f of notDone) f.cancel(); // the sets hold the very futures passed in
+ * console.log(futures.filter((f) => done.has(f)).map((f) => f.result())); // [ 1, 4, 9 ]
+ * ```
+ */
 export interface DoneAndNotDone<T> {
   readonly done: Set<Future<T>>;
   readonly notDone: Set<Future<T>>;

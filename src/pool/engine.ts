@@ -10,7 +10,17 @@ import { TaskTable } from './task-table.js';
 import type { SpawnWorker } from './transport.js';
 import { WorkerSlot, WorkerState } from './worker-slot.js';
 
-/** The lifecycle of a pool. */
+/**
+ * The lifecycle of a pool.
+ * @example
+ * ```ts
+ * import { ThreadPoolExecutor, type PoolState } from 'aiox';
+ * const pool = new ThreadPoolExecutor();
+ * await pool.shutdown();
+ * const state: PoolState = pool.state;
+ * console.log(state); // closed: shutdown() waited for the workers to exit
+ * ```
+ */
 export const PoolState = {
   OPEN: 'open',
   /** `shutdown()` was called: no new work; queued and running work finishes. */
@@ -47,7 +57,19 @@ export interface TaskOptions {
   readonly [BACKGROUND]?: boolean | undefined;
 }
 
-/** A snapshot of a pool's activity. */
+/**
+ * A snapshot of a pool's activity.
+ * @example
+ * ```ts
+ * import { ThreadPoolExecutor } from 'aiox';
+ * await using pool = new ThreadPoolExecutor();
+ * const monitor = setInterval(() => {
+ *   const { queued, running, workers, utilization } = pool.stats(); // a fresh snapshot at every call
+ *   console.log(`${queued} queued, ${running} running on ${workers} workers, ${Math.round(utilization * 100)}% busy`);
+ * }, 1000);
+ * monitor.unref(); // the monitor alone does not keep the program alive
+ * ```
+ */
 export interface PoolStats {
   /** Tasks not started yet: in the pool's queue, or handed ahead of time to a thread worker. */
   readonly queued: number;

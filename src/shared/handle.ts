@@ -5,6 +5,20 @@ import { describe } from '../internal/validate.js';
  * worker): a plain object keeping only its own public fields, the kind tag and the shared memory. The
  * prototype is lost on the way, so the receiving side calls the class's static `from()` to get a working
  * object over the same memory.
+ * @example
+ * ```ts
+ * // file: worker.ts
+ * import { workerData } from 'node:worker_threads';
+ * import { SharedLock, type SharedHandle } from 'aiox';
+ * const lock = SharedLock.from(workerData as SharedHandle<'SharedLock'>);
+ * using _held = lock.acquireSync();
+ * ```
+ * ```ts
+ * import { Worker } from 'node:worker_threads';
+ * import { SharedLock } from 'aiox';
+ * const lock = new SharedLock();
+ * new Worker(new URL('./worker.js', import.meta.url), { workerData: lock }); // arrives as a SharedHandle
+ * ```
  */
 export interface SharedHandle<K extends string> {
   /** Which primitive this is, so `from()` can refuse the wrong one. */

@@ -12,7 +12,16 @@ const BYTES = 4;
 
 let adopting: { buffer: SharedArrayBuffer; lock: SharedLock } | undefined;
 
-/** What a {@link SharedCondition} becomes when structured-cloned: its own memory and its lock's. */
+/**
+ * What a {@link SharedCondition} becomes when structured-cloned: its own memory and its lock's.
+ * @example
+ * ```ts
+ * import { SharedCondition, SharedLock, type SharedConditionHandle } from 'aiox';
+ * const handle: SharedConditionHandle = structuredClone(new SharedCondition()); // what a worker receives
+ * const cond = SharedCondition.from(handle);
+ * const lock = SharedLock.from(handle.lock); // the condition's own lock, usable alone
+ * ```
+ */
 export interface SharedConditionHandle extends SharedHandle<'SharedCondition'> {
   readonly lock: SharedHandle<'SharedLock'>;
 }

@@ -21,13 +21,18 @@ let adopting: SharedArrayBuffer | undefined;
  *
  * @example
  * ```ts
- * import { defineTask, SharedEvent, ThreadPoolExecutor, type SharedHandle } from 'aiox';
+ * // file: tasks.ts
+ * import { defineTask, SharedEvent, type SharedHandle } from 'aiox';
  * export const loop = defineTask(import.meta.url, function loop(handle: SharedHandle<'SharedEvent'>): number {
  *   const stop = SharedEvent.from(handle);
  *   let rounds = 0;
  *   while (!stop.isSet()) rounds++;
  *   return rounds;
  * });
+ * ```
+ * ```ts
+ * import { SharedEvent, ThreadPoolExecutor } from 'aiox';
+ * import { loop } from './tasks.js';
  * await using pool = new ThreadPoolExecutor();
  * const stop = new SharedEvent();
  * const rounds = pool.submit(loop, stop);

@@ -40,12 +40,17 @@ let adopting: SharedArrayBuffer | undefined;
  *
  * @example
  * ```ts
- * import { defineTask, SharedLock, ThreadPoolExecutor, type SharedHandle } from 'aiox';
+ * // file: tasks.ts
+ * import { defineTask, SharedLock, type SharedHandle } from 'aiox';
  * export const work = defineTask(import.meta.url, function work(handle: SharedHandle<'SharedLock'>): void {
  *   const lock = SharedLock.from(handle);
  *   const held = lock.acquireSync();
  *   try { } finally { held.release(); } // one thread at a time in here
  * });
+ * ```
+ * ```ts
+ * import { SharedLock, ThreadPoolExecutor } from 'aiox';
+ * import { work } from './tasks.js';
  * await using pool = new ThreadPoolExecutor();
  * const lock = new SharedLock();
  * await Promise.all([pool.submit(work, lock), pool.submit(work, lock)]);

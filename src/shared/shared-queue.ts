@@ -39,7 +39,16 @@ const SHUT_DOWN = 1;
 const SHUT_DOWN_IMMEDIATE = 2;
 const SHUT = Symbol('shut down');
 
-/** Options of {@link SharedQueue}. */
+/**
+ * Options of {@link SharedQueue}.
+ * @example
+ * ```ts
+ * import { SharedQueue } from 'aiox';
+ * // 64 KiB for the serialized items and at most 100 of them; a put of an item that can never fit throws RangeError.
+ * const queue = new SharedQueue<{ id: number; path: string }>({ maxBytes: 64 * 1024, maxsize: 100 });
+ * console.log(queue.maxBytes, queue.maxsize); // 65536 100
+ * ```
+ */
 export interface SharedQueueOptions {
   /** Bytes of shared memory for the items, each taking its serialized size plus 4. @default 1048576 (1 MiB) */
   readonly maxBytes?: number;
@@ -66,11 +75,16 @@ let adopting: SharedArrayBuffer | undefined;
  *
  * @example
  * ```ts
- * import { defineTask, SharedQueue, ThreadPoolExecutor, type SharedHandle } from 'aiox';
+ * // file: tasks.ts
+ * import { defineTask, SharedQueue, type SharedHandle } from 'aiox';
  * export const produce = defineTask(import.meta.url, function produce(handle: SharedHandle<'SharedQueue'>, n: number): void {
  *   const queue = SharedQueue.from<{ n: number }>(handle);
  *   for (let i = 0; i < n; i++) queue.putSync({ n: i });
  * });
+ * ```
+ * ```ts
+ * import { SharedQueue, ThreadPoolExecutor } from 'aiox';
+ * import { produce } from './tasks.js';
  * await using pool = new ThreadPoolExecutor();
  * const queue = new SharedQueue<{ n: number }>({ maxBytes: 4096 });
  * const done = pool.submit(produce, queue, 100);

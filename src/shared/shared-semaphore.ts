@@ -44,11 +44,16 @@ let adopting: SharedArrayBuffer | undefined;
  *
  * @example
  * ```ts
- * import { defineTask, SharedSemaphore, ThreadPoolExecutor, type SharedHandle } from 'aiox';
+ * // file: tasks.ts
+ * import { defineTask, SharedSemaphore, type SharedHandle } from 'aiox';
  * export const useDisk = defineTask(import.meta.url, function useDisk(handle: SharedHandle<'SharedSemaphore'>): void {
  *   using _permit = SharedSemaphore.from(handle).acquireSync();
  *   // at most 2 threads at a time in here
  * });
+ * ```
+ * ```ts
+ * import { SharedSemaphore, ThreadPoolExecutor } from 'aiox';
+ * import { useDisk } from './tasks.js';
  * await using pool = new ThreadPoolExecutor({ maxWorkers: 4 });
  * const disk = new SharedSemaphore(2);
  * await Promise.all(Array.from({ length: 8 }, () => pool.submit(useDisk, disk)));

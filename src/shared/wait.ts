@@ -31,7 +31,19 @@ export class Retry {
 /** What the loops return when the time runs out. */
 export const TIMED_OUT: unique symbol = Symbol('timed out');
 
-/** Options of the waits that do not block (`acquire`, `wait`, `put`, `get`) of the shared primitives. */
+/**
+ * Options of the waits that do not block (`acquire`, `wait`, `put`, `get`) of the shared primitives.
+ * @example
+ * ```ts
+ * import { SharedLock, TimeoutError } from 'aiox';
+ * const lock = new SharedLock();
+ * const held = await lock.acquire({ timeout: 1000, signal: AbortSignal.timeout(5000) }).catch((e) => {
+ *   if (e instanceof TimeoutError) return undefined; // aiox's TimeoutError after 1 s
+ *   throw e; // the signal's reason
+ * });
+ * held?.release();
+ * ```
+ */
 export interface SharedWaitOptions {
   /** Stops waiting: the call rejects with `signal.reason` and takes nothing. */
   readonly signal?: AbortSignal;
@@ -39,7 +51,17 @@ export interface SharedWaitOptions {
   readonly timeout?: number;
 }
 
-/** Options of the blocking waits (`acquireSync`, `waitSync`, `putSync`, `getSync`), worker threads only. */
+/**
+ * Options of the blocking waits (`acquireSync`, `waitSync`, `putSync`, `getSync`), worker threads only.
+ * @example
+ * ```ts
+ * import { SharedQueue, TimeoutError } from 'aiox';
+ * // In a worker thread (blocking throws on the main thread): wait 100 ms at most for the next item.
+ * function nextOrIdle(queue: SharedQueue<string>): string | undefined {
+ *   try { return queue.getSync({ timeout: 100 }); } catch (e) { if (e instanceof TimeoutError) return undefined; throw e; }
+ * }
+ * ```
+ */
 export interface SharedSyncWaitOptions {
   /** Milliseconds to block at most. @default Infinity */
   readonly timeout?: number;

@@ -6,7 +6,9 @@ import { Waiters } from '../internal/waiters.js';
  * The states of a {@link Barrier}.
  * @example
  * ```ts
- * if (barrier.state === BarrierState.BROKEN) barrier.reset();
+ * import { BarrierState, type Barrier } from 'aiox';
+ * // A Barrier shows its state as the boolean `broken`; it has no `state` getter.
+ * const stateOf = (b: Barrier): BarrierState => (b.broken ? BarrierState.BROKEN : BarrierState.FILLING);
  * ```
  */
 export const BarrierState = {
@@ -18,7 +20,16 @@ export const BarrierState = {
 /** One of the values of {@link BarrierState}. */
 export type BarrierState = (typeof BarrierState)[keyof typeof BarrierState];
 
-/** Options of {@link Barrier.wait}. */
+/**
+ * Options of {@link Barrier.wait}.
+ * @example
+ * ```ts
+ * import { Barrier, timeout } from 'aiox';
+ * const barrier = new Barrier(2);
+ * await timeout(100, (signal) => barrier.wait({ signal })).catch((e) => console.log(e.name)); // TimeoutError
+ * console.log(await Promise.all([barrier.wait(), barrier.wait()])); // [ 0, 1 ]: not broken, the party withdrew
+ * ```
+ */
 export interface BarrierWaitOptions {
   /**
    * Stops waiting: the call rejects with `signal.reason` and the party withdraws, so the barrier waits for

@@ -4,7 +4,20 @@ import { Waiters } from '../internal/waiters.js';
 import { Lock, type AcquireOptions } from './lock.js';
 import type { Releasable } from './releasable.js';
 
-/** Options of {@link Condition.wait} and {@link Condition.waitFor}. */
+/**
+ * Options of {@link Condition.wait} and {@link Condition.waitFor}.
+ * @example
+ * ```ts
+ * import { Condition } from 'aiox';
+ * const cond = new Condition();
+ * const jobs: string[] = [];
+ * const giveUp = new AbortController();
+ * setTimeout(() => giveUp.abort(), 100);
+ * await using _held = await cond.acquire();
+ * // The lock is taken back before the call rejects, so `_held` still releases it rightly.
+ * await cond.waitFor(() => jobs.length > 0, { signal: giveUp.signal }).catch((e) => console.log(e.name)); // AbortError
+ * ```
+ */
 export interface ConditionWaitOptions {
   /**
    * Stops waiting: the lock is taken back, then the call rejects with `signal.reason`. A waiter already

@@ -1,7 +1,17 @@
 import { validateSignal, validateTimeout } from '../internal/validate.js';
 import { Waiters } from '../internal/waiters.js';
 
-/** Options of {@link Event.wait}. */
+/**
+ * Options of {@link Event.wait}.
+ * @example
+ * ```ts
+ * import { Event } from 'aiox';
+ * const ready = new Event();
+ * const shutdown = new AbortController();
+ * // false after 5 s; rejects with the reason if `shutdown` aborts first.
+ * if (!(await ready.wait({ timeout: 5000, signal: shutdown.signal }))) console.log('not ready after 5 s');
+ * ```
+ */
 export interface EventWaitOptions {
   /** Stops waiting: `wait` rejects with `signal.reason`. */
   readonly signal?: AbortSignal;

@@ -3,7 +3,18 @@ import { validateSignal } from '../internal/validate.js';
 import { Waiters } from '../internal/waiters.js';
 import { releasable, type Releasable } from './releasable.js';
 
-/** Options of the `acquire` methods of the sync primitives. */
+/**
+ * Options of the `acquire` methods of the sync primitives.
+ * @example
+ * ```ts
+ * import { Semaphore } from 'aiox';
+ * const slots = new Semaphore(4);
+ * async function serve(request: { signal: AbortSignal }): Promise<void> {
+ *   await using _slot = await slots.acquire({ signal: request.signal }); // a client gone while waiting takes no slot
+ *   // ... handle the request ...
+ * }
+ * ```
+ */
 export interface AcquireOptions {
   /** Stops waiting: `acquire` rejects with `signal.reason` and takes nothing. */
   readonly signal?: AbortSignal;

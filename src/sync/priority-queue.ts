@@ -2,7 +2,18 @@ import { describe, validateFunction } from '../internal/validate.js';
 import { Heap } from '../internal/heap.js';
 import { Queue, useStore, type ItemStore, type QueueOptions } from './queue.js';
 
-/** Options of {@link PriorityQueue}. */
+/**
+ * Options of {@link PriorityQueue}.
+ * @example
+ * ```ts
+ * import { PriorityQueue } from 'aiox';
+ * interface Job { deadline: number; name: string }
+ * const jobs = new PriorityQueue<Job>({ compare: (a, b) => a.deadline - b.deadline, maxsize: 100 });
+ * jobs.putNowait({ deadline: 20, name: 'report' });
+ * jobs.putNowait({ deadline: 10, name: 'backup' });
+ * console.log(jobs.getNowait().name); // backup: earliest deadline first
+ * ```
+ */
 export interface PriorityQueueOptions<T> extends QueueOptions {
   /**
    * Orders the items: negative when `a` comes out before `b`. Items that compare equal come out in the

@@ -3,19 +3,50 @@ import { Deque } from '../internal/deque.js';
 import { validateInteger, validateSignal } from '../internal/validate.js';
 import { Waiters } from '../internal/waiters.js';
 
-/** Options of {@link Queue}, {@link LifoQueue} and {@link PriorityQueue}. */
+/**
+ * Options of {@link Queue}, {@link LifoQueue} and {@link PriorityQueue}.
+ * @example
+ * ```ts
+ * import { Queue } from 'aiox';
+ * const lines = new Queue<string>({ maxsize: 2 }); // back-pressure: a third put waits for a get
+ * await lines.put('a');
+ * await lines.put('b');
+ * console.log(lines.full(), lines.qsize()); // true 2
+ * ```
+ */
 export interface QueueOptions {
   /** The most items the queue holds; `put` waits while it is full. 0 or `Infinity` means no limit. @default 0 */
   readonly maxsize?: number;
 }
 
-/** Options of the waiting methods of a queue. */
+/**
+ * Options of the waiting methods of a queue.
+ * @example
+ * ```ts
+ * import { Queue } from 'aiox';
+ * const results = new Queue<number>();
+ * const stop = new AbortController();
+ * setTimeout(() => stop.abort(), 100);
+ * // An aborted get takes nothing, so no item is lost to a consumer that left.
+ * await results.get({ signal: stop.signal }).catch((e) => console.log(e.name)); // AbortError
+ * ```
+ */
 export interface QueueWaitOptions {
   /** Stops waiting: the call rejects with `signal.reason`; an aborted `put` adds nothing, an aborted `get` takes nothing. */
   readonly signal?: AbortSignal;
 }
 
-/** Options of {@link Queue.shutdown}. */
+/**
+ * Options of {@link Queue.shutdown}.
+ * @example
+ * ```ts
+ * import { Queue } from 'aiox';
+ * const jobs = new Queue<string>();
+ * jobs.putNowait('a');
+ * jobs.shutdown({ immediate: true }); // 'a' is dropped, so gets fail at once
+ * await jobs.join(); // at once: a dropped item counts as done
+ * ```
+ */
 export interface QueueShutdownOptions {
   /** Drop the items still queued (and count them as done for `join()`), so `get` fails at once. @default false */
   readonly immediate?: boolean;
@@ -25,7 +56,12 @@ export interface QueueShutdownOptions {
  * The lifecycle of a queue.
  * @example
  * ```ts
- * if (queue.state !== QueueState.OPEN) return;
+ * import { Queue, QueueState } from 'aiox';
+ * function offer(queue: Queue<string>, job: string): boolean {
+ *   if (queue.state !== QueueState.OPEN) return false; // putNowait would throw QueueShutDown
+ *   queue.putNowait(job);
+ *   return true;
+ * }
  * ```
  */
 export const QueueState = {
@@ -145,6 +181,8 @@ export class Queue<T> implements AsyncIterable<T> {
    * const q = new Queue<number>({ maxsize: 1 });
    * await q.put(1);
    * const second = q.put(2, { signal: AbortSignal.timeout(1000) }); // waits for a get
+   * console.log(await q.get()); // 1, which makes room for 2
+   * await second;
    * ```
    */
   put(item: T, options: QueueWaitOptions = {}): Promise<void> {

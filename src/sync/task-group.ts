@@ -1,7 +1,16 @@
 import { CancelledError, InvalidStateError } from '../futures/errors.js';
 import { validateFunction, validateSignal } from '../internal/validate.js';
 
-/** Options of {@link TaskGroup}. */
+/**
+ * Options of {@link TaskGroup}.
+ * @example
+ * ```ts
+ * import { TaskGroup, sleep } from 'aiox';
+ * const group = new TaskGroup({ signal: AbortSignal.timeout(100) }); // the whole group gets 100 ms
+ * group.start((signal) => sleep(60_000, { signal }));
+ * await group.wait().catch((e) => console.log(e.name)); // TimeoutError: the children were aborted with it
+ * ```
+ */
 export interface TaskGroupOptions {
   /** Aborting it aborts every child with `signal.reason`; `wait()` then rejects with that reason. */
   readonly signal?: AbortSignal;
@@ -11,7 +20,10 @@ export interface TaskGroupOptions {
  * The lifecycle of a {@link TaskGroup}.
  * @example
  * ```ts
- * if (group.state === TaskGroupState.OPEN) group.start((signal) => work(signal));
+ * import { TaskGroup, TaskGroupState } from 'aiox';
+ * function startIfOpen(group: TaskGroup, work: (signal: AbortSignal) => Promise<void>): void {
+ *   if (group.state === TaskGroupState.OPEN) group.start(work); // start throws once aborting or done
+ * }
  * ```
  */
 export const TaskGroupState = {

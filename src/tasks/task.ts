@@ -1,11 +1,32 @@
 import { describe } from '../internal/validate.js';
 
-/** A function that can run in a worker: sync or async, taking cloneable arguments. */
+/**
+ * A function that can run in a worker: sync or async, taking cloneable arguments.
+ * @example
+ * ```ts
+ * import { ThreadPoolExecutor, type TaskFunction } from 'aiox';
+ * // Sent as source, so self-contained: no imports, no outer variables.
+ * const operations = new Map<string, TaskFunction<[number, number], number>>([
+ *   ['add', (a, b) => a + b],
+ *   ['mul', (a, b) => a * b],
+ * ]);
+ * await using pool = new ThreadPoolExecutor();
+ * console.log(await pool.submit(operations.get('mul')!, 6, 7)); // 42
+ * ```
+ */
 export type TaskFunction<A extends unknown[] = never[], R = unknown> = (...args: A) => R;
 
 /**
  * A reference to a task function by module and name, for code that cannot import the function itself.
  * The type parameters only guide the compiler; build one with {@link taskRef} to set them.
+ * @example
+ * ```ts
+ * import { ThreadPoolExecutor, type TaskRef } from 'aiox';
+ * // From configuration: the exported function `resize(path: string): string` of plugins/images.js.
+ * const resize: TaskRef<[string], string> = { module: new URL('./plugins/images.js', import.meta.url), name: 'resize' };
+ * await using pool = new ThreadPoolExecutor();
+ * const thumbnail = await pool.submit(resize, 'photo.jpg'); // typed string
+ * ```
  */
 export interface TaskRef<A extends unknown[] = unknown[], R = unknown> {
   /** The module's URL (`import.meta.url`) or absolute path. */
@@ -16,7 +37,18 @@ export interface TaskRef<A extends unknown[] = unknown[], R = unknown> {
   readonly __signature?: (...args: A) => R;
 }
 
-/** Anything an executor accepts as a task. */
+/**
+ * Anything an executor accepts as a task.
+ * @example
+ * ```ts
+ * import { ThreadPoolExecutor, type Task } from 'aiox';
+ * // Takes whatever submit takes: a plain function, a defineTask function or a TaskRef.
+ * async function timed<A extends unknown[], R>(pool: ThreadPoolExecutor, task: Task<A, R>, ...args: A): Promise<Awaited<R>> {
+ *   const start = performance.now();
+ *   try { return await pool.submit(task, ...args); } finally { console.log(`${performance.now() - start} ms`); }
+ * }
+ * ```
+ */
 export type Task<A extends unknown[] = never[], R = unknown> = TaskFunction<A, R> | TaskRef<A, R>;
 
 /** Arguments and result of a task, for typing `submit` and friends. */
@@ -63,7 +95,7 @@ function moduleId(module: string | URL): string {
  * @throws {TypeError} if `fn` is not a named function, or the name is taken in that module.
  * @example
  * ```ts
- * // tasks.ts
+ * // file: tasks.ts
  * import { defineTask } from 'aiox';
  * export const fib = defineTask(import.meta.url, function fib(n: number): number {
  *   return n < 2 ? n : fib(n - 1) + fib(n - 2);
@@ -91,8 +123,18 @@ export function defineTask<F extends TaskFunction<never[], unknown>>(module: str
  * Builds a typed {@link TaskRef}: `taskRef<typeof fib>(url, 'fib')`.
  * @example
  * ```ts
- * const fib = taskRef<(n: number) => number>(new URL('./tasks.js', import.meta.url), 'fib');
- * console.log(await pool.submit(fib, 20)); // 6765
+ * // file: tasks.ts
+ * import { defineTask } from 'aiox';
+ * export const fib = defineTask(import.meta.url, function fib(n: number): number {
+ *   return n < 2 ? n : fib(n - 1) + fib(n - 2);
+ * });
+ * ```
+ * ```ts
+ * import { ThreadPoolExecutor, taskRef } from 'aiox';
+ * import type { fib } from './tasks.js'; // types only: tasks.js is never loaded here
+ * const fibRef = taskRef<typeof fib>(new URL('./tasks.js', import.meta.url), 'fib');
+ * await using pool = new ThreadPoolExecutor();
+ * console.log(await pool.submit(fibRef, 20)); // 6765
  * ```
  */
 export function taskRef<F extends TaskFunction<never[], unknown>>(module: string | URL, name: string): TaskRef<Parameters<F>, ReturnType<F>> {

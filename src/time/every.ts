@@ -1,7 +1,19 @@
 import { validateFunction, validateSignal } from '../internal/validate.js';
 import { sleep } from './sleep.js';
 
-/** Options of {@link every}. */
+/**
+ * Options of {@link every}.
+ * @example
+ * ```ts
+ * import { every } from 'aiox';
+ * const poller = every(10_000, (signal) => fetch('https://example.com/health', { signal }), {
+ *   immediate: true, // first check now, not in 10 s
+ *   overlap: 'wait', // a check slower than 10 s delays the next one instead of skipping it
+ *   onError: (error) => console.error('check failed:', error), // and the loop goes on
+ *   signal: AbortSignal.timeout(60_000), // then `done` rejects with the TimeoutError
+ * });
+ * ```
+ */
 export interface EveryOptions {
   /** Stops the loop at once (no further run starts; a run in progress sees the abort); `done` rejects with `signal.reason`. */
   readonly signal?: AbortSignal;
@@ -25,7 +37,12 @@ export interface EveryOptions {
  * The lifecycle of an {@link every} loop.
  * @example
  * ```ts
- * if (ticker.state === PeriodicState.STOPPED) console.log('done ticking');
+ * import { PeriodicState, every } from 'aiox';
+ * const ticker = every(1000, () => console.log('tick'));
+ * ticker.stop();
+ * console.log(ticker.state === PeriodicState.STOPPING); // true until `done` settles
+ * await ticker.done;
+ * console.log(ticker.state === PeriodicState.STOPPED); // true
  * ```
  */
 export const PeriodicState = {
@@ -38,7 +55,17 @@ export const PeriodicState = {
 /** One of the values of {@link PeriodicState}. */
 export type PeriodicState = (typeof PeriodicState)[keyof typeof PeriodicState];
 
-/** The handle {@link every} returns. It is not itself awaitable: await its `done`. */
+/**
+ * The handle {@link every} returns. It is not itself awaitable: await its `done`.
+ * @example
+ * ```ts
+ * import { every, sleep } from 'aiox';
+ * {
+ *   await using heartbeat = every(1000, () => console.log('alive'));
+ *   await sleep(3500); // stands in for the real work
+ * } // leaving the block stops the loop and waits for a run in progress
+ * ```
+ */
 export interface Periodic extends AsyncDisposable {
   /**
    * Settles when the loop is over and no run is in progress: resolves after `stop()`, rejects with the

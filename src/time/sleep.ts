@@ -1,6 +1,18 @@
 import { validateSignal, validateTimeout } from '../internal/validate.js';
 
-/** Options of {@link sleep}. */
+/**
+ * Options of {@link sleep}.
+ * @example
+ * ```ts
+ * import { sleep } from 'aiox';
+ * const stop = new AbortController();
+ * process.once('SIGINT', () => stop.abort()); // Ctrl-C ends the loop at once, not after the current sleep
+ * while (!stop.signal.aborted) {
+ *   console.log('polling');
+ *   await sleep(30_000, { signal: stop.signal }).catch(() => {});
+ * }
+ * ```
+ */
 export interface SleepOptions {
   /** Ends the sleep early: `sleep` rejects with `signal.reason`. */
   readonly signal?: AbortSignal;

@@ -1,7 +1,16 @@
 import { TimeoutError } from '../futures/errors.js';
 import { validateFunction, validateSignal, validateTimeout } from '../internal/validate.js';
 
-/** Options of {@link timeout}. */
+/**
+ * Options of {@link timeout}.
+ * @example
+ * ```ts
+ * import { timeout } from 'aiox';
+ * const client = new AbortController(); // aborted when the client goes away
+ * // TimeoutError after 5 s, or the client's reason at once; either way the fetch is aborted.
+ * const body = await timeout(5000, (signal) => fetch('https://example.com', { signal }).then((r) => r.text()), { signal: client.signal });
+ * ```
+ */
 export interface TimeoutOptions {
   /** Aborting it aborts the signal given to `work` and rejects at once with `signal.reason`. */
   readonly signal?: AbortSignal;
