@@ -89,9 +89,11 @@ export interface PoolStats {
   readonly utilization: number;
 }
 
-// Dispatch tuning. A worker is given at most PIPELINE_MS of expected work beyond what it runs, so a fast
-// stream of tiny tasks keeps it fed through the message round trip, while slow tasks go one at a time and
-// nothing waits long behind them. Until a task has been timed, one task at a time.
+// Dispatch tuning. Each task function's time is learnt from the replies. A busy worker is given more only
+// while the tasks it holds are expected to take at most PIPELINE_MS, so a fast stream of tiny tasks keeps
+// it fed through the message round trip, while a slow task, or one whose function has not been timed yet,
+// goes to a worker with nothing else behind it: nothing waits long behind a slow task, even in a child
+// process, which cannot give work back.
 const PIPELINE_MS = 2;
 const MAX_INFLIGHT = 4096;
 const MAX_BATCH = 512;
@@ -109,8 +111,8 @@ export class PoolEngine {
   readonly #workers: WorkerSlot[] = [];
   #nextWorkerId = 1;
   #pumpScheduled = false;
-  /** Mean milliseconds per task, smoothed; NaN until the first results. */
-  #estimate = Number.NaN;
+  /** Milliseconds per call of each task function, smoothed, by {@link estimateKey}; missing until timed. */
+  readonly #estimates: number[] = [];
   #brokenBy: Error | undefined;
   readonly #tasks = new TaskTable();
   #completed = 0;
@@ -290,7 +292,7 @@ export class PoolEngine {
           break;
         }
         const exclusive = head.stop !== undefined;
-        const worker = this.#pickWorker(exclusive);
+        const worker = this.#pickWorker(exclusive, this.#estimateOf(head.code));
         if (worker === undefined) break;
         this.#dispatch(worker, exclusive);
       }
@@ -332,9 +334,11 @@ export class PoolEngine {
     return taken.length > 0;
   }
 
-  /** An idle worker first, else a new one if allowed, else the least loaded one that may pipeline more. */
-  #pickWorker(exclusive: boolean): WorkerSlot | undefined {
-    const cap = this.#cap();
+  /**
+   * An idle worker first, else a new one if allowed, else the least loaded one that may also take a task
+   * expected to take `expected` ms (NaN: not timed yet, which only an idle worker takes).
+   */
+  #pickWorker(exclusive: boolean, expected: number): WorkerSlot | undefined {
     let best: WorkerSlot | undefined;
     let starting = 0;
     for (const w of this.#workers) {
@@ -344,9 +348,10 @@ export class PoolEngine {
         w.handle.ref();
       }
       if (!w.accepting) continue;
-      const load = w.inflight.length;
-      if (load === 0) return w;
-      if (!exclusive && load < cap && (best === undefined || load < best.inflight.length)) best = w;
+      if (w.inflight.length === 0) return w;
+      if (!exclusive && mayJoin(w.untimed, w.expectedMs, w.inflight.length, expected) && (best === undefined || w.expectedMs < best.expectedMs)) {
+        best = w;
+      }
     }
     // A new worker gets work only once it is ready, so nothing waits for a start-up (slow for a process)
     // that a worker already running could have taken. Start no more than there is queued work for.
@@ -354,29 +359,36 @@ export class PoolEngine {
     return best;
   }
 
-  #cap(): number {
-    const estimate = this.#estimate;
-    if (Number.isNaN(estimate)) return 1;
-    return Math.max(1, Math.min(MAX_INFLIGHT, Math.floor(PIPELINE_MS / Math.max(estimate, 1e-4))));
+  #estimateOf(code: number): number {
+    return this.#estimates[estimateKey(code)] ?? Number.NaN;
   }
 
   #dispatch(worker: WorkerSlot, exclusive: boolean): void {
     const limit = exclusive
       ? 1
       : Math.min(
-          this.#cap() - worker.inflight.length,
           Math.ceil(this.#liveQueued / this.#options.maxWorkers),
           MAX_BATCH,
           worker.budget,
           // Never more unanswered tasks than the claim ring has cells (taken-back ones are still unanswered).
           CLAIM_RING - (worker.nextSeq - worker.answered),
         );
+    // What the worker will hold, batch included.
+    let held = worker.inflight.length;
+    let untimed = worker.untimed;
+    let expectedMs = worker.expectedMs;
     const batch: TaskRecord[] = [];
     while (batch.length < Math.max(1, limit)) {
       const record = this.#liveHead();
       if (record === undefined) break;
       // An abortable task runs alone, so it is never added to a batch.
       if (record.stop !== undefined && !exclusive) break;
+      const expected = this.#estimateOf(record.code);
+      if (!mayJoin(untimed, expectedMs, held, expected)) break;
+      held++;
+      if (Number.isNaN(expected)) untimed++;
+      else expectedMs += expected;
+      record.expected = expected;
       this.#queue.shift();
       this.#liveQueued--;
       // A process worker's task counts as started once sent; a thread worker's once it claims it.
@@ -459,18 +471,29 @@ export class PoolEngine {
     this.#busyMs += busy;
     let seq = worker.answered;
     worker.answered += count;
+    // The reply's busy time is shared by the tasks that ran: skipped ones (taken back, cancelled) cost
+    // nothing, and a reply of skips alone says nothing of how long a task takes.
     let ran = 0;
+    for (let i = RESULTS_HEADER; i < results.length; i += 2) if (results[i] !== RESULT_SKIPPED) ran++;
+    const perTask = busy / ran;
+    let lastKey = -1;
     for (let i = RESULTS_HEADER; i < results.length; i += 2, seq++) {
       // The answer to task `seq`: the oldest in this worker's list, unless that task already left the list
       // when it was taken back (see #rebalance).
       const record = worker.inflight.peek();
       if (record === undefined || record.seq !== seq) continue;
-      worker.inflight.shift();
+      worker.shift();
       record.worker = undefined;
       if (record.stop !== undefined) this.#release(record);
       // Withdrawn by cancel() before the worker reached it; counted then.
       if (results[i] === RESULT_SKIPPED) continue;
-      ran++;
+      const key = estimateKey(record.code);
+      if (key !== lastKey) {
+        // Once per function and reply: a reply is mostly one function's tasks.
+        const old = this.#estimates[key];
+        this.#estimates[key] = old === undefined ? perTask : old * 0.7 + perTask * 0.3;
+        lastKey = key;
+      }
       if (record.future.done()) continue;
       if (results[i] === RESULT_OK) {
         this.#completed++;
@@ -479,12 +502,6 @@ export class PoolEngine {
         this.#failed++;
         record.future.setException(fromWire(results[i + 1] as WireError));
       }
-    }
-    // Only tasks that ran say how long a task takes: a reply of skips alone would drag the estimate to 0
-    // (and the pipelining up) just when a slow task is holding a worker.
-    if (ran > 0) {
-      const perTask = busy / ran;
-      this.#estimate = Number.isNaN(this.#estimate) ? perTask : this.#estimate * 0.7 + perTask * 0.3;
     }
     if (worker.inflight.length === 0) {
       // An abortable task, alone on its worker, has been answered.
@@ -575,4 +592,18 @@ export class PoolEngine {
     if (this.#state === PoolState.SHUTTING_DOWN) this.#state = PoolState.CLOSED;
     this.#resolveClosed?.();
   }
+}
+
+/** Where a task's estimate is kept: a function's single calls and its map chunks apart. */
+function estimateKey(code: number): number {
+  return code >= 0 ? 2 * code : -2 * code - 1;
+}
+
+/**
+ * Whether a task expected to take `expected` ms (NaN: not timed yet) may join `held` tasks in flight on a
+ * worker, `untimed` of them not timed yet and the others expected to take `expectedMs` in all.
+ */
+function mayJoin(untimed: number, expectedMs: number, held: number, expected: number): boolean {
+  if (held === 0) return true;
+  return untimed === 0 && held < MAX_INFLIGHT && expectedMs + expected <= PIPELINE_MS;
 }

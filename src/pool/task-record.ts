@@ -10,6 +10,8 @@ export class TaskRecord {
   seq = 0;
   /** Set for tasks with a signal or timeout: such a task runs alone on its worker so it can be stopped. */
   stop: StopWatch | undefined = undefined;
+  /** Milliseconds its function was expected to take when it was sent; NaN if not timed yet. */
+  expected = 0;
 
   constructor(
     readonly future: Future<unknown>,

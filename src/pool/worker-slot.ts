@@ -41,6 +41,10 @@ export class WorkerSlot {
   nextSeq = 0;
   /** Tasks answered so far (results and skips); `nextSeq - answered` tasks are unanswered. */
   answered = 0;
+  /** Milliseconds expected of the tasks in flight whose function has been timed. */
+  expectedMs = 0;
+  /** Tasks in flight whose function has not been timed yet. */
+  untimed = 0;
 
   constructor(
     readonly id: number,
@@ -84,7 +88,22 @@ export class WorkerSlot {
     for (const record of batch) {
       record.seq = this.nextSeq++;
       this.inflight.push(record);
+      this.#count(record, 1);
     }
+  }
+
+  /** Removes the oldest task in flight: it has been answered. */
+  shift(): TaskRecord | undefined {
+    const record = this.inflight.shift();
+    if (record !== undefined) this.#count(record, -1);
+    return record;
+  }
+
+  #count(record: TaskRecord, sign: 1 | -1): void {
+    if (Number.isNaN(record.expected)) this.untimed += sign;
+    else this.expectedMs += sign * record.expected;
+    // No drift from adding and removing fractions.
+    if (this.inflight.length === 0) this.expectedMs = 0;
   }
 
   /** Takes back up to `max` tasks not started yet, newest first, so they can be queued again. */
@@ -100,6 +119,7 @@ export class WorkerSlot {
       else if (this.claims.revoke(newest.seq)) taken.push(newest);
       else break;
       this.inflight.pop();
+      this.#count(newest, -1);
       newest.worker = undefined;
     }
     this.budget += taken.length + dropped;

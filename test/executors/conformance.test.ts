@@ -45,6 +45,28 @@ for (const kind of KINDS) {
       assert.equal(await pool.submit(asyncDouble, 21), 42);
     });
 
+    test('a task whose function has not been timed yet gets nothing sent behind it', async () => {
+      const gates = new Gates(kind, 1);
+      await using pool = makePool(kind, { maxWorkers: 2 });
+      let released = false;
+      try {
+        // add is timed, and known to be short; gated has never run in this pool.
+        for (let round = 0; round < 3; round++) await Promise.all(Array.from({ length: 200 }, (_, i) => pool.submit(add, i, 1)));
+        const slow = pool.submit(gated, gates.handle(0), 'slow');
+        const quick = Array.from({ length: 40 }, (_, i) => pool.submit(add, i, 1));
+        await gates.started(0);
+        // None of them went behind the gated task (a child process could not give them back): they all
+        // finish while it waits for the release below.
+        assert.deepEqual(await Promise.all(quick), Array.from({ length: 40 }, (_, i) => i + 1));
+        await gates.release(0);
+        released = true;
+        assert.equal(await slow, 'slow');
+      } finally {
+        if (!released) await gates.release(0);
+        gates.dispose();
+      }
+    });
+
     test('plain functions travel as source', async () => {
       await using pool = makePool(kind, { maxWorkers: 1 });
       assert.equal(await pool.submit((a: number, b: number) => a * b, 6, 7), 42);

@@ -23,12 +23,30 @@ test('thread-only options are validated', () => {
   assert.throws(() => new ThreadPoolExecutor({ idleTimeout: -1 }), /idleTimeout must be a number >= 0/);
 });
 
+/**
+ * Teaches `pool` that its tasks (add, mark, whoAmI, and gated with an open gate) are short, so it sends them to a
+ * busy worker in batches, behind what it is running.
+ */
+async function teachShortTasks(pool: ThreadPoolExecutor): Promise<void> {
+  const open = new Gates('thread', 1);
+  await open.release(0);
+  const scratch = new SharedArrayBuffer(4);
+  for (let round = 0; round < 5; round++) {
+    await Promise.all([
+      ...Array.from({ length: 500 }, (_, i) => pool.submit(add, i, 1)),
+      ...Array.from({ length: 50 }, () => pool.submit(gated, open.handle(0), 0)),
+      ...Array.from({ length: 50 }, () => pool.submit(mark, scratch, 0)),
+      ...Array.from({ length: 50 }, () => pool.submit(whoAmI)),
+    ]);
+  }
+  open.dispose();
+}
+
 test('an idle thread takes back tasks queued behind a slow one on another thread', { timeout: 30_000 }, async () => {
   const gates = new Gates('thread', 1);
   await using pool = new ThreadPoolExecutor({ maxWorkers: 2 });
   try {
-    // Tiny tasks teach the pool that tasks are short, so it sends them in batches, several per worker.
-    for (let round = 0; round < 5; round++) await Promise.all(Array.from({ length: 500 }, (_, i) => pool.submit(add, i, 1)));
+    await teachShortTasks(pool);
     const slow = pool.submit(gated, gates.handle(0), 'slow');
     const quick = Array.from({ length: 40 }, () => pool.submit(whoAmI));
     await gates.started(0);
@@ -47,7 +65,7 @@ test('an idle thread takes back tasks queued behind a slow one on another thread
 /** A one-worker pool that has learnt its tasks are short, so it hands them to the worker in batches. */
 async function batchingPool(): Promise<ThreadPoolExecutor> {
   const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
-  for (let round = 0; round < 5; round++) await Promise.all(Array.from({ length: 500 }, (_, i) => pool.submit(add, i, 1)));
+  await teachShortTasks(pool);
   return pool;
 }
 
