@@ -83,6 +83,14 @@ class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
           () => closed.then(() => this.#end(undefined)),
           (reason: unknown) => this.#end(reason, true),
         );
+        // Once the channel has closed, nothing of it holds the program, and the worker never does: a step
+        // still awaited then waits for the task's end, whose message is on its way. Hold the program until it.
+        void closed.then(() => {
+          if (this.#waiters.length === 0) return;
+          const hold = setInterval(() => undefined, 2 ** 30);
+          const release = (): void => clearInterval(hold);
+          ended.then(release, release);
+        });
         if (this.#finished) return channel.close();
         this.#channel = channel;
         channel.on('message', (reply) => this.#onReply(reply));

@@ -29,7 +29,8 @@ export interface SubmitOptions {
   readonly timeout?: number;
   /**
    * Thread pools only: `ArrayBuffer`s, `MessagePort`s and other transferables among the arguments to move
-   * to the worker instead of copying. @default []
+   * to the worker instead of copying. They move when the task is sent to a worker, which is later than
+   * the call if the task waits in the queue; treat them as gone from the call on. @default []
    */
   readonly transfer?: readonly TransferListItem[];
 }

@@ -14,11 +14,10 @@ import { WorkerSlot, WorkerState } from './worker-slot.js';
  * The lifecycle of a pool.
  * @example
  * ```ts
- * import { ThreadPoolExecutor, type PoolState } from 'aiox';
+ * import { PoolState, ThreadPoolExecutor } from 'aiox';
  * const pool = new ThreadPoolExecutor();
  * await pool.shutdown();
- * const state: PoolState = pool.state;
- * console.log(state); // closed: shutdown() waited for the workers to exit
+ * console.log(pool.state === PoolState.CLOSED); // true: shutdown() waited for the workers to exit
  * ```
  */
 export const PoolState = {
@@ -83,7 +82,7 @@ export interface PoolStats {
   readonly cancelled: number;
   /** Live workers. */
   readonly workers: number;
-  /** Live workers with nothing to do. */
+  /** Live workers ready for work and with nothing to do. */
   readonly idleWorkers: number;
   /** Share of the live workers' time spent running tasks since the pool started, from 0 to 1. */
   readonly utilization: number;
@@ -206,7 +205,8 @@ export class PoolEngine {
       aliveMs += now - w.startedAt;
       // A stopping worker holds only tasks already failed (aborted), so it counts as neither.
       if (w.state === WorkerState.STOPPING) continue;
-      if (w.inflight.length === 0) idle++;
+      // A worker still starting is not idle: it cannot take work yet.
+      if (w.inflight.length === 0 && w.state !== WorkerState.STARTING) idle++;
       if (w.claims === undefined) {
         running += w.inflight.length;
         continue;
@@ -354,8 +354,9 @@ export class PoolEngine {
       }
     }
     // A new worker gets work only once it is ready, so nothing waits for a start-up (slow for a process)
-    // that a worker already running could have taken. Start no more than there is queued work for.
-    if (this.#workers.length < this.#options.maxWorkers && starting < this.#liveQueued) this.#spawn(true);
+    // that a worker already running could have taken. Start as many as there is queued work for, at once,
+    // so that their start-ups overlap.
+    for (; this.#workers.length < this.#options.maxWorkers && starting < this.#liveQueued; starting++) this.#spawn(true);
     return best;
   }
 

@@ -6,9 +6,10 @@ import { Waiters } from '../internal/waiters.js';
  * The states of a {@link Barrier}.
  * @example
  * ```ts
- * import { BarrierState, type Barrier } from 'aiox';
- * // A Barrier shows its state as the boolean `broken`; it has no `state` getter.
- * const stateOf = (b: Barrier): BarrierState => (b.broken ? BarrierState.BROKEN : BarrierState.FILLING);
+ * import { Barrier, BarrierState } from 'aiox';
+ * const barrier = new Barrier(2);
+ * barrier.abort();
+ * console.log(barrier.state === BarrierState.BROKEN); // true, until reset()
  * ```
  */
 export const BarrierState = {
@@ -73,6 +74,11 @@ export class Barrier {
   /** How many parties are waiting in the current round. */
   get nWaiting(): number {
     return this.#waiters.length;
+  }
+
+  /** `'filling'`, or `'broken'` after `abort()` until `reset()`; see {@link BarrierState}. */
+  get state(): BarrierState {
+    return this.#state;
   }
 
   /** True after `abort()`, until `reset()`. */

@@ -7,6 +7,7 @@ import {
   BrokenThreadPool,
   CancelledError,
   InvalidStateError,
+  PoolState,
   Queue,
   TimeoutError,
   taskRef,
@@ -43,6 +44,16 @@ for (const kind of KINDS) {
       await using pool = makePool(kind, { maxWorkers: 2 });
       assert.equal(await pool.submit(add, 2, 3), 5);
       assert.equal(await pool.submit(asyncDouble, 21), 42);
+    });
+
+    test('a burst on a new pool starts a worker for each task at once, up to maxWorkers', async () => {
+      await using pool = makePool(kind, { maxWorkers: 3 });
+      const results = Array.from({ length: 5 }, (_, i) => pool.submit(add, i, 1));
+      // The pool dispatches in a microtask; by the next turn it has started what the burst needs.
+      await new Promise((resolve) => setImmediate(resolve));
+      const { workers, idleWorkers } = pool.stats();
+      assert.deepEqual({ workers, idleWorkers }, { workers: 3, idleWorkers: 0 });
+      assert.deepEqual(await Promise.all(results), [1, 2, 3, 4, 5]);
     });
 
     test('a task whose function has not been timed yet gets nothing sent behind it', async () => {
@@ -331,7 +342,7 @@ for (const kind of KINDS) {
       );
       assert.throws(() => pool.submit(add, 1, 1), (e: unknown) => e instanceof InvalidStateError && /cannot schedule new futures after shutdown/.test(e.message));
       await pool.shutdown();
-      assert.equal(pool.state, 'closed');
+      assert.equal(pool.state, PoolState.CLOSED);
       assert.equal(pool.stats().workers, 0);
     });
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
-import { Barrier, BrokenBarrierError } from 'aiox';
+import { Barrier, BarrierState, BrokenBarrierError } from 'aiox';
 import { flush, track } from '../fixtures/settle.js';
 
 test('the barrier opens when all parties wait, giving each a distinct index, and is reusable', async () => {
@@ -36,9 +36,11 @@ test('abort rejects the waiting parties and every later wait until reset', async
   await flush();
   assert.ok(waiting.reason instanceof BrokenBarrierError);
   assert.equal(barrier.broken, true);
+  assert.equal(barrier.state, BarrierState.BROKEN);
   await assert.rejects(barrier.wait(), BrokenBarrierError);
   barrier.reset();
   assert.equal(barrier.broken, false);
+  assert.equal(barrier.state, BarrierState.FILLING);
   const a = track(barrier.wait());
   await flush();
   assert.equal(a.state, 'pending');
