@@ -128,7 +128,10 @@ export class PoolEngine {
       const worker = record.worker;
       if (worker === undefined) {
         this.#liveQueued--;
-      } else if (!worker.claims!.revoke(record.seq)) {
+      } else if (worker.claims!.revoke(record.seq)) {
+        // It will not run there, so it does not count towards the worker's maxTasksPerWorker.
+        worker.refund(1);
+      } else {
         return false;
       }
       // A revoked task stays in its worker's list until the worker answers it with a skip.

@@ -111,18 +111,28 @@ export class WorkerSlot {
     const taken: TaskRecord[] = [];
     if (this.claims === undefined) return taken;
     // From the newest back: the worker claims in order, so once one is claimed all older ones are too.
-    let dropped = 0;
     while (taken.length < max && this.inflight.length > 0) {
       const newest = this.inflight.peekLast()!;
-      // Cancelled while here: already revoked, so it goes, and is not queued again.
-      if (newest.future.cancelled()) dropped++;
-      else if (this.claims.revoke(newest.seq)) taken.push(newest);
-      else break;
+      // Cancelled while here: already revoked (its budget given back then), so it goes, and is not queued again.
+      if (!newest.future.cancelled()) {
+        if (!this.claims.revoke(newest.seq)) break;
+        taken.push(newest);
+      }
       this.inflight.pop();
       this.#count(newest, -1);
       newest.worker = undefined;
     }
-    this.budget += taken.length + dropped;
+    this.refund(taken.length);
     return taken;
+  }
+
+  /**
+   * Gives back the budget of `count` tasks sent here that will not run here (taken back or cancelled), so
+   * only tasks it runs count towards `maxTasksPerWorker`; a worker that retired for them takes work again.
+   */
+  refund(count: number): void {
+    if (count === 0) return;
+    this.budget += count;
+    if (this.state === WorkerState.RETIRING) this.state = WorkerState.READY;
   }
 }

@@ -118,3 +118,29 @@ test('shutdown with cancelFutures also withdraws tasks handed to a worker that h
     gates.dispose();
   }
 });
+
+test('a task cancelled after it was handed to a worker does not count towards maxTasksPerWorker', { timeout: 30_000 }, async () => {
+  const gates = new Gates('thread', 1);
+  await using pool = new ThreadPoolExecutor({ maxWorkers: 1, maxTasksPerWorker: 520 });
+  const cells = new SharedArrayBuffer(4 * 10);
+  try {
+    // 500 tiny tasks teach the pool to send tasks in batches; the worker has 20 left.
+    const warm = new Set<string>();
+    for (let round = 0; round < 5; round++) for (const id of await Promise.all(Array.from({ length: 100 }, () => pool.submit(whoAmI)))) warm.add(id);
+    assert.equal(warm.size, 1);
+    const slow = pool.submit(gated, gates.handle(0), 'slow');
+    const behind = Array.from({ length: 10 }, (_, i) => pool.submit(mark, cells, i));
+    await gates.started(0);
+    assert.deepEqual(behind.map((f) => f.cancel()), Array(10).fill(true));
+    await gates.release(0);
+    assert.equal(await slow, 'slow');
+    // 501 tasks have run on the worker: it runs 19 more, then it is replaced.
+    const next = await Promise.all(Array.from({ length: 19 }, () => pool.submit(whoAmI)));
+    assert.deepEqual(new Set(next), warm);
+    assert.equal(warm.has(await pool.submit(whoAmI)), false);
+    assert.deepEqual([...new Int32Array(cells)], Array(10).fill(0));
+  } finally {
+    await gates.release(0);
+    gates.dispose();
+  }
+});
