@@ -545,14 +545,32 @@ export class PoolEngine {
     this.#workers.splice(this.#workers.indexOf(worker), 1);
     this.#exitedAliveMs += performance.now() - worker.startedAt;
     const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
+    // A thread worker had started only the tasks it claimed: the others go back to the queue, in order, and
+    // run elsewhere. The oldest one is failed even unclaimed if nothing was claimed (the worker may have died
+    // loading its module), so a task that kills every worker cannot loop. A task whose transfer list was
+    // moved to the dead worker cannot be sent again.
+    const requeue: TaskRecord[] = [];
+    let blamed = false;
     for (let record = worker.inflight.shift(); record !== undefined; record = worker.inflight.shift()) {
+      if (record.future.done()) {
+        this.#release(record);
+        continue;
+      }
+      const claims = worker.claims;
+      if (blamed && claims !== undefined && !claims.claimed(record.seq) && record.transfer === undefined) {
+        record.worker = undefined;
+        requeue.push(record);
+        continue;
+      }
+      blamed = true;
       this.#release(record);
-      if (record.future.done()) continue;
       this.#failed++;
       const detail = error === undefined ? '' : `: ${error.message}`;
       const message = `a ${this.#options.kind} worker ${how} while running the task${detail}`;
       record.future.setException(new this.#options.Broken(message, error === undefined ? undefined : { cause: error }));
     }
+    for (let i = requeue.length - 1; i >= 0; i--) this.#queue.unshift(requeue[i]!);
+    this.#liveQueued += requeue.length;
     if (!started) {
       // A worker that cannot even start would be replaced by one that cannot either: break the pool.
       const detail = error === undefined ? '' : `: ${error.message}`;

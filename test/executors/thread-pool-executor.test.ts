@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BrokenThreadPool, ThreadPoolExecutor } from 'aiox';
 import { Gates } from '../fixtures/gate.js';
-import { add, byteLength, gated, hog, mark, whoAmI } from '../fixtures/tasks.js';
+import { add, byteLength, gated, gatedExit, hog, mark, whoAmI } from '../fixtures/tasks.js';
 
 test('a transfer list moves buffers to the worker instead of copying them', async () => {
   await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
@@ -139,6 +139,29 @@ test('a task cancelled after it was handed to a worker does not count towards ma
     assert.deepEqual(new Set(next), warm);
     assert.equal(warm.has(await pool.submit(whoAmI)), false);
     assert.deepEqual([...new Int32Array(cells)], Array(10).fill(0));
+  } finally {
+    await gates.release(0);
+    gates.dispose();
+  }
+});
+
+test('a worker that dies fails only the task it ran; tasks handed to it that it had not started run on another', { timeout: 30_000 }, async () => {
+  const gates = new Gates('thread', 1);
+  await using pool = await batchingPool();
+  const cells = new SharedArrayBuffer(4 * 10);
+  try {
+    const dying = pool.submit(gatedExit, gates.handle(0), 7);
+    // Sent in the same batch, behind it: the worker dies before it starts them.
+    const behind = Array.from({ length: 10 }, (_, i) => pool.submit(mark, cells, i));
+    await gates.started(0);
+    assert.deepEqual(behind.map((f) => f.state), Array(10).fill('pending'));
+    await gates.release(0);
+    await assert.rejects(dying, (e: unknown) => e instanceof BrokenThreadPool && /code 7/.test(e.message));
+    assert.deepEqual(await Promise.all(behind), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual([...new Int32Array(cells)], Array(10).fill(1));
+    assert.deepEqual({ ...pool.stats(), utilization: 0, workers: 0, idleWorkers: 0, completed: 0 }, {
+      queued: 0, running: 0, completed: 0, failed: 1, cancelled: 0, workers: 0, idleWorkers: 0, utilization: 0,
+    });
   } finally {
     await gates.release(0);
     gates.dispose();
