@@ -115,7 +115,9 @@ export class WorkerSlot {
       const newest = this.inflight.peekLast()!;
       // Cancelled while here: already revoked (its budget given back then), so it goes, and is not queued again.
       if (!newest.future.cancelled()) {
-        if (!this.claims.revoke(newest.seq)) break;
+        // A task whose transfer list was posted cannot be sent again: its buffers and ports moved to this
+        // worker and are empty here. It stays, and so do the older ones.
+        if (newest.transfer !== undefined || !this.claims.revoke(newest.seq)) break;
         taken.push(newest);
       }
       this.inflight.pop();

@@ -167,3 +167,30 @@ test('a worker that dies fails only the task it ran; tasks handed to it that it 
     gates.dispose();
   }
 });
+
+test('an idle thread does not take back a task whose transfer list was sent with it', { timeout: 30_000 }, async () => {
+  const gates = new Gates('thread', 2);
+  await using pool = new ThreadPoolExecutor({ maxWorkers: 2, minWorkers: 2 });
+  try {
+    for (let round = 0; round < 5; round++) await Promise.all(Array.from({ length: 500 }, (_, i) => pool.submit(add, i, 1)));
+    // One worker holds an abortable task, alone, so the other is sent the slow task and everything behind it.
+    const alone = pool.submitWith(gated, [gates.handle(1), 'alone'], { signal: new AbortController().signal });
+    await gates.started(1);
+    const slow = pool.submit(gated, gates.handle(0), 'slow');
+    const buffers = Array.from({ length: 8 }, () => new ArrayBuffer(1024));
+    const lengths = buffers.map((buffer) => pool.submitWith(byteLength, [buffer], { transfer: [buffer] }));
+    await gates.started(0);
+    // The first worker goes idle; the engine's next turn would take tasks back from the second.
+    await gates.release(1);
+    assert.equal(await alone, 'alone');
+    await new Promise((resolve) => setImmediate(resolve));
+    await gates.release(0);
+    assert.equal(await slow, 'slow');
+    // Their buffers went to the second worker with them: sent again, they would arrive empty.
+    assert.deepEqual(await Promise.all(lengths), Array(8).fill(1024));
+  } finally {
+    await gates.release(0);
+    await gates.release(1);
+    gates.dispose();
+  }
+});
