@@ -24,8 +24,9 @@ test('thread-only options are validated', () => {
 });
 
 /**
- * Teaches `pool` that its tasks (add, mark, whoAmI, and gated with an open gate) are short, so it sends them to a
- * busy worker in batches, behind what it is running.
+ * Teaches `pool` that the tasks these tests send behind a slow one are short (gated and gatedExit with an
+ * open gate), so it sends them to a busy worker in batches: a function not timed yet would go alone. Runs
+ * 1000 tasks on the pool.
  */
 async function teachShortTasks(pool: ThreadPoolExecutor): Promise<void> {
   const open = new Gates('thread', 1);
@@ -33,10 +34,12 @@ async function teachShortTasks(pool: ThreadPoolExecutor): Promise<void> {
   const scratch = new SharedArrayBuffer(4);
   for (let round = 0; round < 5; round++) {
     await Promise.all([
-      ...Array.from({ length: 500 }, (_, i) => pool.submit(add, i, 1)),
-      ...Array.from({ length: 50 }, () => pool.submit(gated, open.handle(0), 0)),
-      ...Array.from({ length: 50 }, () => pool.submit(mark, scratch, 0)),
-      ...Array.from({ length: 50 }, () => pool.submit(whoAmI)),
+      ...Array.from({ length: 100 }, (_, i) => pool.submit(add, i, 1)),
+      ...Array.from({ length: 20 }, () => pool.submit(gated, open.handle(0), 0)),
+      ...Array.from({ length: 20 }, () => pool.submit(gatedExit, open.handle(0), 0)),
+      ...Array.from({ length: 20 }, () => pool.submit(mark, scratch, 0)),
+      ...Array.from({ length: 20 }, () => pool.submit(whoAmI)),
+      ...Array.from({ length: 20 }, () => pool.submit(byteLength, new ArrayBuffer(8))),
     ]);
   }
   open.dispose();
@@ -121,20 +124,19 @@ test('shutdown with cancelFutures also withdraws tasks handed to a worker that h
 
 test('a task cancelled after it was handed to a worker does not count towards maxTasksPerWorker', { timeout: 30_000 }, async () => {
   const gates = new Gates('thread', 1);
-  await using pool = new ThreadPoolExecutor({ maxWorkers: 1, maxTasksPerWorker: 520 });
+  await using pool = new ThreadPoolExecutor({ maxWorkers: 1, maxTasksPerWorker: 1021 });
   const cells = new SharedArrayBuffer(4 * 10);
   try {
-    // 500 tiny tasks teach the pool to send tasks in batches; the worker has 20 left.
-    const warm = new Set<string>();
-    for (let round = 0; round < 5; round++) for (const id of await Promise.all(Array.from({ length: 100 }, () => pool.submit(whoAmI)))) warm.add(id);
-    assert.equal(warm.size, 1);
+    // 1000 tasks teach the pool to send tasks in batches; after the next one the worker has 20 left.
+    await teachShortTasks(pool);
+    const warm = new Set([await pool.submit(whoAmI)]);
     const slow = pool.submit(gated, gates.handle(0), 'slow');
     const behind = Array.from({ length: 10 }, (_, i) => pool.submit(mark, cells, i));
     await gates.started(0);
     assert.deepEqual(behind.map((f) => f.cancel()), Array(10).fill(true));
     await gates.release(0);
     assert.equal(await slow, 'slow');
-    // 501 tasks have run on the worker: it runs 19 more, then it is replaced.
+    // 1002 tasks have run on the worker: it runs 19 more, then it is replaced.
     const next = await Promise.all(Array.from({ length: 19 }, () => pool.submit(whoAmI)));
     assert.deepEqual(new Set(next), warm);
     assert.equal(warm.has(await pool.submit(whoAmI)), false);
@@ -172,7 +174,7 @@ test('an idle thread does not take back a task whose transfer list was sent with
   const gates = new Gates('thread', 2);
   await using pool = new ThreadPoolExecutor({ maxWorkers: 2, minWorkers: 2 });
   try {
-    for (let round = 0; round < 5; round++) await Promise.all(Array.from({ length: 500 }, (_, i) => pool.submit(add, i, 1)));
+    await teachShortTasks(pool);
     // One worker holds an abortable task, alone, so the other is sent the slow task and everything behind it.
     const alone = pool.submitWith(gated, [gates.handle(1), 'alone'], { signal: new AbortController().signal });
     await gates.started(1);
