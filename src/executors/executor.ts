@@ -59,7 +59,8 @@ export interface MapOptions {
    */
   readonly chunksize?: number;
   /**
-   * Items submitted ahead of the consumer at most. Input is read lazily up to this bound, so an endless
+   * Items submitted ahead of the consumer at most, in whole chunks (one chunk at least, whatever the
+   * value). Input is read lazily up to this bound, so an endless
    * generator works. An async input is read alongside the consumer, so it may wait for map's own results.
    * @default max(1024, 4 × maxWorkers × chunksize)
    */

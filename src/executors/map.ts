@@ -29,7 +29,7 @@ export function mapInOrder<T, R>(
     throw new TypeError(`items must be an iterable or an async iterable, received ${items === null ? 'null' : typeof items}`);
   }
   const deadline = timeout === Infinity ? Infinity : performance.now() + timeout;
-  return run<T, R>(submitChunk, items, chunksize, Math.max(1, Math.ceil(readAhead / chunksize)), deadline, signal);
+  return run<T, R>(submitChunk, items, chunksize, Math.max(1, Math.floor(readAhead / chunksize)), deadline, signal);
 }
 
 async function* run<T, R>(

@@ -424,6 +424,20 @@ for (const kind of KINDS) {
       assert.equal(closed, true);
     });
 
+    test('readAhead counts whole chunks, rounded down, so the bound holds with any chunksize', async () => {
+      await using pool = makePool(kind, { maxWorkers: 2 });
+      let produced = 0;
+      function* naturals(): Generator<number> {
+        for (;;) yield produced++;
+      }
+      const iterator = pool.map(echo, naturals(), { readAhead: 3, chunksize: 2 });
+      // The first step reads ahead at once, before any result can be ready: one chunk of 2, not 2 of 2.
+      const first = iterator.next();
+      assert.equal(produced, 2);
+      assert.deepEqual(await first, { done: false, value: 0 });
+      await iterator.return?.(undefined);
+    });
+
     test('accepts an async iterable', async () => {
       await using pool = makePool(kind, { maxWorkers: 2 });
       async function* letters(): AsyncGenerator<string> {
