@@ -54,14 +54,13 @@ interface Channel {
   postMessage(request: GeneratorRequest): void;
   on(event: 'message', listener: (reply: GeneratorReply) => void): unknown;
   close(): void;
-  ref(): void;
   unref(): void;
 }
 
 /**
- * The consumer's side: one request per step, answered in order over the channel. The channel keeps the
- * program alive only while a step is awaited, and the worker's task never does, so a generator left open
- * does not keep a finished program running.
+ * The consumer's side: one request per step, answered in order over the channel. Neither the channel nor
+ * the worker's task keeps the program alive; a step the consumer has asked for does, until it settles. So
+ * a generator left open, even with steps read ahead, does not keep a finished program running.
  */
 class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
   #channel: Channel | undefined;
@@ -71,6 +70,10 @@ class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
   readonly #ahead = new Deque<Promise<IteratorResult<unknown, unknown>>>();
   readonly #readAhead: number;
   #finished = false;
+  // Steps the consumer has asked for and that have not settled (steps read ahead do not count until asked
+  // for): while there are any, a timer holds the program.
+  #asked = 0;
+  #hold: NodeJS.Timeout | undefined;
 
   constructor(opened: Promise<Opened>, readAhead: number) {
     this.#readAhead = readAhead;
@@ -83,18 +86,10 @@ class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
           () => closed.then(() => this.#end(undefined)),
           (reason: unknown) => this.#end(reason, true),
         );
-        // Once the channel has closed, nothing of it holds the program, and the worker never does: a step
-        // still awaited then waits for the task's end, whose message is on its way. Hold the program until it.
-        void closed.then(() => {
-          if (this.#waiters.length === 0) return;
-          const hold = setInterval(() => undefined, 2 ** 30);
-          const release = (): void => clearInterval(hold);
-          ended.then(release, release);
-        });
         if (this.#finished) return channel.close();
         this.#channel = channel;
         channel.on('message', (reply) => this.#onReply(reply));
-        if (this.#waiters.length === 0) channel.unref();
+        channel.unref();
         for (const request of this.#outbox.splice(0)) channel.postMessage(request);
       },
       (reason: unknown) => this.#end(reason, true),
@@ -113,17 +108,27 @@ class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
       ahead.catch(() => undefined);
       this.#ahead.push(ahead);
     }
-    return step as Promise<IteratorResult<Y, R>>;
+    return this.#asking(step) as Promise<IteratorResult<Y, R>>;
   }
 
   return(value?: R | PromiseLike<R>): Promise<IteratorResult<Y, R>> {
     this.#ahead.drain().forEach((p) => p.catch(() => undefined));
-    return this.#request({ op: 'return', value }) as Promise<IteratorResult<Y, R>>;
+    return this.#asking(this.#request({ op: 'return', value })) as Promise<IteratorResult<Y, R>>;
   }
 
   throw(error: unknown): Promise<IteratorResult<Y, R>> {
     this.#ahead.drain().forEach((p) => p.catch(() => undefined));
-    return this.#request({ op: 'throw', value: toWire(error) }) as Promise<IteratorResult<Y, R>>;
+    return this.#asking(this.#request({ op: 'throw', value: toWire(error) })) as Promise<IteratorResult<Y, R>>;
+  }
+
+  /** Holds the program until `step`, asked for by the consumer, settles. */
+  #asking<T>(step: Promise<T>): Promise<T> {
+    if (this.#asked++ === 0) this.#hold = setInterval(() => undefined, 2 ** 30);
+    const settled = (): void => {
+      if (--this.#asked === 0) clearInterval(this.#hold);
+    };
+    step.then(settled, settled);
+    return step;
   }
 
   [Symbol.asyncIterator](): this {
@@ -138,15 +143,13 @@ class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
     if (this.#finished) return Promise.resolve({ done: true, value: undefined });
     return new Promise((resolve, reject) => {
       this.#waiters.push({ resolve, reject });
-      if (this.#channel === undefined) return void this.#outbox.push(request);
-      if (this.#waiters.length === 1) this.#channel.ref();
-      this.#channel.postMessage(request);
+      if (this.#channel === undefined) this.#outbox.push(request);
+      else this.#channel.postMessage(request);
     });
   }
 
   #onReply(reply: GeneratorReply): void {
     const waiter = this.#waiters.shift();
-    if (this.#waiters.length === 0) this.#channel?.unref();
     if ('error' in reply) {
       waiter?.reject(fromWire(reply.error));
       this.#end(undefined);
@@ -226,8 +229,8 @@ function validateOptions(options: GenerateOptions): void {
  * `generateInThread.with({ readAhead, signal, timeout })` adds options.
  *
  * The generator holds one worker for as long as it is open: close it (`break`, `return()`, `await using`).
- * It keeps the program alive only while a step is awaited, so one left open does not stop a finished
- * program from exiting (its worker then ends without running the generator's `finally`).
+ * It keeps the program alive only while a step asked for has not settled, so one left open does not stop
+ * a finished program from exiting (its worker then ends without running the generator's `finally`).
  *
  * @example
  * ```ts

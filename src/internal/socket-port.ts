@@ -70,8 +70,8 @@ function wrap(socket: Socket): SocketPort {
 }
 
 /**
- * Opens a socket for one peer; `port` resolves when it connects. The socket file goes once connected. Until
- * then, or until `close()`, the listening socket keeps the program alive.
+ * Opens a socket for one peer; `port` resolves when it connects. The socket file goes once connected. The
+ * listening socket does not keep the program alive: whoever waits for the peer decides that.
  */
 export async function listenSocketPort(): Promise<{ readonly address: string; readonly port: Promise<SocketPort>; close(): void }> {
   const dir = mkdtempSync(join(tmpdir(), 'aiox-'));
@@ -79,6 +79,7 @@ export async function listenSocketPort(): Promise<{ readonly address: string; re
   const server = createServer();
   server.listen(address);
   await once(server, 'listening');
+  server.unref();
   const close = (): void => {
     server.close();
     rmSync(dir, { recursive: true, force: true });

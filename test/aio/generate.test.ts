@@ -108,5 +108,5 @@ test('an awaited step keeps the program alive; a generator left open does not', 
   const script = fileURLToPath(new URL('../fixtures/scripts/open-generators.js', import.meta.url));
   // If an open generator held the program, the child would never exit and the kill below fails the test.
   const { stdout } = await promisify(execFile)(process.execPath, [script], { timeout: 60_000, killSignal: 'SIGKILL' });
-  assert.deepEqual(stdout.trim().split('\n'), ['thread: late', 'thread read ahead: late', 'process: late', 'process read ahead: late']);
+  assert.deepEqual(stdout.trim().split('\n'), ['thread: late', 'process: late', 'process read ahead: late', 'thread read ahead: once']);
 });
