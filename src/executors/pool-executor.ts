@@ -26,7 +26,11 @@ export interface PoolExecutorOptions<I extends unknown[] = never[]> {
   readonly minWorkers?: number;
   /** Milliseconds a worker beyond `minWorkers` may stay idle before it stops; `Infinity` keeps it. @default 30000 */
   readonly idleTimeout?: number;
-  /** A worker is replaced after running this many tasks; queued work goes on. @default Infinity */
+  /**
+   * A worker is replaced after running this many tasks; queued work goes on. Each replacement pays a worker
+   * start-up (tens of ms for a thread, a few hundred for a process), so a small value caps the pool's rate:
+   * with 1, a start-up per task. @default Infinity
+   */
   readonly maxTasksPerWorker?: number;
   /**
    * Runs once in each worker before its first task (a `defineTask` function or `{ module, name }`). If it
