@@ -1,4 +1,5 @@
 import { Deque } from '../internal/deque.js';
+import { MAX_DELAY } from '../internal/timers.js';
 import { describe, validateFunction, validateInteger, validateSignal } from '../internal/validate.js';
 
 /**
@@ -41,9 +42,6 @@ export interface RateLimitedFunction<A extends unknown[], R> {
    */
   withSignal(signal: AbortSignal): (...args: A) => Promise<Awaited<R>>;
 }
-
-/** The longest delay setTimeout honours, in milliseconds. */
-const MAX_DELAY = 2 ** 31 - 1;
 
 /**
  * Makes a wrapper that rate-limits the starts of a function: no more than `maxCalls` start in any window

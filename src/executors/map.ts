@@ -1,7 +1,7 @@
 import { TimeoutError } from '../futures/errors.js';
 import type { Future } from '../futures/future.js';
-import { wait } from '../futures/wait.js';
 import { Deque } from '../internal/deque.js';
+import { within } from '../internal/timers.js';
 import { validateInteger, validateSignal, validateTimeout } from '../internal/validate.js';
 import type { ChunkResult } from '../pool/protocol.js';
 import { fromWire } from '../tasks/wire-error.js';
@@ -233,7 +233,8 @@ class AsyncReader<T> implements Reader {
         if (this.#feed.window.length === 0) this.#submitPartial();
         continue;
       }
-      await within(new Promise<void>((resolve) => (this.#wakeConsumer = resolve)), deadline, signal, 'map() timed out while reading its input');
+      const woken = new Promise<void>((resolve) => (this.#wakeConsumer = resolve));
+      await within(woken, until(deadline), signal, () => new TimeoutError('map() timed out while reading its input'));
     }
   }
 
@@ -253,45 +254,11 @@ class AsyncReader<T> implements Reader {
   }
 }
 
-/** `promise`, or TimeoutError / the signal's reason if those come first. */
-function within<T>(promise: Promise<T>, deadline: number, signal: AbortSignal | undefined, message: string): Promise<T> {
-  if (deadline === Infinity && signal === undefined) return promise;
-  return new Promise((resolve, reject) => {
-    const cleanup = (): void => {
-      if (timer !== undefined) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    const onAbort = (): void => {
-      cleanup();
-      reject(signal!.reason);
-    };
-    const timer =
-      deadline === Infinity
-        ? undefined
-        : setTimeout(() => {
-            cleanup();
-            reject(new TimeoutError(message));
-          }, Math.max(0, deadline - performance.now()));
-    if (signal?.aborted) return onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        cleanup();
-        resolve(value);
-      },
-      (error: unknown) => {
-        cleanup();
-        reject(error);
-      },
-    );
-  });
+/** Milliseconds left until `deadline` (a `performance.now()` time, or Infinity). */
+function until(deadline: number): number {
+  return deadline === Infinity ? Infinity : Math.max(0, deadline - performance.now());
 }
 
-async function settle(future: Future<ChunkResult>, deadline: number, signal: AbortSignal | undefined): Promise<ChunkResult> {
-  if (deadline === Infinity && signal === undefined) return future;
-  signal?.throwIfAborted();
-  const remaining = Math.max(0, deadline - performance.now());
-  const { notDone } = await wait([future], { timeout: remaining, ...(signal === undefined ? {} : { signal }) });
-  if (notDone.size > 0) throw new TimeoutError('map() timed out before every result was ready');
-  return future.result();
+function settle(future: Future<ChunkResult>, deadline: number, signal: AbortSignal | undefined): Promise<ChunkResult> {
+  return within(future, until(deadline), signal, () => new TimeoutError('map() timed out before every result was ready'));
 }

@@ -1,9 +1,7 @@
 import { TimeoutError } from './errors.js';
 import type { Future } from './future.js';
+import { MAX_DELAY } from '../internal/timers.js';
 import { validateSignal, validateTimeout } from '../internal/validate.js';
-
-/** The longest delay setTimeout honours, in milliseconds. */
-const MAX_DELAY = 2 ** 31 - 1;
 
 /**
  * Options of {@link asCompleted}.

@@ -1,3 +1,4 @@
+import { after, type Delay } from '../internal/timers.js';
 import { validateSignal, validateTimeout } from '../internal/validate.js';
 import type { Future } from './future.js';
 
@@ -97,9 +98,9 @@ export function wait<T>(futures: Iterable<Future<T>>, options: WaitOptions = {})
   if (satisfied() || timeout === 0) return Promise.resolve({ done, notDone });
 
   return new Promise((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
+    let timer: Delay | undefined;
     const finish = (): void => {
-      if (timer !== undefined) clearTimeout(timer);
+      timer?.clear();
       signal?.removeEventListener('abort', onAbort);
       for (const f of notDone) f.removeDoneCallback(onDone);
       resolve({ done, notDone });
@@ -111,25 +112,15 @@ export function wait<T>(futures: Iterable<Future<T>>, options: WaitOptions = {})
       else if (returnWhen === ReturnWhen.FIRST_EXCEPTION && failed(f)) finish();
     };
     const onAbort = (): void => {
-      if (timer !== undefined) clearTimeout(timer);
+      timer?.clear();
       for (const f of notDone) f.removeDoneCallback(onDone);
       reject(signal?.reason);
     };
-    // setTimeout fires after 1 ms when given more than MAX_DELAY, so a longer timeout is armed in steps.
-    let left = timeout;
-    const arm = (): void => {
-      const step = Math.min(left, MAX_DELAY);
-      left -= step;
-      timer = setTimeout(left === 0 ? finish : arm, step);
-    };
-    if (timeout !== Infinity) arm();
+    if (timeout !== Infinity) timer = after(timeout, finish);
     signal?.addEventListener('abort', onAbort, { once: true });
     for (const f of [...notDone]) f.addDoneCallback(onDone);
   });
 }
-
-/** The longest delay setTimeout honours, in milliseconds. */
-const MAX_DELAY = 2 ** 31 - 1;
 
 function failed(f: Future<unknown>): boolean {
   return !f.cancelled() && !f.succeeded();

@@ -2,9 +2,10 @@ import type { TransferListItem } from 'node:worker_threads';
 import { InvalidStateError, TimeoutError } from '../futures/errors.js';
 import { Future, setOwner, type FutureOwner } from '../futures/future.js';
 import { Deque } from '../internal/deque.js';
+import { after } from '../internal/timers.js';
 import { fromWire, type WireError } from '../tasks/wire-error.js';
 import { CLAIM_RING, ClaimBoard } from './claims.js';
-import { RESULT_OK, RESULT_SKIPPED, RESULTS_HEADER, type FromWorker, type InitFailedMessage, type WorkerInit } from './protocol.js';
+import { RESULT_OK, RESULT_SKIPPED, RESULTS_HEADER, taskCode, type FromWorker, type InitFailedMessage, type WorkerInit } from './protocol.js';
 import { TaskRecord, type StopWatch } from './task-record.js';
 import { TaskTable } from './task-table.js';
 import type { SpawnWorker } from './transport.js';
@@ -152,12 +153,12 @@ export class PoolEngine {
     return this.#state;
   }
 
-  /** Queues a task. A negative `chunk` flag sends `args` as a list of argument lists run one by one. */
+  /** Queues a task. With `chunk`, `args` is a list of argument lists, run one by one in one task. */
   submit(task: unknown, args: unknown, options: TaskOptions | undefined, chunk = false): Future<unknown> {
     this.#assertOpen();
     const id = this.#tasks.idOf(task);
     const future = new Future<unknown>();
-    const record = new TaskRecord(future, chunk ? -id - 1 : id, args, options?.transfer);
+    const record = new TaskRecord(future, taskCode(id, chunk), args, options?.transfer);
     if (options !== undefined && (options.signal !== undefined || options.timeout !== undefined)) {
       if (options.signal?.aborted) {
         future.setRunningOrNotifyCancel();
@@ -245,7 +246,7 @@ export class PoolEngine {
     const stop: StopWatch = { signal, onAbort: () => this.#abort(record, signal!.reason), timer: undefined, background };
     signal?.addEventListener('abort', stop.onAbort, { once: true });
     if (timeout !== undefined && timeout !== Infinity) {
-      stop.timer = setTimeout(() => this.#abort(record, new TimeoutError(`the task timed out after ${timeout} ms`)), timeout);
+      stop.timer = after(timeout, () => this.#abort(record, new TimeoutError(`the task timed out after ${timeout} ms`)));
       if (background) stop.timer.unref();
     }
     return stop;
@@ -257,7 +258,7 @@ export class PoolEngine {
     if (stop === undefined) return;
     record.stop = undefined;
     stop.signal?.removeEventListener('abort', stop.onAbort);
-    if (stop.timer !== undefined) clearTimeout(stop.timer);
+    stop.timer?.clear();
   }
 
   #abort(record: TaskRecord, reason: unknown): void {
@@ -402,14 +403,12 @@ export class PoolEngine {
       if (exclusive) break;
     }
     if (batch.length === 0) return;
-    if (exclusive) worker.exclusive = true;
     worker.budget -= batch.length;
     if (worker.inflight.length === 0) {
       // An exclusive batch is one task: a background one leaves the worker unreferenced.
       if (exclusive && batch[0]!.stop!.background) worker.handle.unref();
       else worker.handle.ref();
-      if (worker.idleTimer !== undefined) clearTimeout(worker.idleTimer);
-      worker.idleTimer = undefined;
+      worker.clearIdleTimer();
     }
     this.#post(worker, batch);
     if (worker.budget === 0 && worker.state !== WorkerState.STOPPING) worker.state = WorkerState.RETIRING;
@@ -428,7 +427,6 @@ export class PoolEngine {
 
   #failUnsendable(record: TaskRecord, error: unknown): void {
     this.#release(record);
-    record.worker!.exclusive = false;
     record.worker = undefined;
     this.#failed++;
     const message = error instanceof Error ? error.message : String(error);
@@ -507,25 +505,20 @@ export class PoolEngine {
         record.future.setException(fromWire(results[i + 1] as WireError));
       }
     }
-    if (worker.inflight.length === 0) {
-      // An abortable task, alone on its worker, has been answered.
-      worker.exclusive = false;
-      this.#becameIdle(worker);
-    }
+    if (worker.inflight.length === 0) this.#becameIdle(worker);
     this.#schedulePump();
   }
 
   #becameIdle(worker: WorkerSlot): void {
     worker.handle.unref();
-    if (worker.idleTimer !== undefined) clearTimeout(worker.idleTimer);
-    worker.idleTimer = undefined;
+    worker.clearIdleTimer();
     if (worker.state === WorkerState.RETIRING) return this.#stopWorker(worker);
     const { idleTimeout, minWorkers } = this.#options;
     if (idleTimeout === Infinity || this.#workers.length <= minWorkers || worker.state === WorkerState.STOPPING) return;
-    worker.idleTimer = setTimeout(() => {
+    worker.idleTimer = after(idleTimeout, () => {
       worker.idleTimer = undefined;
       if (worker.inflight.length === 0 && this.#workers.length > minWorkers) this.#stopWorker(worker, 'idle');
-    }, idleTimeout);
+    });
     worker.idleTimer.unref();
   }
 
@@ -533,15 +526,14 @@ export class PoolEngine {
     if (worker.state === WorkerState.STOPPING || worker.state === WorkerState.EXITED) return;
     worker.state = WorkerState.STOPPING;
     worker.stoppedIdle = reason === 'idle';
-    if (worker.idleTimer !== undefined) clearTimeout(worker.idleTimer);
-    worker.idleTimer = undefined;
+    worker.clearIdleTimer();
     worker.handle.terminate();
   }
 
   #onExit(worker: WorkerSlot, code: number | null, signal: NodeJS.Signals | null, error: Error | undefined): void {
     const started = worker.state !== WorkerState.STARTING;
     worker.state = WorkerState.EXITED;
-    if (worker.idleTimer !== undefined) clearTimeout(worker.idleTimer);
+    worker.clearIdleTimer();
     this.#workers.splice(this.#workers.indexOf(worker), 1);
     this.#exitedAliveMs += performance.now() - worker.startedAt;
     const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;

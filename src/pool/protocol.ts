@@ -25,6 +25,16 @@ export interface WorkerInit {
  * or is 0. A negative fnId `-(id + 1)` is a chunk: its args are a list of argument lists.
  */
 export type RunMessage = readonly unknown[];
+
+/** The fnId a batch carries for a call of task function `id`, or for a chunk of its calls. */
+export function taskCode(id: number, chunk: boolean): number {
+  return chunk ? -id - 1 : id;
+}
+
+/** The task function of a batch's fnId. */
+export function taskIdOf(code: number): number {
+  return code < 0 ? -code - 1 : code;
+}
 /** Where the tasks of a {@link RunMessage} start. */
 export const RUN_HEADER = 2;
 export type TaskDefs = readonly (readonly [number, TaskDescriptor])[];

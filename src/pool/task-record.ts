@@ -1,5 +1,6 @@
 import type { TransferListItem } from 'node:worker_threads';
 import type { Future } from '../futures/future.js';
+import type { Delay } from '../internal/timers.js';
 import type { WorkerSlot } from './worker-slot.js';
 
 /** One submitted task as the engine tracks it, from queue to result. */
@@ -26,7 +27,7 @@ export class TaskRecord {
 export interface StopWatch {
   readonly signal: AbortSignal | undefined;
   readonly onAbort: () => void;
-  timer: NodeJS.Timeout | undefined;
+  timer: Delay | undefined;
   /** The task does not keep the program alive while it runs (see `BACKGROUND`). */
   readonly background: boolean;
 }

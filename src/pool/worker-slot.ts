@@ -1,7 +1,8 @@
 import { Deque } from '../internal/deque.js';
+import type { Delay } from '../internal/timers.js';
 import type { TaskDescriptor } from '../tasks/task.js';
 import { CLAIM_RING, type ClaimBoard } from './claims.js';
-import { RUN_HEADER } from './protocol.js';
+import { RUN_HEADER, taskIdOf } from './protocol.js';
 import type { TaskTable } from './task-table.js';
 import type { TransferListItem } from 'node:worker_threads';
 import type { TaskRecord } from './task-record.js';
@@ -29,9 +30,7 @@ export class WorkerSlot {
   readonly known = new Set<number>();
   /** How many more tasks it may be given before it retires. */
   budget: number;
-  /** Holds an abortable task, which must stay alone on its worker. */
-  exclusive = false;
-  idleTimer: NodeJS.Timeout | undefined = undefined;
+  idleTimer: Delay | undefined = undefined;
   /** Stopped for having been idle too long (not replaced to keep minWorkers: it was above it). */
   stoppedIdle = false;
   busyMs = 0;
@@ -65,6 +64,14 @@ export class WorkerSlot {
     );
   }
 
+  /**
+   * Holds an abortable task, which must stay alone on its worker so that stopping the worker stops only it.
+   * Such a task is only sent to a worker with nothing in flight, so it is the oldest one here.
+   */
+  get exclusive(): boolean {
+    return this.inflight.peek()?.stop !== undefined;
+  }
+
   /** Posts `batch`; on success its tasks are in flight here. Throws if something cannot be cloned. */
   send(batch: TaskRecord[], table: TaskTable): void {
     const seq = this.nextSeq;
@@ -74,7 +81,7 @@ export class WorkerSlot {
     message[0] = seq;
     for (let i = 0; i < batch.length; i++) {
       const record = batch[i]!;
-      const id = record.code < 0 ? -record.code - 1 : record.code;
+      const id = taskIdOf(record.code);
       if (!this.known.has(id) && !defs?.some(([d]) => d === id)) (defs ??= []).push([id, table.descriptor(id)]);
       if (record.transfer !== undefined) (transfer ??= []).push(...record.transfer);
       message[RUN_HEADER + 2 * i] = record.code;
@@ -90,6 +97,11 @@ export class WorkerSlot {
       this.inflight.push(record);
       this.#count(record, 1);
     }
+  }
+
+  clearIdleTimer(): void {
+    this.idleTimer?.clear();
+    this.idleTimer = undefined;
   }
 
   /** Removes the oldest task in flight: it has been answered. */

@@ -1,5 +1,6 @@
 import { isMainThread, threadId } from 'node:worker_threads';
 import { InvalidStateError } from '../futures/errors.js';
+import { after } from '../internal/timers.js';
 import { validateSignal, validateTimeout } from '../internal/validate.js';
 
 /**
@@ -125,7 +126,7 @@ function waitAsync(cells: Int32Array, index: number, seen: number, signal: Abort
   if (signal === undefined && left === Infinity) return wait.value.then(() => undefined);
   return new Promise<void>((resolve, reject) => {
     const stop = (): void => {
-      clearTimeout(timer);
+      timer?.clear();
       signal?.removeEventListener('abort', onAbort);
     };
     const onAbort = (): void => {
@@ -133,11 +134,11 @@ function waitAsync(cells: Int32Array, index: number, seen: number, signal: Abort
       Atomics.notify(cells, index);
       reject(signal!.reason);
     };
-    const timer = left === Infinity ? undefined : setTimeout(() => {
+    const timer = left === Infinity ? undefined : after(Math.ceil(left), () => {
       stop();
       Atomics.notify(cells, index);
       resolve();
-    }, Math.ceil(left));
+    });
     signal?.addEventListener('abort', onAbort, { once: true });
     void wait.value.then(() => {
       stop();

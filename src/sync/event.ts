@@ -1,3 +1,4 @@
+import { after } from '../internal/timers.js';
 import { validateSignal, validateTimeout } from '../internal/validate.js';
 import { Waiters } from '../internal/waiters.js';
 
@@ -74,7 +75,7 @@ export class Event {
     if (timeout === 0) return Promise.resolve(false);
     const ticket = this.#waiters.enqueue(undefined, signal);
     if (timeout === Infinity) return ticket.promise;
-    const timer = setTimeout(() => ticket.withdraw(false), timeout);
-    return ticket.promise.finally(() => clearTimeout(timer));
+    const timer = after(timeout, () => ticket.withdraw(false));
+    return ticket.promise.finally(() => timer.clear());
   }
 }

@@ -1,3 +1,4 @@
+import { after } from '../internal/timers.js';
 import { validateSignal, validateTimeout } from '../internal/validate.js';
 
 /**
@@ -38,17 +39,17 @@ export function sleep(ms: number, options: SleepOptions = {}): Promise<void> {
   if (signal?.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
     const onAbort = (): void => {
-      if (timer !== undefined) clearTimeout(timer);
+      timer?.clear();
       reject(signal!.reason);
     };
-    // setTimeout cannot wait longer than 2^31-1 ms; Infinity means "until aborted", so no timer at all.
+    // Infinity means "until aborted", so no timer at all.
     const timer =
       ms === Infinity
         ? undefined
-        : setTimeout(() => {
+        : after(ms, () => {
             signal?.removeEventListener('abort', onAbort);
             resolve();
-          }, ms);
+          });
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

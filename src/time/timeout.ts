@@ -1,4 +1,5 @@
 import { TimeoutError } from '../futures/errors.js';
+import { within } from '../internal/timers.js';
 import { validateFunction, validateSignal, validateTimeout } from '../internal/validate.js';
 
 /**
@@ -42,30 +43,11 @@ export function timeout<T>(ms: number, work: (signal: AbortSignal) => T | Promis
   validateSignal(signal);
   if (signal?.aborted) return Promise.reject(signal.reason);
   const controller = new AbortController();
-  return new Promise<T>((resolve, reject) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const stop = (reason: unknown): void => {
-      cleanup();
-      controller.abort(reason);
-      reject(reason);
-    };
-    const onAbort = (): void => stop(signal!.reason);
-    const cleanup = (): void => {
-      if (timer !== undefined) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    if (ms !== Infinity) timer = setTimeout(() => stop(new TimeoutError(`timed out after ${ms} ms`)), ms);
-    // Settling twice is harmless: whichever of the work, the timer and the signal comes first wins.
-    new Promise<T>((res) => res(work(controller.signal))).then(
-      (value) => {
-        cleanup();
-        resolve(value);
-      },
-      (error: unknown) => {
-        cleanup();
-        reject(error);
-      },
-    );
-  });
+  return within(
+    new Promise<T>((resolve) => resolve(work(controller.signal))),
+    ms,
+    signal,
+    () => new TimeoutError(`timed out after ${ms} ms`),
+    (reason) => controller.abort(reason),
+  );
 }

@@ -10,6 +10,7 @@ import {
   type FromWorker,
   type RunMessage,
   type WorkerInit,
+  taskIdOf,
 } from '../pool/protocol.js';
 import { explainSourceError, loadTask } from '../tasks/load-task.js';
 import type { TaskDescriptor } from '../tasks/task.js';
@@ -97,7 +98,7 @@ export class WorkerRuntime {
       while (this.#index < batch.length) {
         const code = batch[this.#index] as number;
         const args = batch[this.#index + 1] as unknown[];
-        const task = this.#tasks.get(code < 0 ? -code - 1 : code)!;
+        const task = this.#tasks.get(taskIdOf(code))!;
         if (task.fn === undefined && task.loadError === undefined) {
           this.#suspend(this.#load(task));
           return;

@@ -270,6 +270,12 @@ for (const kind of KINDS) {
       }
     });
 
+    test('a timeout longer than setTimeout can wait (2^31 - 1 ms) does not fire early', async () => {
+      await using pool = makePool(kind, { maxWorkers: 1 });
+      // Given more than 2^31 - 1 ms, setTimeout fires after 1 ms: well before a new worker could answer.
+      assert.equal(await pool.submitWith(add, [1, 2], { timeout: 3_000_000_000 }), 3);
+    });
+
     test('a timeout stops a running task with TimeoutError', async () => {
       await using pool = makePool(kind, { maxWorkers: 1 });
       await assert.rejects(pool.submitWith(spin, [], { timeout: 50 }), TimeoutError);

@@ -94,3 +94,18 @@ test('bad options are refused with a message naming them', () => {
   assert.throws(() => event.wait({ timeout: -1 }), { name: 'RangeError', message: 'timeout must be a number >= 0 (milliseconds), received -1' });
   assert.throws(() => event.wait({ signal: {} as AbortSignal }), { name: 'TypeError', message: 'signal must be an AbortSignal, received an object' });
 });
+
+test('a wait with a timeout longer than setTimeout can wait (2^31 - 1 ms) is kept in full', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const ms = 3_000_000_000;
+  const waited = track(new Event().wait({ timeout: ms }));
+  t.mock.timers.tick(10);
+  await flush();
+  assert.equal(waited.state, 'pending');
+  // Ticked in steps: the mocked clock runs a timer set inside a tick from the end of that tick.
+  t.mock.timers.tick(2 ** 31 - 1 - 10);
+  await flush();
+  t.mock.timers.tick(ms - (2 ** 31 - 1));
+  await flush();
+  assert.equal(waited.value, false);
+});

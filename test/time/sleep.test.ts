@@ -60,3 +60,22 @@ test('sleep(Infinity) waits until the signal aborts; an already aborted signal r
 test('a bad ms is refused with a message naming it', () => {
   assert.throws(() => sleep(-5), { name: 'RangeError', message: 'ms must be a number >= 0 (milliseconds), received -5' });
 });
+
+test('a sleep longer than setTimeout can wait (2^31 - 1 ms) still waits its whole time', async (t) => {
+  // Given more than 2^31 - 1 ms, setTimeout fires after 1 ms (the mocked one too).
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const ms = 3_000_000_000; // about 35 days
+  const slept = track(sleep(ms));
+  t.mock.timers.tick(10);
+  await flush();
+  assert.equal(slept.state, 'pending');
+  // Ticked in steps: the mocked clock runs a timer set inside a tick from the end of that tick.
+  t.mock.timers.tick(2 ** 31 - 1 - 10);
+  await flush();
+  t.mock.timers.tick(ms - (2 ** 31 - 1) - 1);
+  await flush();
+  assert.equal(slept.state, 'pending');
+  t.mock.timers.tick(1);
+  await flush();
+  assert.equal(slept.state, 'fulfilled');
+});

@@ -83,3 +83,20 @@ test('bad arguments are refused with a message naming them', () => {
   assert.throws(() => timeout(-1, () => 1), { name: 'RangeError', message: 'ms must be a number >= 0 (milliseconds), received -1' });
   assert.throws(() => timeout(1, 'x' as never), { name: 'TypeError', message: 'work must be a function, received "x"' });
 });
+
+test('a limit longer than setTimeout can wait (2^31 - 1 ms) is kept in full', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const ms = 3_000_000_000;
+  const signals: AbortSignal[] = [];
+  const limited = track(timeout(ms, hang(signals)));
+  t.mock.timers.tick(10);
+  await flush();
+  assert.equal(limited.state, 'pending');
+  assert.equal(signals[0]!.aborted, false);
+  // Ticked in steps: the mocked clock runs a timer set inside a tick from the end of that tick.
+  t.mock.timers.tick(2 ** 31 - 1 - 10);
+  await flush();
+  t.mock.timers.tick(ms - (2 ** 31 - 1));
+  await flush();
+  assert.ok(limited.reason instanceof TimeoutError);
+});
