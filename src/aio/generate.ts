@@ -3,6 +3,7 @@ import { MessageChannel } from 'node:worker_threads';
 import type { Future } from '../futures/future.js';
 import type { SubmitOptions } from '../executors/executor.js';
 import { listenSocketPort } from '../internal/socket-port.js';
+import { MAX_DELAY } from '../internal/timers.js';
 import { BACKGROUND } from '../pool/engine.js';
 import { Deque } from '../internal/deque.js';
 import { describe, validateInteger, validateSignal, validateTimeout } from '../internal/validate.js';
@@ -73,7 +74,11 @@ class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
   // Steps the consumer has asked for and that have not settled (steps read ahead do not count until asked
   // for): while there are any, a timer holds the program.
   #asked = 0;
+  // One idle interval for the generator's life, referenced only while `#asked > 0`.
   #hold: NodeJS.Timeout | undefined;
+  readonly #answered = (): void => {
+    if (--this.#asked === 0) this.#letGo();
+  };
 
   constructor(opened: Promise<Opened>, readAhead: number) {
     this.#readAhead = readAhead;
@@ -112,23 +117,30 @@ class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
   }
 
   return(value?: R | PromiseLike<R>): Promise<IteratorResult<Y, R>> {
-    this.#ahead.drain().forEach((p) => p.catch(() => undefined));
+    this.#ahead.drain(); // each already has a catch (see next())
     return this.#asking(this.#request({ op: 'return', value })) as Promise<IteratorResult<Y, R>>;
   }
 
   throw(error: unknown): Promise<IteratorResult<Y, R>> {
-    this.#ahead.drain().forEach((p) => p.catch(() => undefined));
+    this.#ahead.drain();
     return this.#asking(this.#request({ op: 'throw', value: toWire(error) })) as Promise<IteratorResult<Y, R>>;
   }
 
   /** Holds the program until `step`, asked for by the consumer, settles. */
   #asking<T>(step: Promise<T>): Promise<T> {
-    if (this.#asked++ === 0) this.#hold = setInterval(() => undefined, 2 ** 30);
-    const settled = (): void => {
-      if (--this.#asked === 0) clearInterval(this.#hold);
-    };
-    step.then(settled, settled);
+    if (this.#asked++ === 0) {
+      this.#hold ??= setInterval(() => undefined, MAX_DELAY);
+      this.#hold.ref();
+    }
+    step.then(this.#answered, this.#answered);
     return step;
+  }
+
+  /** No step is asked for: the program may end; once the generator has finished, the timer goes. */
+  #letGo(): void {
+    if (!this.#finished) return void this.#hold?.unref();
+    clearInterval(this.#hold);
+    this.#hold = undefined;
   }
 
   [Symbol.asyncIterator](): this {
@@ -163,6 +175,8 @@ class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
     if (this.#finished && this.#waiters.length === 0) return;
     this.#finished = true;
     this.#channel?.close();
+    // With a step still asked for, the hold goes when it settles.
+    if (this.#asked === 0) this.#letGo();
     for (let w = this.#waiters.shift(); w !== undefined; w = this.#waiters.shift()) {
       if (failed) w.reject(reason);
       else w.resolve({ done: true, value: undefined });
@@ -181,9 +195,8 @@ interface Opened {
 }
 
 async function open(where: Where, options: GenerateOptions, task: TaskDescriptor, args: unknown[]): Promise<Opened> {
-  // The task always carries a signal, so it runs alone on its worker: no other task waits behind it.
-  const signal = AbortSignal.any([new AbortController().signal, ...(options.signal === undefined ? [] : [options.signal])]);
-  const common = { signal, ...(options.timeout === undefined ? {} : { timeout: options.timeout }), [BACKGROUND]: true } as SubmitOptions;
+  // A background task runs alone on its worker: no other task waits behind the generator.
+  const common = { signal: options.signal, timeout: options.timeout, [BACKGROUND]: true } as SubmitOptions;
   if (where === 'thread') {
     const { port1, port2 } = new MessageChannel();
     const closed = once(port1, 'close');

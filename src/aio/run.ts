@@ -1,3 +1,4 @@
+import { holdOpen } from '../internal/timers.js';
 import { PROCESS_POOL, THREAD_POOL } from './executor-pool.js';
 
 /**
@@ -40,7 +41,7 @@ export async function run<T>(main: (signal: AbortSignal) => T | Promise<T>, opti
   };
   for (const signal of signals) process.on(signal, onSignal);
   // The program lives until main settles, even when main only waits for its signal.
-  const keepAlive = setInterval(() => undefined, 2 ** 31 - 1);
+  const release = holdOpen();
   try {
     return await main(controller.signal);
   } catch (error) {
@@ -48,7 +49,7 @@ export async function run<T>(main: (signal: AbortSignal) => T | Promise<T>, opti
     process.exitCode = 1;
     return undefined;
   } finally {
-    clearInterval(keepAlive);
+    release();
     for (const signal of signals) process.off(signal, onSignal);
     await Promise.all([THREAD_POOL.shutdown({ cancelFutures: true }), PROCESS_POOL.shutdown({ cancelFutures: true })]);
   }

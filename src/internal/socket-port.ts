@@ -16,8 +16,7 @@ export interface SocketPort {
   close(): void;
   /** Settles once the connection is closed, after every message that came before it was delivered. */
   readonly closed: Promise<void>;
-  /** Whether the open connection keeps the program alive, as for a MessagePort. Referenced at first. */
-  ref(): void;
+  /** Lets the program end while the connection is open, as `MessagePort.unref()`. */
   unref(): void;
 }
 
@@ -59,9 +58,6 @@ function wrap(socket: Socket): SocketPort {
     close() {
       ending = true;
       socket.end();
-    },
-    ref() {
-      socket.ref();
     },
     unref() {
       socket.unref();

@@ -34,6 +34,15 @@ export function after(ms: number, fn: () => void): Delay {
 }
 
 /**
+ * Keeps the program alive, as a pending timer does, until the returned function is called (an idle
+ * interval: it never runs in practice).
+ */
+export function holdOpen(): () => void {
+  const hold = setInterval(() => undefined, MAX_DELAY);
+  return () => clearInterval(hold);
+}
+
+/**
  * `promise`, or a rejection with `onTimeout()` once `ms` milliseconds have passed, or with `signal.reason`
  * once it aborts, whichever comes first; the timer and the listener go as soon as one does. `onStop` hears
  * the reason when the time or the signal wins (to abort the work behind `promise`, say).

@@ -47,11 +47,6 @@ export class Waiters<T, D = undefined> {
     return this.#head?.data;
   }
 
-  /** Every waiter's data, first to last. */
-  *data(): IterableIterator<D> {
-    for (let node = this.#head; node !== undefined; node = node.next) yield node.data;
-  }
-
   /**
    * Joins the end of the line. The caller must check `signal.aborted` first if it wants an already
    * aborted signal to win over a value that is available at once; here it only rejects.

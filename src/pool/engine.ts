@@ -46,7 +46,7 @@ export interface EngineOptions {
 /**
  * Internal task option: the task does not keep the program alive while it runs. For a task that waits on a
  * channel of its own (a generator), whose caller holds the program open only while it waits for a reply.
- * Such a task must also be abortable (a signal or timeout), so it runs alone on its worker.
+ * Such a task runs alone on its worker, as an abortable one does.
  */
 export const BACKGROUND: unique symbol = Symbol('aiox.background');
 
@@ -159,7 +159,7 @@ export class PoolEngine {
     const id = this.#tasks.idOf(task);
     const future = new Future<unknown>();
     const record = new TaskRecord(future, taskCode(id, chunk), args, options?.transfer);
-    if (options !== undefined && (options.signal !== undefined || options.timeout !== undefined)) {
+    if (options !== undefined && (options.signal !== undefined || options.timeout !== undefined || options[BACKGROUND] === true)) {
       if (options.signal?.aborted) {
         future.setRunningOrNotifyCancel();
         future.setException(options.signal.reason);

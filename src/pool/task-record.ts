@@ -9,7 +9,7 @@ export class TaskRecord {
   worker: WorkerSlot | undefined = undefined;
   /** Its sequence number on that worker. */
   seq = 0;
-  /** Set for tasks with a signal or timeout: such a task runs alone on its worker so it can be stopped. */
+  /** Set for tasks with a signal, a timeout or BACKGROUND: such a task runs alone on its worker. */
   stop: StopWatch | undefined = undefined;
   /** Milliseconds its function was expected to take when it was sent; NaN if not timed yet. */
   expected = 0;

@@ -1,4 +1,5 @@
 import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { holdOpen } from '../internal/timers.js';
 import { workerExited } from '../internal/worker-exits.js';
 import type { FromWorker } from './protocol.js';
 import type { SpawnWorker } from './transport.js';
@@ -36,8 +37,7 @@ export function threadSpawner(options: ThreadTransportOptions): SpawnWorker {
       terminate: () => {
         // Node lets go of a terminating worker's handle, so the program could end before 'exit' arrives and
         // shutdown() would never settle: hold the program open until the exit.
-        const hold = setInterval(() => undefined, 1 << 30);
-        worker.once('exit', () => clearInterval(hold));
+        worker.once('exit', holdOpen());
         void worker.terminate();
       },
       ref: () => worker.ref(),

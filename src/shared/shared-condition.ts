@@ -10,7 +10,7 @@ const KIND = 'SharedCondition';
 const NOTIFIES = 0;
 const BYTES = 4;
 
-let adopting: { buffer: SharedArrayBuffer; lock: SharedLock } | undefined;
+let adopting: SharedArrayBuffer | undefined;
 
 /**
  * What a {@link SharedCondition} becomes when structured-cloned: its own memory and its lock's.
@@ -62,8 +62,8 @@ export class SharedCondition implements SharedConditionHandle {
    */
   constructor(lock: SharedLock = new SharedLock()) {
     if (!(lock instanceof SharedLock)) throw new TypeError(`lock must be a SharedLock, received ${describe(lock)}`);
-    this.buffer = adopting?.buffer ?? new SharedArrayBuffer(BYTES);
-    this.lock = adopting?.lock ?? lock;
+    this.buffer = adopting ?? new SharedArrayBuffer(BYTES);
+    this.lock = lock;
     adopting = undefined;
     this.#cells = new Int32Array(this.buffer, 0, 1);
   }
@@ -82,8 +82,9 @@ export class SharedCondition implements SharedConditionHandle {
   static from(value: SharedConditionHandle): SharedCondition {
     if (value instanceof SharedCondition) return value;
     const buffer = bufferOf(value, KIND, BYTES);
-    adopting = { buffer, lock: SharedLock.from(value.lock) };
-    return new SharedCondition(adopting.lock);
+    const lock = SharedLock.from(value.lock);
+    adopting = buffer;
+    return new SharedCondition(lock);
   }
 
   /** Acquires the lock without blocking the thread; see {@link SharedLock.acquire}. */
@@ -177,7 +178,7 @@ export class SharedCondition implements SharedConditionHandle {
     while (!result) {
       const left = deadline - performance.now();
       if (left <= 0) break;
-      await this.wait({ ...options, timeout: left === Infinity ? Infinity : left });
+      await this.wait({ ...options, timeout: left });
       result = predicate();
     }
     return result;

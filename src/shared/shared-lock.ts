@@ -138,7 +138,7 @@ export class SharedLock implements SharedHandle<'SharedLock'> {
   acquireSync(options: SharedSyncWaitOptions = {}): Releasable {
     assertMayBlock('acquireSync');
     const deadline = deadlineOf(options);
-    if (Atomics.load(this.#cells, WORD) === SELF) {
+    if (this.heldByMe()) {
       throw new InvalidStateError('acquireSync() called by the thread that holds the SharedLock: it would wait forever');
     }
     if (untilSync(this.#cells, () => tryTake(this.#cells, WORD), deadline) === TIMED_OUT) {

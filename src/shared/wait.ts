@@ -1,6 +1,6 @@
 import { isMainThread, threadId } from 'node:worker_threads';
 import { InvalidStateError } from '../futures/errors.js';
-import { after } from '../internal/timers.js';
+import { within } from '../internal/timers.js';
 import { validateSignal, validateTimeout } from '../internal/validate.js';
 
 /**
@@ -124,25 +124,12 @@ function waitAsync(cells: Int32Array, index: number, seen: number, signal: Abort
   const wait = Atomics.waitAsync(cells, index, seen);
   if (!wait.async) return Promise.resolve();
   if (signal === undefined && left === Infinity) return wait.value.then(() => undefined);
-  return new Promise<void>((resolve, reject) => {
-    const stop = (): void => {
-      timer?.clear();
-      signal?.removeEventListener('abort', onAbort);
-    };
-    const onAbort = (): void => {
-      stop();
-      Atomics.notify(cells, index);
-      reject(signal!.reason);
-    };
-    const timer = left === Infinity ? undefined : after(Math.ceil(left), () => {
-      stop();
-      Atomics.notify(cells, index);
-      resolve();
-    });
-    signal?.addEventListener('abort', onAbort, { once: true });
-    void wait.value.then(() => {
-      stop();
-      resolve();
-    });
-  });
+  // The time running out is not an error here: the caller sees the deadline and gives up.
+  const elapsed = Symbol('elapsed');
+  return within(wait.value, Math.ceil(left), signal, () => elapsed, () => Atomics.notify(cells, index)).then(
+    () => undefined,
+    (reason: unknown) => {
+      if (reason !== elapsed) throw reason;
+    },
+  );
 }

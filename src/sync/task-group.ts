@@ -63,8 +63,6 @@ export class TaskGroup implements AsyncDisposable {
   #state: TaskGroupState = TaskGroupState.OPEN;
   #running = 0;
   readonly #failures: unknown[] = [];
-  /** Set when the group was aborted from outside or by `abort()`, rather than by a failing child. */
-  #abortedFromOutside = false;
   #finished: Promise<void> | undefined;
   #finish: (() => void) | undefined;
 
@@ -144,8 +142,12 @@ export class TaskGroup implements AsyncDisposable {
         if (this.#failures.length > 0) {
           const n = this.#failures.length;
           reject(new AggregateError(this.#failures, `${n} task${n === 1 ? '' : 's'} in the TaskGroup failed`));
-        } else if (this.#abortedFromOutside) reject(this.#controller.signal.reason);
-        else resolve();
+        } else if (this.#controller.signal.aborted) {
+          // With no failure, only the outer signal or abort() can have aborted the group.
+          reject(this.#controller.signal.reason);
+        } else {
+          resolve();
+        }
       };
     });
     if (this.#running === 0 && this.#state !== TaskGroupState.DONE) this.#finish!();
@@ -177,7 +179,6 @@ export class TaskGroup implements AsyncDisposable {
   #abort(reason: unknown): void {
     if (this.#state !== TaskGroupState.OPEN) return;
     this.#state = TaskGroupState.ABORTING;
-    this.#abortedFromOutside = true;
     this.#controller.abort(reason);
   }
 
