@@ -1,5 +1,5 @@
-import { validateInteger, validateSignal } from '../internal/validate.js';
-import { WorkInputReader, dropItem, isThenable, type WorkContext, type WorkInput } from './work-input.js';
+import { isThenable, validateInteger, validateSignal } from '../internal/validate.js';
+import { WorkInputReader, dropItem, type WorkContext, type WorkInput } from './work-input.js';
 
 /**
  * Options of {@link collect}.

@@ -1,8 +1,8 @@
 import type { Completed } from '../futures/as-completed.js';
 import { Future } from '../futures/future.js';
 import { Deque } from '../internal/deque.js';
-import { validateInteger, validateSignal } from '../internal/validate.js';
-import { WorkInputReader, dropItem, isThenable, type WorkContext, type WorkInput } from './work-input.js';
+import { isThenable, validateInteger, validateSignal } from '../internal/validate.js';
+import { DONE, WorkInputReader, dropItem, type WorkContext, type WorkInput } from './work-input.js';
 
 /**
  * Options of {@link resolve}.
@@ -71,7 +71,6 @@ type ResolveState = (typeof ResolveState)[keyof typeof ResolveState];
 
 type Step<T> = IteratorResult<Completed<T>, undefined>;
 type Consumer<T> = { resolve: (step: Step<T>) => void; reject: (reason: unknown) => void };
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 /**
  * Runs the items of `items` with at most `workers` in flight and yields each outcome in input order, as

@@ -1,6 +1,6 @@
 import { Future } from '../futures/future.js';
-import { validateSignal } from '../internal/validate.js';
-import { isThenable, type WorkContext, type WorkItem } from './work-input.js';
+import { isThenable, validateSignal } from '../internal/validate.js';
+import type { WorkContext, WorkItem } from './work-input.js';
 
 /**
  * Options of {@link schedule}.

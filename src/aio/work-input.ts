@@ -1,4 +1,4 @@
-import { describe } from '../internal/validate.js';
+import { describe, isThenable } from '../internal/validate.js';
 
 /**
  * What a function item of {@link collect} or {@link resolve} receives when a worker calls it.
@@ -50,15 +50,8 @@ export type WorkItem<T> = T | PromiseLike<T> | ((context: WorkContext) => T | Pr
  */
 export type WorkInput<T> = Iterable<WorkItem<T>> | AsyncIterable<WorkItem<T>>;
 
-export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
-
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+/** The end of an iteration, shared rather than allocated each time. */
+export const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 const ignore = (): void => undefined;
 
 /**

@@ -32,3 +32,8 @@ export function validateSignal(value: unknown, name = 'signal'): asserts value i
 export function validateFunction(value: unknown, name: string): asserts value is (...args: never[]) => unknown {
   if (typeof value !== 'function') throw new TypeError(`${name} must be a function, received ${describe(value)}`);
 }
+
+/** Whether `value` is a promise or any other thenable: what `await` would unwrap. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
+}

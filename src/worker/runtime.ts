@@ -1,4 +1,5 @@
 import { Deque } from '../internal/deque.js';
+import { isThenable } from '../internal/validate.js';
 import { claim } from '../pool/claims.js';
 import {
   RESULT_ERROR,
@@ -24,10 +25,6 @@ interface LoadedTask {
   fn: Fn | undefined;
   loading: Promise<void> | undefined;
   loadError: unknown;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
 }
 
 /**
