@@ -90,6 +90,8 @@ describe(name, { timeout: 60_000 }, () => {
       })(),
       TimeoutError,
     );
+    // Its worker was stopped with it: nothing of it runs any more.
+    assert.equal(slot.pool.stats().running, 0);
   });
 
   test('a task that is not a generator function fails with a TypeError', async () => {

@@ -6,6 +6,7 @@ import {
   BrokenProcessPool,
   BrokenThreadPool,
   CancelledError,
+  type Future,
   InvalidStateError,
   PoolState,
   Queue,
@@ -13,6 +14,7 @@ import {
   taskRef,
 } from 'aiox';
 import { Gates } from '../fixtures/gate.js';
+import { longClock } from '../fixtures/settle.js';
 import {
   QuotaError,
   add,
@@ -270,10 +272,26 @@ for (const kind of KINDS) {
       }
     });
 
-    test('a timeout longer than setTimeout can wait (2^31 - 1 ms) does not fire early', async () => {
+    test('a timeout longer than setTimeout can wait (2^31 - 1 ms) does not fire early', async (t) => {
+      const gates = new Gates(kind, 1);
       await using pool = makePool(kind, { maxWorkers: 1 });
-      // Given more than 2^31 - 1 ms, setTimeout fires after 1 ms: well before a new worker could answer.
-      assert.equal(await pool.submitWith(add, [1, 2], { timeout: 3_000_000_000 }), 3);
+      let released = false;
+      let submitted: Future<unknown> | undefined;
+      try {
+        const advanceTo = longClock(t);
+        const task = (submitted = pool.submitWith(gated, [gates.handle(0), 'done'], { timeout: 3_000_000_000 }));
+        await gates.started(0);
+        // Given more than 2^31 - 1 ms, setTimeout fires after 1 ms.
+        await advanceTo(10);
+        assert.equal(task.running(), true);
+        await gates.release(0);
+        released = true;
+        assert.equal(await task, 'done');
+      } finally {
+        // A task stopped early has no one left to read the release.
+        if (!released && submitted?.done() === false) await gates.release(0);
+        gates.dispose();
+      }
     });
 
     test('a timeout stops a running task with TimeoutError', async () => {
