@@ -1,7 +1,7 @@
 import { InvalidStateError } from '../futures/errors.js';
 import { describe, validateFunction, validateInteger, validateSignal } from '../internal/validate.js';
 import { Waiters } from '../internal/waiters.js';
-import { Lock, type AcquireOptions } from './lock.js';
+import { holding, Lock, type AcquireOptions } from './lock.js';
 import type { Releasable } from './releasable.js';
 
 /**
@@ -95,12 +95,15 @@ export class Condition {
     this.#assertLocked('wait');
     signal?.throwIfAborted();
     const ticket = this.#waiters.enqueue(undefined, signal);
+    // The caller's hold goes on after the wait: the handle it got from acquire() must still release it.
+    const hold = holding.current(this.#lock);
     this.#lock.release();
     try {
       await ticket.promise;
     } finally {
       // No signal here: the caller entered holding the lock and must leave holding it, even when aborted.
       await this.#lock.acquire();
+      holding.restore(this.#lock, hold);
     }
   }
 

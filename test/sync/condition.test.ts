@@ -137,3 +137,19 @@ test('conditions can share one lock', async () => {
   assert.equal(lock.locked(), false);
   assert.throws(() => new Condition({} as Lock), TypeError);
 });
+
+test("the handle from acquire() still releases the lock after wait() gave it up and took it back", async () => {
+  const cond = new Condition();
+  const held = await cond.acquire();
+  const waiting = track(cond.wait());
+  await flush();
+  const other = await cond.acquire(); // someone else holds the lock meanwhile
+  cond.notify();
+  other.release();
+  await flush();
+  assert.equal(waiting.state, 'fulfilled');
+  other.release(); // the other hold is over: its handle does nothing to the waiter's
+  assert.equal(cond.locked(), true);
+  held.release(); // the waiter's own handle ends its hold
+  assert.equal(cond.locked(), false);
+});

@@ -115,3 +115,33 @@ test('an already aborted signal rejects even when the lock is free, and takes no
   await assert.rejects(lock.acquire({ signal: AbortSignal.abort(new Error('no')) }), /no/);
   assert.equal(lock.locked(), false);
 });
+
+test("a handle whose hold lock.release() ended does not free the next holder's lock", async () => {
+  const lock = new Lock();
+  const stale = await lock.acquire();
+  lock.release(); // asyncio style: the hold ends here
+  const next = await lock.acquire();
+  stale.release(); // later, e.g. through `await using`: must do nothing
+  assert.equal(lock.locked(), true);
+  const third = track(lock.acquire());
+  await flush();
+  assert.equal(third.state, 'pending', 'mutual exclusion held');
+  next.release(); // the real holder's release still works
+  await flush();
+  assert.equal(third.state, 'fulfilled');
+  (await third.promise).release();
+  assert.equal(lock.locked(), false);
+});
+
+test('a stale handle does nothing when the lock was handed to a waiter by lock.release()', async () => {
+  const lock = new Lock();
+  const stale = await lock.acquire();
+  const waiter = track(lock.acquire());
+  lock.release();
+  await flush();
+  assert.equal(waiter.state, 'fulfilled');
+  stale.release();
+  assert.equal(lock.locked(), true);
+  (await waiter.promise).release();
+  assert.equal(lock.locked(), false);
+});
