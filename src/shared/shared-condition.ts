@@ -2,7 +2,7 @@ import { InvalidStateError } from '../futures/errors.js';
 import { describe, validateFunction, validateInteger } from '../internal/validate.js';
 import type { Releasable } from '../sync/releasable.js';
 import { bufferOf, type SharedHandle } from './handle.js';
-import { SharedLock } from './shared-lock.js';
+import { SharedLock, sharedHolding } from './shared-lock.js';
 import { assertMayBlock, deadlineOf, Retry, TIMED_OUT, untilAsync, untilSync, type SharedSyncWaitOptions, type SharedWaitOptions } from './wait.js';
 
 const KIND = 'SharedCondition';
@@ -121,12 +121,15 @@ export class SharedCondition implements SharedConditionHandle {
     const deadline = deadlineOf(options);
     this.#assertHeld('wait');
     const attempt = this.#attempt();
+    // The caller's hold goes on after the wait: the handle it got from acquire() must still release it.
+    const hold = sharedHolding.current(this.lock);
     this.lock.release();
     try {
       return (await untilAsync(this.#cells, attempt, options.signal, deadline)) !== TIMED_OUT;
     } finally {
       // No signal: the caller came in holding the lock and leaves holding it.
       await this.lock.acquire();
+      sharedHolding.restore(this.lock, hold);
     }
   }
 
@@ -148,11 +151,13 @@ export class SharedCondition implements SharedConditionHandle {
     const deadline = deadlineOf(options);
     this.#assertHeld('waitSync');
     const attempt = this.#attempt();
+    const hold = sharedHolding.current(this.lock);
     this.lock.release();
     try {
       return untilSync(this.#cells, attempt, deadline) !== TIMED_OUT;
     } finally {
       this.lock.acquireSync();
+      sharedHolding.restore(this.lock, hold);
     }
   }
 

@@ -19,6 +19,12 @@ const KIND = 'SharedLock';
 const WORD = 0;
 const BYTES = 4;
 
+/**
+ * For {@link SharedCondition} only: which of this thread's acquisitions holds the lock, and a way to hand
+ * that identity back after a wait gave the lock up and took it again, so the caller's handle still works.
+ */
+export let sharedHolding: { current(lock: SharedLock): number; restore(lock: SharedLock, epoch: number): void };
+
 // The memory `from()` hands to the constructor, so that the public constructor takes no buffer.
 let adopting: SharedArrayBuffer | undefined;
 
@@ -62,6 +68,19 @@ export class SharedLock implements SharedHandle<'SharedLock'> {
   /** The shared memory: one 32-bit word, 0 when free, else the owner's `threadId + 1`. */
   readonly buffer: SharedArrayBuffer;
   readonly #cells: Int32Array;
+  // Counts this object's acquisitions and plain releases. A handle releases only while the count is the
+  // one it was made at and this thread still holds the word: once `release()` ended its hold (here or in
+  // another thread) the handle is stale and must not free whoever holds the lock next.
+  #epoch = 0;
+
+  static {
+    sharedHolding = {
+      current: (lock) => lock.#epoch,
+      restore: (lock, epoch) => {
+        lock.#epoch = epoch;
+      },
+    };
+  }
 
   /** Creates a free lock in new shared memory. */
   constructor() {
@@ -101,7 +120,8 @@ export class SharedLock implements SharedHandle<'SharedLock'> {
 
   /**
    * Waits, without blocking the thread, until the lock is free, takes it, and resolves to a handle that
-   * releases it once (also through `await using`).
+   * releases it once (also through `await using`). The handle releases only the hold it stands for: once
+   * `release()` ended that hold, it does nothing, even when the lock is held again by then.
    *
    * @param options.signal Aborting it while waiting rejects with `signal.reason` and takes nothing.
    * @param options.timeout Milliseconds to wait at most; then rejects with `TimeoutError`. @default Infinity
@@ -175,6 +195,7 @@ export class SharedLock implements SharedHandle<'SharedLock'> {
    * ```
    */
   release(): void {
+    this.#epoch++;
     if (!give(this.#cells, WORD)) throw new InvalidStateError('release() called on an unlocked SharedLock');
   }
 
@@ -184,6 +205,9 @@ export class SharedLock implements SharedHandle<'SharedLock'> {
   }
 
   #handle(): Releasable {
-    return releasable(() => this.release());
+    const epoch = ++this.#epoch;
+    return releasable(() => {
+      if (this.#epoch === epoch && this.heldByMe()) this.release();
+    });
   }
 }

@@ -60,3 +60,18 @@ test('using the condition without holding its lock throws; the lock may be share
   assert.equal(lock.locked(), true);
   held.release();
 });
+
+test("the handle from acquire() still releases the lock after wait() gave it up and took it back", async () => {
+  const cond = new SharedCondition();
+  const held = await cond.acquire();
+  const waiting = cond.wait();
+  await flush();
+  const other = await cond.acquire(); // someone else holds the lock meanwhile
+  cond.notify();
+  other.release();
+  assert.equal(await waiting, true);
+  other.release(); // its hold is over: its handle does nothing to the waiter's
+  assert.equal(cond.lock.locked(), true);
+  held.release();
+  assert.equal(cond.lock.locked(), false);
+});

@@ -153,3 +153,15 @@ test('a structured clone rebuilt with from() shares the memory; from() returns a
   held.release();
   assert.equal(lock.locked(), false);
 });
+
+test("a handle whose hold release() ended does not free the next holder's lock", async () => {
+  const lock = new SharedLock();
+  const stale = await lock.acquire();
+  lock.release(); // the hold ends here, asyncio style
+  const next = lock.tryAcquire()!;
+  stale.release(); // later, e.g. through `await using`: must do nothing
+  assert.equal(lock.locked(), true);
+  assert.equal(lock.tryAcquire(), undefined, 'mutual exclusion held');
+  next.release();
+  assert.equal(lock.locked(), false);
+});
