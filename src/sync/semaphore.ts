@@ -12,6 +12,12 @@ import { releasable, type Releasable } from './releasable.js';
  * and since nobody ever holds part of a request while waiting for the rest, concurrent `acquireMany`
  * calls cannot deadlock each other.
  *
+ * Give each acquisition back one way: through its handle, or with `release()`, never both. A semaphore has
+ * no holder (as in asyncio), so a bare `release()` cannot say whose permits it returns, and a handle used
+ * after `release()` already gave its permits back would give them back a second time. (A {@link Lock} has
+ * one holder at a time and does tell: there a stale handle does nothing.) `BoundedSemaphore` at least
+ * throws when such a double release would exceed its bound.
+ *
  * @example
  * ```ts
  * import { Semaphore } from 'aiox';
@@ -65,7 +71,10 @@ export class Semaphore {
 
   /**
    * Takes `n` permits at once, waiting in line until all `n` are free. Resolves to a handle that gives all
-   * `n` back once (also through `using` / `await using`). An abort while waiting takes nothing, so there
+   * `n` back once (also through `using` / `await using`). Asking for more permits than the semaphore
+   * holds now, even more than it started with, is not an error: the call waits, since a `release()` may
+   * add permits beyond the initial value (as in asyncio). A {@link BoundedSemaphore}, which can never hold
+   * more than it started with, throws `RangeError` instead. An abort while waiting takes nothing, so there
    * is nothing to give back; an abort after the permits were granted changes nothing.
    *
    * @param n How many permits to take.
