@@ -69,7 +69,9 @@ export type PeriodicState = (typeof PeriodicState)[keyof typeof PeriodicState];
 export interface Periodic extends AsyncDisposable {
   /**
    * Settles when the loop is over and no run is in progress: resolves after `stop()`, rejects with the
-   * signal's reason after an abort, or with `fn`'s error when there is no `onError`. A rejection caused
+   * signal's reason after an abort, or with `fn`'s error when there is no `onError`. That includes a run
+   * in progress at `stop()` that then fails: only a failure that is the run obeying the abort (the
+   * signal's reason, or an `AbortError`) is not an error; anything else goes to `onError`, or rejects `done`. A rejection caused
    * by the signal is never reported as unhandled; one caused by `fn` is, if nobody awaits `done`.
    */
   readonly done: Promise<void>;
@@ -80,6 +82,14 @@ export interface Periodic extends AsyncDisposable {
 }
 
 const STOP = new Error('every() was stopped');
+
+/**
+ * Whether a run's error is just the run obeying the abort: the signal's reason itself, or an `AbortError`
+ * (what `fetch`, `timers/promises` and `events.once` throw for an aborted signal).
+ */
+function isAbortOf(error: unknown, signal: AbortSignal): boolean {
+  return error === signal.reason || (error instanceof Error && (error.name === 'AbortError' || error.cause === signal.reason));
+}
 
 /**
  * Calls `fn` every `interval` milliseconds, the replacement for a `while (true) { work(); sleep() }`
@@ -207,8 +217,8 @@ class PeriodicLoop implements Periodic {
       try {
         await fn(signal);
       } catch (error) {
-        // Once the loop is stopping, a failure is most likely the run obeying the abort.
-        if (signal.aborted) return;
+        // A run that fails because it obeyed the stop is no failure; any other error is one, even after stop().
+        if (signal.aborted && isAbortOf(error, signal)) return;
         if (onError === undefined) throw error;
         await onError(error);
       }

@@ -205,3 +205,33 @@ test('bad arguments are refused with a message naming them', () => {
   assert.throws(() => every(10, () => {}, { overlap: 'burst' as never }), { name: 'RangeError', message: "overlap must be 'skip' or 'wait', received burst" });
   assert.throws(() => every(10, null as never), TypeError);
 });
+
+test('a run in progress at stop() that then fails rejects done; one that obeys the abort does not', async (t) => {
+  const advance = fakeClock(t);
+  let fail!: (error: unknown) => void;
+  const loop = every(100, () => new Promise<void>((_, reject) => (fail = reject)));
+  await advance(100);
+  loop.stop();
+  const done = track(loop.done);
+  fail(new Error('disk full'));
+  await flush();
+  assert.equal(done.state, 'rejected');
+  assert.match((done.reason as Error).message, /disk full/);
+
+  const errors: unknown[] = [];
+  const handled = every(100, () => new Promise<void>((_, reject) => (fail = reject)), { onError: (e) => void errors.push(e) });
+  await advance(100);
+  handled.stop();
+  fail(new Error('late'));
+  await handled.done;
+  assert.deepEqual(errors.map((e) => (e as Error).message), ['late']);
+
+  const obeying = every(100, (signal) => sleep(1000, { signal }));
+  await advance(100);
+  obeying.stop();
+  await obeying.done; // sleep rejected with the signal's reason: not an error
+  const withAbortError = every(100, (signal) => new Promise<void>((_, reject) => signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')))));
+  await advance(100);
+  withAbortError.stop();
+  await withAbortError.done;
+});
