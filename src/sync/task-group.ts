@@ -39,21 +39,27 @@ export type TaskGroupState = (typeof TaskGroupState)[keyof typeof TaskGroupState
 
 /**
  * Structured concurrency, like asyncio's `TaskGroup`: children started in the group share one signal,
- * and `wait()` (or leaving an `await using` block) waits for all of them. The first child to fail aborts
- * the others, and `wait()` rejects with an `AggregateError` of every failure. A child that rejects with
- * the group's own abort reason (it stopped because it was told to) does not count as a failure.
+ * and the group waits for all of them. The first child to fail aborts the others, and the group rejects
+ * with an `AggregateError` of every failure. A child that rejects with the group's own abort reason (it
+ * stopped because it was told to) does not count as a failure.
+ *
+ * Lead with {@link TaskGroup.run}: it sees how the body ends, so a body that throws aborts the children,
+ * waits for them and rejects with an `AggregateError` holding the body's error first, as asyncio does.
+ * The `await using` form cannot do that, because a disposer is never told that its block threw: leaving
+ * the block waits for the children (and reports their failures) but does not abort them, so on a throw
+ * they run on to their end. Use it only when that is what you want, or call `abort()` in a `catch`.
  *
  * Only children that listen to the signal stop early; the group still waits for the others to settle.
- * Leaving an `await using` block by a throw waits for the children but does not abort them: call
- * `abort()` in a `catch` for that.
  *
  * @example
  * ```ts
  * import { TaskGroup } from 'aiox';
- * await using group = new TaskGroup({ signal: AbortSignal.timeout(10_000) });
- * const users = group.start((signal) => fetch('https://example.com/users', { signal }));
- * const posts = group.start((signal) => fetch('https://example.com/posts', { signal }));
- * // leaving the block waits for both; if one fails, the other is aborted
+ * const [users, posts] = await TaskGroup.run(async (group) => {
+ *   const users = group.start((signal) => fetch('https://example.com/users', { signal }));
+ *   const posts = group.start((signal) => fetch('https://example.com/posts', { signal }));
+ *   return [users, posts] as const; // the group waits for both; if one fails, the other is aborted
+ * }, { signal: AbortSignal.timeout(10_000) });
+ * console.log((await users).status, (await posts).status);
  * ```
  */
 export class TaskGroup implements AsyncDisposable {
@@ -73,6 +79,49 @@ export class TaskGroup implements AsyncDisposable {
     this.#outer = signal;
     if (signal?.aborted) this.#abort(signal.reason);
     else signal?.addEventListener('abort', this.#onOuterAbort, { once: true });
+  }
+
+  /**
+   * Runs `body` with a new group and waits for every child the body started; the form to prefer over
+   * `await using`. Resolves to the body's result once all children succeeded. If the body throws, the
+   * children are aborted (their signal's reason is a `CancelledError` whose `cause` is the body's error),
+   * the group waits for them, and the call rejects with an `AggregateError` of the body's error followed
+   * by the children's failures. If a child fails, the others are aborted and the call rejects with an
+   * `AggregateError` of the failures; the body is not stopped by force, so let it watch `group.signal`.
+   * A body that rejects with the group's own abort reason obeyed the abort: that is no failure of its own.
+   *
+   * @param body Starts the children with `group.start()`; may be async.
+   * @param options.signal Aborting it aborts every child; the call then rejects with `signal.reason`.
+   * @throws {TypeError} for a `body` that is not a function or a bad `signal`.
+   * @example
+   * ```ts
+   * import { TaskGroup, sleep } from 'aiox';
+   * await TaskGroup.run(async (group) => {
+   *   group.start((signal) => sleep(60_000, { signal }));
+   *   throw new Error('body failed');
+   * }).catch((e: AggregateError) => console.log(e.errors[0].message)); // body failed, and the sleep was aborted
+   * ```
+   */
+  static run<T>(body: (group: TaskGroup) => T | PromiseLike<T>, options: TaskGroupOptions = {}): Promise<T> {
+    validateFunction(body, 'body');
+    return TaskGroup.#run(new TaskGroup(options), body);
+  }
+
+  static async #run<T>(group: TaskGroup, body: (group: TaskGroup) => T | PromiseLike<T>): Promise<T> {
+    let result: T;
+    try {
+      result = await body(group);
+    } catch (error) {
+      const signal = group.#controller.signal;
+      const obeyed = signal.aborted && error === signal.reason;
+      if (!obeyed) group.#abort(new CancelledError('the TaskGroup body failed', { cause: error }));
+      await group.wait().catch(() => {});
+      if (obeyed) throw (group.#outcome() ?? { error }).error;
+      const n = group.#failures.length;
+      throw new AggregateError([error, ...group.#failures], `the TaskGroup body failed${n === 0 ? '' : `, and ${n} task${n === 1 ? '' : 's'} in it`}`);
+    }
+    await group.wait();
+    return result;
   }
 
   /** The signal every child receives. */
@@ -139,15 +188,9 @@ export class TaskGroup implements AsyncDisposable {
       this.#finish = () => {
         this.#state = TaskGroupState.DONE;
         this.#outer?.removeEventListener('abort', this.#onOuterAbort);
-        if (this.#failures.length > 0) {
-          const n = this.#failures.length;
-          reject(new AggregateError(this.#failures, `${n} task${n === 1 ? '' : 's'} in the TaskGroup failed`));
-        } else if (this.#controller.signal.aborted) {
-          // With no failure, only the outer signal or abort() can have aborted the group.
-          reject(this.#controller.signal.reason);
-        } else {
-          resolve();
-        }
+        const outcome = this.#outcome();
+        if (outcome === undefined) resolve();
+        else reject(outcome.error);
       };
     });
     if (this.#running === 0 && this.#state !== TaskGroupState.DONE) this.#finish!();
@@ -176,7 +219,16 @@ export class TaskGroup implements AsyncDisposable {
     return this.wait();
   }
 
-  #abort(reason: unknown): void {
+  /** What a finished group rejects with, or undefined when it succeeded. */
+  #outcome(): { error: unknown } | undefined {
+    const n = this.#failures.length;
+    if (n > 0) return { error: new AggregateError(this.#failures, `${n} task${n === 1 ? '' : 's'} in the TaskGroup failed`) };
+    // With no failure, only the outer signal or abort() can have aborted the group.
+    if (this.#controller.signal.aborted) return { error: this.#controller.signal.reason };
+    return undefined;
+  }
+
+    #abort(reason: unknown): void {
     if (this.#state !== TaskGroupState.OPEN) return;
     this.#state = TaskGroupState.ABORTING;
     this.#controller.abort(reason);

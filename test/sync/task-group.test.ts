@@ -147,3 +147,58 @@ test('starting a task in a finished group throws', async () => {
   assert.throws(() => group.start(() => 2), { name: 'InvalidStateError', message: 'cannot start a task in a TaskGroup that is done' });
   assert.throws(() => new TaskGroup().start(3 as never), TypeError);
 });
+
+test('TaskGroup.run: a body that throws aborts the children, waits for them, and rejects with its error first', async () => {
+  const slow = deferred<void>();
+  let childSignal: AbortSignal | undefined;
+  const outcome = track(
+    TaskGroup.run(async (group) => {
+      group.start(untilAborted);
+      group.start(async (signal) => {
+        childSignal = signal;
+        await slow.promise; // ignores the abort: the group must still wait for it
+        throw new Error('child failed too');
+      });
+      await flush();
+      throw new Error('body failed');
+    }),
+  );
+  await flush();
+  assert.equal(childSignal?.aborted, true);
+  assert.ok(childSignal.reason instanceof CancelledError);
+  assert.equal((childSignal.reason as CancelledError).cause instanceof Error, true);
+  assert.equal(outcome.state, 'pending', 'waits for the child that ignores its signal');
+  slow.resolve();
+  await flush();
+  assert.equal(outcome.state, 'rejected');
+  const error = outcome.reason as AggregateError;
+  assert.ok(error instanceof AggregateError);
+  assert.deepEqual(
+    error.errors.map((e: Error) => e.message),
+    ['body failed', 'child failed too'],
+  );
+});
+
+test('TaskGroup.run resolves to the body result once every child is done; child failures reject as in wait()', async () => {
+  const gate = deferred<number>();
+  let child: Promise<number> | undefined;
+  const outcome = track(TaskGroup.run((group) => ((child = group.start(() => gate.promise)), 'body')));
+  await flush();
+  assert.equal(outcome.state, 'pending');
+  gate.resolve(7);
+  assert.equal(await outcome.promise, 'body');
+  assert.equal(await child, 7);
+  await assert.rejects(
+    TaskGroup.run((group) => void group.start(async () => { throw new Error('boom'); })),
+    (e: AggregateError) => e.errors.length === 1 && (e.errors[0] as Error).message === 'boom',
+  );
+  const controller = new AbortController();
+  const reason = new Error('outer');
+  const aborted = TaskGroup.run(async (group) => {
+    controller.abort(reason);
+    await flush();
+    group.signal.throwIfAborted(); // the body obeys the abort: that is no failure of its own
+  }, { signal: controller.signal });
+  await assert.rejects(aborted, (e) => e === reason);
+  assert.throws(() => TaskGroup.run(42 as never), /body must be a function, received 42/);
+});
