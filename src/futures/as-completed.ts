@@ -1,5 +1,6 @@
 import { TimeoutError } from './errors.js';
 import type { Future } from './future.js';
+import { futuresOf } from './futures-of.js';
 import { MAX_DELAY } from '../internal/timers.js';
 import { validateSignal, validateTimeout } from '../internal/validate.js';
 
@@ -50,6 +51,8 @@ export interface Completed<T> {
  * a `for await` loop as the awaited value, so a bare future would be typed as its result. Wrapped, the types
  * say what the loop really gets.
  *
+ * @throws {RangeError} for a bad `timeout`; {TypeError} for a bad `signal`, or for `futures` that is not an
+ *   iterable of Futures (the message names the index of the first bad one).
  * @example
  * ```ts
  * import { ThreadPoolExecutor, asCompleted } from 'aiox';
@@ -62,7 +65,7 @@ export function asCompleted<T>(futures: Iterable<Future<T>>, options: AsComplete
   const { timeout = Infinity, signal } = options;
   validateTimeout(timeout);
   validateSignal(signal);
-  const all = new Set(futures);
+  const all = futuresOf<T>(futures);
   const total = all.size;
   const deadline = timeout === Infinity ? Infinity : performance.now() + timeout;
   // Futures finished but not yet yielded, in completion order.

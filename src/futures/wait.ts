@@ -1,6 +1,7 @@
 import { after, type Delay } from '../internal/timers.js';
 import { validateSignal, validateTimeout } from '../internal/validate.js';
 import type { Future } from './future.js';
+import { futuresOf } from './futures-of.js';
 
 /**
  * When {@link wait} returns, as in Python's `concurrent.futures`.
@@ -67,7 +68,8 @@ export interface DoneAndNotDone<T> {
  * Waits for futures. Resolves to `{ done, notDone }` once the `returnWhen` condition holds or `timeout`
  * passes; a timeout is not an error. Duplicates in the input collapse; any iterable is accepted.
  *
- * @throws {RangeError} for a negative or non-numeric `timeout`, {TypeError} for an unknown `returnWhen`.
+ * @throws {RangeError} for a negative or non-numeric `timeout`, {TypeError} for an unknown `returnWhen`, or
+ *   for `futures` that is not an iterable of Futures (the message names the index of the first bad one).
  * @example
  * ```ts
  * import { ThreadPoolExecutor, wait } from 'aiox';
@@ -84,7 +86,7 @@ export function wait<T>(futures: Iterable<Future<T>>, options: WaitOptions = {})
   if (!Object.values(ReturnWhen).includes(returnWhen)) {
     throw new TypeError(`returnWhen must be one of ${Object.values(ReturnWhen).join(', ')}, received ${String(returnWhen)}`);
   }
-  const all = new Set(futures);
+  const all = futuresOf<T>(futures);
   const done = new Set<Future<T>>();
   const notDone = new Set<Future<T>>();
   for (const f of all) (f.done() ? done : notDone).add(f);

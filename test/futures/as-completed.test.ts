@@ -437,3 +437,8 @@ describe('asCompleted: bad arguments', () => {
     assert.equal(add.mock.callCount(), 0);
   });
 });
+
+test('asCompleted refuses what is not an iterable of Futures, naming the bad element', () => {
+  assert.throws(() => asCompleted([1] as never), { name: 'TypeError', message: 'futures[0] must be a Future, received 1' });
+  assert.throws(() => asCompleted(undefined as never), /futures must be an iterable of Futures, received undefined/);
+});

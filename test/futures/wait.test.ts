@@ -441,3 +441,10 @@ describe('wait: bad arguments', () => {
     assert.deepEqual(Object.values(ReturnWhen).sort(), ['ALL_COMPLETED', 'FIRST_COMPLETED', 'FIRST_EXCEPTION']);
   });
 });
+
+test('wait refuses what is not an iterable of Futures, naming the bad element', () => {
+  assert.throws(() => wait(null as never), { name: 'TypeError', message: 'futures must be an iterable of Futures, received null' });
+  assert.throws(() => wait(42 as never), /futures must be an iterable of Futures, received 42/);
+  assert.throws(() => wait([1, 2] as never), { name: 'TypeError', message: 'futures[0] must be a Future, received 1' });
+  assert.throws(() => wait([new Future(), Promise.resolve(1)] as never), /futures\[1\] must be a Future, received a promise/);
+});
