@@ -1,4 +1,4 @@
-import { isThenable, validateInteger, validateSignal } from '../internal/validate.js';
+import { isThenable, validateInteger, validateOptions, validateSignal } from '../internal/validate.js';
 import { WorkInputReader, dropItem, type WorkContext, type WorkInput } from './work-input.js';
 
 /**
@@ -72,6 +72,7 @@ const PENDING: unique symbol = Symbol('pending');
  * ```
  */
 export function collect<T>(items: WorkInput<T>, options: CollectOptions = {}): Promise<T[]> {
+  validateOptions(options);
   const { workers = 1024, signal, settle = false } = options;
   validateInteger(workers, 'workers', 1, true);
   validateSignal(signal);

@@ -1,6 +1,7 @@
 import type { SubmitOptions } from '../executors/executor.js';
 import type { Task } from '../tasks/task.js';
 import { PROCESS_POOL, THREAD_POOL } from './executor-pool.js';
+import { validateOptions } from '../internal/validate.js';
 
 /**
  * Runs a task somewhere and gives its result. `.with(options)` adds a signal or a timeout.
@@ -24,10 +25,11 @@ export interface RunElsewhere {
 function runner(pool: typeof THREAD_POOL | typeof PROCESS_POOL): RunElsewhere {
   const run = <A extends unknown[], R>(fn: Task<A, R>, ...args: A): Promise<Awaited<R>> =>
     pool.ensure().submit(fn, ...args).then((value) => value);
-  const withOptions =
-    (options: SubmitOptions) =>
-    <A extends unknown[], R>(fn: Task<A, R>, ...args: A): Promise<Awaited<R>> =>
+  const withOptions = (options: SubmitOptions) => {
+    validateOptions(options);
+    return <A extends unknown[], R>(fn: Task<A, R>, ...args: A): Promise<Awaited<R>> =>
       pool.ensure().submitWith(fn, args, options).then((value) => value);
+  };
   return Object.assign(run, { with: withOptions });
 }
 

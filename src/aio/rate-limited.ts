@@ -1,6 +1,6 @@
 import { Deque } from '../internal/deque.js';
 import { MAX_DELAY } from '../internal/timers.js';
-import { describe, validateFunction, validateInteger, validateSignal } from '../internal/validate.js';
+import { describe, validateFunction, validateInteger, validateOptions, validateSignal } from '../internal/validate.js';
 
 /**
  * Options of {@link rateLimited}.
@@ -66,7 +66,8 @@ export interface RateLimitedFunction<A extends unknown[], R> {
 export function rateLimited(
   options: RateLimitOptions,
 ): <A extends unknown[], R>(fn: (...args: A) => R) => RateLimitedFunction<A, R> {
-  const { maxCalls, period, minInterval = 0 } = options ?? ({} as RateLimitOptions);
+  validateOptions(options);
+  const { maxCalls, period, minInterval = 0 } = options;
   validateInteger(maxCalls, 'maxCalls', 1);
   if (typeof period !== 'number' || !Number.isFinite(period) || period <= 0) {
     throw new RangeError(`period must be a finite number > 0 (milliseconds), received ${describe(period)}`);

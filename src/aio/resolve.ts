@@ -1,7 +1,7 @@
 import type { Completed } from '../futures/as-completed.js';
 import { Future } from '../futures/future.js';
 import { Deque } from '../internal/deque.js';
-import { isThenable, validateInteger, validateSignal } from '../internal/validate.js';
+import { isThenable, validateInteger, validateOptions, validateSignal } from '../internal/validate.js';
 import { DONE, WorkInputReader, dropItem, type WorkContext, type WorkInput } from './work-input.js';
 
 /**
@@ -104,6 +104,7 @@ type Consumer<T> = { resolve: (step: Step<T>) => void; reject: (reason: unknown)
  * ```
  */
 export function resolve<T>(items: WorkInput<T>, options: ResolveOptions = {}): ResolveIterator<T> {
+  validateOptions(options);
   const { workers = 1024, greediness = 1024, signal } = options;
   validateInteger(workers, 'workers', 1, true);
   validateInteger(greediness, 'greediness', 1, true);

@@ -1,6 +1,6 @@
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { TimeoutError } from '../futures/errors.js';
-import { describe, validateTimeout } from '../internal/validate.js';
+import { validateOptions, validateTimeout } from '../internal/validate.js';
 import { describeTask, type Task } from '../tasks/task.js';
 import { fromWire, type WireError } from '../tasks/wire-error.js';
 import type { SyncCall } from '../worker/sync-entry.js';
@@ -90,7 +90,7 @@ export function runSync<A extends unknown[], R>(fn: Task<A, R>, ...args: A): Awa
 
 /** `runSync` with options. */
 runSync.with = function withOptions(options: RunSyncOptions) {
-  if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, received ${describe(options)}`);
+  validateOptions(options);
   validateTimeout(options.timeout ?? Infinity);
   return <A extends unknown[], R>(fn: Task<A, R>, ...args: A): Awaited<R> => call(options, fn, args);
 };

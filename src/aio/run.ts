@@ -1,5 +1,6 @@
 import { holdOpen } from '../internal/timers.js';
 import { PROCESS_POOL, THREAD_POOL } from './executor-pool.js';
+import { validateOptions } from '../internal/validate.js';
 
 /**
  * Options of {@link run}.
@@ -33,6 +34,7 @@ export interface RunOptions {
  */
 export async function run<T>(main: (signal: AbortSignal) => T | Promise<T>, options: RunOptions = {}): Promise<T | undefined> {
   if (typeof main !== 'function') throw new TypeError(`main must be a function, received ${typeof main}`);
+  validateOptions(options);
   const { signals = ['SIGINT', 'SIGTERM'] } = options;
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {

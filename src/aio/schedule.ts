@@ -1,5 +1,5 @@
 import { Future } from '../futures/future.js';
-import { isThenable, validateSignal } from '../internal/validate.js';
+import { isThenable, validateOptions, validateSignal } from '../internal/validate.js';
 import type { WorkContext, WorkItem } from './work-input.js';
 
 /**
@@ -64,6 +64,7 @@ export interface Scheduled<T> {
  * ```
  */
 export function schedule<T>(work: WorkItem<T>, options: ScheduleOptions = {}): Promise<Scheduled<T>> {
+  validateOptions(options);
   const { signal } = options;
   validateSignal(signal);
   const future = new Future<T>();

@@ -2,7 +2,7 @@ import { TimeoutError } from '../futures/errors.js';
 import type { Future } from '../futures/future.js';
 import { Deque } from '../internal/deque.js';
 import { within } from '../internal/timers.js';
-import { validateInteger, validateSignal, validateTimeout } from '../internal/validate.js';
+import { validateInteger, validateOptions, validateSignal, validateTimeout } from '../internal/validate.js';
 import type { ChunkResult } from '../pool/protocol.js';
 import { fromWire } from '../tasks/wire-error.js';
 import type { MapOptions } from './executor.js';
@@ -19,6 +19,7 @@ export function mapInOrder<T, R>(
   options: MapOptions,
   maxWorkers: number,
 ): AsyncIterableIterator<R> {
+  validateOptions(options);
   const { timeout = Infinity, chunksize = 1, signal } = options;
   validateTimeout(timeout);
   validateInteger(chunksize, 'chunksize', 1);

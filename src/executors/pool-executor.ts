@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { Future } from '../futures/future.js';
-import { describe, validateFunction, validateInteger, validateSignal, validateTimeout } from '../internal/validate.js';
+import { describe, validateFunction, validateInteger, validateOptions, validateSignal, validateTimeout } from '../internal/validate.js';
 import { BACKGROUND, PoolEngine, type PoolState, type PoolStats, type TaskOptions } from '../pool/engine.js';
 import type { ChunkResult } from '../pool/protocol.js';
 import type { SpawnWorker } from '../pool/transport.js';
@@ -100,12 +100,14 @@ export abstract class PoolExecutor implements Executor {
   }
 
   map<T, R>(fn: Task<[T], R>, items: Iterable<T> | AsyncIterable<T>, options: MapOptions = {}): AsyncIterableIterator<Awaited<R>> {
+    validateOptions(options);
     describeTask(fn);
     const submitChunk = (chunk: [T][]): Future<ChunkResult> => this.#engine.submit(fn, chunk, undefined, true) as Future<ChunkResult>;
     return mapInOrder<T, Awaited<R>>(submitChunk, items, options, this.#maxWorkers);
   }
 
   shutdown(options: ShutdownOptions = {}): Promise<void> {
+    validateOptions(options);
     const { wait = true, cancelFutures = false } = options;
     return this.#engine.shutdown(wait, cancelFutures);
   }
@@ -122,7 +124,7 @@ export abstract class PoolExecutor implements Executor {
 }
 
 function resolvePoolOptions(options: PoolExecutorOptions): ResolvedPoolOptions {
-  if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, received ${describe(options)}`);
+  validateOptions(options);
   const {
     maxWorkers = availableParallelism(),
     minWorkers = 0,
@@ -142,7 +144,7 @@ function resolvePoolOptions(options: PoolExecutorOptions): ResolvedPoolOptions {
 }
 
 function validateSubmitOptions(options: SubmitOptions): TaskOptions {
-  if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, received ${describe(options)}`);
+  validateOptions(options);
   const { signal, timeout, transfer } = options;
   validateSignal(signal);
   if (timeout !== undefined) validateTimeout(timeout);

@@ -1,5 +1,5 @@
 import { BrokenProcessPool } from '../futures/errors.js';
-import { describe } from '../internal/validate.js';
+import { describe, validateOptions } from '../internal/validate.js';
 import { processSpawner } from '../pool/process-transport.js';
 import { PoolExecutor, type PoolExecutorOptions } from './pool-executor.js';
 
@@ -40,7 +40,8 @@ export interface ProcessPoolExecutorOptions<I extends unknown[] = never[]> exten
  */
 export class ProcessPoolExecutor extends PoolExecutor {
   constructor(options: ProcessPoolExecutorOptions = {}) {
-    const { execArgv, env } = options ?? {};
+    validateOptions(options);
+    const { execArgv, env } = options;
     if (execArgv !== undefined && !Array.isArray(execArgv)) throw new TypeError(`execArgv must be an array of strings, received ${describe(execArgv)}`);
     if (env !== undefined && (env === null || typeof env !== 'object')) throw new TypeError(`env must be an object, received ${describe(env)}`);
     super(options, 'process', BrokenProcessPool, processSpawner({ execArgv, env }));

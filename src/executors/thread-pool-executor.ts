@@ -1,6 +1,6 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import { BrokenThreadPool } from '../futures/errors.js';
-import { describe } from '../internal/validate.js';
+import { describe, validateOptions } from '../internal/validate.js';
 import { threadSpawner } from '../pool/thread-transport.js';
 import { PoolExecutor, type PoolExecutorOptions } from './pool-executor.js';
 
@@ -42,7 +42,8 @@ export interface ThreadPoolExecutorOptions<I extends unknown[] = never[]> extend
  */
 export class ThreadPoolExecutor extends PoolExecutor {
   constructor(options: ThreadPoolExecutorOptions = {}) {
-    const { resourceLimits, name = 'aiox' } = options ?? {};
+    validateOptions(options);
+    const { resourceLimits, name = 'aiox' } = options;
     if (resourceLimits !== undefined && (resourceLimits === null || typeof resourceLimits !== 'object')) {
       throw new TypeError(`resourceLimits must be an object, received ${describe(resourceLimits)}`);
     }

@@ -2,7 +2,7 @@ import { TimeoutError } from './errors.js';
 import type { Future } from './future.js';
 import { futuresOf } from './futures-of.js';
 import { MAX_DELAY } from '../internal/timers.js';
-import { validateSignal, validateTimeout } from '../internal/validate.js';
+import { validateOptions, validateSignal, validateTimeout } from '../internal/validate.js';
 
 /**
  * Options of {@link asCompleted}.
@@ -62,6 +62,7 @@ export interface Completed<T> {
  * ```
  */
 export function asCompleted<T>(futures: Iterable<Future<T>>, options: AsCompletedOptions = {}): AsyncIterableIterator<Completed<T>> {
+  validateOptions(options);
   const { timeout = Infinity, signal } = options;
   validateTimeout(timeout);
   validateSignal(signal);

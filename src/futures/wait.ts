@@ -1,5 +1,5 @@
 import { after, type Delay } from '../internal/timers.js';
-import { validateSignal, validateTimeout } from '../internal/validate.js';
+import { validateOptions, validateSignal, validateTimeout } from '../internal/validate.js';
 import type { Future } from './future.js';
 import { futuresOf } from './futures-of.js';
 
@@ -80,6 +80,7 @@ export interface DoneAndNotDone<T> {
  * ```
  */
 export function wait<T>(futures: Iterable<Future<T>>, options: WaitOptions = {}): Promise<DoneAndNotDone<T>> {
+  validateOptions(options);
   const { timeout = Infinity, returnWhen = ReturnWhen.ALL_COMPLETED, signal } = options;
   validateTimeout(timeout);
   validateSignal(signal);

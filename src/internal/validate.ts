@@ -10,6 +10,15 @@ export function describe(value: unknown): string {
   return String(value);
 }
 
+/**
+ * An options object (arrays count as objects; `undefined` is the caller's default and never reaches here).
+ * Every API that takes options checks them with this, so `null` or a number is reported the same way
+ * everywhere: `options must be an object, received null`.
+ */
+export function validateOptions(value: unknown, name = 'options'): asserts value is object {
+  if (value === null || typeof value !== 'object') throw new TypeError(`${name} must be an object, received ${describe(value)}`);
+}
+
 /** A duration in milliseconds: a number >= 0, `Infinity` allowed. */
 export function validateTimeout(value: unknown, name = 'timeout'): asserts value is number {
   if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {

@@ -1,6 +1,6 @@
 import { deserialize, serialize } from 'node:v8';
 import { QueueEmpty, QueueFull, QueueShutDown, TimeoutError } from '../futures/errors.js';
-import { validateInteger } from '../internal/validate.js';
+import { validateInteger, validateOptions } from '../internal/validate.js';
 import { QueueState, type QueueShutdownOptions } from '../sync/queue.js';
 import { ByteRing } from './byte-ring.js';
 import { bufferOf, type SharedHandle } from './handle.js';
@@ -103,6 +103,7 @@ export class SharedQueue<T> implements SharedHandle<'SharedQueue'>, AsyncIterabl
 
   /** @throws {RangeError} if `maxBytes` is not an integer >= 8, or `maxsize` not an integer >= 0. */
   constructor(options: SharedQueueOptions = {}) {
+    validateOptions(options);
     if (adopting === undefined) {
       const { maxBytes = 1 << 20, maxsize = 0 } = options;
       validateInteger(maxBytes, 'maxBytes', 8);
@@ -285,6 +286,7 @@ export class SharedQueue<T> implements SharedHandle<'SharedQueue'>, AsyncIterabl
    * ```
    */
   shutdown(options: QueueShutdownOptions = {}): void {
+    validateOptions(options);
     const state = options.immediate === true ? SHUT_DOWN_IMMEDIATE : SHUT_DOWN;
     const cells = this.#cells;
     // Only ever moves forward: OPEN -> SHUT_DOWN -> SHUT_DOWN_IMMEDIATE.

@@ -1,7 +1,7 @@
 import { isMainThread, threadId } from 'node:worker_threads';
 import { InvalidStateError } from '../futures/errors.js';
 import { within } from '../internal/timers.js';
-import { validateSignal, validateTimeout } from '../internal/validate.js';
+import { validateOptions, validateSignal, validateTimeout } from '../internal/validate.js';
 
 /**
  * How the shared primitives wait on a word of shared memory: asynchronously with `Atomics.waitAsync`
@@ -70,6 +70,7 @@ export interface SharedSyncWaitOptions {
 
 /** Validates the options and turns `timeout` into a deadline on `performance.now()`. */
 export function deadlineOf(options: SharedWaitOptions): number {
+  validateOptions(options);
   validateSignal(options.signal);
   const { timeout = Infinity } = options;
   validateTimeout(timeout);

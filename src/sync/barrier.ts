@@ -1,5 +1,5 @@
 import { BrokenBarrierError } from '../futures/errors.js';
-import { validateInteger, validateSignal } from '../internal/validate.js';
+import { validateInteger, validateOptions, validateSignal } from '../internal/validate.js';
 import { Waiters } from '../internal/waiters.js';
 
 /**
@@ -100,6 +100,7 @@ export class Barrier {
    * ```
    */
   wait(options: BarrierWaitOptions = {}): Promise<number> {
+    validateOptions(options);
     const { signal } = options;
     validateSignal(signal);
     if (signal?.aborted) return Promise.reject(signal.reason);

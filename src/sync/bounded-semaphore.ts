@@ -1,5 +1,5 @@
 import { InvalidStateError } from '../futures/errors.js';
-import { validateInteger } from '../internal/validate.js';
+import { validateInteger, validateOptions } from '../internal/validate.js';
 import type { AcquireOptions } from './lock.js';
 import type { Releasable } from './releasable.js';
 import { Semaphore } from './semaphore.js';
@@ -39,6 +39,7 @@ export class BoundedSemaphore extends Semaphore {
    * ```
    */
   override acquireMany(n: number, options: AcquireOptions = {}): Promise<Releasable> {
+    validateOptions(options);
     validateInteger(n, 'n', 1);
     if (n > this.#bound) throw new RangeError(`n must be an integer <= ${this.#bound} (the semaphore's bound), received ${n}`);
     return super.acquireMany(n, options);

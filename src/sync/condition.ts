@@ -1,5 +1,5 @@
 import { InvalidStateError } from '../futures/errors.js';
-import { describe, validateFunction, validateInteger, validateSignal } from '../internal/validate.js';
+import { describe, validateFunction, validateInteger, validateOptions, validateSignal } from '../internal/validate.js';
 import { Waiters } from '../internal/waiters.js';
 import { holding, Lock, type AcquireOptions } from './lock.js';
 import type { Releasable } from './releasable.js';
@@ -90,6 +90,7 @@ export class Condition {
    * ```
    */
   async wait(options: ConditionWaitOptions = {}): Promise<void> {
+    validateOptions(options);
     const { signal } = options;
     validateSignal(signal);
     this.#assertLocked('wait');
@@ -124,6 +125,7 @@ export class Condition {
    * ```
    */
   async waitFor<R>(predicate: () => R, options: ConditionWaitOptions = {}): Promise<R> {
+    validateOptions(options);
     validateFunction(predicate, 'predicate');
     validateSignal(options.signal);
     this.#assertLocked('waitFor');

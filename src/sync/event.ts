@@ -1,5 +1,5 @@
 import { after } from '../internal/timers.js';
-import { validateSignal, validateTimeout } from '../internal/validate.js';
+import { validateOptions, validateSignal, validateTimeout } from '../internal/validate.js';
 import { Waiters } from '../internal/waiters.js';
 
 /**
@@ -67,6 +67,7 @@ export class Event {
    * ```
    */
   wait(options: EventWaitOptions = {}): Promise<boolean> {
+    validateOptions(options);
     const { signal, timeout = Infinity } = options;
     validateSignal(signal);
     validateTimeout(timeout);

@@ -1,5 +1,5 @@
 import { InvalidStateError } from '../futures/errors.js';
-import { validateSignal } from '../internal/validate.js';
+import { validateOptions, validateSignal } from '../internal/validate.js';
 import { Waiters } from '../internal/waiters.js';
 import { releasable, type Releasable } from './releasable.js';
 
@@ -80,6 +80,7 @@ export class Lock {
    * ```
    */
   acquire(options: AcquireOptions = {}): Promise<Releasable> {
+    validateOptions(options);
     const { signal } = options;
     validateSignal(signal);
     if (signal?.aborted) return Promise.reject(signal.reason);

@@ -1,4 +1,4 @@
-import { describe, validateFunction } from '../internal/validate.js';
+import { describe, validateFunction, validateOptions } from '../internal/validate.js';
 import { Heap } from '../internal/heap.js';
 import { Queue, useStore, type ItemStore, type QueueOptions } from './queue.js';
 
@@ -73,6 +73,7 @@ class HeapStore<T> extends Heap<T> implements ItemStore<T> {
 export class PriorityQueue<T> extends Queue<T> {
   /** @throws {RangeError} for a bad `maxsize`; {TypeError} for a `compare` that is not a function. */
   constructor(options: PriorityQueueOptions<T> = {}) {
+    validateOptions(options);
     const { compare = comparePriority } = options;
     validateFunction(compare, 'compare');
     super(options);

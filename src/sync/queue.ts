@@ -1,6 +1,6 @@
 import { InvalidStateError, QueueEmpty, QueueFull, QueueShutDown } from '../futures/errors.js';
 import { Deque } from '../internal/deque.js';
-import { validateInteger, validateSignal } from '../internal/validate.js';
+import { validateInteger, validateOptions, validateSignal } from '../internal/validate.js';
 import { Waiters } from '../internal/waiters.js';
 
 /**
@@ -141,6 +141,7 @@ export class Queue<T> implements AsyncIterable<T> {
 
   /** @throws {RangeError} if `maxsize` is not an integer >= 0 (or `Infinity`). */
   constructor(options: QueueOptions = {}) {
+    validateOptions(options);
     const { maxsize = 0 } = options;
     validateInteger(maxsize, 'maxsize', 0, true);
     this.#maxsize = maxsize === 0 ? Infinity : maxsize;
@@ -186,6 +187,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * ```
    */
   put(item: T, options: QueueWaitOptions = {}): Promise<void> {
+    validateOptions(options);
     const { signal } = options;
     validateSignal(signal);
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -227,6 +229,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * ```
    */
   get(options: QueueWaitOptions = {}): Promise<T> {
+    validateOptions(options);
     const { signal } = options;
     validateSignal(signal);
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -292,6 +295,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * ```
    */
   join(options: QueueWaitOptions = {}): Promise<void> {
+    validateOptions(options);
     const { signal } = options;
     validateSignal(signal);
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -316,6 +320,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * ```
    */
   shutdown(options: QueueShutdownOptions = {}): void {
+    validateOptions(options);
     const { immediate = false } = options;
     this.#state = QueueState.SHUT_DOWN;
     if (immediate) {

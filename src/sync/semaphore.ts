@@ -1,4 +1,4 @@
-import { validateInteger, validateSignal } from '../internal/validate.js';
+import { validateInteger, validateOptions, validateSignal } from '../internal/validate.js';
 import { Waiters } from '../internal/waiters.js';
 import type { AcquireOptions } from './lock.js';
 import { releasable, type Releasable } from './releasable.js';
@@ -88,6 +88,7 @@ export class Semaphore {
    * ```
    */
   acquireMany(n: number, options: AcquireOptions = {}): Promise<Releasable> {
+    validateOptions(options);
     validateInteger(n, 'n', 1);
     const { signal } = options;
     validateSignal(signal);

@@ -1,5 +1,5 @@
 import { CancelledError, InvalidStateError } from '../futures/errors.js';
-import { validateFunction, validateSignal } from '../internal/validate.js';
+import { validateFunction, validateOptions, validateSignal } from '../internal/validate.js';
 
 /**
  * Options of {@link TaskGroup}.
@@ -74,6 +74,7 @@ export class TaskGroup implements AsyncDisposable {
 
   /** @throws {TypeError} for a `signal` that is not an AbortSignal. */
   constructor(options: TaskGroupOptions = {}) {
+    validateOptions(options);
     const { signal } = options;
     validateSignal(signal);
     this.#outer = signal;

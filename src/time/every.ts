@@ -1,4 +1,4 @@
-import { validateFunction, validateSignal } from '../internal/validate.js';
+import { validateFunction, validateOptions, validateSignal } from '../internal/validate.js';
 import { sleep } from './sleep.js';
 
 /**
@@ -113,6 +113,7 @@ function isAbortOf(error: unknown, signal: AbortSignal): boolean {
  * ```
  */
 export function every(interval: number, fn: (signal: AbortSignal) => unknown, options: EveryOptions = {}): Periodic {
+  validateOptions(options);
   if (typeof interval !== 'number' || !Number.isFinite(interval) || interval <= 0) {
     throw new RangeError(`interval must be a finite number > 0 (milliseconds), received ${String(interval)}`);
   }

@@ -1,5 +1,5 @@
 import { after } from '../internal/timers.js';
-import { validateSignal, validateTimeout } from '../internal/validate.js';
+import { validateOptions, validateSignal, validateTimeout } from '../internal/validate.js';
 
 /**
  * Options of {@link sleep}.
@@ -33,6 +33,7 @@ export interface SleepOptions {
  * ```
  */
 export function sleep(ms: number, options: SleepOptions = {}): Promise<void> {
+  validateOptions(options);
   validateTimeout(ms, 'ms');
   const { signal } = options;
   validateSignal(signal);

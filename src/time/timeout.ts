@@ -1,6 +1,6 @@
 import { TimeoutError } from '../futures/errors.js';
 import { within } from '../internal/timers.js';
-import { validateFunction, validateSignal, validateTimeout } from '../internal/validate.js';
+import { validateFunction, validateOptions, validateSignal, validateTimeout } from '../internal/validate.js';
 
 /**
  * Options of {@link timeout}.
@@ -37,6 +37,7 @@ export interface TimeoutOptions {
  * ```
  */
 export function timeout<T>(ms: number, work: (signal: AbortSignal) => T | PromiseLike<T>, options: TimeoutOptions = {}): Promise<T> {
+  validateOptions(options);
   validateTimeout(ms, 'ms');
   validateFunction(work, 'work');
   const { signal } = options;
