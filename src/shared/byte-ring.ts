@@ -24,10 +24,15 @@ export class ByteRing {
     return 4 + payload.length;
   }
 
-  /** Reads the record at `at` into new memory of this thread. */
-  read(at: number): Uint8Array {
+  /**
+   * Reads the record at `at` into new memory of this thread. `max` is how many payload bytes can be there
+   * at most: a length beyond it means the memory was written by something else, and nothing is allocated.
+   */
+  read(at: number, max: number): Uint8Array {
     this.#copyOut(at, this.#length);
-    const payload = new Uint8Array(this.#lengthView.getUint32(0, true));
+    const length = this.#lengthView.getUint32(0, true);
+    if (length > max) throw new RangeError(`a record claims ${length} bytes where at most ${max} are queued: the memory is corrupt`);
+    const payload = new Uint8Array(length);
     this.#copyOut((at + 4) % this.capacity, payload);
     return payload;
   }

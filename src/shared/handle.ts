@@ -27,8 +27,33 @@ export interface SharedHandle<K extends string> {
   readonly buffer: SharedArrayBuffer;
 }
 
-/** Checks that `value` is a `kind` or its clone, and returns its memory. */
-export function bufferOf(value: unknown, kind: string, bytes: number): SharedArrayBuffer {
+// Each kind writes its own mark into one word of its memory when it is made, so that `from()` refuses
+// memory made for anything else (or random bytes) before trusting any of its counters.
+const MARKS: Readonly<Record<string, number>> = {
+  SharedLock: 0x61780101,
+  SharedEvent: 0x61780202,
+  SharedCondition: 0x61780303,
+  SharedSemaphore: 0x61780404,
+  SharedQueue: 0x61780505,
+};
+
+/** Writes `kind`'s mark at word `at` of new memory. */
+export function mark(buffer: SharedArrayBuffer, kind: string, at: number): void {
+  new Int32Array(buffer, 4 * at, 1)[0] = MARKS[kind]!;
+}
+
+/**
+ * Checks that `value` is a `kind` or its clone and that its memory holds one: at least `bytes` long, the
+ * kind's mark at word `at`, and whatever `check` says of the header (it returns the broken invariant, or
+ * undefined). Returns the memory.
+ */
+export function bufferOf(
+  value: unknown,
+  kind: string,
+  bytes: number,
+  at: number,
+  check?: (cells: Int32Array, buffer: SharedArrayBuffer) => string | undefined,
+): SharedArrayBuffer {
   const handle = value as Partial<SharedHandle<string>> | null;
   const ok =
     handle !== null &&
@@ -37,5 +62,11 @@ export function bufferOf(value: unknown, kind: string, bytes: number): SharedArr
     handle.buffer instanceof SharedArrayBuffer &&
     handle.buffer.byteLength >= bytes;
   if (!ok) throw new TypeError(`value must be a ${kind} or its structured clone, received ${describe(value)}`);
-  return handle.buffer!;
+  const buffer = handle.buffer!;
+  const cells = new Int32Array(buffer, 0, Math.floor(buffer.byteLength / 4));
+  const problem = Atomics.load(cells, at) !== MARKS[kind] ? `it does not carry the mark of a ${kind}` : check?.(cells, buffer);
+  if (problem !== undefined) {
+    throw new TypeError(`value must be a ${kind} or its structured clone, received memory that is not a valid ${kind}: ${problem}`);
+  }
+  return buffer;
 }

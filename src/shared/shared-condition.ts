@@ -1,14 +1,15 @@
 import { InvalidStateError } from '../futures/errors.js';
 import { describe, validateFunction, validateInteger } from '../internal/validate.js';
 import type { Releasable } from '../sync/releasable.js';
-import { bufferOf, type SharedHandle } from './handle.js';
+import { bufferOf, mark, type SharedHandle } from './handle.js';
 import { SharedLock, sharedHolding } from './shared-lock.js';
 import { assertMayBlock, deadlineOf, Retry, TIMED_OUT, untilAsync, untilSync, type SharedSyncWaitOptions, type SharedWaitOptions } from './wait.js';
 
 const KIND = 'SharedCondition';
 // One word, bumped by every notify: a waiter returns once it differs from what it saw before releasing.
 const NOTIFIES = 0;
-const BYTES = 4;
+const MARK = 1;
+const BYTES = 8;
 
 let adopting: SharedArrayBuffer | undefined;
 
@@ -62,9 +63,14 @@ export class SharedCondition implements SharedConditionHandle {
    */
   constructor(lock: SharedLock = new SharedLock()) {
     if (!(lock instanceof SharedLock)) throw new TypeError(`lock must be a SharedLock, received ${describe(lock)}`);
-    this.buffer = adopting ?? new SharedArrayBuffer(BYTES);
+    if (adopting === undefined) {
+      this.buffer = new SharedArrayBuffer(BYTES);
+      mark(this.buffer, KIND, MARK);
+    } else {
+      this.buffer = adopting;
+      adopting = undefined;
+    }
     this.lock = lock;
-    adopting = undefined;
     this.#cells = new Int32Array(this.buffer, 0, 1);
   }
 
@@ -72,7 +78,8 @@ export class SharedCondition implements SharedConditionHandle {
    * Rebuilds a working condition (and its lock) from its structured clone, over the same memory. Given a
    * `SharedCondition`, returns it as is.
    *
-   * @throws {TypeError} if `value` is neither a SharedCondition nor its clone.
+   * @throws {TypeError} if `value` is neither a SharedCondition nor its clone, or its memory (or its lock's) is
+   *   not a valid one.
    * @example
    * ```ts
    * import { SharedCondition } from 'aiox';
@@ -81,7 +88,7 @@ export class SharedCondition implements SharedConditionHandle {
    */
   static from(value: SharedConditionHandle): SharedCondition {
     if (value instanceof SharedCondition) return value;
-    const buffer = bufferOf(value, KIND, BYTES);
+    const buffer = bufferOf(value, KIND, BYTES, MARK);
     const lock = SharedLock.from(value.lock);
     adopting = buffer;
     return new SharedCondition(lock);

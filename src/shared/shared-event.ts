@@ -1,4 +1,4 @@
-import { bufferOf, type SharedHandle } from './handle.js';
+import { bufferOf, mark, type SharedHandle } from './handle.js';
 import { assertMayBlock, deadlineOf, Retry, TIMED_OUT, untilAsync, untilSync, type SharedSyncWaitOptions, type SharedWaitOptions } from './wait.js';
 
 const KIND = 'SharedEvent';
@@ -6,7 +6,8 @@ const FLAG = 0;
 // Bumped by every set(): a waiter returns when it changes, so a set() followed at once by clear() still
 // wakes everyone who was waiting at the set().
 const GENERATION = 1;
-const BYTES = 8;
+const MARK = 2;
+const BYTES = 12;
 
 let adopting: SharedArrayBuffer | undefined;
 
@@ -49,8 +50,13 @@ export class SharedEvent implements SharedHandle<'SharedEvent'> {
 
   /** Creates a cleared event in new shared memory. */
   constructor() {
-    this.buffer = adopting ?? new SharedArrayBuffer(BYTES);
-    adopting = undefined;
+    if (adopting === undefined) {
+      this.buffer = new SharedArrayBuffer(BYTES);
+      mark(this.buffer, KIND, MARK);
+    } else {
+      this.buffer = adopting;
+      adopting = undefined;
+    }
     this.#cells = new Int32Array(this.buffer, 0, 2);
   }
 
@@ -58,7 +64,7 @@ export class SharedEvent implements SharedHandle<'SharedEvent'> {
    * Rebuilds a working event from its structured clone, over the same memory. Given a `SharedEvent`,
    * returns it as is.
    *
-   * @throws {TypeError} if `value` is neither a SharedEvent nor its clone.
+   * @throws {TypeError} if `value` is neither a SharedEvent nor its clone, or its memory is not a valid SharedEvent's.
    * @example
    * ```ts
    * import { SharedEvent } from 'aiox';
@@ -67,7 +73,10 @@ export class SharedEvent implements SharedHandle<'SharedEvent'> {
    */
   static from(value: SharedHandle<'SharedEvent'>): SharedEvent {
     if (value instanceof SharedEvent) return value;
-    adopting = bufferOf(value, KIND, BYTES);
+    adopting = bufferOf(value, KIND, BYTES, MARK, (cells) => {
+      const flag = Atomics.load(cells, FLAG);
+      return flag === 0 || flag === 1 ? undefined : `its flag is ${flag}, expected 0 or 1`;
+    });
     return new SharedEvent();
   }
 

@@ -1,6 +1,6 @@
 import { InvalidStateError, TimeoutError } from '../futures/errors.js';
 import { releasable, type Releasable } from '../sync/releasable.js';
-import { bufferOf, type SharedHandle } from './handle.js';
+import { bufferOf, mark, type SharedHandle } from './handle.js';
 import { give, recoverWord, tryTake } from './owner-word.js';
 import { recoverOnExit } from './recovery.js';
 import {
@@ -17,7 +17,8 @@ import {
 
 const KIND = 'SharedLock';
 const WORD = 0;
-const BYTES = 4;
+const MARK = 1;
+const BYTES = 8;
 
 /**
  * For {@link SharedCondition} only: which of this thread's acquisitions holds the lock, and a way to hand
@@ -65,7 +66,7 @@ let adopting: SharedArrayBuffer | undefined;
 export class SharedLock implements SharedHandle<'SharedLock'> {
   /** The kind tag that survives structured cloning; see {@link SharedLock.from}. */
   readonly aioxShared = KIND;
-  /** The shared memory: one 32-bit word, 0 when free, else the owner's `threadId + 1`. */
+  /** The shared memory: one 32-bit word, 0 when free, else the owner's `threadId + 1`; then the kind's mark. */
   readonly buffer: SharedArrayBuffer;
   readonly #cells: Int32Array;
   // Counts this object's acquisitions and plain releases. A handle releases only while the count is the
@@ -84,8 +85,13 @@ export class SharedLock implements SharedHandle<'SharedLock'> {
 
   /** Creates a free lock in new shared memory. */
   constructor() {
-    this.buffer = adopting ?? new SharedArrayBuffer(BYTES);
-    adopting = undefined;
+    if (adopting === undefined) {
+      this.buffer = new SharedArrayBuffer(BYTES);
+      mark(this.buffer, KIND, MARK);
+    } else {
+      this.buffer = adopting;
+      adopting = undefined;
+    }
     const cells = (this.#cells = new Int32Array(this.buffer, 0, 1));
     recoverOnExit(this, (token) => void recoverWord(cells, WORD, token));
   }
@@ -94,7 +100,7 @@ export class SharedLock implements SharedHandle<'SharedLock'> {
    * Rebuilds a working lock from its structured clone (what a thread task receives), over the same
    * memory. Given a `SharedLock`, returns it as is.
    *
-   * @throws {TypeError} if `value` is neither a SharedLock nor its clone.
+   * @throws {TypeError} if `value` is neither a SharedLock nor its clone, or its memory is not a valid SharedLock's.
    * @example
    * ```ts
    * import { SharedLock } from 'aiox';
@@ -103,7 +109,10 @@ export class SharedLock implements SharedHandle<'SharedLock'> {
    */
   static from(value: SharedHandle<'SharedLock'>): SharedLock {
     if (value instanceof SharedLock) return value;
-    adopting = bufferOf(value, KIND, BYTES);
+    adopting = bufferOf(value, KIND, BYTES, MARK, (cells) => {
+      const owner = Atomics.load(cells, WORD);
+      return owner < 0 ? `its owner word is ${owner}, expected 0 (free) or a thread's token` : undefined;
+    });
     return new SharedLock();
   }
 

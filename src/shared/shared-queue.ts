@@ -3,7 +3,7 @@ import { QueueEmpty, QueueFull, QueueShutDown, TimeoutError } from '../futures/e
 import { validateInteger, validateOptions } from '../internal/validate.js';
 import { QueueState, type QueueShutdownOptions } from '../sync/queue.js';
 import { ByteRing } from './byte-ring.js';
-import { bufferOf, type SharedHandle } from './handle.js';
+import { bufferOf, mark, type SharedHandle } from './handle.js';
 import { attemptNow, give, recoverWord, tryTake } from './owner-word.js';
 import { recoverOnExit } from './recovery.js';
 import {
@@ -26,6 +26,7 @@ const TAKES = 2;
 const STATE = 3;
 const COUNT = 4;
 const MAX_ITEMS = 5;
+const MARK = 6;
 // Then, as two doubles at byte 32, the total bytes ever taken out (HEAD) and put in (TAIL): the ring
 // position is the total modulo the capacity. A put commits by one store to TAIL, a get by one store to
 // HEAD, so a thread stopped at any instruction leaves the records whole; at worst COUNT, updated just
@@ -111,6 +112,7 @@ export class SharedQueue<T> implements SharedHandle<'SharedQueue'>, AsyncIterabl
       this.buffer = new SharedArrayBuffer(HEADER_BYTES + maxBytes);
       this.#cells = new Int32Array(this.buffer, 0, HEADER_BYTES / 4);
       this.#cells[MAX_ITEMS] = maxsize === Infinity || maxsize > 0x7fffffff ? 0 : maxsize;
+      mark(this.buffer, KIND, MARK);
     } else {
       this.buffer = adopting;
       adopting = undefined;
@@ -126,7 +128,8 @@ export class SharedQueue<T> implements SharedHandle<'SharedQueue'>, AsyncIterabl
    * Rebuilds a working queue from its structured clone, over the same memory. Given a `SharedQueue`,
    * returns it as is. The item type is not checked: say it with the type parameter.
    *
-   * @throws {TypeError} if `value` is neither a SharedQueue nor its clone.
+   * @throws {TypeError} if `value` is neither a SharedQueue nor its clone, or its memory is not a valid
+   *   SharedQueue's (the message names the broken invariant).
    * @example
    * ```ts
    * import { SharedQueue } from 'aiox';
@@ -135,7 +138,7 @@ export class SharedQueue<T> implements SharedHandle<'SharedQueue'>, AsyncIterabl
    */
   static from<T>(value: SharedHandle<'SharedQueue'>): SharedQueue<T> {
     if (value instanceof SharedQueue) return value as SharedQueue<T>;
-    adopting = bufferOf(value, KIND, HEADER_BYTES + 8);
+    adopting = bufferOf(value, KIND, HEADER_BYTES + 8, MARK, checkHeader);
     return new SharedQueue<T>();
   }
 
@@ -367,7 +370,7 @@ export class SharedQueue<T> implements SharedHandle<'SharedQueue'>, AsyncIterabl
       try {
         const head = totals[HEAD]!;
         if (head === totals[TAIL]) return state === OPEN ? new Retry(PUTS, seen) : SHUT;
-        const payload = ring.read(head % ring.capacity);
+        const payload = ring.read(head % ring.capacity, totals[TAIL]! - head - 4);
         totals[HEAD] = head + 4 + payload.length;
         cells[COUNT] = cells[COUNT]! - 1;
         return payload;
@@ -382,6 +385,32 @@ export class SharedQueue<T> implements SharedHandle<'SharedQueue'>, AsyncIterabl
     if (result === TIMED_OUT) throw new TimeoutError('SharedQueue.get() timed out');
     wake(this.#cells, TAKES);
     return deserialize(result) as T;
+  }
+}
+
+/** The invariants of a queue's memory that hold at every instant, whatever other threads do. */
+function checkHeader(cells: Int32Array, buffer: SharedArrayBuffer): string | undefined {
+  const capacity = buffer.byteLength - HEADER_BYTES;
+  const guard = Atomics.load(cells, GUARD);
+  if (guard < 0) return `its guard word is ${guard}, expected 0 or a thread's token`;
+  const state = Atomics.load(cells, STATE);
+  if (state !== OPEN && state !== SHUT_DOWN && state !== SHUT_DOWN_IMMEDIATE) return `its state is ${state}, expected 0, 1 or 2`;
+  const max = Atomics.load(cells, MAX_ITEMS);
+  if (max < 0) return `its maxsize is ${max}, expected 0 (none) or more`;
+  // Every record takes at least 4 bytes; COUNT may be off by one for a moment (see TOTALS_AT).
+  const count = Atomics.load(cells, COUNT);
+  if (count < -1 || count > capacity / 4 + 1) return `it counts ${count} items, impossible in ${capacity} bytes`;
+  const totals = new Float64Array(buffer, TOTALS_AT, 2);
+  // The totals only grow. Reading HEAD on both sides of TAIL gives a pair that held at one instant.
+  for (let tries = 0; ; tries++) {
+    const head = totals[HEAD]!;
+    const tail = totals[TAIL]!;
+    if (totals[HEAD] !== head && tries < 100) continue;
+    const whole = (n: number): boolean => Number.isSafeInteger(n) && n >= 0;
+    if (!whole(head) || !whole(tail) || head > tail || tail - head > capacity) {
+      return `its ring positions (${head}, ${tail}) do not fit its ${capacity} bytes`;
+    }
+    return undefined;
   }
 }
 

@@ -1,7 +1,7 @@
 import { TimeoutError } from '../futures/errors.js';
 import { validateInteger } from '../internal/validate.js';
 import { releasable, type Releasable } from '../sync/releasable.js';
-import { bufferOf, type SharedHandle } from './handle.js';
+import { bufferOf, mark, type SharedHandle } from './handle.js';
 import { attemptNow, give, recoverWord, tryTake } from './owner-word.js';
 import { recoverOnExit } from './recovery.js';
 import {
@@ -24,7 +24,8 @@ const GUARD = 0;
 const RELEASES = 1;
 const PERMITS = 2;
 const SLOTS = 3;
-const TABLE = 4;
+const MARK = 4;
+const TABLE = 5;
 /** At most this many threads hold permits at the same time; more wait as if no permit were free. */
 const MAX_SLOTS = 256;
 
@@ -79,6 +80,7 @@ export class SharedSemaphore implements SharedHandle<'SharedSemaphore'> {
       this.#cells = new Int32Array(this.buffer);
       this.#cells[PERMITS] = permits;
       this.#cells[SLOTS] = slots;
+      mark(this.buffer, KIND, MARK);
     } else {
       this.buffer = adopting;
       adopting = undefined;
@@ -92,7 +94,8 @@ export class SharedSemaphore implements SharedHandle<'SharedSemaphore'> {
    * Rebuilds a working semaphore from its structured clone, over the same memory. Given a
    * `SharedSemaphore`, returns it as is.
    *
-   * @throws {TypeError} if `value` is neither a SharedSemaphore nor its clone.
+   * @throws {TypeError} if `value` is neither a SharedSemaphore nor its clone, or its memory is not a valid
+   *   SharedSemaphore's.
    * @example
    * ```ts
    * import { SharedSemaphore } from 'aiox';
@@ -101,7 +104,7 @@ export class SharedSemaphore implements SharedHandle<'SharedSemaphore'> {
    */
   static from(value: SharedHandle<'SharedSemaphore'>): SharedSemaphore {
     if (value instanceof SharedSemaphore) return value;
-    adopting = bufferOf(value, KIND, 4 * (TABLE + 2));
+    adopting = bufferOf(value, KIND, 4 * (TABLE + 2), MARK, checkHeader);
     return new SharedSemaphore();
   }
 
@@ -236,6 +239,23 @@ export class SharedSemaphore implements SharedHandle<'SharedSemaphore'> {
       wakeWaiters(cells);
     });
   }
+}
+
+/** The invariants of a semaphore's memory that hold at every instant, whatever other threads do. */
+function checkHeader(cells: Int32Array, buffer: SharedArrayBuffer): string | undefined {
+  const guard = Atomics.load(cells, GUARD);
+  if (guard < 0) return `its guard word is ${guard}, expected 0 or a thread's token`;
+  const permits = Atomics.load(cells, PERMITS);
+  if (permits < 1) return `its permits are ${permits}, expected at least 1`;
+  const slots = Atomics.load(cells, SLOTS);
+  if (slots !== Math.min(permits, MAX_SLOTS)) return `it has ${slots} slots, expected ${Math.min(permits, MAX_SLOTS)} for ${permits} permits`;
+  if (buffer.byteLength !== 4 * (TABLE + 2 * slots)) return `it is ${buffer.byteLength} bytes long, expected ${4 * (TABLE + 2 * slots)}`;
+  for (let at = TABLE; at < cells.length; at += 2) {
+    const owner = Atomics.load(cells, at);
+    const count = Atomics.load(cells, at + 1);
+    if (owner < 0 || count < 0 || count > permits) return `slot ${(at - TABLE) / 2} holds ${count} permits for owner ${owner}`;
+  }
+  return undefined;
 }
 
 function held(cells: Int32Array): number {

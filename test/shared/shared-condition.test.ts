@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { test } from 'node:test';
+import { handle, noise } from '../fixtures/forged-memory.js';
 import { InvalidStateError, SharedCondition, SharedLock, ThreadPoolExecutor } from 'aiox';
 import { Gates } from '../fixtures/gate.js';
 import { flush, track } from '../fixtures/settle.js';
@@ -74,4 +75,10 @@ test("the handle from acquire() still releases the lock after wait() gave it up 
   assert.equal(cond.lock.locked(), true);
   held.release();
   assert.equal(cond.lock.locked(), false);
+});
+
+test('from() refuses memory that is not a SharedCondition, or a lock that is not a SharedLock', async () => {
+  const real = new SharedCondition();
+  assert.throws(() => SharedCondition.from({ ...handle('SharedCondition', noise(8)), lock: real.lock }), /not a valid SharedCondition: it does not carry the mark/);
+  assert.throws(() => SharedCondition.from({ ...handle('SharedCondition', real.buffer), lock: handle('SharedLock', noise(8)) }), /not a valid SharedLock/);
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { test } from 'node:test';
+import { handle, noise, patched } from '../fixtures/forged-memory.js';
 import { SharedEvent, ThreadPoolExecutor } from 'aiox';
 import { Gates } from '../fixtures/gate.js';
 import { flush, track } from '../fixtures/settle.js';
@@ -59,4 +60,10 @@ test('waitSync is refused on the main thread; from() checks the kind', () => {
   const clone = SharedEvent.from(structuredClone(event));
   clone.set();
   assert.equal(event.isSet(), true);
+});
+
+test('from() refuses memory that is not a SharedEvent', async () => {
+  assert.throws(() => SharedEvent.from(handle('SharedEvent', noise(12))), /not a valid SharedEvent: it does not carry the mark of a SharedEvent/);
+  const real = new SharedEvent();
+  assert.throws(() => SharedEvent.from(handle('SharedEvent', patched(real.buffer, { 0: 5 }))), /its flag is 5, expected 0 or 1/);
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { test } from 'node:test';
+import { handle, noise, patched } from '../fixtures/forged-memory.js';
 import { BrokenThreadPool, InvalidStateError, SharedLock, ThreadPoolExecutor, TimeoutError } from 'aiox';
 import { Gates } from '../fixtures/gate.js';
 import { track, flush } from '../fixtures/settle.js';
@@ -164,4 +165,12 @@ test("a handle whose hold release() ended does not free the next holder's lock",
   assert.equal(lock.tryAcquire(), undefined, 'mutual exclusion held');
   next.release();
   assert.equal(lock.locked(), false);
+});
+
+test('from() refuses memory that is not a SharedLock', async () => {
+  assert.throws(() => SharedLock.from(handle('SharedLock', noise(8))), /received memory that is not a valid SharedLock: it does not carry the mark of a SharedLock/);
+  assert.throws(() => SharedLock.from(handle('SharedLock', new SharedArrayBuffer(8))), /does not carry the mark/);
+  const real = new SharedLock();
+  assert.throws(() => SharedLock.from(handle('SharedLock', patched(real.buffer, { 0: -5 }))), /its owner word is -5/);
+  assert.equal(SharedLock.from(handle('SharedLock', patched(real.buffer, {}))).locked(), false);
 });

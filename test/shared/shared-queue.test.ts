@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { test } from 'node:test';
+import { handle, noise, patched } from '../fixtures/forged-memory.js';
 import { QueueEmpty, QueueFull, QueueShutDown, QueueState, SharedQueue, ThreadPoolExecutor, TimeoutError } from 'aiox';
 import { flush, track } from '../fixtures/settle.js';
 import { consume, produce, produceAsync, type Item } from '../fixtures/shared-tasks.js';
@@ -103,4 +104,28 @@ test('options are validated; blocking is refused on the main thread; a clone sha
   clone.putNowait('shared');
   assert.equal(queue.getNowait(), 'shared');
   assert.equal(clone.maxBytes, 1 << 20);
+});
+
+test('from() refuses memory that is not a SharedQueue, naming the broken invariant', async () => {
+  const refused = (buffer: SharedArrayBuffer, problem: RegExp): void =>
+    assert.throws(() => SharedQueue.from(handle('SharedQueue', buffer)), (e: Error) => {
+      assert.ok(e instanceof TypeError);
+      assert.match(e.message, /^value must be a SharedQueue or its structured clone, received memory that is not a valid SharedQueue: /);
+      assert.match(e.message, problem);
+      return true;
+    });
+  refused(noise(64 + 4096), /does not carry the mark of a SharedQueue/);
+  const real = new SharedQueue<string>({ maxBytes: 4096 });
+  real.putNowait('a');
+  assert.equal(SharedQueue.from<string>(handle('SharedQueue', patched(real.buffer, {}))).qsize(), 1, 'a faithful copy is accepted');
+  refused(patched(real.buffer, { 3: 7 }), /its state is 7/);
+  refused(patched(real.buffer, { 4: 1395451447 }), /counts 1395451447 items/);
+  refused(patched(real.buffer, { 5: -3 }), /maxsize is -3/);
+  refused(patched(real.buffer, { 0: -9 }), /guard word is -9/);
+  refused(patched(real.buffer, {}, { 32: 10 }), /ring positions \(10, \d+\)/); // head beyond tail
+  refused(patched(real.buffer, {}, { 40: 1e6 }), /ring positions/); // more queued than the ring holds
+  refused(patched(real.buffer, {}, { 32: 0.5 }), /ring positions/);
+  // A header that passes but a record whose length lies: get refuses it without allocating it.
+  const lying = SharedQueue.from<string>(handle('SharedQueue', patched(real.buffer, { 16: 0x7fffffff })));
+  assert.throws(() => lying.getNowait(), /a record claims 2147483647 bytes where at most \d+ are queued: the memory is corrupt/);
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { test } from 'node:test';
+import { handle, noise, patched } from '../fixtures/forged-memory.js';
 import { BrokenThreadPool, SharedSemaphore, ThreadPoolExecutor, TimeoutError } from 'aiox';
 import { Gates } from '../fixtures/gate.js';
 import { flush, track } from '../fixtures/settle.js';
@@ -82,4 +83,14 @@ test('options and arguments are validated; blocking is refused on the main threa
   assert.equal(sem.value, 1);
   permit.release();
   assert.equal(clone.permits, 2);
+});
+
+test('from() refuses memory that is not a SharedSemaphore, naming the broken invariant', async () => {
+  const from = (buffer: SharedArrayBuffer) => () => SharedSemaphore.from(handle('SharedSemaphore', buffer));
+  assert.throws(from(noise(4 * 11)), /not a valid SharedSemaphore: it does not carry the mark of a SharedSemaphore/);
+  const real = new SharedSemaphore(3);
+  assert.equal(SharedSemaphore.from(handle('SharedSemaphore', patched(real.buffer, {}))).permits, 3);
+  assert.throws(from(patched(real.buffer, { 2: 0 })), /its permits are 0/);
+  assert.throws(from(patched(real.buffer, { 3: 200 })), /it has 200 slots, expected 3 for 3 permits/);
+  assert.throws(from(patched(real.buffer, { 6: 1395451447 })), /slot 0 holds 1395451447 permits/);
 });
