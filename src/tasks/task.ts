@@ -1,3 +1,6 @@
+import { statSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe } from '../internal/validate.js';
 
 /**
@@ -29,7 +32,10 @@ export type TaskFunction<A extends unknown[] = never[], R = unknown> = (...args:
  * ```
  */
 export interface TaskRef<A extends unknown[] = unknown[], R = unknown> {
-  /** The module's URL (`import.meta.url`) or absolute path. */
+  /**
+   * The module's absolute URL (`import.meta.url`, `new URL('./tasks.js', import.meta.url)`) or absolute file
+   * path. A relative path or bare name is refused: the worker would resolve it against aiox's own files.
+   */
   readonly module: string | URL;
   /** The name of a function in it marked with `defineTask`, or of an exported function. */
   readonly name: string;
@@ -75,13 +81,35 @@ export function taskRegistry(): Registry {
   return (g[REGISTRY] ??= new Map());
 }
 
+const FIX = 'pass import.meta.url, new URL(\'./tasks.js\', import.meta.url) or import.meta.resolve(\'package\')';
+
+/**
+ * The absolute URL a task's module is known by. A relative path or a bare name would be resolved by the
+ * worker against aiox's own files, not the caller's, so both are refused here, at once. An absolute file
+ * path is accepted and converted to its `file:` URL; a directory (`import.meta.dirname`) is refused.
+ */
 function moduleId(module: string | URL): string {
-  if (module instanceof URL) return module.href;
+  if (module instanceof URL) return checkFile(module, module.href);
   if (typeof module !== 'string' || module === '') {
-    throw new TypeError(`module must be a URL or a non-empty string (use import.meta.url), received ${describe(module)}`);
+    throw new TypeError(`module must be a URL or a non-empty string (${FIX}), received ${describe(module)}`);
   }
-  if (module.startsWith('/')) return new URL(`file://${module}`).href;
-  return module;
+  if (isAbsolute(module)) return checkFile(pathToFileURL(module), module);
+  if (!URL.canParse(module)) {
+    throw new TypeError(
+      `module must be an absolute URL or file path (${FIX}), received ${describe(module)}: a relative path or bare name would be resolved against aiox's files, not yours`,
+    );
+  }
+  return checkFile(new URL(module), module);
+}
+
+/** Refuses a `file:` URL that names a directory rather than a module. */
+function checkFile(url: URL, given: string): string {
+  if (url.protocol !== 'file:') return url.href;
+  const isDirectory = url.pathname.endsWith('/') || statSync(url, { throwIfNoEntry: false })?.isDirectory() === true;
+  if (isDirectory) {
+    throw new TypeError(`module must name a module file (${FIX}), received ${describe(given)}, which is a directory (import.meta.dirname is not the module)`);
+  }
+  return url.href;
 }
 
 /**
@@ -92,7 +120,8 @@ function moduleId(module: string | URL): string {
  * Works with compiled JavaScript and with TypeScript run under a loader (`node --import tsx`): workers
  * inherit the loader.
  *
- * @throws {TypeError} if `fn` is not a named function, or the name is taken in that module.
+ * @throws {TypeError} if `fn` is not a named function, or the name is taken in that module; if `module` is
+ *   not an absolute URL or file path (a relative path, `import.meta.dirname`).
  * @example
  * ```ts
  * // file: tasks.ts

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ThreadPoolExecutor, defineTask, taskRef } from 'aiox';
 
 test('defineTask returns the function itself, still callable locally', () => {
@@ -51,4 +52,19 @@ test('methods written in shorthand travel as source too', async () => {
     },
   };
   assert.equal(await pool.submit(holder.triple, 5), 15);
+});
+
+test('a relative path, a bare name or a directory is refused at once; an absolute path becomes its file URL', async () => {
+  const relative = /module must be an absolute URL or file path \(pass import\.meta\.url.*\), received "\.\/tasks\.mjs": a relative path or bare name would be resolved against aiox's files, not yours/;
+  assert.throws(() => taskRef('./tasks.mjs', 'ok'), relative);
+  assert.throws(() => defineTask('./x.js', function relativeTask() {}), /received "\.\/x\.js"/);
+  assert.throws(() => taskRef('tasks.js', 'ok'), /received "tasks\.js": a relative path or bare name/);
+  const dirname = fileURLToPath(new URL('.', import.meta.url)).replace(/\/$/, '');
+  assert.throws(() => defineTask(dirname, function inDirectory() {}), /which is a directory \(import\.meta\.dirname is not the module\)/);
+  assert.throws(() => taskRef(new URL('.', import.meta.url), 'ok'), /which is a directory/);
+  await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+  assert.throws(() => pool.submit({ module: './tasks.mjs', name: 'ok' }), relative);
+  const path = fileURLToPath(new URL('../fixtures/tasks.js', import.meta.url));
+  assert.equal(taskRef(path, 'add').module, pathToFileURL(path).href);
+  assert.equal(taskRef('node:child_process', 'execSync').module, 'node:child_process');
 });
