@@ -5,6 +5,7 @@ export {
   BrokenThreadPool,
   CancelledError,
   InvalidStateError,
+  TaskNotAllowed,
   TimeoutError,
 } from './futures/errors.js';
 export { Future, FutureState } from './futures/future.js';
@@ -13,6 +14,7 @@ export { asCompleted, type AsCompletedOptions, type Completed } from './futures/
 export { defineTask, taskRef, type Task, type TaskFunction, type TaskRef } from './tasks/task.js';
 export type { Executor, MapOptions, ShutdownOptions, SubmitOptions } from './executors/executor.js';
 export type { PoolExecutorOptions } from './executors/pool-executor.js';
+export type { AllowedTasks } from './executors/allowed-tasks.js';
 export { PoolState, type PoolStats } from './pool/engine.js';
 export { ThreadPoolExecutor, type ThreadPoolExecutorOptions } from './executors/thread-pool-executor.js';
 export { ProcessPoolExecutor, type ProcessPoolExecutorOptions } from './executors/process-pool-executor.js';

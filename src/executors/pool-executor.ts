@@ -5,6 +5,7 @@ import { BACKGROUND, PoolEngine, type PoolState, type PoolStats, type TaskOption
 import type { ChunkResult } from '../pool/protocol.js';
 import type { SpawnWorker } from '../pool/transport.js';
 import { describeTask, type Task } from '../tasks/task.js';
+import { allowedTasksCheck, type AllowedTasks, type TaskCheck } from './allowed-tasks.js';
 import type { Executor, MapOptions, ShutdownOptions, SubmitOptions } from './executor.js';
 import { mapInOrder } from './map.js';
 
@@ -43,6 +44,14 @@ export interface PoolExecutorOptions<I extends unknown[] = never[]> {
    * accepted; write `satisfies ThreadPoolExecutorOptions<[string]>` to have them checked. @default []
    */
   readonly initargs?: I extends never[] ? readonly unknown[] : I;
+  /**
+   * Where tasks may come from. Without it the pool runs any task it is given, and a task reference is
+   * code: one built from untrusted data (a job, a request) runs whatever module it names, `data:` URLs and
+   * `node:child_process` included. With it, `submit` and `map` throw `TaskNotAllowed` for a task from a
+   * module not on the list, and for a function sent as source unless `sourceFunctions` is set; the
+   * initializer is checked the same way. See {@link AllowedTasks}. @default undefined (no check)
+   */
+  readonly allowedTasks?: AllowedTasks;
 }
 
 /** The validated common options, all fields set. */
@@ -60,6 +69,7 @@ export interface ResolvedPoolOptions {
 export abstract class PoolExecutor implements Executor {
   readonly #engine: PoolEngine;
   readonly #maxWorkers: number;
+  readonly #allowed: TaskCheck | undefined;
 
   protected constructor(
     options: PoolExecutorOptions,
@@ -70,6 +80,8 @@ export abstract class PoolExecutor implements Executor {
     const resolved = resolvePoolOptions(options);
     const { initializer, initargs = [] } = options;
     if (!Array.isArray(initargs)) throw new TypeError(`initargs must be an array, received ${describe(initargs)}`);
+    this.#allowed = allowedTasksCheck(options.allowedTasks);
+    if (initializer !== undefined) this.#allowed?.(describeTask(initializer));
     this.#maxWorkers = resolved.maxWorkers;
     this.#engine = new PoolEngine({
       ...resolved,
@@ -91,17 +103,20 @@ export abstract class PoolExecutor implements Executor {
   }
 
   submit<A extends unknown[], R>(fn: Task<A, R>, ...args: A): Future<Awaited<R>> {
+    this.#allowed?.(describeTask(fn));
     return this.#engine.submit(fn, args, undefined) as Future<Awaited<R>>;
   }
 
   submitWith<A extends unknown[], R>(fn: Task<A, R>, args: A, options: SubmitOptions): Future<Awaited<R>> {
     if (!Array.isArray(args)) throw new TypeError(`args must be an array, received ${describe(args)}`);
+    this.#allowed?.(describeTask(fn));
     return this.#engine.submit(fn, args, validateSubmitOptions(options)) as Future<Awaited<R>>;
   }
 
   map<T, R>(fn: Task<[T], R>, items: Iterable<T> | AsyncIterable<T>, options: MapOptions = {}): AsyncIterableIterator<Awaited<R>> {
     validateOptions(options);
-    describeTask(fn);
+    const task = describeTask(fn);
+    this.#allowed?.(task);
     const submitChunk = (chunk: [T][]): Future<ChunkResult> => this.#engine.submit(fn, chunk, undefined, true) as Future<ChunkResult>;
     return mapInOrder<T, Awaited<R>>(submitChunk, items, options, this.#maxWorkers);
   }

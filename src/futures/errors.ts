@@ -179,6 +179,25 @@ export const QueueShutDown = defineError('QueueShutDown', 'ERR_AIOX_QUEUE_SHUT_D
 /** @inheritdoc */
 export type QueueShutDown = InstanceType<typeof QueueShutDown>;
 
+/**
+ * A pool refused a task because its module is not on the pool's `allowedTasks` list, or because it is a
+ * function sent as source and the list does not allow those. Thrown by `submit` (and `map`) at once; the
+ * task never reaches a worker.
+ * @example
+ * ```ts
+ * import { TaskNotAllowed, ThreadPoolExecutor, taskRef } from 'aiox';
+ * await using pool = new ThreadPoolExecutor({ allowedTasks: { modules: [new URL('./tasks/', import.meta.url)] } });
+ * try {
+ *   pool.submit(taskRef<(command: string) => string>('node:child_process', 'execSync'), 'echo hi');
+ * } catch (e) {
+ *   console.log(e instanceof TaskNotAllowed); // true
+ * }
+ * ```
+ */
+export const TaskNotAllowed = defineError('TaskNotAllowed', 'ERR_AIOX_TASK_NOT_ALLOWED', Error, 'the task is not allowed in this pool');
+/** @inheritdoc */
+export type TaskNotAllowed = InstanceType<typeof TaskNotAllowed>;
+
 /** Looks up an aiox error class by its `code`, used to rebuild errors that crossed a worker boundary. */
 export const errorClassesByCode: ReadonlyMap<string, ErrorClass<Error>> = new Map(
   [
@@ -192,6 +211,7 @@ export const errorClassesByCode: ReadonlyMap<string, ErrorClass<Error>> = new Ma
     QueueFull,
     QueueEmpty,
     QueueShutDown,
+    TaskNotAllowed,
   ].map(
     (cls) => [(cls as unknown as { code: string }).code, cls as ErrorClass<Error>],
   ),
