@@ -3,6 +3,7 @@ import { InvalidStateError } from '../futures/errors.js';
 import { ProcessPoolExecutor, type ProcessPoolExecutorOptions } from '../executors/process-pool-executor.js';
 import { ThreadPoolExecutor, type ThreadPoolExecutorOptions } from '../executors/thread-pool-executor.js';
 import type { ShutdownOptions } from '../executors/executor.js';
+import { validateOptions } from '../internal/validate.js';
 
 /**
  * The number of cores Node reports (`os.availableParallelism()`): the default size of the default pools.
@@ -49,6 +50,7 @@ export class ExecutorPool<E extends { shutdown(options?: ShutdownOptions): Promi
 
   /** Shuts the executor down and empties the slot; does nothing when not initialized. */
   async shutdown(options: ShutdownOptions = {}): Promise<void> {
+    validateOptions(options);
     const pool = this.#pool;
     if (pool === undefined) return;
     this.#pool = undefined;

@@ -156,3 +156,16 @@ test('BoundedSemaphore throws on a release beyond its initial value', async () =
   two.release();
   assert.equal(sem.value, 2);
 });
+
+test('acquireMany beyond the permits there are waits, and a release that adds permits satisfies it', async () => {
+  const sem = new Semaphore(1);
+  const five = track(sem.acquireMany(5));
+  await flush();
+  assert.equal(five.state, 'pending');
+  sem.release(4); // an unbounded semaphore may grow beyond its initial value, as in asyncio
+  await flush();
+  assert.equal(five.state, 'fulfilled');
+  assert.equal(sem.value, 0);
+  (await five.promise).release();
+  assert.equal(sem.value, 5);
+});
