@@ -215,7 +215,10 @@ export class TaskGroup implements AsyncDisposable {
     this.#abort(reason);
   }
 
-  /** Waits for the children, as {@link TaskGroup.wait}; what `await using` calls. */
+  /**
+   * Waits for the children, as {@link TaskGroup.wait}; what `await using` calls. It is not told whether
+   * the block threw, so it never aborts the children on a throw: {@link TaskGroup.run} does.
+   */
   [Symbol.asyncDispose](): Promise<void> {
     return this.wait();
   }
