@@ -58,3 +58,38 @@ test('an application bundled with aiox external runs tasks in threads, processes
   const { stdout } = await run(process.execPath, [outfile], OPTIONS);
   assert.deepEqual(stdout.trim().split('\n'), ['42', '42', '2']);
 });
+
+test('an application bundled as the README says, with a task module as an entry of its own, runs that task', async () => {
+  const src = join(ROOT, 'build', 'bundle-split');
+  const out = join(src, 'out');
+  mkdirSync(src, { recursive: true });
+  writeFileSync(
+    join(src, 'tasks.mjs'),
+    "import { defineTask } from 'aiox';\nexport const greet = defineTask(import.meta.url, function greet(who) { return `hello ${who}`; });\n",
+  );
+  writeFileSync(
+    join(src, 'main.mjs'),
+    [
+      "import { ProcessPoolExecutor, ThreadPoolExecutor } from 'aiox';",
+      "import { greet } from './tasks.mjs';",
+      'const pools = [new ThreadPoolExecutor({ maxWorkers: 1 }), new ProcessPoolExecutor({ maxWorkers: 1 })];',
+      'try {',
+      "  for (const pool of pools) console.log(await pool.submit(greet, pool.constructor.name));",
+      '} finally {',
+      '  for (const pool of pools) await pool.shutdown();',
+      '}',
+    ].join('\n'),
+  );
+  await esbuild.build({
+    entryPoints: [join(src, 'main.mjs'), join(src, 'tasks.mjs')],
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    external: ['aiox'],
+    outdir: out,
+    logLevel: 'silent',
+  });
+  const { stdout } = await run(process.execPath, [join(out, 'main.js')], OPTIONS);
+  assert.deepEqual(stdout.trim().split('\n'), ['hello ThreadPoolExecutor', 'hello ProcessPoolExecutor']);
+});

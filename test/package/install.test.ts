@@ -12,6 +12,9 @@ import { after, before, test } from 'node:test';
 // is then installed into a new project, offline (aiox has no runtime dependencies), and used from there.
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const blocks = (lang: string): string[] => [...README.matchAll(new RegExp(`^\`\`\`${lang}\\n([\\s\\S]*?)^\`\`\`$`, 'gm'))].map((m) => m[1]!);
+const printed = (code: string): string[] => [...code.matchAll(/\/\/ → (.*)$/gm)].map((m) => m[1]!);
 const SKIP = new Set(['node_modules', '.git', 'dist', 'build']);
 const OPTIONS = { timeout: 180_000, killSignal: 'SIGKILL' as const, maxBuffer: 16 * 1024 * 1024 };
 
@@ -33,7 +36,7 @@ before(async () => {
 
   app = join(scratch, 'app');
   mkdirSync(app);
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true }));
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
   await run('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], { cwd: app, ...OPTIONS });
 });
 
@@ -106,4 +109,27 @@ test('a CommonJS program loads the installed package with require()', async () =
   assert.equal(stdout.trim(), '42');
   // require(esm) warns that it is experimental on Node versions before it became stable; anything else is news.
   assert.equal(stderr.replace(/^.*(ExperimentalWarning|--trace-warnings).*\n?/gm, ''), '');
+});
+
+test("the README's JavaScript runs as written under plain node, against the installed package", async () => {
+  const programs = blocks('js');
+  assert.ok(programs.length >= 1, 'the README shows no JavaScript');
+  for (const [i, code] of programs.entries()) {
+    writeFileSync(join(app, `readme-${i}.mjs`), code);
+    const { stdout } = await run(process.execPath, [`readme-${i}.mjs`], { cwd: app, ...OPTIONS });
+    assert.deepEqual(stdout.trim().split('\n'), printed(code));
+  }
+});
+
+test("a TypeScript project set up as the README says compiles the quick start, which then runs", async () => {
+  const tsconfig = JSON.parse(blocks('json')[0]!) as Record<string, unknown>;
+  writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ ...tsconfig, include: ['main.ts'] }));
+  const quickStart = blocks('ts')[0]!;
+  assert.match(quickStart, /await using/);
+  writeFileSync(join(app, 'main.ts'), quickStart);
+  // `npm install --save-dev typescript @types/node`, taken from this package's own devDependencies (offline).
+  symlinkSync(join(ROOT, 'node_modules/@types'), join(app, 'node_modules/@types'), 'dir');
+  await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', app], { cwd: app, ...OPTIONS });
+  const { stdout } = await run(process.execPath, ['dist/main.js'], { cwd: app, ...OPTIONS });
+  assert.deepEqual(stdout.trim().split('\n'), printed(quickStart));
 });

@@ -48,10 +48,10 @@ test('a helper that is not provided is named, with the fix', async () => {
 });
 
 test('a TypeScript task module with no loader fails with an error that names the fix', async () => {
-  const module = new URL('../../../test/fixtures/ts-loader/tasks.ts', import.meta.url).href;
-  await assert.rejects(loadTask({ kind: 'module', module, name: 'greet' }), (error: Error) => {
+  const module = new URL('../../../test/fixtures/ts-loader/component.tsx', import.meta.url).href;
+  await assert.rejects(loadTask({ kind: 'module', module, name: 'label' }), (error: Error) => {
     assert.ok(error instanceof TypeError);
-    assert.match(error.message, /tasks\.ts is TypeScript, and no TypeScript loader runs in this worker/);
+    assert.match(error.message, /component\.tsx is TypeScript, and no TypeScript loader runs in this worker/);
     assert.match(error.message, /npx tsx main\.ts/);
     assert.equal((error.cause as { code?: string }).code, 'ERR_UNKNOWN_FILE_EXTENSION');
     return true;
