@@ -4,6 +4,7 @@ import { validateOptions, validateTimeout } from '../internal/validate.js';
 import { describeTask, type Task } from '../tasks/task.js';
 import { fromWire, type WireError } from '../tasks/wire-error.js';
 import type { SyncCall } from '../worker/sync-entry.js';
+import { workerEntry } from '../internal/worker-entry.js';
 
 const ENTRY = new URL('../worker/sync-entry.js', import.meta.url);
 
@@ -27,7 +28,7 @@ let worker: Worker | undefined;
 
 function syncWorker(): Worker {
   if (worker === undefined) {
-    worker = new Worker(ENTRY, { name: 'aiox-run-sync' });
+    worker = new Worker(workerEntry(ENTRY), { name: 'aiox-run-sync' });
     worker.unref();
     const self = worker;
     self.on('exit', () => {

@@ -1,6 +1,7 @@
 import { fork } from 'node:child_process';
 import type { FromWorker } from './protocol.js';
 import type { SpawnWorker } from './transport.js';
+import { workerEntry } from '../internal/worker-entry.js';
 
 const ENTRY = new URL('../worker/process-entry.js', import.meta.url);
 
@@ -12,8 +13,9 @@ export interface ProcessTransportOptions {
 
 /** Spawns workers as child processes talking over IPC with V8 serialization (the same cloning as threads). */
 export function processSpawner(options: ProcessTransportOptions): SpawnWorker {
+  const entry = workerEntry(ENTRY);
   return (init, events) => {
-    const child = fork(ENTRY, [], {
+    const child = fork(entry, [], {
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       ...(options.execArgv === undefined ? {} : { execArgv: [...options.execArgv] }),

@@ -3,6 +3,7 @@ import { holdOpen } from '../internal/timers.js';
 import { workerExited } from '../internal/worker-exits.js';
 import type { FromWorker } from './protocol.js';
 import type { SpawnWorker } from './transport.js';
+import { workerEntry } from '../internal/worker-entry.js';
 
 const ENTRY = new URL('../worker/thread-entry.js', import.meta.url);
 
@@ -14,8 +15,9 @@ export interface ThreadTransportOptions {
 
 /** Spawns workers as `worker_threads`. */
 export function threadSpawner(options: ThreadTransportOptions): SpawnWorker {
+  const entry = workerEntry(ENTRY);
   return (init, events) => {
-    const worker = new Worker(ENTRY, {
+    const worker = new Worker(entry, {
       workerData: init,
       name: options.name,
       ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),

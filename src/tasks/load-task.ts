@@ -1,4 +1,5 @@
 import { taskRegistry, type TaskDescriptor, type TaskFunction } from './task.js';
+import { helpersFor, looksLikeTranspilerHelper } from './transpiler-helpers.js';
 
 type AnyTask = TaskFunction<unknown[], unknown>;
 
@@ -9,7 +10,9 @@ type AnyTask = TaskFunction<unknown[], unknown>;
 export async function loadTask(descriptor: TaskDescriptor): Promise<AnyTask> {
   if (descriptor.kind === 'source') return compileSource(descriptor.source, descriptor.name);
   const { module, name } = descriptor;
-  const namespace = (await import(module)) as Record<string, unknown>;
+  const namespace = (await import(module).catch((error: unknown) => {
+    throw explainImportError(error, module);
+  })) as Record<string, unknown>;
   const registered = taskRegistry().get(`${module}#${name}`);
   if (registered !== undefined) return registered as AnyTask;
   const exported = namespace[name];
@@ -20,14 +23,18 @@ export async function loadTask(descriptor: TaskDescriptor): Promise<AnyTask> {
 }
 
 function compileSource(source: string, name: string): AnyTask {
-  // Indirect eval compiles in the global scope, so the function sees globals and nothing else.
+  // Indirect eval compiles in the global scope, so the function sees globals and nothing else, except the
+  // helpers a compiler may have written into its body (esbuild's `__name`...), passed in as parameters.
   const evaluate = eval;
+  const [helpers, values] = helpersFor(source);
+  const compile = (expression: string): unknown =>
+    (evaluate(`(function (${helpers.join(', ')}) { return (${expression}); })`) as (...args: unknown[]) => unknown)(...values);
   let fn: unknown;
   try {
-    fn = evaluate(`(${source})`);
+    fn = compile(source);
   } catch {
     // A method written in shorthand (`run(x) { ... }`) is not an expression on its own.
-    fn = Object.values(evaluate(`({${source}})`) as Record<string, unknown>)[0];
+    fn = Object.values(compile(`{${source}}`) as Record<string, unknown>)[0];
   }
   if (typeof fn !== 'function') throw new TypeError(`the source of task "${name}" does not evaluate to a function`);
   return fn as AnyTask;
@@ -41,12 +48,33 @@ export function explainSourceError(error: unknown, name: string): unknown {
   if (!(error instanceof ReferenceError)) return error;
   const match = /^(\S+) is not defined$/.exec(error.message);
   if (match === null) return error;
+  const missing = match[1]!;
+  const helper = looksLikeTranspilerHelper(missing)
+    ? ` If your compiler added "${missing}" (TypeScript, esbuild, SWC and Babel name their helpers like this), ` +
+      'compile for ES2022 or later (Node 20 runs it), or put the task in a module.'
+    : '';
   const wrapped = new ReferenceError(
-    `task ${name ? `"${name}" ` : ''}was sent to the worker as source and uses "${match[1]}", which is not defined there: ` +
+    `task ${name ? `"${name}" ` : ''}was sent to the worker as source and uses "${missing}", which is not defined there: ` +
       'a function sent as source must be self-contained. To use imports or module state, put it in a module ' +
-      'and mark it with defineTask(import.meta.url, fn).',
+      `and mark it with defineTask(import.meta.url, fn).${helper}`,
     { cause: error },
   );
   wrapped.stack = `${wrapped.name}: ${wrapped.message}\n${error.stack?.split('\n').slice(1).join('\n') ?? ''}`;
   return wrapped;
+}
+
+/**
+ * Node's error for a TypeScript module that no loader handles says only "Unknown file extension". In a
+ * worker it means the program's TypeScript loader did not reach the worker, or there is none: say how to
+ * get one.
+ */
+function explainImportError(error: unknown, module: string): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !/\.(c|m)?tsx?$/.test(new URL(module, 'file:///').pathname)) return error;
+  return new TypeError(
+    `task module ${module} is TypeScript, and no TypeScript loader runs in this worker: start the program ` +
+      'under tsx (`npm install --save-dev tsx`, then `npx tsx main.ts` or `node --import tsx main.ts`; aiox ' +
+      'registers tsx in thread workers itself), or compile the task module to JavaScript and pass the .js module.',
+    { cause: error },
+  );
 }

@@ -16,8 +16,21 @@ test('set() on the main thread wakes blocked and async waiters in workers', { ti
   await gates.started(0);
   await gates.started(1);
   event.set();
-  event.clear(); // a set followed at once by a clear still wakes those already waiting
   assert.deepEqual(await Promise.all([blocked, awaiting]), [true, true]);
+});
+
+// Only an async waiter can say it waits: it starts its wait before it opens its gate. A blocking waiter opens
+// its gate before it blocks, so a set() and clear() could both land in between and it would rightly wait on.
+test('a set() followed at once by clear() still wakes a waiter that was waiting', { timeout: 30_000 }, async () => {
+  const gates = new Gates('thread', 1);
+  await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+  const event = new SharedEvent();
+  const awaiting = pool.submit(waitForEventAsync, event, gates.handle(0));
+  await gates.started(0);
+  event.set();
+  event.clear();
+  assert.equal(await awaiting, true);
+  assert.equal(event.isSet(), false);
 });
 
 test('set() in a worker wakes a wait on the main thread', { timeout: 30_000 }, async () => {

@@ -1,0 +1,25 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const found = new Set<string>();
+
+/**
+ * Checks that a worker entry file of aiox (`dist/worker/*-entry.js`) is where aiox expects it, beside its
+ * own code. A bundler that inlines aiox into an application's bundle leaves these files behind, and the
+ * worker would then fail to start with a bare "Cannot find module". Checked once per file.
+ * @throws {Error} with code `ERR_AIOX_WORKER_ENTRY_MISSING` that says how to bundle an application using aiox.
+ */
+export function workerEntry(url: URL): URL {
+  if (found.has(url.href)) return url;
+  if (url.protocol === 'file:' && !existsSync(fileURLToPath(url))) {
+    const error = new Error(
+      `aiox cannot start a worker: its entry file ${fileURLToPath(url)} is missing. This happens when aiox is ` +
+        "bundled into an application's bundle: workers start from aiox's own files, so aiox must stay external " +
+        "(esbuild: --external:aiox or --packages=external; Rollup and Vite: external: ['aiox']; webpack: " +
+        "externals) and be installed beside the bundle (node_modules/aiox). See README, section Bundling.",
+    );
+    throw Object.assign(error, { code: 'ERR_AIOX_WORKER_ENTRY_MISSING' });
+  }
+  found.add(url.href);
+  return url;
+}

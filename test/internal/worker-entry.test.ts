@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { after, test } from 'node:test';
+
+// esbuild comes with tsx (a devDependency); it stands for the bundlers users have.
+type Esbuild = { build(options: Record<string, unknown>): Promise<unknown> };
+const esbuild = (await import('esbuild' as string)) as Esbuild;
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const OPTIONS = { timeout: 60_000, killSignal: 'SIGKILL' as const };
+const PROGRAM = `
+import { ProcessPoolExecutor, ThreadPoolExecutor, runSync } from 'aiox';
+for (const make of [() => new ThreadPoolExecutor({ maxWorkers: 1 }), () => new ProcessPoolExecutor({ maxWorkers: 1 })]) {
+  try {
+    const pool = make();
+    console.log(await pool.submit((n) => n * 2, 21));
+    await pool.shutdown();
+  } catch (error) {
+    console.log(error.code, /must stay external/.test(error.message));
+  }
+}
+try {
+  console.log(runSync((n) => n + 1, 1));
+} catch (error) {
+  console.log(error.code, /must stay external/.test(error.message));
+}
+`;
+
+const scratch = mkdtempSync(join(tmpdir(), 'aiox-bundle-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+async function bundle(outfile: string, external: string[]): Promise<void> {
+  const entry = join(ROOT, 'build', `bundle-entry-${external.length}.mjs`);
+  writeFileSync(entry, PROGRAM);
+  // Bundled from inside this package, so that 'aiox' resolves to it by its own name.
+  await esbuild.build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', outfile, external, logLevel: 'silent' });
+  rmSync(entry);
+}
+
+test('aiox bundled into an application fails at once with an error that says to keep it external', async () => {
+  const outfile = join(scratch, 'app', 'main.mjs');
+  mkdirSync(join(scratch, 'app'));
+  await bundle(outfile, []);
+  const { stdout } = await run(process.execPath, [outfile], OPTIONS);
+  assert.deepEqual(stdout.trim().split('\n'), Array(3).fill('ERR_AIOX_WORKER_ENTRY_MISSING true'));
+});
+
+test('an application bundled with aiox external runs tasks in threads, processes and runSync', async () => {
+  // Beside the package, where node_modules resolution finds aiox, as an installed dependency would be found.
+  const outfile = join(ROOT, 'build', 'bundle', 'main.mjs');
+  await bundle(outfile, ['aiox']);
+  const { stdout } = await run(process.execPath, [outfile], OPTIONS);
+  assert.deepEqual(stdout.trim().split('\n'), ['42', '42', '2']);
+});
+
+test('an application bundled as the README says, with a task module as an entry of its own, runs that task', async () => {
+  const src = join(ROOT, 'build', 'bundle-split');
+  const out = join(src, 'out');
+  mkdirSync(src, { recursive: true });
+  writeFileSync(
+    join(src, 'tasks.mjs'),
+    "import { defineTask } from 'aiox';\nexport const greet = defineTask(import.meta.url, function greet(who) { return `hello ${who}`; });\n",
+  );
+  writeFileSync(
+    join(src, 'main.mjs'),
+    [
+      "import { ProcessPoolExecutor, ThreadPoolExecutor } from 'aiox';",
+      "import { greet } from './tasks.mjs';",
+      'const pools = [new ThreadPoolExecutor({ maxWorkers: 1 }), new ProcessPoolExecutor({ maxWorkers: 1 })];',
+      'try {',
+      "  for (const pool of pools) console.log(await pool.submit(greet, pool.constructor.name));",
+      '} finally {',
+      '  for (const pool of pools) await pool.shutdown();',
+      '}',
+    ].join('\n'),
+  );
+  await esbuild.build({
+    entryPoints: [join(src, 'main.mjs'), join(src, 'tasks.mjs')],
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    external: ['aiox'],
+    outdir: out,
+    logLevel: 'silent',
+  });
+  const { stdout } = await run(process.execPath, [join(out, 'main.js')], OPTIONS);
+  assert.deepEqual(stdout.trim().split('\n'), ['hello ThreadPoolExecutor', 'hello ProcessPoolExecutor']);
+});
