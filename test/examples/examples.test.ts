@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { appendFileSync, cpSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { delimiter, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
@@ -90,7 +91,9 @@ test('npm run demo builds a fresh clone, then compiles only what changed', async
   symlinkSync(`${ROOT}node_modules`, `${clone}/node_modules`, 'dir');
   const demo = async (): Promise<void> => {
     // An unknown name: the tour lists the scenarios and exits with 2, after the build.
-    const failed = await run('npm', ['run', 'demo', '--', 'no-such-scenario'], { cwd: clone, timeout: 300_000 }).then(
+    // npm, and the scripts it runs, on the Node that runs this test.
+    const env = { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` };
+    const failed = await run('npm', ['run', 'demo', '--', 'no-such-scenario'], { cwd: clone, env, timeout: 300_000 }).then(
       () => undefined,
       (error: { code?: number; stderr?: string }) => error,
     );
