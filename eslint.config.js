@@ -21,4 +21,17 @@ export default tseslint.config(
       globals: { setTimeout: 'readonly', SharedArrayBuffer: 'readonly', Atomics: 'readonly', performance: 'readonly' },
     },
   },
+  {
+    // A passing `npm test` prints nothing, so that a real warning stands out.
+    files: ['test/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='enable'][callee.object.property.name='timers']",
+          message: 'Use enableMockTimers from test/fixtures/quiet.ts: it keeps the experimental-API warning out of the test output.',
+        },
+      ],
+    },
+  },
 );

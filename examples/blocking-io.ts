@@ -4,6 +4,7 @@
 //
 //   npm run build && node build/examples/blocking-io.js
 import { ThreadPoolExecutor } from 'aiox';
+import { noteIfBusy } from './lib/load.js';
 import { isMain } from './lib/main.js';
 import { Timeline } from './lib/timeline.js';
 import { blockFor } from './tasks/io.js';
@@ -12,6 +13,10 @@ const TASKS = 5;
 const BLOCK_MS = 1000;
 
 export async function blockingIo(): Promise<void> {
+  await noteIfBusy(runBlockingIo);
+}
+
+async function runBlockingIo(): Promise<void> {
   console.log(`${TASKS} tasks, each blocking its thread for ${BLOCK_MS} ms (Atomics.wait), on ${TASKS} worker threads`);
   const timeline = new Timeline();
   // The main thread keeps ticking while the workers are blocked: count its timer callbacks.

@@ -5,6 +5,7 @@
 //   npm run build && node build/examples/bounded.js
 import { collect, rateLimited } from 'aiox';
 import { startLocalWeb } from './lib/local-web.js';
+import { noteIfBusy } from './lib/load.js';
 import { isMain } from './lib/main.js';
 import { Timeline } from './lib/timeline.js';
 
@@ -40,8 +41,8 @@ async function tenRateLimitedCalls(): Promise<void> {
 
 /** Both halves, one after the other. */
 export async function bounded(): Promise<void> {
-  await collectWithTwoWorkers();
-  await tenRateLimitedCalls();
+  await noteIfBusy(collectWithTwoWorkers);
+  await noteIfBusy(tenRateLimitedCalls);
 }
 
 if (isMain(import.meta.url)) await bounded();

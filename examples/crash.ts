@@ -24,7 +24,7 @@ export async function crash(): Promise<void> {
 async function sixTasks(pool: ThreadPoolExecutor | ProcessPoolExecutor, timeline: Timeline): Promise<void> {
   const futures = [1, 2, 3, 4, 5, 6].map((n) => (n === 3 ? pool.submit(exitWorker, 3) : pool.submit(blockFor, 100)));
   // The dead worker cannot report itself; mark when its task failed on a row of its own.
-  futures[2]!.addDoneCallback(() => timeline.mark('(died)', 'task 3'));
+  futures[2]!.addDoneCallback(() => timeline.mark('(died)', 'task 3 failed'));
   for (const [i, future] of futures.entries()) {
     try {
       timeline.add(`task ${i + 1}`, await future);

@@ -5,6 +5,7 @@
 //   npm run build && node build/examples/downloads.js
 import { asCompleted, ThreadPoolExecutor, wait, type Future } from 'aiox';
 import { startLocalWeb, type Page } from './lib/local-web.js';
+import { noteIfBusy } from './lib/load.js';
 import { isMain } from './lib/main.js';
 import { Timeline } from './lib/timeline.js';
 import { pageSize } from './tasks/io.js';
@@ -20,6 +21,10 @@ const PATHS = [...Object.keys(PAGES), '/no-such-page'];
 const DEADLINE_MS = 300;
 
 export async function downloads(): Promise<void> {
+  await noteIfBusy(runDownloads);
+}
+
+async function runDownloads(): Promise<void> {
   await using web = await startLocalWeb(PAGES);
   console.log(`${PATHS.length} downloads from a local server on ${PATHS.length} worker threads`);
   const timeline = new Timeline();

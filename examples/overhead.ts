@@ -5,6 +5,7 @@
 //   npm run build && node build/examples/overhead.js
 import { availableParallelism } from 'node:os';
 import { ProcessPoolExecutor, ThreadPoolExecutor } from 'aiox';
+import { noteIfBusy } from './lib/load.js';
 import { isMain } from './lib/main.js';
 import { rss } from './tasks/io.js';
 
@@ -14,6 +15,10 @@ const ROUND_TRIPS = 2000;
 type Make = () => ThreadPoolExecutor | ProcessPoolExecutor;
 
 export async function overhead(): Promise<void> {
+  await noteIfBusy(runOverhead, 'these figures');
+}
+
+async function runOverhead(): Promise<void> {
   console.log(`Node ${process.version}, ${availableParallelism()} cores; medians of ${STARTS} starts and ${ROUND_TRIPS} round trips`);
   for (const [kind, make] of [
     ['thread', () => new ThreadPoolExecutor({ maxWorkers: 1 })],

@@ -4,6 +4,7 @@
 //   npm run build && node build/examples/runaway.js
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ProcessPoolExecutor, ThreadPoolExecutor, TimeoutError } from 'aiox';
+import { noteIfBusy } from './lib/load.js';
 import { isMain } from './lib/main.js';
 import { Timeline } from './lib/timeline.js';
 import { whoAmI } from './tasks/io.js';
@@ -12,6 +13,10 @@ import { spinForever } from './tasks/runaway.js';
 const TIMEOUT_MS = 500;
 
 export async function runaway(): Promise<void> {
+  await noteIfBusy(runRunaway);
+}
+
+async function runRunaway(): Promise<void> {
   console.log(`while (true) {} in a pool of one worker, stopped by { timeout: ${TIMEOUT_MS} } and then by an AbortSignal`);
   const timeline = new Timeline();
   await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });

@@ -1,6 +1,6 @@
 import { epochNow, type Stamp } from '../tasks/stamp.js';
 
-interface Span {
+export interface Span {
   readonly lane: string;
   readonly label: string;
   /** Milliseconds since the timeline started. */
@@ -15,7 +15,9 @@ const FILL = ['█', '▒'];
 
 /**
  * Collects what ran where and when during one scenario, and draws it as a small text Gantt chart: one row
- * per worker, time flowing left to right, consecutive tasks on a row drawn in alternating shades.
+ * per worker, time flowing left to right, consecutive tasks on a row drawn in alternating shades (so that
+ * two tasks that follow each other closely do not merge into one bar), instants drawn as ✕. A legend line
+ * under the chart says so.
  */
 export class Timeline {
   readonly #origin = epochNow();
@@ -72,8 +74,24 @@ export class Timeline {
       }
       lines.push(`  ${lane.padEnd(name)} │${bar.join('')}│ ${describe(spans)}`);
     }
+    lines.push(`  ${''.padEnd(name)}  ${legend([...lanes.values()])}`);
     return lines.join('\n');
   }
+}
+
+/** The key to the symbols the chart uses. */
+export function legend(lanes: readonly (readonly Span[])[]): string {
+  const bars = lanes.map((spans) => spans.filter((s) => !s.mark).length);
+  const marks = [...new Set(lanes.flat().filter((s) => s.mark).map((s) => s.label))];
+  const parts = [
+    bars.some((n) => n > 1)
+      ? `${FILL.join(' ')} tasks, shades alternating along a row so that neighbours stay apart`
+      : bars.some((n) => n > 0)
+        ? `${FILL[0]} a task`
+        : '',
+    marks.length > 0 ? `✕ ${marks.join(', ')}` : '',
+  ];
+  return `rows are workers, time runs left to right; ${parts.filter(Boolean).join('; ')}`;
 }
 
 function describe(spans: readonly Span[]): string {

@@ -106,7 +106,9 @@ export interface ShutdownOptions {
 export interface Executor extends AsyncDisposable {
   /**
    * Schedules `fn(...args)` and returns its `Future`. `fn` is a function marked with `defineTask`, a
-   * self-contained plain function (sent as source), or a `{ module, name }` reference.
+   * self-contained plain function (sent as source), or a `{ module, name }` reference. `args` and the
+   * result are copied (structured clone): a class instance arrives as a plain object with its own fields
+   * but without its class or methods, so the task rebuilds it (e.g. `Point.from(data)`).
    * @throws {InvalidStateError} after `shutdown()`; {BrokenExecutor} once the pool is broken.
    */
   submit<A extends unknown[], R>(fn: Task<A, R>, ...args: A): Future<Awaited<R>>;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
+import { enableMockTimers } from '../fixtures/quiet.js';
 
 /** Lets pending microtasks and `process.nextTick` callbacks run (setImmediate is never mocked here). */
 export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -36,7 +37,7 @@ export function track<T>(promise: Promise<T>): { readonly settled: boolean; read
  * synchronously inside `tick`, so a timer set by a callback of another would otherwise be set late.
  */
 export function fakeClock(t: TestContext): (ms: number) => Promise<void> {
-  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
+  enableMockTimers(t, { apis: ['setTimeout', 'Date'], now: 0 });
   t.mock.method(performance, 'now', () => Date.now());
   return async (ms) => {
     for (let i = 0; i < ms; i++) {

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { appendFileSync, cpSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
@@ -8,6 +11,7 @@ import { test } from 'node:test';
 // against a hang; no assertion here depends on how fast the machine is.
 const run = promisify(execFile);
 const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 async function example(name: string, ...args: string[]): Promise<string> {
   const { stdout } = await run(process.execPath, [`${EXAMPLES}${name}.js`, ...args], { timeout: 120_000, killSignal: 'SIGKILL' });
@@ -75,4 +79,37 @@ test('tour: runs the scenario it is given, and lists the scenarios for an unknow
     for (const name of ['cpu', 'blocking-io', 'downloads', 'runaway', 'crash']) assert.match(error.stderr ?? '', new RegExp(`^ +${name} `, 'm'));
     return true;
   });
+});
+
+// `npm run demo -- NAME` is how a reader runs one scenario after another: it must not recompile the
+// project each time. Checked in a copy of the repository, as a fresh clone would be (no build yet).
+test('npm run demo builds a fresh clone, then compiles only what changed', async (t) => {
+  const clone = mkdtempSync(`${tmpdir()}/aiox-demo-`);
+  t.after(() => rmSync(clone, { recursive: true, force: true }));
+  const skip = new Set(['node_modules', 'build', 'dist', '.git']);
+  cpSync(ROOT, clone, { recursive: true, filter: (from) => !skip.has(from.slice(ROOT.length).split('/')[0]!) && !from.endsWith('.tsbuildinfo') });
+  symlinkSync(`${ROOT}node_modules`, `${clone}/node_modules`, 'dir');
+  const demo = async (): Promise<void> => {
+    // An unknown name: the tour lists the scenarios and exits with 2, after the build.
+    // npm, and the scripts it runs, on the Node that runs this test.
+    const env = { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` };
+    const failed = await run('npm', ['run', 'demo', '--', 'no-such-scenario'], { cwd: clone, env, timeout: 300_000 }).then(
+      () => undefined,
+      (error: { code?: number; stderr?: string }) => error,
+    );
+    assert.equal(failed?.code, 2, failed?.stderr);
+    assert.match(failed.stderr ?? '', /^ +endless-workers +examples\/endless-workers\.ts +/m);
+  };
+  const mtime = (file: string): number => statSync(`${clone}/${file}`).mtimeMs;
+  const outputs = ['dist/index.js', 'build/examples/tour.js', 'build/examples/bounded.js'];
+
+  await demo();
+  const built = outputs.map(mtime);
+  await demo();
+  assert.deepEqual(outputs.map(mtime), built, 'nothing changed, yet the demo compiled again');
+  appendFileSync(`${clone}/examples/bounded.ts`, '// changed\n');
+  await demo();
+  const [index, , bounded] = outputs.map(mtime);
+  assert.equal(index, built[0], 'an example changed, yet the library was compiled again');
+  assert.notEqual(bounded, built[2], 'the changed example was not compiled again');
 });

@@ -14,6 +14,7 @@ import {
   taskRef,
 } from 'aiox';
 import { Gates } from '../fixtures/gate.js';
+import { enableMockTimers } from '../fixtures/quiet.js';
 import { longClock } from '../fixtures/settle.js';
 import {
   QuotaError,
@@ -651,7 +652,7 @@ for (const kind of KINDS) {
 for (const kind of KINDS) {
   test(`${kind} pool: a worker idle for idleTimeout stops, and the next task starts a new one`, async (t) => {
     await using pool = makePool(kind, { maxWorkers: 1, idleTimeout: 1000 });
-    t.mock.timers.enable({ apis: ['setTimeout'] });
+    enableMockTimers(t, { apis: ['setTimeout'] });
     const first = await pool.submit(whoAmI);
     assert.equal(await pool.submit(whoAmI), first);
     t.mock.timers.tick(1000);

@@ -34,7 +34,8 @@ test('process-only options are validated', () => {
 });
 
 test('a child that cannot start breaks the pool instead of being replaced forever', async () => {
-  const pool = new ProcessPoolExecutor({ maxWorkers: 1, execArgv: ['--no-such-node-flag'] });
+  // A child that exits at once, without a word (a bad Node flag would do too, but prints to the test output).
+  const pool = new ProcessPoolExecutor({ maxWorkers: 1, execArgv: ['--eval', 'process.exit(3)'] });
   await assert.rejects(pool.submit(add, 1, 1), (e: unknown) => e instanceof BrokenProcessPool && /before it was ready/.test(e.message));
   assert.equal(pool.state, 'broken');
   assert.throws(() => pool.submit(add, 1, 1), BrokenProcessPool);

@@ -2,6 +2,7 @@ import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { Future, TimeoutError, asCompleted, type Completed } from 'aiox';
+import { enableMockTimers } from '../fixtures/quiet.js';
 
 /** Lets pending microtasks and `process.nextTick` callbacks run (setImmediate is never mocked here). */
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -57,7 +58,7 @@ function track<T>(promise: Promise<T>): { readonly settled: boolean; readonly pr
  * that moves them forward together.
  */
 function fakeClock(t: TestContext): (ms: number) => void {
-  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
+  enableMockTimers(t, { apis: ['setTimeout', 'Date'], now: 0 });
   t.mock.method(performance, 'now', () => Date.now());
   return (ms) => t.mock.timers.tick(ms);
 }

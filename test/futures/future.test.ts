@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { CancelledError, Future, FutureState, InvalidStateError } from 'aiox';
+import { catchWarningsOfType } from '../fixtures/quiet.js';
 
 // setOwner is internal, so it comes from the compiled package. The types are read from dist/ beside
 // the sources; the module is loaded relative to this file's compiled place, build/test/futures/.
@@ -15,16 +16,6 @@ function running<T>(): Future<T> {
   const f = new Future<T>();
   assert.equal(f.setRunningOrNotifyCancel(), true);
   return f;
-}
-
-/** Collects the warnings emitted by throwing done callbacks until `stop()` is called. */
-function collectCallbackWarnings(): { warnings: Error[]; stop: () => void } {
-  const warnings: Error[] = [];
-  const listener = (warning: Error): void => {
-    if (warning.name === 'AioxCallbackWarning') warnings.push(warning);
-  };
-  process.on('warning', listener);
-  return { warnings, stop: () => process.off('warning', listener) };
 }
 
 describe('Future state machine', () => {
@@ -413,66 +404,54 @@ describe('done callbacks', () => {
     assert.deepEqual(order, ['outer', 'inner', 'outer end', 'second']);
   });
 
-  test('a throwing callback is reported as a warning and the others still run', async () => {
-    const { warnings, stop } = collectCallbackWarnings();
-    try {
-      const f = running<number>();
-      const order: string[] = [];
-      f.addDoneCallback(() => order.push('first'));
-      f.addDoneCallback(() => {
-        throw new Error('callback exploded');
-      });
-      f.addDoneCallback(() => order.push('third'));
-      f.setResult(1);
-      assert.deepEqual(order, ['first', 'third']);
-      assert.equal(f.result(), 1);
-      await nextTurn();
-      assert.equal(warnings.length, 1);
-      assert.match(warnings[0]!.message, /callback exploded/);
-      assert.equal((warnings[0] as Error & { code?: unknown }).code, 'ERR_AIOX_CALLBACK');
-    } finally {
-      stop();
-    }
+  test('a throwing callback is reported as a warning and the others still run', async (t) => {
+    const warnings = catchWarningsOfType(t, 'AioxCallbackWarning');
+    const f = running<number>();
+    const order: string[] = [];
+    f.addDoneCallback(() => order.push('first'));
+    f.addDoneCallback(() => {
+      throw new Error('callback exploded');
+    });
+    f.addDoneCallback(() => order.push('third'));
+    f.setResult(1);
+    assert.deepEqual(order, ['first', 'third']);
+    assert.equal(f.result(), 1);
+    await nextTurn();
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!.message, /callback exploded/);
+    assert.equal(warnings[0]!.code, 'ERR_AIOX_CALLBACK');
   });
 
-  test('a callback throwing a non-Error is reported too', async () => {
-    const { warnings, stop } = collectCallbackWarnings();
-    try {
-      const f = running<number>();
-      let after = false;
-      f.addDoneCallback(() => {
-        throw 'plain string';
-      });
-      f.addDoneCallback(() => {
-        throw undefined;
-      });
-      f.addDoneCallback(() => (after = true));
-      f.setException(new Error('work failed'));
-      assert.equal(after, true);
-      await nextTurn();
-      assert.equal(warnings.length, 2);
-      assert.match(warnings[0]!.message, /plain string/);
-    } finally {
-      stop();
-    }
+  test('a callback throwing a non-Error is reported too', async (t) => {
+    const warnings = catchWarningsOfType(t, 'AioxCallbackWarning');
+    const f = running<number>();
+    let after = false;
+    f.addDoneCallback(() => {
+      throw 'plain string';
+    });
+    f.addDoneCallback(() => {
+      throw undefined;
+    });
+    f.addDoneCallback(() => (after = true));
+    f.setException(new Error('work failed'));
+    assert.equal(after, true);
+    await nextTurn();
+    assert.equal(warnings.length, 2);
+    assert.match(warnings[0]!.message, /plain string/);
   });
 
-  test('a callback added to a done future that throws is reported, not thrown', async () => {
-    const { warnings, stop } = collectCallbackWarnings();
-    try {
-      const f = running<number>();
-      f.setResult(1);
-      assert.doesNotThrow(() =>
-        f.addDoneCallback(() => {
-          throw new Error('late callback');
-        }),
-      );
-      await nextTurn();
-      assert.equal(warnings.length, 1);
-      assert.match(warnings[0]!.message, /late callback/);
-    } finally {
-      stop();
-    }
+  test('a callback added to a done future that throws is reported, not thrown', async (t) => {
+    const warnings = catchWarningsOfType(t, 'AioxCallbackWarning');
+    const f = running<number>();
+    f.setResult(1);
+    assert.doesNotThrow(() =>
+      f.addDoneCallback(() => {
+        throw new Error('late callback');
+      }),
+    );
+    await nextTurn();
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!.message, /late callback/);
   });
 
   test('addDoneCallback rejects a non-function', () => {

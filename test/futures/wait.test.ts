@@ -2,6 +2,7 @@ import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { CancelledError, Future, ReturnWhen, wait, type DoneAndNotDone } from 'aiox';
+import { enableMockTimers } from '../fixtures/quiet.js';
 
 /** Lets pending microtasks and `process.nextTick` callbacks run (setImmediate is never mocked here). */
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -66,7 +67,7 @@ function recordCallbacks(t: TestContext, futures: readonly Future<number>[]): ()
 }
 
 function fakeTimers(t: TestContext): void {
-  t.mock.timers.enable({ apis: ['setTimeout'] });
+  enableMockTimers(t, { apis: ['setTimeout'] });
 }
 
 describe('wait: ALL_COMPLETED (the default)', () => {
