@@ -201,6 +201,8 @@ const ENGINE_MESSAGES = [
 
 /** Why an error thrown for a bad input is not good enough, or undefined when it is. */
 export function weakError(error: unknown): string | undefined {
+  // The reason of an aborted signal among the hostile values is passed on as it is, as it should be.
+  if (error === 'fuzz') return undefined;
   if (!(error instanceof Error)) return `threw a non-error: ${String(error)}`;
   if (error.message === TRAP || error.message === 'fuzz') return undefined;
   if (error.message.trim() === '') return `threw ${error.name} with no message`;
