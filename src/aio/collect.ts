@@ -1,4 +1,4 @@
-import { isThenable, validateInteger, validateOptions, validateSignal } from '../internal/validate.js';
+import { describe, isThenable, validateInteger, validateOptions, validateSignal } from '../internal/validate.js';
 import { WorkInputReader, dropItem, type WorkContext, type WorkInput } from './work-input.js';
 
 /**
@@ -76,7 +76,7 @@ export function collect<T>(items: WorkInput<T>, options: CollectOptions = {}): P
   const { workers = 1024, signal, settle = false } = options;
   validateInteger(workers, 'workers', 1, true);
   validateSignal(signal);
-  if (typeof settle !== 'boolean') throw new TypeError(`settle must be a boolean, received ${String(settle)}`);
+  if (typeof settle !== 'boolean') throw new TypeError(`settle must be a boolean, received ${describe(settle)}`);
   const reader = new WorkInputReader<T>(items);
   return new Promise<T[]>((resolve, reject) => {
     if (signal?.aborted) {

@@ -1,5 +1,5 @@
 import { after, type Delay } from '../internal/timers.js';
-import { validateOptions, validateSignal, validateTimeout } from '../internal/validate.js';
+import { describe, validateOptions, validateSignal, validateTimeout } from '../internal/validate.js';
 import type { Future } from './future.js';
 import { futuresOf } from './futures-of.js';
 
@@ -85,7 +85,7 @@ export function wait<T>(futures: Iterable<Future<T>>, options: WaitOptions = {})
   validateTimeout(timeout);
   validateSignal(signal);
   if (!Object.values(ReturnWhen).includes(returnWhen)) {
-    throw new TypeError(`returnWhen must be one of ${Object.values(ReturnWhen).join(', ')}, received ${String(returnWhen)}`);
+    throw new TypeError(`returnWhen must be one of ${Object.values(ReturnWhen).join(', ')}, received ${describe(returnWhen)}`);
   }
   const all = futuresOf<T>(futures);
   const done = new Set<Future<T>>();

@@ -1,4 +1,4 @@
-import { validateFunction, validateOptions, validateSignal } from '../internal/validate.js';
+import { describe, validateFunction, validateOptions, validateSignal } from '../internal/validate.js';
 import { sleep } from './sleep.js';
 
 /**
@@ -115,12 +115,12 @@ function isAbortOf(error: unknown, signal: AbortSignal): boolean {
 export function every(interval: number, fn: (signal: AbortSignal) => unknown, options: EveryOptions = {}): Periodic {
   validateOptions(options);
   if (typeof interval !== 'number' || !Number.isFinite(interval) || interval <= 0) {
-    throw new RangeError(`interval must be a finite number > 0 (milliseconds), received ${String(interval)}`);
+    throw new RangeError(`interval must be a finite number > 0 (milliseconds), received ${describe(interval)}`);
   }
   validateFunction(fn, 'fn');
   const { signal, immediate = false, overlap = 'skip', onError } = options;
   validateSignal(signal);
-  if (overlap !== 'skip' && overlap !== 'wait') throw new RangeError(`overlap must be 'skip' or 'wait', received ${String(overlap)}`);
+  if (overlap !== 'skip' && overlap !== 'wait') throw new RangeError(`overlap must be 'skip' or 'wait', received ${describe(overlap)}`);
   if (onError !== undefined) validateFunction(onError, 'onError');
   return new PeriodicLoop(interval, fn, signal, immediate, overlap, onError);
 }

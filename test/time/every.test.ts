@@ -202,7 +202,7 @@ test('an already aborted signal runs nothing, even with immediate', async (t) =>
 test('bad arguments are refused with a message naming them', () => {
   assert.throws(() => every(0, () => {}), { name: 'RangeError', message: 'interval must be a finite number > 0 (milliseconds), received 0' });
   assert.throws(() => every(Infinity, () => {}), RangeError);
-  assert.throws(() => every(10, () => {}, { overlap: 'burst' as never }), { name: 'RangeError', message: "overlap must be 'skip' or 'wait', received burst" });
+  assert.throws(() => every(10, () => {}, { overlap: 'burst' as never }), { name: 'RangeError', message: "overlap must be 'skip' or 'wait', received \"burst\"" });
   assert.throws(() => every(10, null as never), TypeError);
 });
 
@@ -234,4 +234,10 @@ test('a run in progress at stop() that then fails rejects done; one that obeys t
   await advance(100);
   withAbortError.stop();
   await withAbortError.done;
+});
+
+test('an interval or overlap that cannot be printed is still named in the error', () => {
+  const bare = Object.create(null) as never;
+  assert.throws(() => every(bare, () => undefined), { name: 'RangeError', message: 'interval must be a finite number > 0 (milliseconds), received an object' });
+  assert.throws(() => every(10, () => undefined, { overlap: bare }), { name: 'RangeError', message: "overlap must be 'skip' or 'wait', received an object" });
 });
