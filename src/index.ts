@@ -12,8 +12,8 @@ export { ReturnWhen, wait, type DoneAndNotDone, type WaitOptions } from './futur
 export { asCompleted, type AsCompletedOptions, type Completed } from './futures/as-completed.js';
 export { defineTask, taskRef, type Task, type TaskFunction, type TaskRef } from './tasks/task.js';
 export type { Executor, MapOptions, ShutdownOptions, SubmitOptions } from './executors/executor.js';
-export type { PoolExecutorOptions } from './executors/pool-executor.js';
-export { PoolState, type PoolStats } from './pool/engine.js';
+export type { PoolExecutorOptions, RoomOptions } from './executors/pool-executor.js';
+export { PoolState, type PoolStats, type TimeDistribution } from './pool/engine.js';
 export { ThreadPoolExecutor, type ThreadPoolExecutorOptions } from './executors/thread-pool-executor.js';
 export { ProcessPoolExecutor, type ProcessPoolExecutorOptions } from './executors/process-pool-executor.js';
 

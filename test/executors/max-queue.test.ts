@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
+import { describe, test } from 'node:test';
+import { InvalidStateError, QueueFull } from 'aiox';
+import { Gates } from '../fixtures/gate.js';
+import { add, gated } from '../fixtures/tasks.js';
+import { KINDS, makePool } from './pools.js';
+
+/** Whether `promise` has settled once the current turn's microtasks and one more turn have run. */
+async function settled(promise: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  promise.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  await new Promise((resolve) => setImmediate(resolve));
+  return done;
+}
+
+for (const kind of KINDS) {
+  describe(`${kind} pool: maxQueue and room()`, { timeout: 30_000 }, () => {
+    test('maxQueue must be an integer >= 1 or Infinity', async () => {
+      assert.throws(() => makePool(kind, { maxQueue: 0 }), { name: 'RangeError', message: 'maxQueue must be an integer >= 1, received 0' });
+      assert.throws(() => makePool(kind, { maxQueue: 1.5 }), /maxQueue must be an integer >= 1, received 1.5/);
+      await makePool(kind, { maxQueue: Infinity }).shutdown();
+    });
+
+    test('submit throws QueueFull when maxQueue tasks wait; room() resolves once a worker takes one', async () => {
+      const gates = new Gates(kind, 1);
+      await using pool = makePool(kind, { maxWorkers: 1, maxQueue: 2 });
+      try {
+        const busy = pool.submit(gated, gates.handle(0), 'busy');
+        await gates.started(0);
+        // The worker holds a task never timed: nothing joins it, so these two wait in the queue.
+        const queued = [pool.submit(add, 1, 1), pool.submit(add, 2, 2)];
+        assert.throws(() => pool.submit(add, 3, 3), (error: unknown) => {
+          assert.ok(error instanceof QueueFull);
+          assert.equal((error as QueueFull).code, 'ERR_AIOX_QUEUE_FULL');
+          assert.match((error as Error).message, /maxQueue 2.*room\(\)/);
+          return true;
+        });
+        const room = pool.room();
+        assert.equal(await settled(room), false);
+        await gates.release(0);
+        await room;
+        const late = pool.submit(add, 3, 3);
+        assert.deepEqual(await Promise.all([busy, ...queued, late]), ['busy', 2, 4, 6]);
+      } finally {
+        gates.dispose();
+      }
+    });
+
+    test('producers waiting for room are let through in the order they came', async () => {
+      const gates = new Gates(kind, 1);
+      await using pool = makePool(kind, { maxWorkers: 1, maxQueue: 1 });
+      try {
+        const busy = pool.submit(gated, gates.handle(0), 'busy');
+        await gates.started(0);
+        const first = pool.submit(add, 0, 0);
+        const order: number[] = [];
+        const results: Promise<number>[] = [];
+        const producers = [1, 2, 3].map(async (n) => {
+          await pool.room();
+          order.push(n);
+          results.push(Promise.resolve(pool.submit(add, n, 0)));
+        });
+        assert.equal(await settled(Promise.all(producers)), false);
+        await gates.release(0);
+        await Promise.all(producers);
+        assert.deepEqual(order, [1, 2, 3]);
+        assert.deepEqual(await Promise.all([busy, first, ...results]), ['busy', 0, 1, 2, 3]);
+      } finally {
+        gates.dispose();
+      }
+    });
+
+    test('an aborted room() rejects with the reason and leaves no listener', async () => {
+      const gates = new Gates(kind, 1);
+      await using pool = makePool(kind, { maxWorkers: 1, maxQueue: 1 });
+      try {
+        const busy = pool.submit(gated, gates.handle(0), 'busy');
+        await gates.started(0);
+        const queued = pool.submit(add, 1, 1);
+        const controller = new AbortController();
+        const room = pool.room({ signal: controller.signal });
+        assert.equal(getEventListeners(controller.signal, 'abort').length, 1);
+        const reason = new Error('stop waiting');
+        controller.abort(reason);
+        await assert.rejects(room, (error) => error === reason);
+        assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
+        await assert.rejects(pool.room({ signal: AbortSignal.abort(reason) }), (error) => error === reason);
+        assert.throws(() => pool.room({ signal: 'no' as unknown as AbortSignal }), /signal must be an AbortSignal/);
+        await gates.release(0);
+        assert.deepEqual(await Promise.all([busy, queued]), ['busy', 2]);
+      } finally {
+        gates.dispose();
+      }
+    });
+
+    test('shutdown() rejects a waiting room() and every later one with InvalidStateError', async () => {
+      const gates = new Gates(kind, 1);
+      const pool = makePool(kind, { maxWorkers: 1, maxQueue: 1 });
+      try {
+        const busy = pool.submit(gated, gates.handle(0), 'busy');
+        await gates.started(0);
+        const queued = pool.submit(add, 1, 1);
+        const room = pool.room();
+        const closed = pool.shutdown();
+        await assert.rejects(room, InvalidStateError);
+        await assert.rejects(pool.room(), InvalidStateError);
+        await gates.release(0);
+        assert.deepEqual(await Promise.all([busy, queued]), ['busy', 2]);
+        await closed;
+      } finally {
+        gates.dispose();
+      }
+    });
+
+    test('map is never refused by maxQueue, and its queued chunks take room', async () => {
+      const gates = new Gates(kind, 1);
+      await using pool = makePool(kind, { maxWorkers: 1, maxQueue: 2 });
+      try {
+        const busy = pool.submit(gated, gates.handle(0), 'busy');
+        await gates.started(0);
+        const mapped = pool.map((n: number) => n + 1, [1, 2, 3, 4, 5]);
+        const first = mapped.next();
+        assert.equal(await settled(first), false);
+        assert.throws(() => pool.submit(add, 1, 1), QueueFull);
+        await gates.release(0);
+        const values = [(await first).value as number];
+        for await (const value of mapped) values.push(value);
+        assert.deepEqual(values, [2, 3, 4, 5, 6]);
+        assert.equal(await busy, 'busy');
+      } finally {
+        gates.dispose();
+      }
+    });
+  });
+}
