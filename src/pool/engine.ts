@@ -206,7 +206,8 @@ export class PoolEngine {
   submit(task: unknown, args: unknown, options: TaskOptions | undefined, chunk = false): Future<unknown> {
     this.#assertOpen();
     // map is bounded by its readAhead and a generator holds one task: neither is refused, but both take room.
-    if (this.#liveQueued >= this.#options.maxQueue && !chunk && options?.[BACKGROUND] !== true) {
+    // A task whose signal is already aborted never enters the queue, so it is not refused either.
+    if (this.#liveQueued >= this.#options.maxQueue && !chunk && options?.[BACKGROUND] !== true && options?.signal?.aborted !== true) {
       const { maxQueue } = this.#options;
       throw new QueueFull(`the pool's queue is full (maxQueue ${maxQueue}): await pool.room() before submitting`);
     }
@@ -391,10 +392,16 @@ export class PoolEngine {
     this.#maybeClose();
   }
 
-  /** Wakes as many room() waiters, oldest first, as the queue has room for. */
+  /**
+   * Wakes as many room() waiters, oldest first, as the queue has room for. If others still wait, the queue
+   * is looked at again after the woken ones have had their turn to submit: one that did not submit must
+   * not leave the rest waiting on an empty queue.
+   */
   #wakeRoomWaiters(): void {
     if (this.#state !== PoolState.OPEN) return;
-    for (let room = this.#options.maxQueue - this.#liveQueued; room > 0 && this.#roomWaiters.wakeFirst(undefined); room--);
+    let woken = 0;
+    for (let room = this.#options.maxQueue - this.#liveQueued; room > 0 && this.#roomWaiters.wakeFirst(undefined); room--) woken++;
+    if (woken > 0 && this.#roomWaiters.length > 0) this.#schedulePump();
   }
 
   /** The oldest queued record whose future is not done; done ones met on the way leave the queue. */
