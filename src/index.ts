@@ -13,7 +13,8 @@ export { asCompleted, type AsCompletedOptions, type Completed } from './futures/
 export { defineTask, taskRef, type Task, type TaskFunction, type TaskRef } from './tasks/task.js';
 export type { Executor, MapOptions, ShutdownOptions, SubmitOptions } from './executors/executor.js';
 export type { PoolExecutorOptions, RoomOptions } from './executors/pool-executor.js';
-export { PoolState, type PoolStats, type TimeDistribution } from './pool/engine.js';
+export { PoolState } from './pool/engine.js';
+export type { PoolStats, TimeDistribution } from './pool/stats.js';
 export { ThreadPoolExecutor, type ThreadPoolExecutorOptions } from './executors/thread-pool-executor.js';
 export { ProcessPoolExecutor, type ProcessPoolExecutorOptions } from './executors/process-pool-executor.js';
 
