@@ -37,7 +37,8 @@ export interface PoolStats {
   /**
    * Milliseconds a task spent in the pool's queue before it was sent to a worker, since the pool started.
    * A task handed ahead of time to a busy thread worker waits there too; that part is in neither figure.
-   * A task sent again (taken back from a busy worker, or left unstarted by one that died) is one more sample.
+   * Every task is timed while fewer than 64 wait; in a deeper queue (a burst), one in 16, which keeps a
+   * burst's cost flat and the percentiles sound.
    */
   readonly waitTime: TimeDistribution;
   /**

@@ -13,8 +13,8 @@ export class TaskRecord {
   stop: StopWatch | undefined = undefined;
   /** Milliseconds its function was expected to take when it was sent; NaN if not timed yet. */
   expected = 0;
-  /** When it was submitted (`performance.now()`), for the pool's wait-time distribution. */
-  readonly queuedAt = performance.now();
+  /** When it was submitted (`performance.now()`), if its wait is timed (see PoolStats.waitTime); else 0. */
+  queuedAt = 0;
 
   constructor(
     readonly future: Future<unknown>,

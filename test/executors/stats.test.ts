@@ -61,6 +61,15 @@ for (const kind of KINDS) {
       }
     });
 
+    test('a burst times every task while fewer than 64 wait, then one in 16', async () => {
+      await using pool = makePool(kind, { maxWorkers: 2 });
+      // Submitted in one synchronous burst: nothing leaves the queue before the loop ends.
+      const results = Array.from({ length: 1000 }, (_, i) => pool.submit(add, i, 1));
+      assert.equal((await Promise.all(results)).length, 1000);
+      // The first 64 submits, then every 16th of the other 936.
+      assert.equal(pool.stats().waitTime.count, 64 + Math.floor(936 / 16));
+    });
+
     test('waitTime has one sample per task sent, runTime one per reply; both ordered, in ms', async () => {
       await using pool = makePool(kind, { maxWorkers: 1 });
       const empty = pool.stats();
