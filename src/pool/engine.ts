@@ -154,7 +154,7 @@ export class PoolEngine {
     const future = new Future<unknown>();
     const record = new TaskRecord(future, taskCode(id, chunk), args, options?.transfer);
     // Timing every task of a deep queue (a burst) would cost it measurably: there one in 16 is timed.
-    if (this.#liveQueued < TIME_EVERY_TASK_BELOW || (++this.#untimedSubmits & 15) === 0) record.queuedAt = performance.now();
+    if (this.#liveQueued < TIME_EVERY_TASK_BELOW || (++this.#untimedSubmits & 15) === 0) record.expected = -performance.now();
     if (options !== undefined && (options.signal !== undefined || options.timeout !== undefined || options[BACKGROUND] === true)) {
       if (options.signal?.aborted) {
         future.setRunningOrNotifyCancel();
@@ -433,12 +433,10 @@ export class PoolEngine {
       held++;
       if (Number.isNaN(expected)) untimed++;
       else expectedMs += expected;
+      // Negative: a timed task's submission time, sent for the first time (see TaskRecord.expected). A task
+      // sent again (taken back, or requeued) holds an estimate by then, and is not timed again.
+      if (record.expected < 0) this.#waitHistogram.record(micros(now + record.expected));
       record.expected = expected;
-      if (record.queuedAt !== 0) {
-        // One sample per task, at its first send: a task sent again (taken back, or requeued) is not timed again.
-        this.#waitHistogram.record(micros(now - record.queuedAt));
-        record.queuedAt = 0;
-      }
       this.#queue.shift();
       this.#liveQueued--;
       // A process worker's task counts as started once sent; a thread worker's once it claims it.
