@@ -13,9 +13,10 @@ export { ReturnWhen, wait, type DoneAndNotDone, type WaitOptions } from './futur
 export { asCompleted, type AsCompletedOptions, type Completed } from './futures/as-completed.js';
 export { defineTask, taskRef, type Task, type TaskFunction, type TaskRef } from './tasks/task.js';
 export type { Executor, MapOptions, ShutdownOptions, SubmitOptions } from './executors/executor.js';
-export type { PoolExecutorOptions } from './executors/pool-executor.js';
+export type { PoolExecutorOptions, RoomOptions } from './executors/pool-executor.js';
 export type { AllowedTasks } from './executors/allowed-tasks.js';
-export { PoolState, type PoolStats } from './pool/engine.js';
+export { PoolState } from './pool/engine.js';
+export type { PoolStats, TimeDistribution } from './pool/stats.js';
 export { ThreadPoolExecutor, type ThreadPoolExecutorOptions } from './executors/thread-pool-executor.js';
 export { ProcessPoolExecutor, type ProcessPoolExecutorOptions } from './executors/process-pool-executor.js';
 

@@ -361,7 +361,8 @@ class ResolveRun<T> implements ResolveIterator<T> {
     this.#state = ResolveState.CLOSED;
     this.#signal?.removeEventListener('abort', this.#onAbort);
     this.#reader.close();
-    this.#order.drain();
+    // Futures never handed out are resolve's own: their failures are nobody's to report.
+    for (const future of this.#order.drain()) future.markObserved();
     this.#wakeAll();
     if (early) this.#controller.abort(reason);
   }

@@ -62,7 +62,8 @@ async function* run<T, R>(
     failed = true;
     throw error;
   } finally {
-    for (let future = window.shift(); future !== undefined; future = window.shift()) future.cancel();
+    // Work dropped here was map's own: a chunk that failed meanwhile is nobody's to report.
+    for (let future = window.shift(); future !== undefined; future = window.shift()) future.markObserved().cancel();
     // As with for-of: the error that ended the iteration is not hidden by one from the input's return().
     if (failed) await input.close().catch(() => undefined);
     else await input.close();

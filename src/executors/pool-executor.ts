@@ -34,6 +34,14 @@ export interface PoolExecutorOptions<I extends unknown[] = never[]> {
    */
   readonly maxTasksPerWorker?: number;
   /**
+   * Most tasks waiting in the pool's queue for a worker (tasks already handed to a worker do not count).
+   * When it is full, `submit` and `submitWith` throw `QueueFull` at once; a producer waits for room with
+   * `await pool.room()`. Tasks submitted in one synchronous burst all wait in the queue until the next
+   * microtask, when workers take them, so a burst counts in full. `map` is bounded by its own `readAhead`
+   * and never refused, but its queued chunks take room; so do generators. An integer >= 1. @default Infinity
+   */
+  readonly maxQueue?: number;
+  /**
    * Runs once in each worker before its first task (a `defineTask` function or `{ module, name }`). If it
    * throws, the pool is broken: pending futures fail with `BrokenThreadPool` / `BrokenProcessPool` and
    * `submit` throws. @default undefined
@@ -60,6 +68,23 @@ export interface ResolvedPoolOptions {
   readonly minWorkers: number;
   readonly idleTimeout: number;
   readonly maxTasksPerWorker: number;
+  readonly maxQueue: number;
+}
+
+/**
+ * Options of {@link ThreadPoolExecutor.room} and {@link ProcessPoolExecutor.room}.
+ * @example
+ * ```ts
+ * import { ThreadPoolExecutor, type RoomOptions } from 'aiox';
+ * await using pool = new ThreadPoolExecutor({ maxQueue: 100 });
+ * const options: RoomOptions = { signal: AbortSignal.timeout(5000) }; // give up after 5 s of a full queue
+ * await pool.room(options);
+ * pool.submit((n: number) => n * 2, 21);
+ * ```
+ */
+export interface RoomOptions {
+  /** Stops waiting: the promise rejects with `signal.reason`. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -121,13 +146,39 @@ export abstract class PoolExecutor implements Executor {
     return mapInOrder<T, Awaited<R>>(submitChunk, items, options, this.#maxWorkers);
   }
 
+  /**
+   * Resolves once the queue has room (fewer than `maxQueue` tasks waiting), at once if it has: back-pressure
+   * for a producer. A `submit` made right after it resolves, before any other `await`, is accepted; the room
+   * is not reserved against other code that submits meanwhile. Waiting producers are let through in the
+   * order they came, as many as there is room.
+   * @throws {TypeError} for a bad `signal`. Rejects with {InvalidStateError} after `shutdown()`, also for a producer already waiting;
+   *   {BrokenExecutor} once the pool is broken; `signal.reason` when `signal` aborts.
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'aiox';
+   * await using pool = new ThreadPoolExecutor({ maxWorkers: 2, maxQueue: 64 });
+   * const results = [];
+   * for (let n = 0; n < 1000; n++) {
+   *   await pool.room(); // never more than 64 tasks wait; memory stays flat however long the input
+   *   results.push(pool.submit((x: number) => x * x, n));
+   * }
+   * console.log((await Promise.all(results)).length); // 1000
+   * ```
+   */
+  room(options: RoomOptions = {}): Promise<void> {
+    if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, received ${describe(options)}`);
+    const { signal } = options;
+    validateSignal(signal);
+    return this.#engine.room(signal);
+  }
+
   shutdown(options: ShutdownOptions = {}): Promise<void> {
     validateOptions(options);
     const { wait = true, cancelFutures = false } = options;
     return this.#engine.shutdown(wait, cancelFutures);
   }
 
-  /** Queued, running, completed and failed tasks, workers, utilization. */
+  /** Queued, running, completed and failed tasks (counted in items), workers, utilization, wait and run times. */
   stats(): PoolStats {
     return this.#engine.stats();
   }
@@ -145,6 +196,7 @@ function resolvePoolOptions(options: PoolExecutorOptions): ResolvedPoolOptions {
     minWorkers = 0,
     idleTimeout = 30_000,
     maxTasksPerWorker = Infinity,
+    maxQueue = Infinity,
     initializer,
   } = options;
   validateInteger(maxWorkers, 'maxWorkers', 1);
@@ -152,10 +204,11 @@ function resolvePoolOptions(options: PoolExecutorOptions): ResolvedPoolOptions {
   if (minWorkers > maxWorkers) throw new RangeError(`minWorkers must be <= maxWorkers (${maxWorkers}), received ${minWorkers}`);
   validateTimeout(idleTimeout, 'idleTimeout');
   validateInteger(maxTasksPerWorker, 'maxTasksPerWorker', 1, true);
+  validateInteger(maxQueue, 'maxQueue', 1, true);
   if (initializer !== undefined && typeof initializer !== 'function' && typeof initializer !== 'object') {
     validateFunction(initializer, 'initializer');
   }
-  return { maxWorkers, minWorkers, idleTimeout, maxTasksPerWorker };
+  return { maxWorkers, minWorkers, idleTimeout, maxTasksPerWorker, maxQueue };
 }
 
 function validateSubmitOptions(options: SubmitOptions): TaskOptions {

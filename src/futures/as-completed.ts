@@ -80,7 +80,8 @@ export function asCompleted<T>(futures: Iterable<Future<T>>, options: AsComplete
     wake?.();
   };
   for (const f of all) {
-    if (f.done()) ready.push(f);
+    // The caller takes charge of what it iterates over: each future counts as observed (see Future.markObserved).
+    if (f.markObserved().done()) ready.push(f);
     else pending.add(f);
   }
   for (const f of [...pending]) f.addDoneCallback(onDone);

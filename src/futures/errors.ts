@@ -139,7 +139,9 @@ export const BrokenBarrierError = defineError('BrokenBarrierError', 'ERR_AIOX_BR
 export type BrokenBarrierError = InstanceType<typeof BrokenBarrierError>;
 
 /**
- * `putNowait()` found the queue full (it holds `maxsize` items).
+ * A bounded queue refused an item without waiting: `putNowait()` found a {@link Queue} full (it holds
+ * `maxsize` items), or a pool's `submit` found its queue full (it holds `maxQueue` tasks; wait with
+ * `await pool.room()`). One class for both: the condition and the remedy (wait for room) are the same.
  * @example
  * ```ts
  * import { Queue, QueueFull } from 'aiox';

@@ -1,5 +1,6 @@
 import { inspect, type InspectOptionsStylized } from 'node:util';
 import { CancelledError, InvalidStateError } from './errors.js';
+import { trackUnobserved, untrackUnobserved } from './unobserved.js';
 
 /**
  * The states of a {@link Future}, as in Python's `concurrent.futures`.
@@ -44,6 +45,10 @@ export interface FutureOwner<K> {
   started(key: K): boolean;
 }
 
+// Bits of Future.#flags. One field for both keeps a future as small as before the warning existed.
+const FAILED = 1;
+const OBSERVED = 2;
+
 let setOwnerImpl: (future: Future<unknown>, owner: FutureOwner<never>, key: unknown) => void;
 
 /**
@@ -52,6 +57,10 @@ let setOwnerImpl: (future: Future<unknown>, owner: FutureOwner<never>, key: unkn
  * A future is awaitable: `await future` gives its result or throws its exception (`CancelledError` when it
  * was cancelled). `result()` and `exception()` are synchronous and only valid once `done()`; nothing in
  * JavaScript may block, so to wait with a limit use `wait(fs, { timeout })`.
+ *
+ * A future that fails and is never observed (awaited, `result()`, `exception()`, a done callback...; see
+ * {@link Future.markObserved}) is reported by an `AioxUnobservedFailureWarning`, the equivalent of
+ * asyncio's "Future exception was never retrieved". Call `markObserved()` on one deliberately ignored.
  *
  * Executors create futures; user code normally only reads them. The methods marked "for executor
  * implementers" drive the state machine and are public so that other executors can be written.
@@ -67,7 +76,8 @@ let setOwnerImpl: (future: Future<unknown>, owner: FutureOwner<never>, key: unkn
  */
 export class Future<T> implements PromiseLike<T> {
   #state: FutureState = FutureState.PENDING;
-  #failed = false;
+  // FAILED, OBSERVED (see observe()).
+  #flags = 0;
   #value: unknown = undefined;
   // One callback is stored bare and more go to an array: most futures have zero or one.
   #callbacks: StoredCallback | StoredCallback[] | undefined = undefined;
@@ -136,8 +146,9 @@ export class Future<T> implements PromiseLike<T> {
    */
   result(): T {
     this.#assertDone('result');
+    this.#observe();
     if (this.#state === FutureState.CANCELLED) throw new CancelledError();
-    if (this.#failed) throw this.#value;
+    if (this.#failed()) throw this.#value;
     return this.#value as T;
   }
 
@@ -149,13 +160,30 @@ export class Future<T> implements PromiseLike<T> {
    */
   exception(): unknown {
     this.#assertDone('exception');
+    this.#observe();
     if (this.#state === FutureState.CANCELLED) throw new CancelledError();
-    return this.#failed ? this.#value : undefined;
+    return this.#failed() ? this.#value : undefined;
   }
 
   /** Whether the future finished with a result (not an exception, not cancelled). */
   succeeded(): boolean {
-    return this.#state === FutureState.FINISHED && !this.#failed;
+    return this.#state === FutureState.FINISHED && !this.#failed();
+  }
+
+  /**
+   * Marks the future as observed, so that it raises no `AioxUnobservedFailureWarning` if it fails: for
+   * work deliberately left to fail unseen. Valid in any state; returns the future.
+   *
+   * A future is observed once anything has taken charge of its outcome: `await` or `then`/`catch`/
+   * `finally`, `result()`, `exception()`, `addDoneCallback()`, this method, or passing it to `wait()` or
+   * `asCompleted()`. Reading `state`, `done()` or `succeeded()` does not observe it. A failed future never
+   * observed is reported once, through `process.emitWarning` (code `ERR_AIOX_UNOBSERVED_FAILURE`), when it
+   * is garbage collected or when the program runs out of work, whichever comes first; never as an
+   * unhandled rejection.
+   */
+  markObserved(): this {
+    this.#observe();
+    return this;
   }
 
   /**
@@ -164,6 +192,7 @@ export class Future<T> implements PromiseLike<T> {
    */
   addDoneCallback(fn: (future: Future<T>) => void): void {
     if (typeof fn !== 'function') throw new TypeError(`fn must be a function, received ${typeof fn}`);
+    this.#observe();
     if (this.done()) return runCallback(fn, this);
     const cbs = this.#callbacks;
     if (cbs === undefined) this.#callbacks = fn;
@@ -243,16 +272,17 @@ export class Future<T> implements PromiseLike<T> {
   [inspect.custom](depth: number, options: InspectOptionsStylized): string {
     if (this.#state !== FutureState.FINISHED) return `Future <${this.state}>`;
     const value = inspect(this.#value, { ...options, depth: options.depth === null ? null : depth - 1 });
-    return `Future <finished${this.#failed ? ', failed' : ''}: ${value}>`;
+    return `Future <finished${this.#failed() ? ', failed' : ''}: ${value}>`;
   }
 
   #getPromise(): Promise<T> {
     if (this.#promise !== undefined) return this.#promise;
+    this.#observe();
     if (this.done()) {
       this.#promise =
         this.#state === FutureState.CANCELLED
           ? Promise.reject(new CancelledError())
-          : this.#failed
+          : this.#failed()
             ? Promise.reject(this.#value)
             : Promise.resolve(this.#value as T);
     } else {
@@ -271,10 +301,24 @@ export class Future<T> implements PromiseLike<T> {
   #finish(failed: boolean, value: unknown): void {
     if (this.done()) throw new InvalidStateError(`cannot complete a future that is ${this.#state}`);
     this.#state = FutureState.FINISHED;
-    this.#failed = failed;
     this.#value = value;
     this.#owner = this.#key = undefined;
+    if (failed) {
+      this.#flags |= FAILED;
+      if ((this.#flags & OBSERVED) === 0) trackUnobserved(this, value);
+    }
     this.#complete();
+  }
+
+  #failed(): boolean {
+    return (this.#flags & FAILED) !== 0;
+  }
+
+  #observe(): void {
+    const flags = this.#flags;
+    if ((flags & OBSERVED) !== 0) return;
+    this.#flags = flags | OBSERVED;
+    if ((flags & FAILED) !== 0) untrackUnobserved(this);
   }
 
   #startedElsewhere(): void {
@@ -288,7 +332,7 @@ export class Future<T> implements PromiseLike<T> {
     if (resolve !== undefined && reject !== undefined) {
       this.#resolve = this.#reject = undefined;
       if (this.#state === FutureState.CANCELLED) reject(new CancelledError());
-      else if (this.#failed) reject(this.#value);
+      else if (this.#failed()) reject(this.#value);
       else resolve(this.#value);
     }
     const cbs = this.#callbacks;

@@ -90,7 +90,8 @@ export function wait<T>(futures: Iterable<Future<T>>, options: WaitOptions = {})
   const all = futuresOf<T>(futures);
   const done = new Set<Future<T>>();
   const notDone = new Set<Future<T>>();
-  for (const f of all) (f.done() ? done : notDone).add(f);
+  // The caller takes charge of what it waits for: each future counts as observed (see Future.markObserved).
+  for (const f of all) (f.markObserved().done() ? done : notDone).add(f);
   const satisfied = (): boolean => {
     if (notDone.size === 0) return true;
     if (returnWhen === ReturnWhen.FIRST_COMPLETED) return done.size > 0;

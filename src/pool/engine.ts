@@ -1,12 +1,15 @@
+import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import type { TransferListItem } from 'node:worker_threads';
-import { InvalidStateError, TimeoutError } from '../futures/errors.js';
+import { InvalidStateError, QueueFull, TimeoutError } from '../futures/errors.js';
 import { Future, setOwner, type FutureOwner } from '../futures/future.js';
 import { Deque } from '../internal/deque.js';
 import { after } from '../internal/timers.js';
+import { Waiters } from '../internal/waiters.js';
 import { fromWire, type WireError } from '../tasks/wire-error.js';
 import { CLAIM_RING, ClaimBoard } from './claims.js';
-import { RESULT_OK, RESULT_SKIPPED, RESULTS_HEADER, taskCode, type FromWorker, type InitFailedMessage, type WorkerInit } from './protocol.js';
+import { RESULT_OK, RESULT_SKIPPED, RESULTS_HEADER, taskCode, type ChunkResult, type FromWorker, type InitFailedMessage, type WorkerInit } from './protocol.js';
 import { TaskRecord, type StopWatch } from './task-record.js';
+import { distribution, micros, type PoolStats } from './stats.js';
 import { TaskTable } from './task-table.js';
 import type { SpawnWorker } from './transport.js';
 import { WorkerSlot, WorkerState } from './worker-slot.js';
@@ -38,6 +41,8 @@ export interface EngineOptions {
   readonly minWorkers: number;
   readonly idleTimeout: number;
   readonly maxTasksPerWorker: number;
+  /** Most tasks waiting in the queue; `submit` refuses more with QueueFull (map chunks and BACKGROUND excepted). */
+  readonly maxQueue: number;
   readonly init: WorkerInit;
   readonly spawn: SpawnWorker;
   readonly Broken: new (message: string, options?: ErrorOptions) => Error;
@@ -57,37 +62,7 @@ export interface TaskOptions {
   readonly [BACKGROUND]?: boolean | undefined;
 }
 
-/**
- * A snapshot of a pool's activity.
- * @example
- * ```ts
- * import { ThreadPoolExecutor } from 'aiox';
- * await using pool = new ThreadPoolExecutor();
- * const monitor = setInterval(() => {
- *   const { queued, running, workers, utilization } = pool.stats(); // a fresh snapshot at every call
- *   console.log(`${queued} queued, ${running} running on ${workers} workers, ${Math.round(utilization * 100)}% busy`);
- * }, 1000);
- * monitor.unref(); // the monitor alone does not keep the program alive
- * ```
- */
-export interface PoolStats {
-  /** Tasks not started yet: in the pool's queue, or handed ahead of time to a thread worker. */
-  readonly queued: number;
-  /** Tasks started and not yet finished; a process pool's tasks count from when they are sent. */
-  readonly running: number;
-  /** Tasks finished with a result. */
-  readonly completed: number;
-  /** Tasks finished with an exception (including aborted and timed out ones). */
-  readonly failed: number;
-  /** Tasks cancelled before they started. */
-  readonly cancelled: number;
-  /** Live workers. */
-  readonly workers: number;
-  /** Live workers ready for work and with nothing to do. */
-  readonly idleWorkers: number;
-  /** Share of the live workers' time spent running tasks since the pool started, from 0 to 1. */
-  readonly utilization: number;
-}
+export type { PoolStats } from './stats.js';
 
 // Dispatch tuning. Each task function's time is learnt from the replies. A busy worker is given more only
 // while the tasks it holds are expected to take at most PIPELINE_MS, so a fast stream of tiny tasks keeps
@@ -97,6 +72,8 @@ export interface PoolStats {
 const PIPELINE_MS = 2;
 const MAX_INFLIGHT = 4096;
 const MAX_BATCH = 512;
+/** Below this queue depth every task's wait is timed; deeper, one in 16 (see submit). */
+const TIME_EVERY_TASK_BELOW = 64;
 
 /**
  * The one engine behind both executors: an O(1) queue, dispatch to workers in batches, worker lifecycle,
@@ -122,6 +99,16 @@ export class PoolEngine {
   #exitedAliveMs = 0;
   #closed: Promise<void> | undefined;
   #resolveClosed: (() => void) | undefined;
+  /** Producers waiting in room() for the queue to drop below maxQueue. */
+  readonly #roomWaiters = new Waiters<void>();
+  /** A map chunk was ever submitted: stats() must count the queue's items, not its records. */
+  #mapped = false;
+  /** Microseconds, one sample per timed task, at its first send. */
+  readonly #waitHistogram: RecordableHistogram = createHistogram();
+  /** Tasks submitted to a deep queue, of which one in 16 is timed. */
+  #untimedSubmits = 0;
+  /** Microseconds, one sample per reply: the average of the tasks that ran in it. */
+  readonly #runHistogram: RecordableHistogram = createHistogram();
 
   /** Asked by a pending future about its task: queued, or sent to a thread worker that has not claimed it. */
   readonly #owner: FutureOwner<TaskRecord> = {
@@ -136,7 +123,7 @@ export class PoolEngine {
         return false;
       }
       // A revoked task stays in its worker's list until the worker answers it with a skip.
-      this.#cancelled++;
+      this.#cancelled += itemsOf(record);
       this.#release(record);
       this.#schedulePump();
       return true;
@@ -156,9 +143,18 @@ export class PoolEngine {
   /** Queues a task. With `chunk`, `args` is a list of argument lists, run one by one in one task. */
   submit(task: unknown, args: unknown, options: TaskOptions | undefined, chunk = false): Future<unknown> {
     this.#assertOpen();
+    // map is bounded by its readAhead and a generator holds one task: neither is refused, but both take room.
+    // A task whose signal is already aborted never enters the queue, so it is not refused either.
+    if (this.#liveQueued >= this.#options.maxQueue && !chunk && options?.[BACKGROUND] !== true && options?.signal?.aborted !== true) {
+      const { maxQueue } = this.#options;
+      throw new QueueFull(`the pool's queue is full (maxQueue ${maxQueue}): await pool.room() before submitting`);
+    }
+    if (chunk) this.#mapped = true;
     const id = this.#tasks.idOf(task);
     const future = new Future<unknown>();
     const record = new TaskRecord(future, taskCode(id, chunk), args, options?.transfer);
+    // Timing every task of a deep queue (a burst) would cost it measurably: there one in 16 is timed.
+    if (this.#liveQueued < TIME_EVERY_TASK_BELOW || (++this.#untimedSubmits & 15) === 0) record.expected = -performance.now();
     if (options !== undefined && (options.signal !== undefined || options.timeout !== undefined || options[BACKGROUND] === true)) {
       if (options.signal?.aborted) {
         future.setRunningOrNotifyCancel();
@@ -176,11 +172,28 @@ export class PoolEngine {
   }
 
   /**
+   * Resolves once the queue holds fewer than `maxQueue` tasks, so that a `submit` made right after is
+   * accepted (unless other code fills the queue first). Waiters are woken in order, as many as there is room.
+   */
+  room(signal: AbortSignal | undefined): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    try {
+      this.#assertOpen();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.#roomWaiters.length === 0 && this.#liveQueued < this.#options.maxQueue) return Promise.resolve();
+    return this.#roomWaiters.enqueue(undefined, signal).promise;
+  }
+
+  /**
    * Stops taking work. With `cancelFutures`, queued tasks are cancelled (running ones never are). Resolves
    * when every worker has exited if `wait`, at once otherwise (the work still finishes).
    */
   shutdown(wait: boolean, cancelFutures: boolean): Promise<void> {
     if (this.#state === PoolState.OPEN) this.#state = PoolState.SHUTTING_DOWN;
+    // No submit can succeed any more: a producer waiting for room learns it now, as submit would tell it.
+    this.#roomWaiters.rejectAll(new InvalidStateError('cannot schedule new futures after shutdown'));
     if (cancelFutures) {
       for (const record of this.#queue.drain()) {
         record.future.cancel();
@@ -211,19 +224,19 @@ export class PoolEngine {
       if (w.state === WorkerState.STOPPING) continue;
       // A worker still starting is not idle: it cannot take work yet.
       if (w.inflight.length === 0 && w.state !== WorkerState.STARTING) idle++;
-      if (w.claims === undefined) {
+      if (w.claims === undefined && !this.#mapped) {
         running += w.inflight.length;
         continue;
       }
       for (let i = 0; i < w.inflight.length; i++) {
         const record = w.inflight.at(i)!;
         if (record.future.done()) continue;
-        if (w.claims.claimed(record.seq)) running++;
-        else waiting++;
+        if (w.claims === undefined || w.claims.claimed(record.seq)) running += itemsOf(record);
+        else waiting += itemsOf(record);
       }
     }
     return {
-      queued: this.#liveQueued + waiting,
+      queued: this.#queuedItems() + waiting,
       running,
       completed: this.#completed,
       failed: this.#failed,
@@ -231,7 +244,20 @@ export class PoolEngine {
       workers: this.#workers.length,
       idleWorkers: idle,
       utilization: aliveMs > 0 ? Math.min(1, this.#busyMs / aliveMs) : 0,
+      waitTime: distribution(this.#waitHistogram),
+      runTime: distribution(this.#runHistogram),
     };
+  }
+
+  /** Items in the queue: its live records, plus the extra items of map chunks (only then is it walked). */
+  #queuedItems(): number {
+    if (!this.#mapped) return this.#liveQueued;
+    let items = 0;
+    for (let i = 0; i < this.#queue.length; i++) {
+      const record = this.#queue.at(i)!;
+      if (!record.future.done()) items += itemsOf(record);
+    }
+    return items;
   }
 
   #assertOpen(): void {
@@ -301,8 +327,21 @@ export class PoolEngine {
         this.#dispatch(worker, exclusive);
       }
       if (this.#liveQueued === 0 && this.#rebalance()) return this.#pump();
+      if (this.#roomWaiters.length > 0) this.#wakeRoomWaiters();
     }
     this.#maybeClose();
+  }
+
+  /**
+   * Wakes as many room() waiters, oldest first, as the queue has room for. If others still wait, the queue
+   * is looked at again after the woken ones have had their turn to submit: one that did not submit must
+   * not leave the rest waiting on an empty queue.
+   */
+  #wakeRoomWaiters(): void {
+    if (this.#state !== PoolState.OPEN) return;
+    let woken = 0;
+    for (let room = this.#options.maxQueue - this.#liveQueued; room > 0 && this.#roomWaiters.wakeFirst(undefined); room--) woken++;
+    if (woken > 0 && this.#roomWaiters.length > 0) this.#schedulePump();
   }
 
   /** The oldest queued record whose future is not done; done ones met on the way leave the queue. */
@@ -383,6 +422,7 @@ export class PoolEngine {
     let untimed = worker.untimed;
     let expectedMs = worker.expectedMs;
     const batch: TaskRecord[] = [];
+    const now = performance.now();
     while (batch.length < Math.max(1, limit)) {
       const record = this.#liveHead();
       if (record === undefined) break;
@@ -393,6 +433,9 @@ export class PoolEngine {
       held++;
       if (Number.isNaN(expected)) untimed++;
       else expectedMs += expected;
+      // Negative: a timed task's submission time, sent for the first time (see TaskRecord.expected). A task
+      // sent again (taken back, or requeued) holds an estimate by then, and is not timed again.
+      if (record.expected < 0) this.#waitHistogram.record(micros(now + record.expected));
       record.expected = expected;
       this.#queue.shift();
       this.#liveQueued--;
@@ -428,7 +471,7 @@ export class PoolEngine {
   #failUnsendable(record: TaskRecord, error: unknown): void {
     this.#release(record);
     record.worker = undefined;
-    this.#failed++;
+    this.#failed += itemsOf(record);
     const message = error instanceof Error ? error.message : String(error);
     record.future.setException(new TypeError(`the task's arguments could not be sent to the worker: ${message}`, { cause: error }));
   }
@@ -478,6 +521,7 @@ export class PoolEngine {
     let ran = 0;
     for (let i = RESULTS_HEADER; i < results.length; i += 2) if (results[i] !== RESULT_SKIPPED) ran++;
     const perTask = busy / ran;
+    if (ran > 0) this.#runHistogram.record(micros(perTask));
     let lastKey = -1;
     for (let i = RESULTS_HEADER; i < results.length; i += 2, seq++) {
       // The answer to task `seq`: the oldest in this worker's list, unless that task already left the list
@@ -498,15 +542,25 @@ export class PoolEngine {
       }
       if (record.future.done()) continue;
       if (results[i] === RESULT_OK) {
-        this.#completed++;
+        if (record.code < 0) this.#countChunk(record, results[i + 1] as ChunkResult);
+        else this.#completed++;
         record.future.setResult(results[i + 1]);
       } else {
-        this.#failed++;
+        this.#failed += itemsOf(record);
         record.future.setException(fromWire(results[i + 1] as WireError));
       }
     }
     if (worker.inflight.length === 0) this.#becameIdle(worker);
     this.#schedulePump();
+  }
+
+  /** A map chunk answered: its items that ran, the one that threw (which stopped it), the ones left unrun. */
+  #countChunk(record: TaskRecord, result: ChunkResult): void {
+    const ran = result.values.length;
+    this.#completed += ran;
+    if (result.error === undefined) return;
+    this.#failed++;
+    this.#cancelled += itemsOf(record) - ran - 1;
   }
 
   #becameIdle(worker: WorkerSlot): void {
@@ -556,7 +610,7 @@ export class PoolEngine {
       }
       blamed = true;
       this.#release(record);
-      this.#failed++;
+      this.#failed += itemsOf(record);
       const detail = error === undefined ? '' : `: ${error.message}`;
       const message = `a ${this.#options.kind} worker ${how} while running the task${detail}`;
       record.future.setException(new this.#options.Broken(message, error === undefined ? undefined : { cause: error }));
@@ -580,11 +634,12 @@ export class PoolEngine {
     if (this.#state === PoolState.BROKEN || this.#state === PoolState.CLOSED) return;
     this.#state = PoolState.BROKEN;
     this.#brokenBy = new this.#options.Broken(message, { cause });
+    this.#roomWaiters.rejectAll(new this.#options.Broken(message, { cause }));
     const fail = (record: TaskRecord): void => {
       this.#release(record);
       if (record.future.done()) return;
       if (record.future.state === 'pending') record.future.setRunningOrNotifyCancel();
-      this.#failed++;
+      this.#failed += itemsOf(record);
       record.future.setException(new this.#options.Broken(this.#brokenBy!.message, { cause }));
     };
     for (const record of this.#queue.drain()) fail(record);
@@ -606,6 +661,11 @@ export class PoolEngine {
     if (this.#state === PoolState.SHUTTING_DOWN) this.#state = PoolState.CLOSED;
     this.#resolveClosed?.();
   }
+}
+
+/** How many items a record holds: a map chunk's argument lists, else one. */
+function itemsOf(record: TaskRecord): number {
+  return record.code < 0 ? (record.args as readonly unknown[]).length : 1;
 }
 
 /** Where a task's estimate is kept: a function's single calls and its map chunks apart. */

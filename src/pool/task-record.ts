@@ -11,7 +11,12 @@ export class TaskRecord {
   seq = 0;
   /** Set for tasks with a signal, a timeout or BACKGROUND: such a task runs alone on its worker. */
   stop: StopWatch | undefined = undefined;
-  /** Milliseconds its function was expected to take when it was sent; NaN if not timed yet. */
+  /**
+   * Milliseconds its function was expected to take when it was sent; NaN if not timed yet. Until it is first
+   * sent, a task whose wait is timed (see PoolStats.waitTime) holds `-performance.now()` of its submission
+   * here instead: negative, so never mistaken for an estimate. Not a field of its own, because a second
+   * number field that holds fractions costs every record a boxed number, measurably in a burst.
+   */
   expected = 0;
 
   constructor(

@@ -49,7 +49,7 @@ describe('Future state machine', () => {
   });
 
   test('setException finishes a running future as failed', () => {
-    const f = running<string>();
+    const f = running<string>().markObserved();
     f.setException(new Error('boom'));
     assert.equal(f.state, FutureState.FINISHED);
     assert.equal(f.done(), true);
@@ -79,7 +79,7 @@ describe('Future state machine', () => {
     assert.equal(inspect(pending), 'Future <running>');
     pending.setResult(42);
     assert.equal(inspect({ job: pending }), '{ job: Future <finished: 42> }');
-    const failed = new Future<number>();
+    const failed = new Future<number>().markObserved();
     failed.setException('boom');
     assert.equal(inspect(failed), "Future <finished, failed: 'boom'>");
     const cancelled = new Future<number>();
@@ -314,7 +314,7 @@ describe('setRunningOrNotifyCancel', () => {
     const ok = running<number>();
     ok.setResult(1);
     assert.throws(() => ok.setRunningOrNotifyCancel(), InvalidStateError);
-    const failed = running<number>();
+    const failed = running<number>().markObserved();
     failed.setException(new Error('x'));
     assert.throws(() => failed.setRunningOrNotifyCancel(), InvalidStateError);
     assert.equal(failed.state, FutureState.FINISHED);
@@ -555,6 +555,9 @@ describe('unobserved outcomes', () => {
       await nextTurn();
       await nextTurn();
       assert.deepEqual(unhandled, []);
+      // Reported as unobserved instead (see unobserved.test.ts); seen now, so this file stays quiet.
+      failed.markObserved();
+      falsy.markObserved();
     } finally {
       process.off('unhandledRejection', listener);
     }
