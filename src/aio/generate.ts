@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import { MessageChannel } from 'node:worker_threads';
 import type { Future } from '../futures/future.js';
 import type { SubmitOptions } from '../executors/executor.js';
-import { listenSocketPort } from '../internal/socket-port.js';
+import { ChannelError } from '../futures/errors.js';
+import { socketPair, socketPort } from '../internal/socket-port.js';
 import { MAX_DELAY } from '../internal/timers.js';
 import { BACKGROUND } from '../pool/engine.js';
 import { Deque } from '../internal/deque.js';
@@ -10,7 +11,7 @@ import { describe, validateInteger, validateSignal, validateTimeout } from '../i
 import { describeTask, type TaskDescriptor, type TaskRef } from '../tasks/task.js';
 import { fromWire, toWire } from '../tasks/wire-error.js';
 import { PROCESS_POOL, THREAD_POOL } from './executor-pool.js';
-import { driveGenerator, type GeneratorReply, type GeneratorRequest } from './generator-task.js';
+import { driveGenerator, replyProblem, type GeneratorReply, type GeneratorRequest } from './generator-task.js';
 
 /**
  * Options of {@link generateInThread.with}.
@@ -52,8 +53,12 @@ interface Waiter {
 
 /** The consumer's end of the channel to the worker's generator. */
 interface Channel {
+  /** Throws if the request cannot be sent (cannot be cloned, or is over a socket's frame limit). */
   postMessage(request: GeneratorRequest): void;
-  on(event: 'message', listener: (reply: GeneratorReply) => void): unknown;
+  /** Replies as received: unchecked. */
+  onMessage(listener: (reply: unknown) => void): void;
+  /** The channel failed: a frame that does not deserialize, or is over the limit. */
+  onError(listener: (error: Error) => void): void;
   close(): void;
   unref(): void;
 }
@@ -76,6 +81,8 @@ class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
   #asked = 0;
   // One idle interval for the generator's life, referenced only while `#asked > 0`.
   #hold: NodeJS.Timeout | undefined;
+  /** Stops the pool task (terminating its worker), once the channel is open. */
+  #stop: ((reason: unknown) => void) | undefined;
   readonly #answered = (): void => {
     if (--this.#asked === 0) this.#letGo();
   };
@@ -83,7 +90,8 @@ class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
   constructor(opened: Promise<Opened>, readAhead: number) {
     this.#readAhead = readAhead;
     opened.then(
-      ({ channel, ended, closed }) => {
+      ({ channel, ended, closed, stop }) => {
+        this.#stop = stop;
         // The task's end and the generator's replies travel on different channels. When the task ends well,
         // wait for the channel to close, so no reply still on its way is lost. When it fails (signal,
         // timeout, a dead worker), every pending step fails at once.
@@ -93,9 +101,14 @@ class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
         );
         if (this.#finished) return channel.close();
         this.#channel = channel;
-        channel.on('message', (reply) => this.#onReply(reply));
+        channel.onMessage((reply) => this.#onReply(reply));
+        channel.onError((error) => this.#fail(error));
         channel.unref();
-        for (const request of this.#outbox.splice(0)) channel.postMessage(request);
+        try {
+          for (const request of this.#outbox.splice(0)) channel.postMessage(request);
+        } catch (error) {
+          this.#fail(error);
+        }
       },
       (reason: unknown) => this.#end(reason, true),
     );
@@ -155,18 +168,39 @@ class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
     if (this.#finished) return Promise.resolve({ done: true, value: undefined });
     return new Promise((resolve, reject) => {
       this.#waiters.push({ resolve, reject });
-      if (this.#channel === undefined) this.#outbox.push(request);
-      else this.#channel.postMessage(request);
+      if (this.#channel === undefined) return void this.#outbox.push(request);
+      try {
+        this.#channel.postMessage(request);
+      } catch (error) {
+        // Nothing was sent, so no reply will come for it: only this step fails.
+        this.#waiters.pop();
+        reject(error);
+      }
     });
   }
 
-  #onReply(reply: GeneratorReply): void {
+  /**
+   * The channel delivered something it must not (a bad frame, a malformed or unasked-for reply): every
+   * pending step fails with `error`, and the generator's worker is stopped, since it can no longer be
+   * talked to.
+   */
+  #fail(error: unknown): void {
+    this.#end(error, true);
+    this.#stop?.(error);
+  }
+
+  #onReply(message: unknown): void {
+    if (this.#finished) return;
+    const problem = replyProblem(message);
+    if (problem !== undefined) return this.#fail(new ChannelError(`received a malformed generator reply: ${problem}`));
     const waiter = this.#waiters.shift();
+    if (waiter === undefined) return this.#fail(new ChannelError('received a generator reply that no step asked for'));
+    const reply = message as GeneratorReply;
     if ('error' in reply) {
-      waiter?.reject(fromWire(reply.error));
+      waiter.reject(fromWire(reply.error));
       this.#end(undefined);
     } else {
-      waiter?.resolve({ done: reply.done, value: reply.value });
+      waiter.resolve({ done: reply.done, value: reply.value });
       if (reply.done) this.#end(undefined);
     }
   }
@@ -192,30 +226,51 @@ interface Opened {
   readonly ended: Future<void>;
   /** Settles when the channel has closed, after every reply sent before. */
   readonly closed: Promise<unknown>;
+  /** Stops the pool task: its worker is terminated. */
+  readonly stop: (reason: unknown) => void;
 }
 
 async function open(where: Where, options: GenerateOptions, task: TaskDescriptor, args: unknown[]): Promise<Opened> {
+  // The generator is stopped by the caller's signal or by a channel that fails (see RemoteGenerator.#fail).
+  const stopper = new AbortController();
+  const signal = options.signal === undefined ? stopper.signal : AbortSignal.any([options.signal, stopper.signal]);
+  const stop = (reason: unknown): void => stopper.abort(reason);
   // A background task runs alone on its worker: no other task waits behind the generator.
-  const common = { signal: options.signal, timeout: options.timeout, [BACKGROUND]: true } as SubmitOptions;
+  const common = { signal, timeout: options.timeout, [BACKGROUND]: true } as SubmitOptions;
   if (where === 'thread') {
     const { port1, port2 } = new MessageChannel();
     const closed = once(port1, 'close');
     const ended = THREAD_POOL.ensure().submitWith(driveGenerator, [port2, task, args], { ...common, transfer: [port2] });
-    return { channel: port1 as Channel, ended, closed };
+    const channel: Channel = {
+      postMessage: (request) => port1.postMessage(request),
+      onMessage: (listener) => port1.on('message', listener),
+      onError: (listener) => port1.on('messageerror', listener),
+      close: () => port1.close(),
+      unref: () => port1.unref(),
+    };
+    return { channel, ended, closed, stop };
   }
-  const socket = await listenSocketPort();
+  // The child gets its end through IPC handle passing: there is no address anyone else could connect to.
+  const { mine, theirs } = await socketPair();
   let ended: Future<void>;
   try {
-    ended = PROCESS_POOL.ensure().submitWith(driveGenerator, [socket.address, task, args], common);
+    ended = PROCESS_POOL.ensure().submitWith(driveGenerator, [theirs, task, args], { ...common, transfer: [theirs] });
   } catch (error) {
-    socket.close();
+    mine.destroy();
+    theirs.destroy();
     throw error;
   }
-  // If the task fails before it connects (a bad task, a timeout), stop listening.
-  ended.catch(() => socket.close());
-  const port = await Promise.race([socket.port, ended.then(() => undefined)]);
-  if (port === undefined) throw new Error('the generator task ended before it connected');
-  return { channel: port as Channel, ended, closed: port.closed };
+  // If the task fails before its end was sent (aborted while queued), that end is still here.
+  ended.catch(() => theirs.destroy());
+  const port = socketPort(mine);
+  const channel: Channel = {
+    postMessage: (request) => port.postMessage(request),
+    onMessage: (listener) => port.on('message', listener),
+    onError: (listener) => port.on('error', listener),
+    close: () => port.close(),
+    unref: () => port.unref(),
+  };
+  return { channel, ended, closed: port.closed, stop };
 }
 
 function start<A extends unknown[], Y, R, N>(

@@ -1,8 +1,10 @@
-import type { MessagePort } from 'node:worker_threads';
-import { connectSocketPort, type SocketPort } from '../internal/socket-port.js';
+import { Socket } from 'node:net';
+import { MessagePort } from 'node:worker_threads';
+import { ChannelError } from '../futures/errors.js';
+import { socketPort, type SocketPort } from '../internal/socket-port.js';
 import { loadTask } from '../tasks/load-task.js';
 import { defineTask, type TaskDescriptor } from '../tasks/task.js';
-import { fromWire, toWire, type WireError } from '../tasks/wire-error.js';
+import { fromWire, toWire, wireErrorProblem, type WireError } from '../tasks/wire-error.js';
 
 /** A request from the consumer to the generator, and its answer. */
 export type GeneratorRequest = { readonly op: 'next' | 'return'; readonly value: unknown } | { readonly op: 'throw'; readonly value: WireError };
@@ -12,18 +14,55 @@ type AnyGenerator = Generator<unknown, unknown, unknown> | AsyncGenerator<unknow
 
 /** What both channels offer: a MessagePort (threads) and a SocketPort (processes). */
 export type GeneratorPort = Pick<SocketPort, 'postMessage' | 'close'> & {
-  on(event: 'message', listener: (message: GeneratorRequest) => void): unknown;
+  on(event: 'message', listener: (message: unknown) => void): unknown;
 };
+
+function has(value: object, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(value, key);
+}
+
+/** Why a message received as a request is not one, or undefined. Only own properties are read. */
+export function requestProblem(message: unknown): string | undefined {
+  if (message === null || typeof message !== 'object' || Array.isArray(message)) return 'it is not an object';
+  const { op, value } = message as Record<string, unknown>;
+  if (op !== 'next' && op !== 'return' && op !== 'throw') return 'its op is not "next", "return" or "throw"';
+  if (!has(message, 'value')) return 'it has no value';
+  if (op === 'throw') {
+    const problem = wireErrorProblem(value);
+    if (problem !== undefined) return `its error is malformed: ${problem}`;
+  }
+  return undefined;
+}
+
+/** Why a message received as a reply is not one, or undefined. Only own properties are read. */
+export function replyProblem(message: unknown): string | undefined {
+  if (message === null || typeof message !== 'object' || Array.isArray(message)) return 'it is not an object';
+  const record = message as Record<string, unknown>;
+  if (has(record, 'error')) {
+    const problem = wireErrorProblem(record['error']);
+    return problem === undefined ? undefined : `its error is malformed: ${problem}`;
+  }
+  if (typeof record['done'] !== 'boolean') return 'its done flag is not a boolean';
+  if (!has(record, 'value')) return 'it has no value';
+  return undefined;
+}
+
+/** The worker's end of the channel: a transferred MessagePort (threads) or a socket passed by IPC (processes). */
+function portOf(channel: MessagePort | Socket | null): GeneratorPort & { on(event: 'error', listener: (error: Error) => void): unknown } {
+  if (channel instanceof MessagePort) return channel;
+  if (channel instanceof Socket) return socketPort(channel);
+  throw new ChannelError('the channel to the consumer did not arrive');
+}
 
 /**
  * Runs in a pool worker: creates the generator and answers requests one at a time, in order, until the
- * generator is done. The pool task ends when the generator does. `channel` is a transferred MessagePort
- * (threads) or the address of a local socket to connect to (processes).
+ * generator is done. The pool task ends when the generator does. A request that is not well formed, or a
+ * channel that fails, ends the generator (its `finally` runs) and fails the task.
  */
 export const driveGenerator = defineTask(
   import.meta.url,
-  async function driveGenerator(channel: MessagePort | string, task: TaskDescriptor, args: unknown[]): Promise<void> {
-    const port: GeneratorPort = typeof channel === 'string' ? ((await connectSocketPort(channel)) as GeneratorPort) : channel;
+  async function driveGenerator(channel: MessagePort | Socket | null, task: TaskDescriptor, args: unknown[]): Promise<void> {
+    const port = portOf(channel);
     let generator: AnyGenerator;
     try {
       generator = (await loadTask(task))(...args) as AnyGenerator;
@@ -34,13 +73,22 @@ export const driveGenerator = defineTask(
       port.close();
       throw error;
     }
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
       let chain = Promise.resolve();
       let finished = false;
       const finish = (): void => {
         finished = true;
         port.close();
         resolve();
+      };
+      const fail = (error: Error): void => {
+        if (finished) return;
+        finished = true;
+        port.close();
+        chain = chain.then(async () => {
+          await (generator.return(undefined) as Promise<unknown>).catch(() => undefined);
+          reject(error);
+        });
       };
       const step = async (request: GeneratorRequest): Promise<void> => {
         // Steps read ahead past the end: the consumer answers them itself when the channel closes.
@@ -62,9 +110,14 @@ export const driveGenerator = defineTask(
         }
         if (!('done' in reply) || reply.done) finish();
       };
-      port.on('message', (request: GeneratorRequest) => {
-        chain = chain.then(() => step(request));
+      port.on('message', (request: unknown) => {
+        const problem = requestProblem(request);
+        if (problem !== undefined) return fail(new ChannelError(`received a malformed generator request: ${problem}`));
+        chain = chain.then(() => step(request as GeneratorRequest));
       });
+      port.on('error', fail);
+      // A MessagePort reports a message it could not deserialize this way.
+      if (channel instanceof MessagePort) channel.on('messageerror', fail);
     });
   },
 );

@@ -7,6 +7,7 @@ import type { SpawnWorker } from '../pool/transport.js';
 import { describeTask, type Task } from '../tasks/task.js';
 import type { Executor, MapOptions, ShutdownOptions, SubmitOptions } from './executor.js';
 import { mapInOrder } from './map.js';
+import { validateTransfer } from './transfer.js';
 
 /**
  * Options both pool executors take.
@@ -60,6 +61,7 @@ export interface ResolvedPoolOptions {
 export abstract class PoolExecutor implements Executor {
   readonly #engine: PoolEngine;
   readonly #maxWorkers: number;
+  readonly #kind: 'thread' | 'process';
 
   protected constructor(
     options: PoolExecutorOptions,
@@ -71,6 +73,7 @@ export abstract class PoolExecutor implements Executor {
     const { initializer, initargs = [] } = options;
     if (!Array.isArray(initargs)) throw new TypeError(`initargs must be an array, received ${describe(initargs)}`);
     this.#maxWorkers = resolved.maxWorkers;
+    this.#kind = kind;
     this.#engine = new PoolEngine({
       ...resolved,
       kind,
@@ -96,7 +99,7 @@ export abstract class PoolExecutor implements Executor {
 
   submitWith<A extends unknown[], R>(fn: Task<A, R>, args: A, options: SubmitOptions): Future<Awaited<R>> {
     if (!Array.isArray(args)) throw new TypeError(`args must be an array, received ${describe(args)}`);
-    return this.#engine.submit(fn, args, validateSubmitOptions(options)) as Future<Awaited<R>>;
+    return this.#engine.submit(fn, args, validateSubmitOptions(options, this.#kind)) as Future<Awaited<R>>;
   }
 
   map<T, R>(fn: Task<[T], R>, items: Iterable<T> | AsyncIterable<T>, options: MapOptions = {}): AsyncIterableIterator<Awaited<R>> {
@@ -141,12 +144,12 @@ function resolvePoolOptions(options: PoolExecutorOptions): ResolvedPoolOptions {
   return { maxWorkers, minWorkers, idleTimeout, maxTasksPerWorker };
 }
 
-function validateSubmitOptions(options: SubmitOptions): TaskOptions {
+function validateSubmitOptions(options: SubmitOptions, kind: 'thread' | 'process'): TaskOptions {
   if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, received ${describe(options)}`);
   const { signal, timeout, transfer } = options;
   validateSignal(signal);
   if (timeout !== undefined) validateTimeout(timeout);
-  if (transfer !== undefined && !Array.isArray(transfer)) throw new TypeError(`transfer must be an array, received ${describe(transfer)}`);
+  validateTransfer(transfer, kind);
   // BACKGROUND is internal (generators); it passes through, never part of the public options.
   return { signal, timeout, transfer, [BACKGROUND]: (options as TaskOptions)[BACKGROUND] };
 }

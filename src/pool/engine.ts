@@ -1,4 +1,3 @@
-import type { TransferListItem } from 'node:worker_threads';
 import { InvalidStateError, TimeoutError } from '../futures/errors.js';
 import { Future, setOwner, type FutureOwner } from '../futures/future.js';
 import { Deque } from '../internal/deque.js';
@@ -53,7 +52,8 @@ export const BACKGROUND: unique symbol = Symbol('aiox.background');
 export interface TaskOptions {
   readonly signal?: AbortSignal | undefined;
   readonly timeout?: number | undefined;
-  readonly transfer?: readonly TransferListItem[] | undefined;
+  /** Validated by the executor: transferables for threads, sockets and servers for processes. */
+  readonly transfer?: readonly unknown[] | undefined;
   readonly [BACKGROUND]?: boolean | undefined;
 }
 

@@ -1,5 +1,6 @@
 import { fork } from 'node:child_process';
-import type { FromWorker } from './protocol.js';
+import { extractHandles } from './handles.js';
+import type { FromWorker, HandleMessage } from './protocol.js';
 import type { SpawnWorker } from './transport.js';
 
 const ENTRY = new URL('../worker/process-entry.js', import.meta.url);
@@ -43,9 +44,15 @@ export function processSpawner(options: ProcessTransportOptions): SpawnWorker {
     child.send({ type: 'init', init });
     let referenced = true;
     let terminating = false;
+    let handleIds = 0;
     return {
-      post: (message) => {
-        child.send(message);
+      post: (message, transfer) => {
+        if (transfer === undefined || transfer.length === 0) return void child.send(message);
+        // IPC passes one handle per message: each goes first, alone, and the batch names where it belongs.
+        // Node keeps the messages in order; the worker holds the batch until its handles have arrived.
+        const { run, handles } = extractHandles(message, transfer, () => handleIds++);
+        for (const [id, handle] of handles) child.send({ type: 'handle', id } satisfies HandleMessage, handle);
+        child.send(run);
       },
       terminate: () => {
         if (child.exitCode !== null || child.signalCode !== null) return;

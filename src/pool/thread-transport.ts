@@ -1,4 +1,4 @@
-import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { Worker, type ResourceLimits, type TransferListItem } from 'node:worker_threads';
 import { holdOpen } from '../internal/timers.js';
 import { workerExited } from '../internal/worker-exits.js';
 import type { FromWorker } from './protocol.js';
@@ -33,7 +33,7 @@ export function threadSpawner(options: ThreadTransportOptions): SpawnWorker {
       events.exit(code, null, lastError);
     });
     return {
-      post: (message, transfer) => worker.postMessage(message, transfer),
+      post: (message, transfer) => worker.postMessage(message, transfer as readonly TransferListItem[] | undefined),
       terminate: () => {
         // Node lets go of a terminating worker's handle, so the program could end before 'exit' arrives and
         // shutdown() would never settle: hold the program open until the exit.
