@@ -76,6 +76,8 @@ class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
   readonly #ahead = new Deque<Promise<IteratorResult<unknown, unknown>>>();
   readonly #readAhead: number;
   #finished = false;
+  /** Why the channel was given up (see #fail): steps asked for afterwards fail with it too. */
+  #failure: { readonly reason: unknown } | undefined;
   // Steps the consumer has asked for and that have not settled (steps read ahead do not count until asked
   // for): while there are any, a timer holds the program.
   #asked = 0;
@@ -165,6 +167,7 @@ class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
   }
 
   #request(request: GeneratorRequest): Promise<IteratorResult<unknown, unknown>> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure.reason);
     if (this.#finished) return Promise.resolve({ done: true, value: undefined });
     return new Promise((resolve, reject) => {
       this.#waiters.push({ resolve, reject });
@@ -185,6 +188,8 @@ class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
    * talked to.
    */
   #fail(error: unknown): void {
+    if (this.#finished) return;
+    this.#failure = { reason: error };
     this.#end(error, true);
     this.#stop?.(error);
   }

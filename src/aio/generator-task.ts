@@ -47,11 +47,32 @@ export function replyProblem(message: unknown): string | undefined {
   return undefined;
 }
 
+interface WorkerEnd {
+  readonly port: GeneratorPort;
+  /** Calls `listener` when the channel fails (a frame that cannot be read) or is closed by the consumer. */
+  watch(failed: (error: Error) => void, closed: () => void): void;
+}
+
 /** The worker's end of the channel: a transferred MessagePort (threads) or a socket passed by IPC (processes). */
-function portOf(channel: MessagePort | Socket | null): GeneratorPort & { on(event: 'error', listener: (error: Error) => void): unknown } {
-  if (channel instanceof MessagePort) return channel;
-  if (channel instanceof Socket) return socketPort(channel);
-  throw new ChannelError('the channel to the consumer did not arrive');
+function endOf(channel: MessagePort | Socket | null): WorkerEnd {
+  if (channel instanceof MessagePort) {
+    return {
+      port: channel,
+      watch: (failed, closed) => {
+        channel.on('messageerror', failed);
+        channel.once('close', closed);
+      },
+    };
+  }
+  if (!(channel instanceof Socket)) throw new ChannelError('the channel to the consumer did not arrive');
+  const port = socketPort(channel);
+  return {
+    port,
+    watch: (failed, closed) => {
+      port.on('error', failed);
+      void port.closed.then(closed);
+    },
+  };
 }
 
 /**
@@ -62,7 +83,8 @@ function portOf(channel: MessagePort | Socket | null): GeneratorPort & { on(even
 export const driveGenerator = defineTask(
   import.meta.url,
   async function driveGenerator(channel: MessagePort | Socket | null, task: TaskDescriptor, args: unknown[]): Promise<void> {
-    const port = portOf(channel);
+    const end = endOf(channel);
+    const port = end.port;
     let generator: AnyGenerator;
     try {
       generator = (await loadTask(task))(...args) as AnyGenerator;
@@ -81,13 +103,16 @@ export const driveGenerator = defineTask(
         port.close();
         resolve();
       };
-      const fail = (error: Error): void => {
+      // The channel failed, or the consumer closed it without closing the generator (it gave up on it after
+      // a bad reply): the generator is closed here (its finally runs) and the task ends.
+      const stop = (error: Error | undefined): void => {
         if (finished) return;
         finished = true;
         port.close();
         chain = chain.then(async () => {
           await (generator.return(undefined) as Promise<unknown>).catch(() => undefined);
-          reject(error);
+          if (error === undefined) resolve();
+          else reject(error);
         });
       };
       const step = async (request: GeneratorRequest): Promise<void> => {
@@ -112,12 +137,10 @@ export const driveGenerator = defineTask(
       };
       port.on('message', (request: unknown) => {
         const problem = requestProblem(request);
-        if (problem !== undefined) return fail(new ChannelError(`received a malformed generator request: ${problem}`));
+        if (problem !== undefined) return stop(new ChannelError(`received a malformed generator request: ${problem}`));
         chain = chain.then(() => step(request as GeneratorRequest));
       });
-      port.on('error', fail);
-      // A MessagePort reports a message it could not deserialize this way.
-      if (channel instanceof MessagePort) channel.on('messageerror', fail);
+      end.watch(stop, () => stop(undefined));
     });
   },
 );
