@@ -6,7 +6,7 @@ function describeItem(value: unknown): string {
   if (value === null || typeof value !== 'object') return describe(value);
   const name = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
   if (typeof name !== 'string' || name === '' || name === 'Object') return 'an object';
-  return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
+  return `${/^[AEIO]/.test(name) ? 'an' : 'a'} ${name}`;
 }
 
 /** Why a thread task cannot transfer `value`, or undefined if it may try (postMessage has the last word). */
