@@ -335,7 +335,10 @@ generateInThread.with = function withOptions(options: GenerateOptions) {
 
 /**
  * Like {@link generateInThread}, with the generator living in a child process of `PROCESS_POOL`; steps
- * travel over a private local socket. `generateInProcess.with(options)` adds options.
+ * travel over a private local socket, made here as a connected pair and handed to the child through IPC
+ * (no address is published, nothing is written to disk). A frame over 256 MiB, one that does not
+ * deserialize, or a reply of the wrong shape fails the generator with `ChannelError` and stops its worker.
+ * `generateInProcess.with(options)` adds options.
  *
  * @example
  * ```ts
