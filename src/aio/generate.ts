@@ -237,15 +237,28 @@ interface Opened {
 
 async function open(where: Where, options: GenerateOptions, task: TaskDescriptor, args: unknown[]): Promise<Opened> {
   // The generator is stopped by the caller's signal or by a channel that fails (see RemoteGenerator.#fail).
+  // The caller's signal is forwarded by hand, and its listener removed once the task ends, so a long-lived
+  // signal does not collect listeners (AbortSignal.any is also missing from early Node 20 releases).
   const stopper = new AbortController();
-  const signal = options.signal === undefined ? stopper.signal : AbortSignal.any([options.signal, stopper.signal]);
   const stop = (reason: unknown): void => stopper.abort(reason);
+  const outer = options.signal;
+  const forward = (): void => stop(outer!.reason);
+  if (outer?.aborted === true) forward();
+  else outer?.addEventListener('abort', forward, { once: true });
+  const release = (): void => outer?.removeEventListener('abort', forward);
   // A background task runs alone on its worker: no other task waits behind the generator.
-  const common = { signal, timeout: options.timeout, [BACKGROUND]: true } as SubmitOptions;
+  const common = { signal: stopper.signal, timeout: options.timeout, [BACKGROUND]: true } as SubmitOptions;
   if (where === 'thread') {
     const { port1, port2 } = new MessageChannel();
     const closed = once(port1, 'close');
-    const ended = THREAD_POOL.ensure().submitWith(driveGenerator, [port2, task, args], { ...common, transfer: [port2] });
+    let ended: Future<void>;
+    try {
+      ended = THREAD_POOL.ensure().submitWith(driveGenerator, [port2, task, args], { ...common, transfer: [port2] });
+    } catch (error) {
+      release();
+      throw error;
+    }
+    void ended.then(release, release);
     const channel: Channel = {
       postMessage: (request) => port1.postMessage(request),
       onMessage: (listener) => port1.on('message', listener),
@@ -256,15 +269,24 @@ async function open(where: Where, options: GenerateOptions, task: TaskDescriptor
     return { channel, ended, closed, stop };
   }
   // The child gets its end through IPC handle passing: there is no address anyone else could connect to.
-  const { mine, theirs } = await socketPair();
+  let pair: Awaited<ReturnType<typeof socketPair>>;
+  try {
+    pair = await socketPair();
+  } catch (error) {
+    release();
+    throw error;
+  }
+  const { mine, theirs } = pair;
   let ended: Future<void>;
   try {
     ended = PROCESS_POOL.ensure().submitWith(driveGenerator, [theirs, task, args], { ...common, transfer: [theirs] });
   } catch (error) {
+    release();
     mine.destroy();
     theirs.destroy();
     throw error;
   }
+  void ended.then(release, release);
   // If the task fails before its end was sent (aborted while queued), that end is still here.
   ended.catch(() => theirs.destroy());
   const port = socketPort(mine);

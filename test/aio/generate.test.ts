@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ChannelError, PROCESS_POOL, THREAD_POOL, TimeoutError, generateInProcess, generateInThread } from 'aiox';
-import { accumulate, countdown, endless, failsAt, notAGenerator, oneLarge, writesOnItsChannel } from '../fixtures/generators.js';
+import { accumulate, countdown, endless, failsAt, notAGenerator, oneLarge, onceThenStall, writesOnItsChannel } from '../fixtures/generators.js';
 
 for (const [name, generate, slot] of [
   ['generateInThread', generateInThread, THREAD_POOL],
@@ -92,6 +92,16 @@ describe(name, { timeout: 60_000 }, () => {
     );
     // Its worker was stopped with it: nothing of it runs any more.
     assert.equal(slot.pool.stats().running, 0);
+  });
+
+  test('a signal stops the generator mid-step and fails the pending step with its reason', async () => {
+    const controller = new AbortController();
+    const generator = generate.with({ signal: controller.signal })(onceThenStall);
+    assert.deepEqual(await generator.next(), { done: false, value: 'once' });
+    const pending = generator.next();
+    const reason = new Error('stop');
+    controller.abort(reason);
+    await assert.rejects(pending, (e: unknown) => e === reason);
   });
 
   test('a task that is not a generator function fails with a TypeError', async () => {
