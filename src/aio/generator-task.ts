@@ -110,7 +110,12 @@ export const driveGenerator = defineTask(
         finished = true;
         port.close();
         chain = chain.then(async () => {
-          await (generator.return(undefined) as Promise<unknown>).catch(() => undefined);
+          // A sync generator's return() gives its result, or throws, rather than a promise.
+          try {
+            await generator.return(undefined);
+          } catch {
+            // The generator's own finally failed; the channel's fault is what this task reports.
+          }
           if (error === undefined) resolve();
           else reject(error);
         });

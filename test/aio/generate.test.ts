@@ -7,7 +7,8 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ChannelError, PROCESS_POOL, THREAD_POOL, TimeoutError, generateInProcess, generateInThread } from 'aiox';
-import { accumulate, countdown, endless, failsAt, notAGenerator, oneLarge, onceThenStall, writesOnItsChannel } from '../fixtures/generators.js';
+import { Attacker } from '../fixtures/hostile.js';
+import { accumulate, corruptsItsInbox, countdown, endless, failsAt, notAGenerator, oneLarge, onceThenStall, writesOnItsChannel } from '../fixtures/generators.js';
 
 for (const [name, generate, slot] of [
   ['generateInThread', generateInThread, THREAD_POOL],
@@ -142,6 +143,42 @@ describe('generateInProcess: what arrives on the channel is checked', { timeout:
       await assert.rejects(generator.next(), (e: unknown) => e === error);
     });
   }
+
+  test('a local process that connects to the channel first gets nothing and gives nothing', async () => {
+    const attacker = new Attacker();
+    try {
+      attacker.install();
+      const steps: IteratorResult<number, string>[] = [];
+      const generator = generateInProcess(countdown, 2);
+      for (let step = await generator.next(); ; step = await generator.next()) {
+        steps.push(step);
+        if (step.done === true) break;
+      }
+      // Only the real generator's values: none of the hundred frames the attacker wrote.
+      assert.deepEqual(steps, [
+        { done: false, value: 2 },
+        { done: false, value: 1 },
+        { done: true, value: 'liftoff' },
+      ]);
+      assert.equal(attacker.ports.length, 1);
+      assert.equal(await attacker.closedWith(attacker.ports[0]!), 0, 'the attacker read none of the requests');
+    } finally {
+      attacker.dispose();
+    }
+  });
+
+  test("a bad frame reaching a sync generator's side fails its task with a ChannelError, not its process", async () => {
+    const before = await generateInProcess(countdown, 1).next();
+    assert.equal(before.value, 1);
+    const generator = generateInProcess(corruptsItsInbox);
+    // The channel is gone on the generator's side, so the step's answer is the task's failure.
+    const error = await generator.next().then(
+      () => assert.fail('the step should fail'),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof ChannelError, String(error));
+    assert.equal(error.message, `received a frame of ${0xffffffff} bytes, over the limit of 268435456`);
+  });
 
   test('an error reply naming a class "toString" is revived as a plain Error', async () => {
     const generator = generateInProcess(writesOnItsChannel, 'ctor-toString');

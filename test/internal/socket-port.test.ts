@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import { after, test } from 'node:test';
 import { serialize } from 'node:v8';
 import { ChannelError } from 'aiox';
+import { Attacker } from '../fixtures/hostile.js';
 
 // socket-port is internal, so it comes from the compiled package (see test/tasks/wire-error.test.ts).
 type SocketPortModule = typeof import('../../dist/internal/socket-port.js');
@@ -85,40 +86,11 @@ test('an error listener added after the failure still hears it', async () => {
 });
 
 test('socketPair: a local process that connects first is dropped; only the own client is accepted', async () => {
-  const net = (await import('node:net')).default;
-  const { syncBuiltinESMExports } = await import('node:module');
-  const { spawn } = await import('node:child_process');
-  const { createInterface } = await import('node:readline');
-  const script = new URL('../fixtures/scripts/hostile-peer.js', import.meta.url);
-  const attacker = spawn(process.execPath, [script.pathname], { stdio: ['pipe', 'pipe', 'inherit'] });
-  after(() => attacker.kill());
-  const lines: string[] = [];
-  const waiters: [string, (line: string) => void][] = [];
-  createInterface({ input: attacker.stdout }).on('line', (line) => {
-    lines.push(line);
-    for (const [prefix, resolve] of waiters) if (line.startsWith(prefix)) resolve(line);
-  });
-  const lineStarting = (prefix: string): Promise<string> =>
-    new Promise((resolve) => {
-      const seen = lines.find((line) => line.startsWith(prefix));
-      if (seen !== undefined) resolve(seen);
-      else waiters.push([prefix, resolve]);
-    });
-  const original = net.createConnection;
-  let attacked: number | undefined;
-  // The rightful client connects only once the attacker's connection is established: the attacker wins
-  // every race there is to win.
-  (net as { createConnection: unknown }).createConnection = (options: { port: number; host: string }): Socket => {
-    attacked = options.port;
-    const socket = new net.Socket();
-    attacker.stdin.write(`${options.port}\n`);
-    void lineStarting(`connected ${options.port}`).then(() => socket.connect(options));
-    return socket;
-  };
-  syncBuiltinESMExports();
+  const attacker = new Attacker();
   try {
+    attacker.install();
     const { mine, theirs } = await socketPair();
-    assert.notEqual(attacked, undefined);
+    assert.equal(attacker.ports.length, 1);
     // The pair is really connected to itself: what one end writes, the other reads.
     theirs.resume();
     mine.write('ping');
@@ -126,12 +98,10 @@ test('socketPair: a local process that connects first is dropped; only the own c
     assert.equal(chunk.toString(), 'ping');
     assert.equal(theirs.remotePort, mine.localPort);
     // The attacker was cut off without reading a byte.
-    assert.equal(await lineStarting(`closed ${attacked}`), `closed ${attacked} 0`);
+    assert.equal(await attacker.closedWith(attacker.ports[0]!), 0);
     mine.destroy();
     theirs.destroy();
   } finally {
-    (net as { createConnection: unknown }).createConnection = original;
-    syncBuiltinESMExports();
-    attacker.kill();
+    attacker.dispose();
   }
 });
