@@ -120,6 +120,36 @@ test('transfer hands a listening server to a process task, which accepts on it',
   }
 });
 
+test('transfer hands a bound dgram socket to a process task, which answers a datagram on it', async () => {
+  await using pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+  const { createSocket } = await import('node:dgram');
+  const shared = createSocket('udp4');
+  shared.bind(0, '127.0.0.1');
+  await once(shared, 'listening');
+  const client = createSocket('udp4');
+  client.bind(0, '127.0.0.1');
+  await once(client, 'listening');
+  try {
+    const port = shared.address().port;
+    const task = pool.submitWith(
+      async (socket: import('node:dgram').Socket, to: number) => {
+        await new Promise((resolve) => socket.send(`pong from ${process.pid}`, to, '127.0.0.1', resolve));
+        await new Promise<void>((resolve) => socket.close(() => resolve()));
+        return process.pid;
+      },
+      [shared, client.address().port],
+      { transfer: [shared] },
+    );
+    const [message, from] = (await once(client, 'message')) as [Buffer, { port: number }];
+    const pid = await task;
+    assert.equal(message.toString(), `pong from ${pid}`);
+    assert.equal(from.port, port, 'sent from the socket handed over');
+  } finally {
+    client.close();
+    shared.close();
+  }
+});
+
 test('a process transfer list holds only sockets and servers; anything else is a TypeError at the call', async () => {
   await using pool = new ProcessPoolExecutor({ maxWorkers: 1 });
   const bad: ReadonlyArray<readonly [unknown, string]> = [
