@@ -26,6 +26,7 @@ export { inProcess, inThread, type RunElsewhere } from './aio/in-thread.js';
 export { run, type RunOptions } from './aio/run.js';
 export { runSync, type RunSyncOptions } from './aio/run-sync.js';
 export { generateInProcess, generateInThread, type GenerateOptions } from './aio/generate.js';
+export { ChannelError } from './futures/errors.js';
 
 // aio: bounded concurrency and scheduling (pure async, no worker pools).
 export type { WorkContext, WorkInput, WorkItem } from './aio/work-input.js';

@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import { MessageChannel } from 'node:worker_threads';
 import type { Future } from '../futures/future.js';
 import type { SubmitOptions } from '../executors/executor.js';
-import { listenSocketPort } from '../internal/socket-port.js';
+import { ChannelError } from '../futures/errors.js';
+import { socketPair, socketPort } from '../internal/socket-port.js';
 import { MAX_DELAY } from '../internal/timers.js';
 import { BACKGROUND } from '../pool/engine.js';
 import { Deque } from '../internal/deque.js';
@@ -10,7 +11,7 @@ import { describe, validateInteger, validateSignal, validateTimeout } from '../i
 import { describeTask, type TaskDescriptor, type TaskRef } from '../tasks/task.js';
 import { fromWire, toWire } from '../tasks/wire-error.js';
 import { PROCESS_POOL, THREAD_POOL } from './executor-pool.js';
-import { driveGenerator, type GeneratorReply, type GeneratorRequest } from './generator-task.js';
+import { driveGenerator, replyProblem, type GeneratorReply, type GeneratorRequest } from './generator-task.js';
 
 /**
  * Options of {@link generateInThread.with}.
@@ -52,8 +53,12 @@ interface Waiter {
 
 /** The consumer's end of the channel to the worker's generator. */
 interface Channel {
+  /** Throws if the request cannot be sent (cannot be cloned, or is over a socket's frame limit). */
   postMessage(request: GeneratorRequest): void;
-  on(event: 'message', listener: (reply: GeneratorReply) => void): unknown;
+  /** Replies as received: unchecked. */
+  onMessage(listener: (reply: unknown) => void): void;
+  /** The channel failed: a frame that does not deserialize, or is over the limit. */
+  onError(listener: (error: Error) => void): void;
   close(): void;
   unref(): void;
 }
@@ -71,11 +76,15 @@ class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
   readonly #ahead = new Deque<Promise<IteratorResult<unknown, unknown>>>();
   readonly #readAhead: number;
   #finished = false;
+  /** Why the channel was given up (see #fail): steps asked for afterwards fail with it too. */
+  #failure: { readonly reason: unknown } | undefined;
   // Steps the consumer has asked for and that have not settled (steps read ahead do not count until asked
   // for): while there are any, a timer holds the program.
   #asked = 0;
   // One idle interval for the generator's life, referenced only while `#asked > 0`.
   #hold: NodeJS.Timeout | undefined;
+  /** Stops the pool task (terminating its worker), once the channel is open. */
+  #stop: ((reason: unknown) => void) | undefined;
   readonly #answered = (): void => {
     if (--this.#asked === 0) this.#letGo();
   };
@@ -83,7 +92,8 @@ class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
   constructor(opened: Promise<Opened>, readAhead: number) {
     this.#readAhead = readAhead;
     opened.then(
-      ({ channel, ended, closed }) => {
+      ({ channel, ended, closed, stop }) => {
+        this.#stop = stop;
         // The task's end and the generator's replies travel on different channels. When the task ends well,
         // wait for the channel to close, so no reply still on its way is lost. When it fails (signal,
         // timeout, a dead worker), every pending step fails at once.
@@ -93,9 +103,14 @@ class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
         );
         if (this.#finished) return channel.close();
         this.#channel = channel;
-        channel.on('message', (reply) => this.#onReply(reply));
+        channel.onMessage((reply) => this.#onReply(reply));
+        channel.onError((error) => this.#fail(error));
         channel.unref();
-        for (const request of this.#outbox.splice(0)) channel.postMessage(request);
+        try {
+          for (const request of this.#outbox.splice(0)) channel.postMessage(request);
+        } catch (error) {
+          this.#fail(error);
+        }
       },
       (reason: unknown) => this.#end(reason, true),
     );
@@ -152,21 +167,45 @@ class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
   }
 
   #request(request: GeneratorRequest): Promise<IteratorResult<unknown, unknown>> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure.reason);
     if (this.#finished) return Promise.resolve({ done: true, value: undefined });
     return new Promise((resolve, reject) => {
       this.#waiters.push({ resolve, reject });
-      if (this.#channel === undefined) this.#outbox.push(request);
-      else this.#channel.postMessage(request);
+      if (this.#channel === undefined) return void this.#outbox.push(request);
+      try {
+        this.#channel.postMessage(request);
+      } catch (error) {
+        // Nothing was sent, so no reply will come for it: only this step fails.
+        this.#waiters.pop();
+        reject(error);
+      }
     });
   }
 
-  #onReply(reply: GeneratorReply): void {
+  /**
+   * The channel delivered something it must not (a bad frame, a malformed or unasked-for reply): every
+   * pending step fails with `error`, and the generator's worker is stopped, since it can no longer be
+   * talked to.
+   */
+  #fail(error: unknown): void {
+    if (this.#finished) return;
+    this.#failure = { reason: error };
+    this.#end(error, true);
+    this.#stop?.(error);
+  }
+
+  #onReply(message: unknown): void {
+    if (this.#finished) return;
+    const problem = replyProblem(message);
+    if (problem !== undefined) return this.#fail(new ChannelError(`received a malformed generator reply: ${problem}`));
     const waiter = this.#waiters.shift();
+    if (waiter === undefined) return this.#fail(new ChannelError('received a generator reply that no step asked for'));
+    const reply = message as GeneratorReply;
     if ('error' in reply) {
-      waiter?.reject(fromWire(reply.error));
+      waiter.reject(fromWire(reply.error));
       this.#end(undefined);
     } else {
-      waiter?.resolve({ done: reply.done, value: reply.value });
+      waiter.resolve({ done: reply.done, value: reply.value });
       if (reply.done) this.#end(undefined);
     }
   }
@@ -192,30 +231,73 @@ interface Opened {
   readonly ended: Future<void>;
   /** Settles when the channel has closed, after every reply sent before. */
   readonly closed: Promise<unknown>;
+  /** Stops the pool task: its worker is terminated. */
+  readonly stop: (reason: unknown) => void;
 }
 
 async function open(where: Where, options: GenerateOptions, task: TaskDescriptor, args: unknown[]): Promise<Opened> {
+  // The generator is stopped by the caller's signal or by a channel that fails (see RemoteGenerator.#fail).
+  // The caller's signal is forwarded by hand, and its listener removed once the task ends, so a long-lived
+  // signal does not collect listeners (AbortSignal.any is also missing from early Node 20 releases).
+  const stopper = new AbortController();
+  const stop = (reason: unknown): void => stopper.abort(reason);
+  const outer = options.signal;
+  const forward = (): void => stop(outer!.reason);
+  if (outer?.aborted === true) forward();
+  else outer?.addEventListener('abort', forward, { once: true });
+  const release = (): void => outer?.removeEventListener('abort', forward);
   // A background task runs alone on its worker: no other task waits behind the generator.
-  const common = { signal: options.signal, timeout: options.timeout, [BACKGROUND]: true } as SubmitOptions;
+  const common = { signal: stopper.signal, timeout: options.timeout, [BACKGROUND]: true } as SubmitOptions;
   if (where === 'thread') {
     const { port1, port2 } = new MessageChannel();
     const closed = once(port1, 'close');
-    const ended = THREAD_POOL.ensure().submitWith(driveGenerator, [port2, task, args], { ...common, transfer: [port2] });
-    return { channel: port1 as Channel, ended, closed };
+    let ended: Future<void>;
+    try {
+      ended = THREAD_POOL.ensure().submitWith(driveGenerator, [port2, task, args], { ...common, transfer: [port2] });
+    } catch (error) {
+      release();
+      throw error;
+    }
+    void ended.then(release, release);
+    const channel: Channel = {
+      postMessage: (request) => port1.postMessage(request),
+      onMessage: (listener) => port1.on('message', listener),
+      onError: (listener) => port1.on('messageerror', listener),
+      close: () => port1.close(),
+      unref: () => port1.unref(),
+    };
+    return { channel, ended, closed, stop };
   }
-  const socket = await listenSocketPort();
-  let ended: Future<void>;
+  // The child gets its end through IPC handle passing: there is no address anyone else could connect to.
+  let pair: Awaited<ReturnType<typeof socketPair>>;
   try {
-    ended = PROCESS_POOL.ensure().submitWith(driveGenerator, [socket.address, task, args], common);
+    pair = await socketPair();
   } catch (error) {
-    socket.close();
+    release();
     throw error;
   }
-  // If the task fails before it connects (a bad task, a timeout), stop listening.
-  ended.catch(() => socket.close());
-  const port = await Promise.race([socket.port, ended.then(() => undefined)]);
-  if (port === undefined) throw new Error('the generator task ended before it connected');
-  return { channel: port as Channel, ended, closed: port.closed };
+  const { mine, theirs } = pair;
+  let ended: Future<void>;
+  try {
+    ended = PROCESS_POOL.ensure().submitWith(driveGenerator, [theirs, task, args], { ...common, transfer: [theirs] });
+  } catch (error) {
+    release();
+    mine.destroy();
+    theirs.destroy();
+    throw error;
+  }
+  void ended.then(release, release);
+  // If the task fails before its end was sent (aborted while queued), that end is still here.
+  ended.catch(() => theirs.destroy());
+  const port = socketPort(mine);
+  const channel: Channel = {
+    postMessage: (request) => port.postMessage(request),
+    onMessage: (listener) => port.on('message', listener),
+    onError: (listener) => port.on('error', listener),
+    close: () => port.close(),
+    unref: () => port.unref(),
+  };
+  return { channel, ended, closed: port.closed, stop };
 }
 
 function start<A extends unknown[], Y, R, N>(
@@ -275,7 +357,10 @@ generateInThread.with = function withOptions(options: GenerateOptions) {
 
 /**
  * Like {@link generateInThread}, with the generator living in a child process of `PROCESS_POOL`; steps
- * travel over a private local socket. `generateInProcess.with(options)` adds options.
+ * travel over a private local socket, made here as a connected pair and handed to the child through IPC
+ * (no address is published, nothing is written to disk). A frame over 256 MiB, one that does not
+ * deserialize, or a reply of the wrong shape fails the generator with `ChannelError` and stops its worker.
+ * `generateInProcess.with(options)` adds options.
  *
  * @example
  * ```ts

@@ -1,8 +1,10 @@
-import type { MessagePort } from 'node:worker_threads';
-import { connectSocketPort, type SocketPort } from '../internal/socket-port.js';
+import { Socket } from 'node:net';
+import { MessagePort } from 'node:worker_threads';
+import { ChannelError } from '../futures/errors.js';
+import { socketPort, type SocketPort } from '../internal/socket-port.js';
 import { loadTask } from '../tasks/load-task.js';
 import { defineTask, type TaskDescriptor } from '../tasks/task.js';
-import { fromWire, toWire, type WireError } from '../tasks/wire-error.js';
+import { fromWire, toWire, wireErrorProblem, type WireError } from '../tasks/wire-error.js';
 
 /** A request from the consumer to the generator, and its answer. */
 export type GeneratorRequest = { readonly op: 'next' | 'return'; readonly value: unknown } | { readonly op: 'throw'; readonly value: WireError };
@@ -12,18 +14,77 @@ type AnyGenerator = Generator<unknown, unknown, unknown> | AsyncGenerator<unknow
 
 /** What both channels offer: a MessagePort (threads) and a SocketPort (processes). */
 export type GeneratorPort = Pick<SocketPort, 'postMessage' | 'close'> & {
-  on(event: 'message', listener: (message: GeneratorRequest) => void): unknown;
+  on(event: 'message', listener: (message: unknown) => void): unknown;
 };
+
+function has(value: object, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(value, key);
+}
+
+/** Why a message received as a request is not one, or undefined. Only own properties are read. */
+export function requestProblem(message: unknown): string | undefined {
+  if (message === null || typeof message !== 'object' || Array.isArray(message)) return 'it is not an object';
+  const { op, value } = message as Record<string, unknown>;
+  if (op !== 'next' && op !== 'return' && op !== 'throw') return 'its op is not "next", "return" or "throw"';
+  if (!has(message, 'value')) return 'it has no value';
+  if (op === 'throw') {
+    const problem = wireErrorProblem(value);
+    if (problem !== undefined) return `its error is malformed: ${problem}`;
+  }
+  return undefined;
+}
+
+/** Why a message received as a reply is not one, or undefined. Only own properties are read. */
+export function replyProblem(message: unknown): string | undefined {
+  if (message === null || typeof message !== 'object' || Array.isArray(message)) return 'it is not an object';
+  const record = message as Record<string, unknown>;
+  if (has(record, 'error')) {
+    const problem = wireErrorProblem(record['error']);
+    return problem === undefined ? undefined : `its error is malformed: ${problem}`;
+  }
+  if (typeof record['done'] !== 'boolean') return 'its done flag is not a boolean';
+  if (!has(record, 'value')) return 'it has no value';
+  return undefined;
+}
+
+interface WorkerEnd {
+  readonly port: GeneratorPort;
+  /** Calls `listener` when the channel fails (a frame that cannot be read) or is closed by the consumer. */
+  watch(failed: (error: Error) => void, closed: () => void): void;
+}
+
+/** The worker's end of the channel: a transferred MessagePort (threads) or a socket passed by IPC (processes). */
+function endOf(channel: MessagePort | Socket | null): WorkerEnd {
+  if (channel instanceof MessagePort) {
+    return {
+      port: channel,
+      watch: (failed, closed) => {
+        channel.on('messageerror', failed);
+        channel.once('close', closed);
+      },
+    };
+  }
+  if (!(channel instanceof Socket)) throw new ChannelError('the channel to the consumer did not arrive');
+  const port = socketPort(channel);
+  return {
+    port,
+    watch: (failed, closed) => {
+      port.on('error', failed);
+      void port.closed.then(closed);
+    },
+  };
+}
 
 /**
  * Runs in a pool worker: creates the generator and answers requests one at a time, in order, until the
- * generator is done. The pool task ends when the generator does. `channel` is a transferred MessagePort
- * (threads) or the address of a local socket to connect to (processes).
+ * generator is done. The pool task ends when the generator does. A request that is not well formed, or a
+ * channel that fails, ends the generator (its `finally` runs) and fails the task.
  */
 export const driveGenerator = defineTask(
   import.meta.url,
-  async function driveGenerator(channel: MessagePort | string, task: TaskDescriptor, args: unknown[]): Promise<void> {
-    const port: GeneratorPort = typeof channel === 'string' ? ((await connectSocketPort(channel)) as GeneratorPort) : channel;
+  async function driveGenerator(channel: MessagePort | Socket | null, task: TaskDescriptor, args: unknown[]): Promise<void> {
+    const end = endOf(channel);
+    const port = end.port;
     let generator: AnyGenerator;
     try {
       generator = (await loadTask(task))(...args) as AnyGenerator;
@@ -34,13 +95,30 @@ export const driveGenerator = defineTask(
       port.close();
       throw error;
     }
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
       let chain = Promise.resolve();
       let finished = false;
       const finish = (): void => {
         finished = true;
         port.close();
         resolve();
+      };
+      // The channel failed, or the consumer closed it without closing the generator (it gave up on it after
+      // a bad reply): the generator is closed here (its finally runs) and the task ends.
+      const stop = (error: Error | undefined): void => {
+        if (finished) return;
+        finished = true;
+        port.close();
+        chain = chain.then(async () => {
+          // A sync generator's return() gives its result, or throws, rather than a promise.
+          try {
+            await generator.return(undefined);
+          } catch {
+            // The generator's own finally failed; the channel's fault is what this task reports.
+          }
+          if (error === undefined) resolve();
+          else reject(error);
+        });
       };
       const step = async (request: GeneratorRequest): Promise<void> => {
         // Steps read ahead past the end: the consumer answers them itself when the channel closes.
@@ -62,9 +140,12 @@ export const driveGenerator = defineTask(
         }
         if (!('done' in reply) || reply.done) finish();
       };
-      port.on('message', (request: GeneratorRequest) => {
-        chain = chain.then(() => step(request));
+      port.on('message', (request: unknown) => {
+        const problem = requestProblem(request);
+        if (problem !== undefined) return stop(new ChannelError(`received a malformed generator request: ${problem}`));
+        chain = chain.then(() => step(request as GeneratorRequest));
       });
+      end.watch(stop, () => stop(undefined));
     });
   },
 );

@@ -1,3 +1,5 @@
+import type { Socket as DatagramSocket } from 'node:dgram';
+import type { Server, Socket } from 'node:net';
 import type { TransferListItem } from 'node:worker_threads';
 import type { Future } from '../futures/future.js';
 import type { Task } from '../tasks/task.js';
@@ -28,11 +30,15 @@ export interface SubmitOptions {
    */
   readonly timeout?: number;
   /**
-   * Thread pools only: `ArrayBuffer`s, `MessagePort`s and other transferables among the arguments to move
-   * to the worker instead of copying. They move when the task is sent to a worker, which is later than
-   * the call if the task waits in the queue; treat them as gone from the call on. @default []
+   * What to move to the worker instead of copying, from among the arguments. On a thread pool:
+   * `ArrayBuffer`s, `MessagePort`s and other transferables. On a process pool: `net.Socket`s, `net.Server`s
+   * and `dgram.Socket`s, passed to the child through IPC handle passing, which the task receives open in
+   * its process (one that is not among the arguments fails the task); a `net.Socket` is closed here once
+   * sent, while a server or dgram socket is shared and keeps working here too until closed. Anything else
+   * is a TypeError at the call. Items move when the task is sent to a worker, which is later than the call
+   * if the task waits in the queue; treat them as gone from the call on. @default []
    */
-  readonly transfer?: readonly TransferListItem[];
+  readonly transfer?: readonly (TransferListItem | Socket | Server | DatagramSocket)[];
 }
 
 /**

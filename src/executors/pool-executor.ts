@@ -8,6 +8,7 @@ import { describeTask, type Task } from '../tasks/task.js';
 import { allowedTasksCheck, type AllowedTasks, type TaskCheck } from './allowed-tasks.js';
 import type { Executor, MapOptions, ShutdownOptions, SubmitOptions } from './executor.js';
 import { mapInOrder } from './map.js';
+import { validateTransfer } from './transfer.js';
 
 /**
  * Options both pool executors take.
@@ -95,6 +96,7 @@ export abstract class PoolExecutor implements Executor {
   readonly #engine: PoolEngine;
   readonly #maxWorkers: number;
   readonly #allowed: TaskCheck | undefined;
+  readonly #kind: 'thread' | 'process';
 
   protected constructor(
     options: PoolExecutorOptions,
@@ -108,6 +110,7 @@ export abstract class PoolExecutor implements Executor {
     this.#allowed = allowedTasksCheck(options.allowedTasks);
     if (initializer !== undefined) this.#allowed?.(describeTask(initializer));
     this.#maxWorkers = resolved.maxWorkers;
+    this.#kind = kind;
     this.#engine = new PoolEngine({
       ...resolved,
       kind,
@@ -135,7 +138,7 @@ export abstract class PoolExecutor implements Executor {
   submitWith<A extends unknown[], R>(fn: Task<A, R>, args: A, options: SubmitOptions): Future<Awaited<R>> {
     if (!Array.isArray(args)) throw new TypeError(`args must be an array, received ${describe(args)}`);
     this.#allowed?.(describeTask(fn));
-    return this.#engine.submit(fn, args, validateSubmitOptions(options)) as Future<Awaited<R>>;
+    return this.#engine.submit(fn, args, validateSubmitOptions(options, this.#kind)) as Future<Awaited<R>>;
   }
 
   map<T, R>(fn: Task<[T], R>, items: Iterable<T> | AsyncIterable<T>, options: MapOptions = {}): AsyncIterableIterator<Awaited<R>> {
@@ -211,12 +214,12 @@ function resolvePoolOptions(options: PoolExecutorOptions): ResolvedPoolOptions {
   return { maxWorkers, minWorkers, idleTimeout, maxTasksPerWorker, maxQueue };
 }
 
-function validateSubmitOptions(options: SubmitOptions): TaskOptions {
+function validateSubmitOptions(options: SubmitOptions, kind: 'thread' | 'process'): TaskOptions {
   validateOptions(options);
   const { signal, timeout, transfer } = options;
   validateSignal(signal);
   if (timeout !== undefined) validateTimeout(timeout);
-  if (transfer !== undefined && !Array.isArray(transfer)) throw new TypeError(`transfer must be an array, received ${describe(transfer)}`);
+  validateTransfer(transfer, kind);
   // BACKGROUND is internal (generators); it passes through, never part of the public options.
   return { signal, timeout, transfer, [BACKGROUND]: (options as TaskOptions)[BACKGROUND] };
 }

@@ -200,6 +200,21 @@ export const TaskNotAllowed = defineError('TaskNotAllowed', 'ERR_AIOX_TASK_NOT_A
 /** @inheritdoc */
 export type TaskNotAllowed = InstanceType<typeof TaskNotAllowed>;
 
+/**
+ * A private channel between aiox and a worker (the socket of a `generateInProcess` generator) received
+ * something it cannot accept: a frame that is malformed, larger than the limit, or of the wrong shape.
+ * Only the call that used the channel fails; the channel is closed.
+ * @example
+ * ```ts
+ * import { ChannelError } from 'aiox';
+ * const error = new ChannelError('a frame of 300000000 bytes is over the limit of 268435456');
+ * console.log(error.code); // ERR_AIOX_CHANNEL
+ * ```
+ */
+export const ChannelError = defineError('ChannelError', 'ERR_AIOX_CHANNEL', Error, 'a channel to a worker received bad data');
+/** @inheritdoc */
+export type ChannelError = InstanceType<typeof ChannelError>;
+
 /** Looks up an aiox error class by its `code`, used to rebuild errors that crossed a worker boundary. */
 export const errorClassesByCode: ReadonlyMap<string, ErrorClass<Error>> = new Map(
   [
@@ -214,6 +229,7 @@ export const errorClassesByCode: ReadonlyMap<string, ErrorClass<Error>> = new Ma
     QueueEmpty,
     QueueShutDown,
     TaskNotAllowed,
+    ChannelError,
   ].map(
     (cls) => [(cls as unknown as { code: string }).code, cls as ErrorClass<Error>],
   ),

@@ -1,5 +1,4 @@
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
-import type { TransferListItem } from 'node:worker_threads';
 import { InvalidStateError, QueueFull, TimeoutError } from '../futures/errors.js';
 import { Future, setOwner, type FutureOwner } from '../futures/future.js';
 import { Deque } from '../internal/deque.js';
@@ -58,7 +57,8 @@ export const BACKGROUND: unique symbol = Symbol('aiox.background');
 export interface TaskOptions {
   readonly signal?: AbortSignal | undefined;
   readonly timeout?: number | undefined;
-  readonly transfer?: readonly TransferListItem[] | undefined;
+  /** Validated by the executor: transferables for threads, sockets and servers for processes. */
+  readonly transfer?: readonly unknown[] | undefined;
   readonly [BACKGROUND]?: boolean | undefined;
 }
 

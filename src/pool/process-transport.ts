@@ -1,5 +1,7 @@
 import { fork } from 'node:child_process';
-import type { FromWorker } from './protocol.js';
+import { extractHandles } from './handles.js';
+import { InboundCheck } from './inbound.js';
+import type { FromWorker, HandleMessage } from './protocol.js';
 import type { SpawnWorker } from './transport.js';
 import { workerEntry } from '../internal/worker-entry.js';
 
@@ -22,7 +24,10 @@ export function processSpawner(options: ProcessTransportOptions): SpawnWorker {
       ...(options.env === undefined ? {} : { env: options.env }),
     });
     let lastError: Error | undefined;
-    child.on('message', (message) => events.message(message as FromWorker));
+    const inbound = new InboundCheck();
+    child.on('message', (message) => {
+      if (inbound.accepts(message)) events.message(message as FromWorker);
+    });
     // 'error' covers a failed spawn and a send to a dead channel; the exit that follows reports it.
     child.on('error', (error) => {
       lastError = error;
@@ -45,9 +50,19 @@ export function processSpawner(options: ProcessTransportOptions): SpawnWorker {
     child.send({ type: 'init', init });
     let referenced = true;
     let terminating = false;
+    let handleIds = 0;
     return {
-      post: (message) => {
-        child.send(message);
+      post: (message, transfer) => {
+        if (transfer === undefined || transfer.length === 0) {
+          child.send(message);
+          return inbound.sent(message);
+        }
+        // IPC passes one handle per message: each goes first, alone, and the batch names where it belongs.
+        // Node keeps the messages in order; the worker holds the batch until its handles have arrived.
+        const { run, handles } = extractHandles(message, transfer, () => handleIds++);
+        for (const [id, handle] of handles) child.send({ type: 'handle', id } satisfies HandleMessage, handle);
+        child.send(run);
+        inbound.sent(message);
       },
       terminate: () => {
         if (child.exitCode !== null || child.signalCode !== null) return;

@@ -45,7 +45,26 @@ export interface InitMessage {
   readonly init: WorkerInit;
 }
 
-export type ToWorker = RunMessage | InitMessage;
+/**
+ * Process workers only: a socket, server or dgram socket from a task's `transfer` list, sent alone because
+ * IPC passes one handle per message. `id` numbers the handles a worker is sent.
+ */
+export interface HandleMessage {
+  readonly type: 'handle';
+  readonly id: number;
+}
+
+/**
+ * Process workers only: a batch some of whose arguments are handles sent before it. Each handle's place
+ * in `run` holds null; `handles` lists `[id, path]`, the path being the keys from `run` down to the place.
+ */
+export interface RunWithHandlesMessage {
+  readonly type: 'run';
+  readonly run: RunMessage;
+  readonly handles: readonly (readonly [number, readonly (string | number)[]])[];
+}
+
+export type ToWorker = RunMessage | InitMessage | HandleMessage | RunWithHandlesMessage;
 
 export const RESULT_OK = 0;
 export const RESULT_ERROR = 1;

@@ -1,4 +1,3 @@
-import type { TransferListItem } from 'node:worker_threads';
 import type { Future } from '../futures/future.js';
 import type { Delay } from '../internal/timers.js';
 import type { WorkerSlot } from './worker-slot.js';
@@ -24,7 +23,7 @@ export class TaskRecord {
     /** The task function's id in the engine; negative (`-(id + 1)`) for a chunk. */
     readonly code: number,
     readonly args: unknown,
-    readonly transfer: readonly TransferListItem[] | undefined,
+    readonly transfer: readonly unknown[] | undefined,
   ) {}
 }
 

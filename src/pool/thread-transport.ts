@@ -1,6 +1,7 @@
-import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { Worker, type ResourceLimits, type TransferListItem } from 'node:worker_threads';
 import { holdOpen } from '../internal/timers.js';
 import { workerExited } from '../internal/worker-exits.js';
+import { InboundCheck } from './inbound.js';
 import type { FromWorker } from './protocol.js';
 import type { SpawnWorker } from './transport.js';
 import { workerEntry } from '../internal/worker-entry.js';
@@ -25,7 +26,10 @@ export function threadSpawner(options: ThreadTransportOptions): SpawnWorker {
     // Read now: once the thread has exited, `worker.threadId` reads -1.
     const threadId = worker.threadId;
     let lastError: Error | undefined;
-    worker.on('message', (message: FromWorker) => events.message(message));
+    const inbound = new InboundCheck();
+    worker.on('message', (message: FromWorker) => {
+      if (inbound.accepts(message)) events.message(message);
+    });
     worker.on('error', (error: Error) => {
       lastError = error;
     });
@@ -35,7 +39,10 @@ export function threadSpawner(options: ThreadTransportOptions): SpawnWorker {
       events.exit(code, null, lastError);
     });
     return {
-      post: (message, transfer) => worker.postMessage(message, transfer),
+      post: (message, transfer) => {
+        worker.postMessage(message, transfer as readonly TransferListItem[] | undefined);
+        inbound.sent(message);
+      },
       terminate: () => {
         // Node lets go of a terminating worker's handle, so the program could end before 'exit' arrives and
         // shutdown() would never settle: hold the program open until the exit.

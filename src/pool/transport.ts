@@ -1,4 +1,3 @@
-import type { TransferListItem } from 'node:worker_threads';
 import type { FromWorker, RunMessage, WorkerInit } from './protocol.js';
 
 /** What the engine hears from one worker. */
@@ -13,8 +12,11 @@ export interface WorkerEvents {
  * engine does (queueing, dispatch, abort, crash handling) is written against this and nothing else.
  */
 export interface WorkerHandle {
-  /** Sends a batch. Throws synchronously if something in it cannot be cloned. */
-  post(message: RunMessage, transfer: readonly TransferListItem[] | undefined): void;
+  /**
+   * Sends a batch, moving what `transfer` lists (transferables to a thread, handles to a process). Throws
+   * synchronously if something in it cannot be cloned or moved.
+   */
+  post(message: RunMessage, transfer: readonly unknown[] | undefined): void;
   /** Stops the worker at once, whatever it runs; `exit` follows. */
   terminate(): void;
   /** Whether this worker keeps the program alive. Idle workers must not. */

@@ -4,7 +4,6 @@ import type { TaskDescriptor } from '../tasks/task.js';
 import { CLAIM_RING, type ClaimBoard } from './claims.js';
 import { RUN_HEADER, taskIdOf } from './protocol.js';
 import type { TaskTable } from './task-table.js';
-import type { TransferListItem } from 'node:worker_threads';
 import type { TaskRecord } from './task-record.js';
 import type { WorkerHandle } from './transport.js';
 
@@ -76,7 +75,7 @@ export class WorkerSlot {
   send(batch: TaskRecord[], table: TaskTable): void {
     const seq = this.nextSeq;
     let defs: [number, TaskDescriptor][] | undefined;
-    let transfer: TransferListItem[] | undefined;
+    let transfer: unknown[] | undefined;
     const message: unknown[] = new Array(RUN_HEADER + batch.length * 2);
     message[0] = seq;
     for (let i = 0; i < batch.length; i++) {

@@ -1,4 +1,4 @@
-import { errorClassesByCode } from '../futures/errors.js';
+import { ChannelError, errorClassesByCode } from '../futures/errors.js';
 
 /**
  * How a thrown value crosses a thread or process boundary. Structured clone keeps an error's message but
@@ -17,15 +17,10 @@ export type WireError =
     }
   | { readonly error: false; readonly value: unknown };
 
-const BUILTINS: Record<string, ErrorConstructor> = {
-  Error,
-  TypeError,
-  RangeError,
-  SyntaxError,
-  ReferenceError,
-  EvalError,
-  URIError,
-};
+// A Map, not an object: a name sent by the peer ("toString", "__proto__") must never reach the prototype chain.
+const BUILTINS: ReadonlyMap<string, ErrorConstructor> = new Map(
+  [Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError].map((ctor) => [ctor.name, ctor]),
+);
 
 /** How many levels of `cause` and `errors` are sent. */
 const MAX_DEPTH = 8;
@@ -68,20 +63,72 @@ export function toWire(thrown: unknown, depth = 0): WireError {
   return wire;
 }
 
-/** Rebuilds a thrown value on this side: same class where it is known here, same name, message, stack. */
+/** Levels of `cause` and `errors` accepted from the peer: what toWire sends, with room to spare. */
+const MAX_RECEIVED_DEPTH = 2 * MAX_DEPTH;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function has(record: Record<string, unknown>, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(record, key);
+}
+
+/**
+ * Why `value`, received from a peer, is not a {@link WireError}, or undefined if it is one. Only own
+ * properties are read, so nothing sent can reach a prototype.
+ */
+export function wireErrorProblem(value: unknown, depth = 0): string | undefined {
+  if (!isRecord(value)) return 'it is not an object';
+  if (value['error'] === false) return has(value, 'value') ? undefined : 'it has no value';
+  if (value['error'] !== true) return 'its "error" flag is not a boolean';
+  for (const key of ['name', 'ctor', 'message'] as const) {
+    if (typeof value[key] !== 'string') return `its ${key} is not a string`;
+  }
+  if (value['stack'] !== undefined && typeof value['stack'] !== 'string') return 'its stack is not a string';
+  if (!isRecord(value['props'])) return 'its props are not an object';
+  if (depth >= MAX_RECEIVED_DEPTH && (has(value, 'cause') || has(value, 'errors'))) return 'its causes are nested too deep';
+  if (has(value, 'cause')) {
+    const problem = wireErrorProblem(value['cause'], depth + 1);
+    if (problem !== undefined) return `its cause is malformed: ${problem}`;
+  }
+  if (has(value, 'errors')) {
+    const errors = value['errors'];
+    if (!Array.isArray(errors)) return 'its errors are not an array';
+    for (const error of errors) {
+      const problem = wireErrorProblem(error, depth + 1);
+      if (problem !== undefined) return `one of its errors is malformed: ${problem}`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Rebuilds a thrown value on this side: same class where it is known here, same name, message, stack.
+ * Never throws: a value that is not a well-formed {@link WireError} becomes a {@link ChannelError} saying so.
+ */
 export function fromWire(wire: WireError): unknown {
+  const problem = wireErrorProblem(wire);
+  if (problem !== undefined) return new ChannelError(`received a malformed error from a worker: ${problem}`);
+  return revive(wire);
+}
+
+function revive(wire: WireError): unknown {
   if (!wire.error) return wire.value;
-  const options = wire.cause === undefined ? undefined : { cause: fromWire(wire.cause) };
-  const code = wire.props['code'];
+  const options = has(wire, 'cause') ? { cause: revive(wire.cause!) } : undefined;
+  const code = has(wire.props, 'code') ? wire.props['code'] : undefined;
   const known = typeof code === 'string' ? errorClassesByCode.get(code) : undefined;
   let error: Error;
-  if (wire.errors !== undefined) error = new AggregateError(wire.errors.map(fromWire), wire.message, options);
+  if (wire.errors !== undefined) error = new AggregateError(wire.errors.map((e) => revive(e)), wire.message, options);
   else if (known !== undefined) error = new known(wire.message, options);
-  else error = new (BUILTINS[wire.ctor] ?? Error)(wire.message, options);
+  else error = new (BUILTINS.get(wire.ctor) ?? Error)(wire.message, options);
   if (error.name !== wire.name) {
     Object.defineProperty(error, 'name', { value: wire.name, writable: true, configurable: true, enumerable: false });
   }
   if (wire.stack !== undefined) error.stack = wire.stack;
-  Object.assign(error, wire.props);
+  // Defined, not assigned: an own "__proto__" key sent by the peer must stay a plain property.
+  for (const key of Object.keys(wire.props)) {
+    Object.defineProperty(error, key, { value: wire.props[key], writable: true, configurable: true, enumerable: true });
+  }
   return error;
 }

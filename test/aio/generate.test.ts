@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { PROCESS_POOL, THREAD_POOL, TimeoutError, generateInProcess, generateInThread } from 'aiox';
-import { accumulate, countdown, endless, failsAt, notAGenerator, oneLarge } from '../fixtures/generators.js';
+import { ChannelError, PROCESS_POOL, THREAD_POOL, TimeoutError, generateInProcess, generateInThread } from 'aiox';
+import { Attacker } from '../fixtures/hostile.js';
+import { accumulate, corruptsItsInbox, countdown, endless, failsAt, notAGenerator, oneLarge, onceThenStall, writesOnItsChannel } from '../fixtures/generators.js';
 
 for (const [name, generate, slot] of [
   ['generateInThread', generateInThread, THREAD_POOL],
@@ -94,6 +95,16 @@ describe(name, { timeout: 60_000 }, () => {
     assert.equal(slot.pool.stats().running, 0);
   });
 
+  test('a signal stops the generator mid-step and fails the pending step with its reason', async () => {
+    const controller = new AbortController();
+    const generator = generate.with({ signal: controller.signal })(onceThenStall);
+    assert.deepEqual(await generator.next(), { done: false, value: 'once' });
+    const pending = generator.next();
+    const reason = new Error('stop');
+    controller.abort(reason);
+    await assert.rejects(pending, (e: unknown) => e === reason);
+  });
+
   test('a task that is not a generator function fails with a TypeError', async () => {
     await assert.rejects(generate(notAGenerator as never).next(), /must be a generator function/);
     await slot.shutdown();
@@ -111,4 +122,98 @@ test('an awaited step keeps the program alive; a generator left open does not', 
   // If an open generator held the program, the child would never exit and the kill below fails the test.
   const { stdout } = await promisify(execFile)(process.execPath, [script], { timeout: 60_000, killSignal: 'SIGKILL' });
   assert.deepEqual(stdout.trim().split('\n'), ['thread: late', 'process: late', 'process read ahead: late', 'thread read ahead: once']);
+});
+
+describe('generateInProcess: what arrives on the channel is checked', { timeout: 60_000 }, () => {
+  // The child's own code is the only peer left that can write on the channel; whatever it writes fails one
+  // step of one generator, never the consumer's process.
+  for (const [fault, expected] of [
+    ['garbage', /^received a frame that does not deserialize/],
+    ['huge-header', /^received a frame of 2147483647 bytes, over the limit of 268435456$/],
+    ['bad-shape', /^received a malformed generator reply: its error is malformed: its name is not a string$/],
+  ] as const) {
+    test(`${fault}: the step fails with a ChannelError and later steps with it too`, async () => {
+      const generator = generateInProcess(writesOnItsChannel, fault);
+      const error = await generator.next().then(
+        () => assert.fail('the step should fail'),
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof ChannelError, String(error));
+      assert.match(error.message, expected);
+      await assert.rejects(generator.next(), (e: unknown) => e === error);
+    });
+  }
+
+  test('a local process that connects to the channel first gets nothing and gives nothing', async () => {
+    const attacker = new Attacker();
+    try {
+      attacker.install();
+      const steps: IteratorResult<number, string>[] = [];
+      const generator = generateInProcess(countdown, 2);
+      for (let step = await generator.next(); ; step = await generator.next()) {
+        steps.push(step);
+        if (step.done === true) break;
+      }
+      // Only the real generator's values: none of the hundred frames the attacker wrote.
+      assert.deepEqual(steps, [
+        { done: false, value: 2 },
+        { done: false, value: 1 },
+        { done: true, value: 'liftoff' },
+      ]);
+      assert.equal(attacker.ports.length, 1);
+      assert.equal(await attacker.closedWith(attacker.ports[0]!), 0, 'the attacker read none of the requests');
+    } finally {
+      attacker.dispose();
+    }
+  });
+
+  test("a bad frame reaching a sync generator's side fails its task with a ChannelError, not its process", async () => {
+    const generator = generateInProcess(corruptsItsInbox);
+    // The channel is gone on the generator's side, so the step's answer is the task's failure.
+    const error = await generator.next().then(
+      () => assert.fail('the step should fail'),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof ChannelError, String(error));
+    assert.equal(error.message, `received a frame of ${0xffffffff} bytes, over the limit of 268435456`);
+  });
+
+  test('an error reply naming a class "toString" is revived as a plain Error', async () => {
+    const generator = generateInProcess(writesOnItsChannel, 'ctor-toString');
+    const error = await generator.next().then(
+      () => assert.fail('the step should fail'),
+      (e: unknown) => e,
+    );
+    assert.equal(Object.getPrototypeOf(error), Error.prototype);
+    assert.equal((error as Error).name, 'Crafted');
+    assert.equal((error as Error).message, 'crafted');
+  });
+
+  test('the pool still works, and every generator task has ended: shutdown does not wait forever', async () => {
+    const values: number[] = [];
+    for await (const n of generateInProcess(countdown, 2)) values.push(n);
+    assert.deepEqual(values, [2, 1]);
+    await PROCESS_POOL.shutdown();
+  });
+
+  for (const when of ['at-once', 'mid-call']) {
+    test(`a program killed ${when} leaves nothing on disk`, async () => {
+      const script = fileURLToPath(new URL('../fixtures/scripts/killed-mid-generate.js', import.meta.url));
+      const dir = mkdtempSync(join(tmpdir(), 'aiox-kill-'));
+      try {
+        const result = await promisify(execFile)(process.execPath, [script, when], {
+          env: { ...process.env, TMPDIR: dir, TMP: dir, TEMP: dir },
+          timeout: 60_000,
+        }).then(
+          () => assert.fail('the script should have been killed'),
+          (e: { signal?: string; stdout?: string }) => e,
+        );
+        assert.equal(result.signal, 'SIGKILL');
+        if (when === 'mid-call') assert.equal(result.stdout?.trim(), '3');
+        assert.deepEqual(readdirSync(dir), []);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });

@@ -6,6 +6,7 @@ import {
   BrokenProcessPool,
   BrokenThreadPool,
   CancelledError,
+  ChannelError,
   type Future,
   InvalidStateError,
   PoolState,
@@ -25,6 +26,7 @@ import {
   fail,
   failAsync,
   failingInit,
+  forgeResults,
   gated,
   announceThenSpin,
   increment,
@@ -678,5 +680,17 @@ for (const kind of KINDS) {
     } finally {
       gates.dispose();
     }
+  });
+}
+
+for (const kind of KINDS) {
+  test(`${kind} pool: results forged on a worker's channel are dropped with a warning; the real answers still match`, async () => {
+    await using pool = makePool(kind, { maxWorkers: 1 });
+    const warned = new Promise<Error>((resolve) => process.once('warning', resolve));
+    assert.equal(await pool.submit(forgeResults), 'real');
+    const warning = await warned;
+    assert.ok(warning instanceof ChannelError);
+    assert.equal(warning.message, 'a worker sent a malformed message of results, dropped: it answers 2 tasks, but 1 were waiting for an answer');
+    assert.deepEqual(await Promise.all([pool.submit(add, 1, 2), pool.submit(add, 2, 2)]), [3, 4]);
   });
 }

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { text } from 'node:stream/consumers';
 import { test } from 'node:test';
 import { BrokenProcessPool, ProcessPoolExecutor } from 'aiox';
 import { Gates } from '../fixtures/gate.js';
-import { add, gated, whoAmI } from '../fixtures/tasks.js';
+import { add, echo, gated, replyOnSocket, serveOnce, whoAmI } from '../fixtures/tasks.js';
 
 test('a child killed from outside fails its task with the signal; the pool heals', async () => {
   const gates = new Gates('process', 1);
@@ -40,4 +43,141 @@ test('a child that cannot start breaks the pool instead of being replaced foreve
   assert.equal(pool.state, 'broken');
   assert.throws(() => pool.submit(add, 1, 1), BrokenProcessPool);
   await pool.shutdown();
+});
+
+/** A loopback server whose accepted connections are handed out, paused, one per call of `next()`. */
+async function acceptor(): Promise<{ server: Server; port: number; next(): Promise<Socket> }> {
+  const accepted: Socket[] = [];
+  const waiting: ((socket: Socket) => void)[] = [];
+  const server = createServer({ pauseOnConnect: true }, (socket) => {
+    const waiter = waiting.shift();
+    if (waiter === undefined) accepted.push(socket);
+    else waiter(socket);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as { port: number }).port;
+  return { server, port, next: () => new Promise((resolve) => (accepted.length > 0 ? resolve(accepted.shift()!) : waiting.push(resolve))) };
+}
+
+test('transfer hands an accepted socket to a process task, which answers on it', async () => {
+  await using pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+  const { server, port, next } = await acceptor();
+  try {
+    const client = createConnection({ port, host: '127.0.0.1' });
+    const reply = text(client);
+    const socket = await next();
+    const pid = await pool.submitWith(replyOnSocket, [socket, 'hello'], { transfer: [socket] });
+    assert.notEqual(pid, process.pid);
+    assert.equal(await reply, `hello from ${pid}`);
+  } finally {
+    server.close();
+  }
+});
+
+test('sockets nested in the arguments, several tasks at once, each reach their own task', async () => {
+  await using pool = new ProcessPoolExecutor({ maxWorkers: 2 });
+  const { server, port, next } = await acceptor();
+  try {
+    const replies: Promise<string>[] = [];
+    const tasks: Promise<unknown>[] = [];
+    for (let i = 0; i < 6; i++) {
+      const client = createConnection({ port, host: '127.0.0.1' });
+      replies.push(text(client));
+      const socket = await next();
+      // The handle sits inside an object inside the arguments; the caller's object is left as it was.
+      const holder = { socket, label: `#${i}` };
+      tasks.push(pool.submitWith((h: { socket: Socket; label: string }) => (h.socket.end(h.label), h.label), [holder], { transfer: [socket] }));
+      assert.equal(holder.socket, socket);
+    }
+    assert.deepEqual(await Promise.all(tasks), ['#0', '#1', '#2', '#3', '#4', '#5']);
+    assert.deepEqual(await Promise.all(replies), ['#0', '#1', '#2', '#3', '#4', '#5']);
+    // Tasks without handles still run as usual around them.
+    assert.equal(await pool.submit(add, 1, 2), 3);
+  } finally {
+    server.close();
+  }
+});
+
+test('transfer hands a listening server to a process task, which accepts on it', async () => {
+  const gates = new Gates('process', 1);
+  await using pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  try {
+    const port = (server.address() as { port: number }).port;
+    const served = pool.submitWith(serveOnce, [server, gates.handle(0)], { transfer: [server] });
+    // Node shares a server with the child rather than moving it: once the child holds it, this side stops
+    // accepting, and the child alone answers.
+    await gates.started(0);
+    server.close();
+    const reply = await text(createConnection({ port, host: '127.0.0.1' }));
+    const pid = await served;
+    assert.equal(reply, `served by ${pid}`);
+  } finally {
+    server.close();
+    gates.dispose();
+  }
+});
+
+test('transfer hands a bound dgram socket to a process task, which answers a datagram on it', async () => {
+  await using pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+  const { createSocket } = await import('node:dgram');
+  const shared = createSocket('udp4');
+  shared.bind(0, '127.0.0.1');
+  await once(shared, 'listening');
+  const client = createSocket('udp4');
+  client.bind(0, '127.0.0.1');
+  await once(client, 'listening');
+  try {
+    const port = shared.address().port;
+    const task = pool.submitWith(
+      async (socket: import('node:dgram').Socket, to: number) => {
+        await new Promise((resolve) => socket.send(`pong from ${process.pid}`, to, '127.0.0.1', resolve));
+        await new Promise<void>((resolve) => socket.close(() => resolve()));
+        return process.pid;
+      },
+      [shared, client.address().port],
+      { transfer: [shared] },
+    );
+    const [message, from] = (await once(client, 'message')) as [Buffer, { port: number }];
+    const pid = await task;
+    assert.equal(message.toString(), `pong from ${pid}`);
+    assert.equal(from.port, port, 'sent from the socket handed over');
+  } finally {
+    client.close();
+    shared.close();
+  }
+});
+
+test('a process transfer list holds only sockets and servers; anything else is a TypeError at the call', async () => {
+  await using pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+  const bad: ReadonlyArray<readonly [unknown, string]> = [
+    [new ArrayBuffer(4), 'received an ArrayBuffer'],
+    [5, 'received 5'],
+    [{}, 'received an object'],
+  ];
+  for (const [item, received] of bad) {
+    assert.throws(
+      () => pool.submitWith(echo, [item], { transfer: [item] as never }),
+      (e: unknown) => e instanceof TypeError && e.message === `transfer[0] must be a net.Socket, a net.Server or a dgram.Socket, ${received}`,
+    );
+  }
+});
+
+test('a socket listed in transfer but not among the arguments, or closed, fails that task only', async () => {
+  await using pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+  const { server, port, next } = await acceptor();
+  try {
+    const client = createConnection({ port, host: '127.0.0.1' });
+    const socket = await next();
+    await assert.rejects(pool.submitWith(echo, ['no socket here'], { transfer: [socket] }), /a net\.Socket that is not among the task's arguments/);
+    socket.destroy();
+    client.destroy();
+    await assert.rejects(pool.submitWith(echo, [socket], { transfer: [socket] }), /a net\.Socket that is closed/);
+    assert.equal(await pool.submit(add, 2, 2), 4);
+  } finally {
+    server.close();
+  }
 });

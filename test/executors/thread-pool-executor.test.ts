@@ -178,6 +178,25 @@ test('a worker that dies fails only the task it ran; tasks handed to it that it 
   }
 });
 
+test('a transfer list holds only what a thread can be given; anything else is a TypeError at the call', async () => {
+  await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+  const { Socket } = await import('node:net');
+  const bad: ReadonlyArray<readonly [unknown, string]> = [
+    [5, 'received 5'],
+    [null, 'received null'],
+    [new Uint8Array(4), 'received a Uint8Array (list its .buffer)'],
+    [new SharedArrayBuffer(4), 'received a SharedArrayBuffer'],
+    [new Socket(), 'received a Socket'],
+  ];
+  for (const [item, received] of bad) {
+    assert.throws(
+      () => pool.submitWith(byteLength, [new ArrayBuffer(1)], { transfer: [new ArrayBuffer(1), item] as never }),
+      (e: unknown) => e instanceof TypeError && e.message === `transfer[1] must be an ArrayBuffer, a MessagePort or another transferable, ${received}`,
+    );
+  }
+  assert.throws(() => pool.submitWith(byteLength, [new ArrayBuffer(1)], { transfer: 'x' as never }), /^TypeError: transfer must be an array, received "x"$/);
+});
+
 test('an idle thread does not take back a task whose transfer list was sent with it', { timeout: 30_000 }, async () => {
   const gates = new Gates('thread', 2);
   await using pool = new ThreadPoolExecutor({ maxWorkers: 2, minWorkers: 2 });

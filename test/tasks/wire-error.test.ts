@@ -6,6 +6,7 @@ import {
   BrokenProcessPool,
   BrokenThreadPool,
   CancelledError,
+  ChannelError,
   InvalidStateError,
   TimeoutError,
 } from 'aiox';
@@ -299,4 +300,61 @@ test('toWire gives a plain value that both crossings accept', () => {
   const wire = toWire(error);
   assert.doesNotThrow(() => structuredClone(wire));
   assert.doesNotThrow(() => serialize(wire));
+});
+
+describe('what a peer sends is not trusted', () => {
+  const base = { error: true, name: 'Error', ctor: 'Error', message: 'm', stack: undefined, props: {} } as const;
+
+  for (const ctor of ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf']) {
+    test(`a ctor named "${ctor}" is revived as a plain Error, never looked up on a prototype`, () => {
+      const rebuilt = fromWire({ ...base, ctor, name: 'Named' } as never);
+      assert.equal(Object.getPrototypeOf(rebuilt), Error.prototype);
+      assert.equal((rebuilt as Error).name, 'Named');
+    });
+  }
+
+  test('an own "__proto__" among the props stays a plain property: the prototype is not replaced', () => {
+    const props = JSON.parse('{"__proto__": {"then": 1, "polluted": true}, "kept": 1}') as Record<string, unknown>;
+    const rebuilt = fromWire({ ...base, props } as never) as Error & Record<string, unknown>;
+    assert.equal(Object.getPrototypeOf(rebuilt), Error.prototype);
+    assert.equal(rebuilt['polluted'], undefined);
+    assert.equal(rebuilt['kept'], 1);
+    assert.equal(Object.prototype.hasOwnProperty.call(rebuilt, '__proto__'), true);
+  });
+
+  test('a code inherited from a prototype does not pick a class', () => {
+    const props = Object.create({ code: 'ERR_AIOX_CANCELLED' }) as Record<string, unknown>;
+    assert.equal(Object.getPrototypeOf(fromWire({ ...base, props } as never)), Error.prototype);
+  });
+
+  const malformed: ReadonlyArray<readonly [string, unknown, RegExp]> = [
+    ['null', null, /it is not an object$/],
+    ['a string', 'boom', /it is not an object$/],
+    ['no error flag', { name: 'x' }, /"error" flag is not a boolean$/],
+    ['a value-less non-error', { error: false }, /it has no value$/],
+    ['a name that is a number', { ...base, name: 5 }, /its name is not a string$/],
+    ['a message that is an object', { ...base, message: {} }, /its message is not a string$/],
+    ['a stack that is a number', { ...base, stack: 1 }, /its stack is not a string$/],
+    ['null props', { ...base, props: null }, /its props are not an object$/],
+    ['props that are an array', { ...base, props: [] }, /its props are not an object$/],
+    ['a cause that is malformed', { ...base, cause: { error: true } }, /its cause is malformed: its name is not a string$/],
+    ['errors that are not an array', { ...base, errors: 'x' }, /its errors are not an array$/],
+    ['an error among errors that is malformed', { ...base, errors: [base, 7] }, /one of its errors is malformed: it is not an object$/],
+  ];
+  for (const [label, wire, expected] of malformed) {
+    test(`${label}: a ChannelError that says what is wrong, nothing thrown`, () => {
+      const rebuilt = fromWire(wire as never);
+      assert.ok(rebuilt instanceof ChannelError, String(rebuilt));
+      assert.match(rebuilt.message, /^received a malformed error from a worker: /);
+      assert.match(rebuilt.message, expected);
+    });
+  }
+
+  test('causes nested beyond any depth toWire sends are refused, without recursing deeply', () => {
+    let wire: Record<string, unknown> = { ...base };
+    for (let i = 0; i < 100_000; i++) wire = { ...base, cause: wire };
+    const rebuilt = fromWire(wire as never);
+    assert.ok(rebuilt instanceof ChannelError);
+    assert.match(rebuilt.message, /nested too deep/);
+  });
 });

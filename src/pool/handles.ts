@@ -1,0 +1,88 @@
+import { Socket as DatagramSocket } from 'node:dgram';
+import { Server, Socket } from 'node:net';
+import { RUN_HEADER, type RunMessage, type RunWithHandlesMessage } from './protocol.js';
+
+/** What a process task's `transfer` list may hold: what Node can pass to a child through IPC. */
+export type ProcessTransferable = Socket | Server | DatagramSocket;
+
+export function isProcessTransferable(value: unknown): value is ProcessTransferable {
+  return value instanceof Socket || value instanceof Server || value instanceof DatagramSocket;
+}
+
+type Path = (string | number)[];
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/** Where `target` sits in `root`, through arrays and plain objects (what a task's arguments are made of). */
+function find(root: unknown, target: object, seen: Set<object>): Path | undefined {
+  if (root === target) return [];
+  if (root === null || typeof root !== 'object' || seen.has(root)) return undefined;
+  seen.add(root);
+  if (Array.isArray(root)) {
+    for (let i = 0; i < root.length; i++) {
+      const path = find(root[i], target, seen);
+      if (path !== undefined) return [i, ...path];
+    }
+  } else if (isPlainObject(root)) {
+    for (const key of Object.keys(root)) {
+      const path = find(root[key], target, seen);
+      if (path !== undefined) return [key, ...path];
+    }
+  }
+  return undefined;
+}
+
+/** A copy of `root` with null at `path`; only the containers on the path are copied, the caller's stay. */
+function without(root: unknown, path: Path): unknown {
+  if (path.length === 0) return null;
+  const [key, ...rest] = path as [string | number, ...Path];
+  const copy: Record<string | number, unknown> = Array.isArray(root)
+    ? (root.slice() as unknown as Record<number, unknown>)
+    : (Object.assign(Object.create(Object.getPrototypeOf(root) as object | null) as object, root) as Record<string, unknown>);
+  copy[key] = without(copy[key], rest);
+  return copy;
+}
+
+function describeHandle(handle: ProcessTransferable): string {
+  return handle instanceof Socket ? 'a net.Socket' : handle instanceof Server ? 'a net.Server' : 'a dgram.Socket';
+}
+
+/**
+ * Takes the handles listed in `transfer` out of a batch: returns the batch to send, with null where each
+ * handle was, and the place of each. Throws a TypeError, before anything is sent, for a handle that is
+ * closed or is not among the batch's arguments (IPC would send it without its handle, or leave it
+ * orphaned in the worker).
+ */
+export function extractHandles(
+  message: RunMessage,
+  transfer: readonly unknown[],
+  nextId: () => number,
+): { readonly run: RunWithHandlesMessage; readonly handles: readonly (readonly [number, ProcessTransferable])[] } {
+  const run = message.slice();
+  const places: [number, Path][] = [];
+  const handles: [number, ProcessTransferable][] = [];
+  for (const handle of transfer) {
+    // Validated when the task was submitted; checked again here because this is what IPC relies on.
+    if (!isProcessTransferable(handle)) throw new TypeError('a process task can only transfer a net.Socket, a net.Server or a dgram.Socket');
+    if (handles.some(([, h]) => h === handle)) continue;
+    if ((handle instanceof Socket && handle.destroyed) || (handle instanceof Server && !handle.listening)) {
+      throw new TypeError(`transfer lists ${describeHandle(handle)} that is closed`);
+    }
+    let path: Path | undefined;
+    for (let i = RUN_HEADER + 1; i < run.length && path === undefined; i += 2) {
+      const inner = find(run[i], handle, new Set());
+      if (inner !== undefined) path = [i, ...inner];
+    }
+    if (path === undefined) throw new TypeError(`transfer lists ${describeHandle(handle)} that is not among the task's arguments`);
+    const [index, ...inner] = path as [number, ...Path];
+    run[index] = without(run[index], inner);
+    const id = nextId();
+    places.push([id, path]);
+    handles.push([id, handle]);
+  }
+  return { run: { type: 'run', run, handles: places }, handles };
+}
