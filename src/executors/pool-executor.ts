@@ -4,6 +4,7 @@ import { describe, validateFunction, validateInteger, validateSignal, validateTi
 import { BACKGROUND, PoolEngine, type PoolState, type PoolStats, type TaskOptions } from '../pool/engine.js';
 import type { ChunkResult } from '../pool/protocol.js';
 import type { SpawnWorker } from '../pool/transport.js';
+import { assertMayStartPool } from '../tasks/import-guard.js';
 import { describeTask, type Task } from '../tasks/task.js';
 import type { Executor, MapOptions, ShutdownOptions, SubmitOptions } from './executor.js';
 import { mapInOrder } from './map.js';
@@ -67,6 +68,7 @@ export abstract class PoolExecutor implements Executor {
     Broken: new (message: string, options?: ErrorOptions) => Error,
     spawn: SpawnWorker,
   ) {
+    assertMayStartPool(kind === 'thread' ? 'a ThreadPoolExecutor' : 'a ProcessPoolExecutor');
     const resolved = resolvePoolOptions(options);
     const { initializer, initargs = [] } = options;
     if (!Array.isArray(initargs)) throw new TypeError(`initargs must be an array, received ${describe(initargs)}`);

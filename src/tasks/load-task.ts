@@ -1,3 +1,4 @@
+import { importTaskModule } from './import-guard.js';
 import { taskRegistry, type TaskDescriptor, type TaskFunction } from './task.js';
 
 type AnyTask = TaskFunction<unknown[], unknown>;
@@ -9,7 +10,7 @@ type AnyTask = TaskFunction<unknown[], unknown>;
 export async function loadTask(descriptor: TaskDescriptor): Promise<AnyTask> {
   if (descriptor.kind === 'source') return compileSource(descriptor.source, descriptor.name);
   const { module, name } = descriptor;
-  const namespace = (await import(module)) as Record<string, unknown>;
+  const namespace = await importTaskModule(module);
   const registered = taskRegistry().get(`${module}#${name}`);
   if (registered !== undefined) return registered as AnyTask;
   const exported = namespace[name];

@@ -1,6 +1,8 @@
 import type { InitMessage, RunMessage, ToWorker } from '../pool/protocol.js';
+import { markPoolWorker } from '../tasks/import-guard.js';
 import { WorkerRuntime } from './runtime.js';
 
+markPoolWorker();
 // Entry point of a pool child process: the first IPC message is the init, the rest are batches.
 const ignoreSendError = (): void => undefined;
 let runtime: WorkerRuntime | undefined;
