@@ -1,5 +1,6 @@
 import type { InitMessage, RunMessage, ToWorker } from '../pool/protocol.js';
 import { markPoolWorker } from '../tasks/import-guard.js';
+import { watchParent } from './orphan-watchdog.js';
 import { WorkerRuntime } from './runtime.js';
 
 markPoolWorker();
@@ -13,6 +14,9 @@ process.on('message', (message: ToWorker) => {
       // (it may end while a generator task it no longer waits for still runs here) has no one to tell.
       process.send!(reply, undefined, undefined, ignoreSendError);
     }, (message as InitMessage).init);
+    // Started once the 'ready' is on its way, so its start-up does not delay the child's, and before any
+    // task can arrive, so that even a child whose first task never returns dies with its parent.
+    watchParent();
   } else {
     runtime!.receive(message as RunMessage);
   }
