@@ -21,5 +21,10 @@ process.on('message', (message: ToWorker) => {
     runtime!.receive(message as RunMessage);
   }
 });
-// The parent going away ends the child, whatever the task is doing.
+// The parent going away ends the child, whatever the task is doing (when the task blocks this thread, the
+// watchdog ends it).
 process.on('disconnect', () => process.exit(0));
+// Ctrl-C in a terminal sends SIGINT to the whole process group, children included. The parent decides what
+// an interrupt means (under run(), it stops the pool's work and reports a cancellation); a child killed by
+// it would be reported as a broken pool instead. If the parent dies of it, the child follows it anyway.
+process.on('SIGINT', () => undefined);
