@@ -6,11 +6,21 @@ const PERIOD_MS = 200;
 // Runs in a thread of its own: the child's main thread may be stuck in a task (`while (true) {}`), where
 // neither the IPC 'disconnect' event nor a timer of its can run. When the parent is gone, whatever it died
 // of (even SIGKILL), the child is adopted by another process, so its parent pid changes; the watchdog then
-// kills its whole process. Plain CommonJS, evaluated as a string: no module to resolve or load.
+// kills its whole process. Windows adopts no orphans (the parent pid stays), so there the watchdog asks
+// whether that pid still exists. Plain CommonJS, evaluated as a string: no module to resolve or load.
 const SOURCE = `
-const { workerData } = require('node:worker_threads');
+const { workerData: parent } = require('node:worker_threads');
+const gone = () => {
+  if (process.ppid !== parent) return true;
+  try {
+    process.kill(parent, 0);
+    return false;
+  } catch (error) {
+    return error.code === 'ESRCH';
+  }
+};
 setInterval(() => {
-  if (process.ppid !== workerData) process.kill(process.pid, 'SIGKILL');
+  if (gone()) process.kill(process.pid, 'SIGKILL');
 }, ${PERIOD_MS});
 `;
 
