@@ -14,7 +14,9 @@ const RUN_FOR_MS = 1000;
 
 export async function endlessWorkers(signal?: AbortSignal): Promise<void> {
   console.log(`TEST1 every 100 ms and TEST2 every 300 ms in worker threads, stopped by a shared done flag after ${RUN_FOR_MS} ms (or Ctrl-C)`);
-  await using pool = new ThreadPoolExecutor({ maxWorkers: 3 });
+  // The stop is cooperative, even on Ctrl-C: the pool does not follow run()'s signal (which would terminate
+  // its workers at once), the done flag stops the loops.
+  await using pool = new ThreadPoolExecutor({ maxWorkers: 3, signal: null });
   const done = new Int32Array(new SharedArrayBuffer(4));
   const start = Date.now();
   const test1 = pool.submit(tickUntilDone, done, 100);
