@@ -24,16 +24,16 @@ describe('a pool started while a worker imports a task module', { timeout: 60_00
     delete process.env.AIOX_TEST_POOL_KIND;
     delete process.env.AIOX_TEST_SWALLOW;
   });
-  const useLog = (kind: 'thread' | 'process', swallow = false): void => {
+  const useLog = (kind: 'thread' | 'process' | 'inThread', swallow = false): void => {
     log = join(dir, `imports-${n++}.log`);
     process.env.AIOX_TEST_IMPORT_LOG = log;
     process.env.AIOX_TEST_POOL_KIND = kind;
     process.env.AIOX_TEST_SWALLOW = swallow ? '1' : '0';
   };
   const imports = (): number => readFileSync(log, 'utf8').trim().split('\n').length;
-  const guardError = (kind: string) => (error: unknown) => {
+  const guardError = (what: string, article = 'a ') => (error: unknown) => {
     assert.ok(error instanceof InvalidStateError, String(error));
-    assert.match(error.message, new RegExp(`^a ${kind} was started while a worker imported the task module file://.*multiplying-main\\.js`));
+    assert.match(error.message, new RegExp(`^${article}${what} was started while a worker imported the task module file://.*multiplying-main\\.js`));
     assert.match(error.message, /Move the tasks to a module of their own/);
     assert.match(error.message, /isPoolWorker\(\)/);
     return true;
@@ -53,6 +53,13 @@ describe('a pool started while a worker imports a task module', { timeout: 60_00
     await assert.rejects(pool.submit(double, 21), guardError('ProcessPoolExecutor'));
     assert.equal(imports(), 1);
     assert.equal(pool.stats().workers, 1);
+  });
+
+  test('inThread at the top level: the error names inThread', async () => {
+    useLog('inThread');
+    await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+    await assert.rejects(pool.submit(double, 21), guardError('inThread\\(\\) \\(its THREAD_POOL\\)', ''));
+    assert.equal(imports(), 1);
   });
 
   test('the import fails even when the module swallows the error', async () => {
