@@ -129,9 +129,15 @@ export class WorkerRuntime {
         if (isThenable(value)) {
           this.#suspend(
             Promise.resolve(value).then(
-              (result) => void this.#results.push(RESULT_OK, result),
-              (error: unknown) => void this.#results.push(RESULT_ERROR, toWire(explain(task, error))),
-            ).finally(taskEnded),
+              (result) => {
+                taskEnded();
+                this.#results.push(RESULT_OK, result);
+              },
+              (error: unknown) => {
+                taskEnded();
+                this.#results.push(RESULT_ERROR, toWire(explain(task, error)));
+              },
+            ),
           );
           return;
         }
