@@ -42,6 +42,16 @@ describe('a process-pool child stuck in a loop never outlives its parent', { tim
     assert.ok(await gone(child), `child ${child} outlived its parent`);
   });
 
+  test('the parent under run() gets a second SIGINT', async (t) => {
+    const { parent, child, exited } = await busyParent('run');
+    t.after(() => alive(child) && process.kill(child, 'SIGKILL'));
+    parent.kill('SIGINT');
+    await once(parent.stdout, 'data');
+    parent.kill('SIGINT');
+    assert.deepEqual(await exited, [130, null]);
+    assert.ok(await gone(child), `child ${child} outlived its parent`);
+  });
+
   test('the parent dies of an uncaught error', async (t) => {
     const { parent, child, exited, stderr } = await busyParent('throw');
     t.after(() => alive(child) && process.kill(child, 'SIGKILL'));
