@@ -27,7 +27,9 @@ export async function endlessWorkers(signal?: AbortSignal): Promise<void> {
 }
 
 async function runLoops(signal: AbortSignal | undefined): Promise<void> {
-  await using pool = new ThreadPoolExecutor({ maxWorkers: 3 });
+  // The stop is cooperative, even on Ctrl-C: the pool does not follow run()'s signal (which would terminate
+  // its workers at once), the done flag stops the loops.
+  await using pool = new ThreadPoolExecutor({ maxWorkers: 3, signal: null });
   const done = new Int32Array(new SharedArrayBuffer(4));
   const start = Date.now();
   const loops = LOOPS.map(({ periodMs }) => pool.submit(tickUntilDone, done, periodMs));

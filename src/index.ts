@@ -12,6 +12,7 @@ export { Future, FutureState } from './futures/future.js';
 export { ReturnWhen, wait, type DoneAndNotDone, type WaitOptions } from './futures/wait.js';
 export { asCompleted, type AsCompletedOptions, type Completed } from './futures/as-completed.js';
 export { defineTask, taskRef, type Task, type TaskFunction, type TaskRef } from './tasks/task.js';
+export { isPoolWorker } from './tasks/import-guard.js';
 export type { Executor, MapOptions, ShutdownOptions, SubmitOptions } from './executors/executor.js';
 export type { PoolExecutorOptions, RoomOptions } from './executors/pool-executor.js';
 export type { AllowedTasks } from './executors/allowed-tasks.js';

@@ -1,4 +1,5 @@
 import type { SubmitOptions } from '../executors/executor.js';
+import { assertMayStartPool } from '../tasks/import-guard.js';
 import type { Task } from '../tasks/task.js';
 import { PROCESS_POOL, THREAD_POOL } from './executor-pool.js';
 import { validateOptions } from '../internal/validate.js';
@@ -22,13 +23,18 @@ export interface RunElsewhere {
   with(options: SubmitOptions): <A extends unknown[], R>(fn: Task<A, R>, ...args: A) => Promise<Awaited<R>>;
 }
 
-function runner(pool: typeof THREAD_POOL | typeof PROCESS_POOL): RunElsewhere {
+function runner(pool: typeof THREAD_POOL | typeof PROCESS_POOL, name: string): RunElsewhere {
+  const ensure = (): ReturnType<typeof pool.ensure> => {
+    // Named here, so that the error of a pool started by a task module's import says what started it.
+    if (!pool.initialized) assertMayStartPool(name);
+    return pool.ensure();
+  };
   const run = <A extends unknown[], R>(fn: Task<A, R>, ...args: A): Promise<Awaited<R>> =>
-    pool.ensure().submit(fn, ...args).then((value) => value);
+    ensure().submit(fn, ...args).then((value) => value);
   const withOptions = (options: SubmitOptions) => {
     validateOptions(options);
     return <A extends unknown[], R>(fn: Task<A, R>, ...args: A): Promise<Awaited<R>> =>
-      pool.ensure().submitWith(fn, args, options).then((value) => value);
+      ensure().submitWith(fn, args, options).then((value) => value);
   };
   return Object.assign(run, { with: withOptions });
 }
@@ -43,7 +49,7 @@ function runner(pool: typeof THREAD_POOL | typeof PROCESS_POOL): RunElsewhere {
  * const sum = await inThread((n: number) => { let s = 0; for (let i = 0; i < n; i++) s += i; return s; }, 1e7);
  * ```
  */
-export const inThread: RunElsewhere = runner(THREAD_POOL);
+export const inThread: RunElsewhere = runner(THREAD_POOL, 'inThread() (its THREAD_POOL)');
 
 /**
  * Runs `fn(...args)` in a child process of {@link PROCESS_POOL} and resolves to its result: isolation
@@ -55,4 +61,4 @@ export const inThread: RunElsewhere = runner(THREAD_POOL);
  * const pid = await inProcess(() => process.pid);
  * ```
  */
-export const inProcess: RunElsewhere = runner(PROCESS_POOL);
+export const inProcess: RunElsewhere = runner(PROCESS_POOL, 'inProcess() (its PROCESS_POOL)');

@@ -1,6 +1,7 @@
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { TimeoutError } from '../futures/errors.js';
 import { validateOptions, validateTimeout } from '../internal/validate.js';
+import { assertMayStartPool } from '../tasks/import-guard.js';
 import { describeTask, type Task } from '../tasks/task.js';
 import { fromWire, type WireError } from '../tasks/wire-error.js';
 import type { SyncCall } from '../worker/sync-entry.js';
@@ -28,6 +29,7 @@ let worker: Worker | undefined;
 
 function syncWorker(): Worker {
   if (worker === undefined) {
+    assertMayStartPool('runSync()');
     worker = new Worker(workerEntry(ENTRY), { name: 'aiox-run-sync' });
     worker.unref();
     const self = worker;

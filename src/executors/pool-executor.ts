@@ -1,9 +1,11 @@
 import { availableParallelism } from 'node:os';
 import type { Future } from '../futures/future.js';
+import { runSignal } from '../internal/run-scope.js';
 import { describe, validateFunction, validateInteger, validateOptions, validateSignal, validateTimeout } from '../internal/validate.js';
 import { BACKGROUND, PoolEngine, type PoolState, type PoolStats, type TaskOptions } from '../pool/engine.js';
 import type { ChunkResult } from '../pool/protocol.js';
 import type { SpawnWorker } from '../pool/transport.js';
+import { assertMayStartPool } from '../tasks/import-guard.js';
 import { describeTask, type Task } from '../tasks/task.js';
 import { allowedTasksCheck, type AllowedTasks, type TaskCheck } from './allowed-tasks.js';
 import type { Executor, MapOptions, ShutdownOptions, SubmitOptions } from './executor.js';
@@ -61,6 +63,13 @@ export interface PoolExecutorOptions<I extends unknown[] = never[]> {
    * initializer is checked the same way. See {@link AllowedTasks}. @default undefined (no check)
    */
   readonly allowedTasks?: AllowedTasks;
+  /**
+   * Stops the pool when it aborts: queued tasks are cancelled, running ones fail with its reason, the
+   * workers are terminated and the pool is shut down. Left out, a pool started while {@link run} runs
+   * follows run's signal (the first Ctrl-C stops its work); `null` follows nothing.
+   * @default run()'s signal inside run, else none
+   */
+  readonly signal?: AbortSignal | null;
 }
 
 /** The validated common options, all fields set. */
@@ -89,14 +98,29 @@ export interface RoomOptions {
 }
 
 /**
+ * Makes a pool started before {@link run} follow run's signal, unless its `signal` option said otherwise.
+ * Internal: run() applies it to the default pools.
+ */
+export let followRun: (pool: PoolExecutor, signal: AbortSignal) => void;
+
+/**
  * What `ThreadPoolExecutor` and `ProcessPoolExecutor` share: a thin public surface over the private pool
  * engine. Not exported; each executor adds its own options and worker kind.
  */
 export abstract class PoolExecutor implements Executor {
+  static {
+    followRun = (pool, signal) => {
+      if (pool.#follows === undefined) pool.#follow(signal);
+    };
+  }
+
   readonly #engine: PoolEngine;
   readonly #maxWorkers: number;
   readonly #allowed: TaskCheck | undefined;
   readonly #kind: 'thread' | 'process';
+  // The signal option as given: undefined (follow run's), null (nothing) or a signal.
+  readonly #follows: AbortSignal | null | undefined;
+  #unfollow: (() => void) | undefined;
 
   protected constructor(
     options: PoolExecutorOptions,
@@ -104,11 +128,14 @@ export abstract class PoolExecutor implements Executor {
     Broken: new (message: string, options?: ErrorOptions) => Error,
     spawn: SpawnWorker,
   ) {
+    assertMayStartPool(kind === 'thread' ? 'a ThreadPoolExecutor' : 'a ProcessPoolExecutor');
     const resolved = resolvePoolOptions(options);
-    const { initializer, initargs = [] } = options;
+    const { initializer, initargs = [], signal } = options;
     if (!Array.isArray(initargs)) throw new TypeError(`initargs must be an array, received ${describe(initargs)}`);
     this.#allowed = allowedTasksCheck(options.allowedTasks);
     if (initializer !== undefined) this.#allowed?.(describeTask(initializer));
+    if (signal !== null) validateSignal(signal);
+    this.#follows = signal;
     this.#maxWorkers = resolved.maxWorkers;
     this.#kind = kind;
     this.#engine = new PoolEngine({
@@ -118,6 +145,16 @@ export abstract class PoolExecutor implements Executor {
       spawn,
       init: { initializer: initializer === undefined ? undefined : describeTask(initializer), initargs },
     });
+    const follow = signal === undefined ? runSignal() : (signal ?? undefined);
+    if (follow !== undefined) this.#follow(follow);
+  }
+
+  #follow(signal: AbortSignal): void {
+    if (this.#unfollow !== undefined) return;
+    const onAbort = (): void => this.#engine.abort(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    this.#unfollow = () => signal.removeEventListener('abort', onAbort);
   }
 
   /** Most workers this pool runs at once. */
@@ -178,7 +215,10 @@ export abstract class PoolExecutor implements Executor {
   shutdown(options: ShutdownOptions = {}): Promise<void> {
     validateOptions(options);
     const { wait = true, cancelFutures = false } = options;
-    return this.#engine.shutdown(wait, cancelFutures);
+    const done = this.#engine.shutdown(wait, cancelFutures);
+    // The signal is followed until every worker has exited, so that it still stops a shutdown's wait.
+    if (this.#unfollow !== undefined) void this.#engine.shutdown(true, false).then(this.#unfollow);
+    return done;
   }
 
   /** Queued, running, completed and failed tasks (counted in items), workers, utilization, wait and run times. */

@@ -212,6 +212,26 @@ export class PoolEngine {
     return wait ? this.#closed : Promise.resolve();
   }
 
+  /**
+   * Shuts down at once: queued tasks are cancelled, running ones fail with `reason` and every worker is
+   * terminated. For a pool that follows an AbortSignal (run()'s, say).
+   */
+  abort(reason: unknown): void {
+    void this.shutdown(false, true);
+    for (const worker of this.#workers) {
+      for (let i = 0; i < worker.inflight.length; i++) {
+        const record = worker.inflight.at(i)!;
+        if (record.future.done()) continue;
+        this.#release(record);
+        if (record.future.state === 'pending') record.future.setRunningOrNotifyCancel();
+        this.#failed++;
+        record.future.setException(reason);
+      }
+      // Its tasks are done now: the exit that follows only removes them.
+      this.#stopWorker(worker);
+    }
+  }
+
   stats(): PoolStats {
     let running = 0;
     let waiting = 0;

@@ -1,3 +1,4 @@
+import { importTaskModule } from './import-guard.js';
 import { taskRegistry, type TaskDescriptor, type TaskFunction } from './task.js';
 import { helpersFor, looksLikeTranspilerHelper } from './transpiler-helpers.js';
 
@@ -10,9 +11,9 @@ type AnyTask = TaskFunction<unknown[], unknown>;
 export async function loadTask(descriptor: TaskDescriptor): Promise<AnyTask> {
   if (descriptor.kind === 'source') return compileSource(descriptor.source, descriptor.name);
   const { module, name } = descriptor;
-  const namespace = (await import(module).catch((error: unknown) => {
+  const namespace = await importTaskModule(module).catch((error: unknown) => {
     throw explainImportError(error, module);
-  })) as Record<string, unknown>;
+  });
   const registered = taskRegistry().get(`${module}#${name}`);
   if (registered !== undefined) return registered as AnyTask;
   const exported = namespace[name];

@@ -1,7 +1,10 @@
 import type { InitMessage, ToWorker } from '../pool/protocol.js';
+import { markPoolWorker } from '../tasks/import-guard.js';
 import { HandleInbox } from './handle-inbox.js';
+import { watchParent } from './orphan-watchdog.js';
 import { WorkerRuntime } from './runtime.js';
 
+markPoolWorker();
 // Entry point of a pool child process: the first IPC message is the init, the rest are batches.
 const ignoreSendError = (): void => undefined;
 let runtime: WorkerRuntime | undefined;
@@ -13,9 +16,17 @@ process.on('message', (message: ToWorker, handle: unknown) => {
       // (it may end while a generator task it no longer waits for still runs here) has no one to tell.
       process.send!(reply, undefined, undefined, ignoreSendError);
     }, (message as InitMessage).init);
+    // Started once the 'ready' is on its way, so its start-up does not delay the child's, and before any
+    // task can arrive, so that even a child whose first task never returns dies with its parent.
+    watchParent();
   } else {
     inbox.receive(message as Exclude<ToWorker, InitMessage>, handle);
   }
 });
-// The parent going away ends the child, whatever the task is doing.
+// The parent going away ends the child, whatever the task is doing (when the task blocks this thread, the
+// watchdog ends it).
 process.on('disconnect', () => process.exit(0));
+// Ctrl-C in a terminal sends SIGINT to the whole process group, children included. The parent decides what
+// an interrupt means (under run(), it stops the pool's work and reports a cancellation); a child killed by
+// it would be reported as a broken pool instead. If the parent dies of it, the child follows it anyway.
+process.on('SIGINT', () => undefined);

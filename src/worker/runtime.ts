@@ -13,6 +13,7 @@ import {
   type WorkerInit,
   taskIdOf,
 } from '../pool/protocol.js';
+import { taskEnded, taskStarted } from '../tasks/import-guard.js';
 import { explainSourceError, loadTask } from '../tasks/load-task.js';
 import type { TaskDescriptor } from '../tasks/task.js';
 import { toWire } from '../tasks/wire-error.js';
@@ -71,7 +72,12 @@ export class WorkerRuntime {
     if (init.initializer !== undefined) {
       try {
         const fn = (await loadTask(init.initializer)) as Fn;
-        await fn(...init.initargs);
+        taskStarted();
+        try {
+          await fn(...init.initargs);
+        } finally {
+          taskEnded();
+        }
       } catch (error) {
         this.#post({ type: 'init-failed', error: toWire(error) });
         return;
@@ -111,21 +117,31 @@ export class WorkerRuntime {
           continue;
         }
         let value: unknown;
+        // While a task runs (until it settles, for an async one), pools it starts are allowed.
+        taskStarted();
         try {
           value = code < 0 ? runChunk(task, args as unknown[][]) : task.fn(...args);
         } catch (error) {
+          taskEnded();
           this.#results.push(RESULT_ERROR, toWire(explain(task, error)));
           continue;
         }
         if (isThenable(value)) {
           this.#suspend(
             Promise.resolve(value).then(
-              (result) => void this.#results.push(RESULT_OK, result),
-              (error: unknown) => void this.#results.push(RESULT_ERROR, toWire(explain(task, error))),
+              (result) => {
+                taskEnded();
+                this.#results.push(RESULT_OK, result);
+              },
+              (error: unknown) => {
+                taskEnded();
+                this.#results.push(RESULT_ERROR, toWire(explain(task, error)));
+              },
             ),
           );
           return;
         }
+        taskEnded();
         this.#results.push(RESULT_OK, value);
       }
       this.#batch = undefined;

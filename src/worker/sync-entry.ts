@@ -1,4 +1,5 @@
 import { parentPort, type MessagePort } from 'node:worker_threads';
+import { markPoolWorker, taskEnded, taskStarted } from '../tasks/import-guard.js';
 import { loadTask } from '../tasks/load-task.js';
 import type { TaskDescriptor } from '../tasks/task.js';
 import { toWire } from '../tasks/wire-error.js';
@@ -13,6 +14,7 @@ export interface SyncCall {
 }
 
 // Entry point of the thread behind runSync. It runs one call at a time.
+markPoolWorker();
 await bridgeLoaders();
 let current: Int32Array | undefined;
 parentPort!.on('message', (call: SyncCall) => void serve(call));
@@ -29,7 +31,12 @@ async function serve({ task, args, port, flag }: SyncCall): Promise<void> {
   let reply: { ok: true; value: unknown } | { ok: false; error: ReturnType<typeof toWire> };
   try {
     const fn = await loadTask(task);
-    reply = { ok: true, value: await fn(...args) };
+    taskStarted();
+    try {
+      reply = { ok: true, value: await fn(...args) };
+    } finally {
+      taskEnded();
+    }
   } catch (error) {
     reply = { ok: false, error: toWire(error) };
   }

@@ -1,10 +1,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RunMessage, WorkerInit } from '../pool/protocol.js';
+import { markPoolWorker } from '../tasks/import-guard.js';
 import { bridgeLoaders } from './loader-bridge.js';
 import { WorkerRuntime } from './runtime.js';
 
 // Entry point of a pool thread: the engine passes the init as workerData and batches over parentPort.
 // Messages sent before the listener is attached wait in the port.
+markPoolWorker();
 await bridgeLoaders();
 const port = parentPort!;
 const runtime = new WorkerRuntime((message) => port.postMessage(message), workerData as WorkerInit);

@@ -91,12 +91,12 @@ describe('run', { timeout: 60_000 }, () => {
     return { output, onReady, kill: (s) => child.kill(s) };
   }
 
-  test('the first SIGINT aborts main\'s signal; run returns its result and the program exits', async () => {
+  test('the first SIGINT aborts main\'s signal; run returns its result and the program exits with 130', async () => {
     const child = start('wait');
     await child.onReady;
     child.kill('SIGINT');
     const { code, stdout } = await child.output;
-    assert.equal(code, 0);
+    assert.equal(code, 130);
     assert.match(stdout, /result: stopped by interrupted by SIGINT after 42/);
   });
 

@@ -42,9 +42,9 @@ test('polling: processes on a schedule until the IO event, then stops by itself'
   assert.match(out, /Bye\.\n$/);
 });
 
-test('polling: Ctrl-C cancels the wait and the loop at once, and the program exits cleanly', async () => {
+test('polling: Ctrl-C cancels the wait and the loop at once, and the program exits cleanly, with 130 as a shell expects', async () => {
   const { stdout, code } = await interrupted('polling', /process\(\) run 1\n/);
-  assert.equal(code, 0);
+  assert.equal(code, 130);
   assert.match(stdout, /Canceled\.\nBye\.\n$/);
   assert.doesNotMatch(stdout, /IO event arrived/);
 });
@@ -58,7 +58,7 @@ test('endless-workers: the flagged loops return, the spinning one is terminated'
 
 test('endless-workers: Ctrl-C sets the done flag at once', async () => {
   const { stdout, code } = await interrupted('endless-workers', /stopped by a shared done flag/);
-  assert.equal(code, 0);
+  assert.equal(code, 130);
   assert.match(stdout, /Ctrl-C: done flag set/);
   assert.match(stdout, /All workers stopped\.\n$/);
 });

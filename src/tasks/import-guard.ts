@@ -1,0 +1,94 @@
+import { InvalidStateError } from '../futures/errors.js';
+
+// What this thread is doing, as far as starting a pool is concerned. In the main program every pool may
+// start. In a pool worker (a thread or child process aiox started to run tasks) a pool may start only while
+// a task (or the initializer) runs: a pool started while a task module is imported, or by something its
+// import left behind (an async `main()` not awaited), would start in every worker, whose own workers would
+// import the module again and start theirs, without end. That is the mistake of a script that defines a
+// task in the file that also starts the pool at its top level; Python's spawn start method refuses it too.
+let poolWorker = false;
+let importing: string | undefined;
+let running = 0;
+// The refusal met while the current import ran: the import fails with it even if the module caught it.
+let refused: Error | undefined;
+const imported = new Set<string>();
+
+/** Called once by each worker entry point: from here on this thread is a pool worker. */
+export function markPoolWorker(): void {
+  poolWorker = true;
+}
+
+/**
+ * Whether this code runs in a worker that aiox started to run tasks (a thread or child process of a pool,
+ * the thread behind `runSync`), rather than in the main program. A script that also defines tasks can use
+ * it to keep its top-level work out of the workers that import it.
+ *
+ * @example
+ * ```ts
+ * import { defineTask, isPoolWorker, ThreadPoolExecutor } from 'aiox';
+ * export const square = defineTask(import.meta.url, function square(n: number) { return n * n; });
+ * // Workers import this file to find `square`; only the main program starts the pool.
+ * if (!isPoolWorker()) {
+ *   await using pool = new ThreadPoolExecutor();
+ *   console.log(await pool.submit(square, 7)); // 49
+ * }
+ * ```
+ */
+export function isPoolWorker(): boolean {
+  return poolWorker;
+}
+
+/** Marks a task (or initializer) as running in this worker; pools it starts are allowed. */
+export function taskStarted(): void {
+  running++;
+}
+
+/** The task marked by {@link taskStarted} has settled. */
+export function taskEnded(): void {
+  running--;
+}
+
+/**
+ * Imports a task module in a worker. A pool started during the import fails at once, and so does the
+ * import, with the same error, even if the module caught it.
+ */
+export async function importTaskModule(module: string): Promise<Record<string, unknown>> {
+  const outer = importing;
+  const outerRefused = refused;
+  importing = module;
+  refused = undefined;
+  try {
+    const namespace = (await import(module)) as Record<string, unknown>;
+    if (refused !== undefined) throw refused;
+    return namespace;
+  } catch (error) {
+    throw refused ?? error;
+  } finally {
+    imported.add(module);
+    importing = outer;
+    refused = outerRefused;
+  }
+}
+
+/**
+ * Throws if this thread must not start a pool now: in a pool worker, while a task module is imported or
+ * while no task runs. `what` names what was started (`a ThreadPoolExecutor`).
+ * @throws {InvalidStateError}
+ */
+export function assertMayStartPool(what: string): void {
+  if (!poolWorker || (importing === undefined && running > 0)) return;
+  const fix =
+    'so every worker would start its own pool and the workers would multiply. Move the tasks to a module of ' +
+    'their own that starts nothing when imported, or start the pool only in the main program: ' +
+    'if (!isPoolWorker()) { ... }';
+  const error =
+    importing !== undefined
+      ? new InvalidStateError(`${what} was started while a worker imported the task module ${importing}, ${fix}`)
+      : new InvalidStateError(
+          `${what} was started in a pool worker while no task ran there: something a task module started when ` +
+            `imported (${[...imported].join(', ') || 'no module yet'}), such as an async main() not awaited, ` +
+            `starts a pool, ${fix}`,
+        );
+  if (importing !== undefined) refused ??= error;
+  throw error;
+}
