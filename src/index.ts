@@ -13,7 +13,7 @@ export { asCompleted, type AsCompletedOptions, type Completed } from './futures/
 export { defineTask, taskRef, type Task, type TaskFunction, type TaskRef } from './tasks/task.js';
 export type { Executor, MapOptions, ShutdownOptions, SubmitOptions } from './executors/executor.js';
 export type { PoolExecutorOptions } from './executors/pool-executor.js';
-export { PoolState, type PoolStats } from './pool/engine.js';
+export { PoolState, type PoolStats, type WorkerErrorInfo } from './pool/engine.js';
 export { ThreadPoolExecutor, type ThreadPoolExecutorOptions } from './executors/thread-pool-executor.js';
 export { ProcessPoolExecutor, type ProcessPoolExecutorOptions } from './executors/process-pool-executor.js';
 

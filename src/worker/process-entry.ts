@@ -6,10 +6,10 @@ const ignoreSendError = (): void => undefined;
 let runtime: WorkerRuntime | undefined;
 process.on('message', (message: ToWorker) => {
   if (!Array.isArray(message)) {
-    runtime = new WorkerRuntime((reply) => {
+    runtime = new WorkerRuntime((reply, sent) => {
       // A message that cannot be cloned still throws here. A send that fails because the parent is gone
       // (it may end while a generator task it no longer waits for still runs here) has no one to tell.
-      process.send!(reply, undefined, undefined, ignoreSendError);
+      process.send!(reply, undefined, undefined, sent === undefined ? ignoreSendError : () => sent());
     }, (message as InitMessage).init);
   } else {
     runtime!.receive(message as RunMessage);
