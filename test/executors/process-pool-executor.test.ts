@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BrokenProcessPool, ProcessPoolExecutor } from 'aiox';
 import { Gates } from '../fixtures/gate.js';
-import { add, gated, whoAmI } from '../fixtures/tasks.js';
+import { add, gated, handleSigterm, whoAmI } from '../fixtures/tasks.js';
 
 test('a child killed from outside fails its task with the signal; the pool heals', async () => {
   const gates = new Gates('process', 1);
@@ -39,4 +39,37 @@ test('a child that cannot start breaks the pool instead of being replaced foreve
   assert.equal(pool.state, 'broken');
   assert.throws(() => pool.submit(add, 1, 1), BrokenProcessPool);
   await pool.shutdown();
+});
+
+test('terminateWorkers() sends SIGTERM, which a child may handle before it exits', async () => {
+  const gates = new Gates('process', 2);
+  const pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+  try {
+    const running = pool.submit(handleSigterm, gates.handle(0), gates.handle(1));
+    await gates.started(0);
+    const closing = pool.terminateWorkers();
+    // The child's own SIGTERM listener ran.
+    await gates.started(1);
+    await closing;
+    await assert.rejects(running, (e: unknown) => e instanceof BrokenProcessPool && /stopped by terminateWorkers\(\)/.test(e.message));
+    assert.equal(pool.state, 'closed');
+  } finally {
+    gates.dispose();
+  }
+});
+
+test('killWorkers() ends a child that ignores the SIGTERM of terminateWorkers()', async () => {
+  const gates = new Gates('process', 1);
+  const pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+  try {
+    const running = pool.submit(handleSigterm, gates.handle(0), null);
+    await gates.started(0);
+    const terminating = pool.terminateWorkers();
+    await pool.killWorkers();
+    await terminating;
+    await assert.rejects(running, BrokenProcessPool);
+    assert.equal(pool.state, 'closed');
+  } finally {
+    gates.dispose();
+  }
 });

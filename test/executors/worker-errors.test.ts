@@ -39,6 +39,17 @@ function recorder(): { readonly reports: Reported[]; readonly onWorkerError: (er
   };
 }
 
+/** Teaches `pool` that the tasks these tests send are short, so it sends them to a busy worker in batches. */
+async function teachShortTasks(pool: ReturnType<typeof makePool>): Promise<void> {
+  for (let round = 0; round < 5; round++) {
+    await Promise.all([
+      ...Array.from({ length: 50 }, () => pool.submit(raiseWhileRunning, 'ok')),
+      ...Array.from({ length: 50 }, () => pool.submit(whoAmI)),
+      ...Array.from({ length: 50 }, (_, i) => pool.submit(echo, i)),
+    ]);
+  }
+}
+
 for (const kind of KINDS) {
   const Broken = kind === 'thread' ? BrokenThreadPool : BrokenProcessPool;
 
@@ -83,14 +94,7 @@ for (const kind of KINDS) {
     test('tasks handed to the dying worker that it had not begun run on another worker', async () => {
       const { onWorkerError } = recorder();
       await using pool = makePool(kind, { maxWorkers: 1, onWorkerError });
-      // Once the pool knows these are short, it sends them to a busy worker in one batch.
-      for (let round = 0; round < 5; round++) {
-        await Promise.all([
-          ...Array.from({ length: 50 }, () => pool.submit(raiseWhileRunning, 'ok')),
-          ...Array.from({ length: 50 }, () => pool.submit(whoAmI)),
-          ...Array.from({ length: 50 }, (_, i) => pool.submit(echo, i)),
-        ]);
-      }
+      await teachShortTasks(pool);
       const dead = await pool.submit(whoAmI);
       const dying = pool.submit(raiseWhileRunning, 'throw');
       const behind = [pool.submit(whoAmI), pool.submit(echo, 'b'), pool.submit(whoAmI)];
@@ -106,6 +110,22 @@ for (const kind of KINDS) {
       assert.deepEqual({ ...pool.stats(), utilization: 0 }, {
         queued: 0, running: 0, completed: 754, failed: 1, cancelled: 0, workers: 1, idleWorkers: 1, utilization: 0,
       });
+    });
+
+    test('shutdown with cancelFutures after such a death: a thread task queued again is cancelled, a process task runs', async () => {
+      const { onWorkerError } = recorder();
+      const pool = makePool(kind, { maxWorkers: 1, onWorkerError });
+      await teachShortTasks(pool);
+      const dying = pool.submit(raiseWhileRunning, 'throw');
+      const behind = [pool.submit(echo, 'a'), pool.submit(echo, 'b')];
+      await Promise.resolve();
+      if (kind === 'process') assert.equal(pool.stats().running, 3);
+      await assert.rejects(dying, Broken);
+      // Queued again, waiting for the replacement worker to start.
+      await pool.shutdown({ cancelFutures: true });
+      // A process task counts as started once sent to a child, so it cannot be cancelled: it runs.
+      if (kind === 'process') assert.deepEqual(await Promise.all(behind), ['a', 'b']);
+      else assert.deepEqual(behind.map((f) => f.state), ['cancelled', 'cancelled']);
     });
 
     test("uncaughtErrors: 'report' keeps the worker and fails no task; onWorkerError gets the error", async () => {
