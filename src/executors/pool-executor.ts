@@ -151,7 +151,7 @@ export abstract class PoolExecutor implements Executor {
    * const queued = pool.submit(() => 'never runs');
    * await new Promise((resolve) => setTimeout(resolve, 500)); // let the first task start
    * await pool.terminateWorkers();
-   * console.log(await stuck.catch((e: Error) => e.name), queued.cancelled(), pool.state); // BrokenProcessPool true closed
+   * console.log(await stuck.catch((e: unknown) => (e as Error).name), queued.cancelled(), pool.state); // BrokenProcessPool true closed
    * ```
    */
   terminateWorkers(): Promise<void> {
@@ -168,7 +168,7 @@ export abstract class PoolExecutor implements Executor {
    * const spinning = pool.submit(() => { for (;;); });
    * await new Promise((resolve) => setTimeout(resolve, 100));
    * await pool.killWorkers(); // a thread stuck in while (true) is stopped too
-   * console.log(await spinning.catch((e: Error) => e.message)); // a thread worker was stopped by killWorkers() before the task finished
+   * console.log(await spinning.catch((e: unknown) => (e as Error).message)); // a thread worker was stopped by killWorkers() before the task finished
    * ```
    */
   killWorkers(): Promise<void> {
