@@ -675,7 +675,8 @@ export class PoolEngine {
       blamed += this.#break(`a ${kind} worker ${how} ${when}${cause === undefined ? '' : `: ${messageOf(cause)}`}`, cause);
     }
     if (died !== undefined) this.#reportUncaught(died.error, { origin: died.origin, fatal: true, tasksFailed: blamed });
-    if (broken) return;
+    // Already broken, #break did nothing: a shutdown may be waiting for this exit.
+    if (broken) return this.#maybeClose();
     // Keep minWorkers after a crash, an abort or a retirement; an idle stop never goes below it anyway.
     if (!worker.stoppedIdle && this.#state === PoolState.OPEN) {
       while (this.#workers.length < this.#options.minWorkers) this.#spawn(false);
