@@ -643,33 +643,8 @@ export class PoolEngine {
     // A worker that died of an error raised outside any task before it began one was killed by its start:
     // the initializer, or what it left behind. A replacement would die the same way, so the pool breaks.
     const broken = !started || (died !== undefined && died.unstarted === 0 && this.#stoppedBy === undefined);
-    // Tasks the worker had not begun go back to the queue, in order, and run elsewhere (see mayHaveBegun).
-    // Without a last word from the worker, the oldest one is failed even if not begun when no task was (the
-    // worker may have died loading its module), so a task that kills every worker cannot loop. A task whose
-    // transfer list was moved to the dead worker cannot be sent again.
-    const requeue: TaskRecord[] = [];
-    let blamed = 0;
-    for (let record = worker.inflight.shift(); record !== undefined; record = worker.inflight.shift()) {
-      if (record.future.done()) {
-        this.#release(record);
-        continue;
-      }
-      // When the pool breaks, #break fails them all with its own message.
-      const back =
-        broken ||
-        ((blamed > 0 || died !== undefined) && this.#stoppedBy === undefined && record.transfer === undefined && !mayHaveBegun(worker, record));
-      if (back) {
-        record.worker = undefined;
-        requeue.push(record);
-        continue;
-      }
-      blamed++;
-      this.#release(record);
-      this.#failed++;
-      record.future.setException(new Broken(message, cause === undefined ? undefined : { cause }));
-    }
-    for (let i = requeue.length - 1; i >= 0; i--) this.#queue.unshift(requeue[i]!);
-    this.#liveQueued += requeue.length;
+    // When the pool breaks, #break fails all the dead worker's tasks with its own message.
+    let blamed = this.#settleTasksOf(worker, broken ? undefined : () => new Broken(message, cause === undefined ? undefined : { cause }));
     if (broken) {
       const when = started ? 'before it began any task' : 'before it was ready';
       blamed += this.#break(`a ${kind} worker ${how} ${when}${cause === undefined ? '' : `: ${messageOf(cause)}`}`, cause);
@@ -684,8 +659,42 @@ export class PoolEngine {
     this.#schedulePump();
   }
 
-  /** An initializer failed, or a worker could not start: the pool is broken for good, as in Python. */
-  /** Returns how many futures it failed. */
+  /**
+   * Fails the tasks the dead `worker` had begun with an error from `failure`, and queues the others again,
+   * in order, to run elsewhere (see mayHaveBegun); with no `failure`, queues them all. Without a last word from
+   * the worker, the oldest one is failed even if not begun when no task was (the worker may have died
+   * loading its module), so a task that kills every worker cannot loop. A task whose transfer list was moved
+   * to the dead worker cannot be sent again. Returns how many it failed.
+   */
+  #settleTasksOf(worker: WorkerSlot, failure: (() => Error) | undefined): number {
+    const requeue: TaskRecord[] = [];
+    let failed = 0;
+    for (let record = worker.inflight.shift(); record !== undefined; record = worker.inflight.shift()) {
+      if (record.future.done()) {
+        this.#release(record);
+        continue;
+      }
+      const mayRunElsewhere =
+        (failed > 0 || worker.died !== undefined) && this.#stoppedBy === undefined && record.transfer === undefined && !mayHaveBegun(worker, record);
+      if (failure === undefined || mayRunElsewhere) {
+        record.worker = undefined;
+        requeue.push(record);
+        continue;
+      }
+      failed++;
+      this.#release(record);
+      this.#failed++;
+      record.future.setException(failure());
+    }
+    for (let i = requeue.length - 1; i >= 0; i--) this.#queue.unshift(requeue[i]!);
+    this.#liveQueued += requeue.length;
+    return failed;
+  }
+
+  /**
+   * An initializer failed, or a worker could not start: the pool is broken for good, as in Python. Returns
+   * how many futures it failed.
+   */
   #break(message: string, cause: unknown): number {
     if (this.#state === PoolState.BROKEN || this.#state === PoolState.CLOSED) return 0;
     let failed = 0;
