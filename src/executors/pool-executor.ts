@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { Future } from '../futures/future.js';
 import { runSignal } from '../internal/run-scope.js';
 import { describe, validateFunction, validateInteger, validateOptions, validateSignal, validateTimeout } from '../internal/validate.js';
-import { BACKGROUND, PoolEngine, type PoolState, type PoolStats, type TaskOptions } from '../pool/engine.js';
+import { BACKGROUND, PoolEngine, type PoolState, type PoolStats, type TaskOptions, type WorkerErrorInfo } from '../pool/engine.js';
 import type { ChunkResult } from '../pool/protocol.js';
 import type { SpawnWorker } from '../pool/transport.js';
 import { assertMayStartPool } from '../tasks/import-guard.js';
@@ -70,6 +70,27 @@ export interface PoolExecutorOptions<I extends unknown[] = never[]> {
    * @default run()'s signal inside run, else none
    */
   readonly signal?: AbortSignal | null;
+  /**
+   * What a worker does with an error raised outside any task's own call: an exception thrown from a timer
+   * or a callback, or a promise rejected with no handler (under Node's default `--unhandled-rejections`),
+   * typically left behind by a task that has already returned.
+   * - `'exit'`: fatal to the worker, as in any Node program. The tasks it had begun fail with
+   *   `BrokenThreadPool` / `BrokenProcessPool` saying so, with the error (class, message, stack) as `cause`;
+   *   the tasks handed to it that it had not begun run on another worker; a new worker takes its place.
+   * - `'report'`: the worker goes on and no task fails; the error goes to `onWorkerError`.
+   *
+   * Either way nothing is lost: an error that no future carries goes to `onWorkerError`, or without one is
+   * written to stderr. A listener for `'uncaughtException'` that task code adds in the worker handles the
+   * error itself, as in any Node program. @default 'exit'
+   */
+  readonly uncaughtErrors?: 'exit' | 'report';
+  /**
+   * Called on the caller's thread with each error raised in a worker outside any task's own call (see
+   * `uncaughtErrors`), revived with its class, message and stack. An exception it throws is raised as an
+   * uncaught exception of the caller. @default undefined: such an error that no future carries is written
+   * to stderr
+   */
+  readonly onWorkerError?: (error: unknown, info: WorkerErrorInfo) => void;
 }
 
 /** The validated common options, all fields set. */
@@ -130,8 +151,12 @@ export abstract class PoolExecutor implements Executor {
   ) {
     assertMayStartPool(kind === 'thread' ? 'a ThreadPoolExecutor' : 'a ProcessPoolExecutor');
     const resolved = resolvePoolOptions(options);
-    const { initializer, initargs = [], signal } = options;
+    const { initializer, initargs = [], signal, uncaughtErrors = 'exit', onWorkerError } = options;
     if (!Array.isArray(initargs)) throw new TypeError(`initargs must be an array, received ${describe(initargs)}`);
+    if (uncaughtErrors !== 'exit' && uncaughtErrors !== 'report') {
+      throw new TypeError(`uncaughtErrors must be 'exit' or 'report', received ${describe(uncaughtErrors)}`);
+    }
+    if (onWorkerError !== undefined) validateFunction(onWorkerError, 'onWorkerError');
     this.#allowed = allowedTasksCheck(options.allowedTasks);
     if (initializer !== undefined) this.#allowed?.(describeTask(initializer));
     if (signal !== null) validateSignal(signal);
@@ -143,7 +168,8 @@ export abstract class PoolExecutor implements Executor {
       kind,
       Broken,
       spawn,
-      init: { initializer: initializer === undefined ? undefined : describeTask(initializer), initargs },
+      onWorkerError,
+      init: { initializer: initializer === undefined ? undefined : describeTask(initializer), initargs, uncaughtErrors },
     });
     const follow = signal === undefined ? runSignal() : (signal ?? undefined);
     if (follow !== undefined) this.#follow(follow);
@@ -206,7 +232,7 @@ export abstract class PoolExecutor implements Executor {
    * ```
    */
   room(options: RoomOptions = {}): Promise<void> {
-    if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, received ${describe(options)}`);
+    validateOptions(options);
     const { signal } = options;
     validateSignal(signal);
     return this.#engine.room(signal);
@@ -219,6 +245,52 @@ export abstract class PoolExecutor implements Executor {
     // The signal is followed until every worker has exited, so that it still stops a shutdown's wait.
     if (this.#unfollow !== undefined) void this.#engine.shutdown(true, false).then(this.#unfollow);
     return done;
+  }
+
+  /**
+   * Python 3.14's `terminate_workers()`: shuts the pool down, cancels every task that has not started, and
+   * stops every worker at once. A child process is sent SIGTERM (which it may handle: Node's default ends
+   * it); a thread is terminated. A task that was running fails with `BrokenThreadPool` /
+   * `BrokenProcessPool`, as in Python; a process task sent to its child counts as running. `submit` throws
+   * afterwards. Resolves when every worker has exited; a child that handles SIGTERM and lingers holds it
+   * back, and `killWorkers()` then ends it.
+   * @example
+   * ```ts
+   * import { ProcessPoolExecutor } from 'aiox';
+   * const pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+   * const stuck = pool.submit(() => { for (;;); });
+   * const queued = pool.submit(() => 'never runs');
+   * await new Promise((resolve) => setTimeout(resolve, 500)); // let the first task start
+   * await pool.terminateWorkers();
+   * console.log(await stuck.catch((e: unknown) => (e as Error).name), queued.cancelled(), pool.state); // BrokenProcessPool true closed
+   * ```
+   */
+  terminateWorkers(): Promise<void> {
+    return this.#stopWorkers('SIGTERM', 'terminateWorkers()');
+  }
+
+  /**
+   * Python 3.14's `kill_workers()`: as {@link terminateWorkers}, but a child process is sent SIGKILL, which
+   * it cannot handle or refuse. For a thread pool the two are the same.
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from 'aiox';
+   * const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+   * const spinning = pool.submit(() => { for (;;); });
+   * await new Promise((resolve) => setTimeout(resolve, 100));
+   * await pool.killWorkers(); // a thread stuck in while (true) is stopped too
+   * console.log(await spinning.catch((e: unknown) => (e as Error).message)); // a thread worker was stopped by killWorkers() before the task finished
+   * ```
+   */
+  killWorkers(): Promise<void> {
+    return this.#stopWorkers('SIGKILL', 'killWorkers()');
+  }
+
+  #stopWorkers(signal: 'SIGTERM' | 'SIGKILL', by: string): Promise<void> {
+    const closed = this.#engine.stopWorkers(signal, by);
+    // Once every worker has exited, there is nothing left for run()'s or the pool's signal to stop.
+    if (this.#unfollow !== undefined) void closed.then(this.#unfollow);
+    return closed;
   }
 
   /** Queued, running, completed and failed tasks (counted in items), workers, utilization, wait and run times. */

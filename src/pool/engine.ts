@@ -6,7 +6,17 @@ import { after } from '../internal/timers.js';
 import { Waiters } from '../internal/waiters.js';
 import { fromWire, type WireError } from '../tasks/wire-error.js';
 import { CLAIM_RING, ClaimBoard } from './claims.js';
-import { RESULT_OK, RESULT_SKIPPED, RESULTS_HEADER, taskCode, type ChunkResult, type FromWorker, type InitFailedMessage, type WorkerInit } from './protocol.js';
+import {
+  RESULT_OK,
+  RESULT_SKIPPED,
+  RESULTS_HEADER,
+  taskCode,
+  type ChunkResult,
+  type FromWorker,
+  type InitFailedMessage,
+  type UncaughtMessage,
+  type WorkerInit,
+} from './protocol.js';
 import { TaskRecord, type StopWatch } from './task-record.js';
 import { distribution, micros, type PoolStats } from './stats.js';
 import { TaskTable } from './task-table.js';
@@ -45,6 +55,26 @@ export interface EngineOptions {
   readonly init: WorkerInit;
   readonly spawn: SpawnWorker;
   readonly Broken: new (message: string, options?: ErrorOptions) => Error;
+  readonly onWorkerError: ((error: unknown, info: WorkerErrorInfo) => void) | undefined;
+}
+
+/**
+ * What `onWorkerError` is told along with an error raised in a worker outside any task's own call.
+ * @example
+ * ```ts
+ * import { ThreadPoolExecutor, type WorkerErrorInfo } from 'aiox';
+ * const log = (error: unknown, { origin, fatal, tasksFailed }: WorkerErrorInfo) =>
+ *   console.error(`worker ${fatal ? 'died' : 'went on'} after an ${origin}; ${tasksFailed} task(s) failed with it`, error);
+ * await using pool = new ThreadPoolExecutor({ onWorkerError: log });
+ * ```
+ */
+export interface WorkerErrorInfo {
+  /** An exception thrown from a timer or a callback, or a promise rejected with no handler. */
+  readonly origin: 'uncaughtException' | 'unhandledRejection';
+  /** Whether the worker died of it (`uncaughtErrors: 'exit'`) or went on (`'report'`). */
+  readonly fatal: boolean;
+  /** Tasks failed with this error as their `cause`: those the dead worker had begun; 0 if it went on. */
+  readonly tasksFailed: number;
 }
 
 /**
@@ -109,6 +139,8 @@ export class PoolEngine {
   #untimedSubmits = 0;
   /** Microseconds, one sample per reply: the average of the tasks that ran in it. */
   readonly #runHistogram: RecordableHistogram = createHistogram();
+  /** Set by terminateWorkers() / killWorkers(): the name of the call, for the errors of what it stopped. */
+  #stoppedBy: string | undefined;
 
   /** Asked by a pending future about its task: queued, or sent to a thread worker that has not claimed it. */
   readonly #owner: FutureOwner<TaskRecord> = {
@@ -195,10 +227,14 @@ export class PoolEngine {
     // No submit can succeed any more: a producer waiting for room learns it now, as submit would tell it.
     this.#roomWaiters.rejectAll(new InvalidStateError('cannot schedule new futures after shutdown'));
     if (cancelFutures) {
+      const kept: TaskRecord[] = [];
       for (const record of this.#queue.drain()) {
-        record.future.cancel();
-        this.#release(record);
+        // A process task queued again after its worker died before beginning it was started when first
+        // sent, so it cannot be cancelled: it stays queued and runs.
+        if (!record.future.done() && !record.future.cancel()) kept.push(record);
+        else this.#release(record);
       }
+      for (const record of kept) this.#queue.push(record);
       // Tasks handed to a thread worker that has not started them are withdrawn too.
       for (const worker of this.#workers) {
         if (worker.claims === undefined) continue;
@@ -218,18 +254,51 @@ export class PoolEngine {
    */
   abort(reason: unknown): void {
     void this.shutdown(false, true);
+    // Left by shutdown: process tasks queued again after their worker died, which count as running.
+    for (const record of this.#queue.drain()) {
+      this.#release(record);
+      if (record.future.done()) continue;
+      this.#liveQueued--;
+      this.#failed += itemsOf(record);
+      record.future.setException(reason);
+    }
     for (const worker of this.#workers) {
       for (let i = 0; i < worker.inflight.length; i++) {
         const record = worker.inflight.at(i)!;
         if (record.future.done()) continue;
         this.#release(record);
         if (record.future.state === 'pending') record.future.setRunningOrNotifyCancel();
-        this.#failed++;
+        this.#failed += itemsOf(record);
         record.future.setException(reason);
       }
       // Its tasks are done now: the exit that follows only removes them.
       this.#stopWorker(worker);
     }
+  }
+
+  /**
+   * Python 3.14's `terminate_workers()` / `kill_workers()`: shuts down cancelling what has not started,
+   * then stops every worker at once, a process with `signal`. A task a stopped worker was running fails
+   * with the pool's Broken class. Resolves when every worker has exited.
+   */
+  stopWorkers(signal: 'SIGTERM' | 'SIGKILL', by: string): Promise<void> {
+    this.#stoppedBy ??= by;
+    const closed = this.shutdown(true, true);
+    // Left by shutdown: process tasks queued again after their worker died; they will not run now either.
+    for (const record of this.#queue.drain()) {
+      this.#release(record);
+      if (record.future.done()) continue;
+      this.#liveQueued--;
+      this.#failed += itemsOf(record);
+      record.future.setException(new this.#options.Broken(`the ${this.#options.kind} pool was stopped by ${by} before the task ran`));
+    }
+    for (const worker of this.#workers) {
+      // A worker already stopping is signalled again: killWorkers() after terminateWorkers() must kill.
+      worker.state = WorkerState.STOPPING;
+      worker.clearIdleTimer();
+      worker.handle.terminate(signal);
+    }
+    return closed;
   }
 
   stats(): PoolStats {
@@ -240,7 +309,8 @@ export class PoolEngine {
     const now = performance.now();
     for (const w of this.#workers) {
       aliveMs += now - w.startedAt;
-      // A stopping worker holds only tasks already failed (aborted), so it counts as neither.
+      // A stopping worker holds only tasks already failed (aborted) or about to be failed or queued again
+      // (its exit is on the way), so it counts as neither.
       if (w.state === WorkerState.STOPPING) continue;
       // A worker still starting is not idle: it cannot take work yet.
       if (w.inflight.length === 0 && w.state !== WorkerState.STARTING) idle++;
@@ -312,8 +382,9 @@ export class PoolEngine {
     this.#release(record);
     if (future.done()) return;
     if (worker === undefined) {
-      // Still queued: it leaves the queue lazily and never runs.
-      future.setRunningOrNotifyCancel();
+      // Still queued: it leaves the queue lazily and never runs. (Queued again after a process died is
+      // running already.)
+      if (future.state === 'pending') future.setRunningOrNotifyCancel();
       this.#liveQueued--;
     } else {
       // Running alone on its worker (abortable tasks are never batched): stopping the worker stops the task.
@@ -459,8 +530,9 @@ export class PoolEngine {
       record.expected = expected;
       this.#queue.shift();
       this.#liveQueued--;
-      // A process worker's task counts as started once sent; a thread worker's once it claims it.
-      if (worker.claims === undefined) record.future.setRunningOrNotifyCancel();
+      // A process worker's task counts as started once sent (or before: see #onExit); a thread worker's once
+      // it claims it.
+      if (worker.claims === undefined && record.future.state === 'pending') record.future.setRunningOrNotifyCancel();
       record.worker = worker;
       batch.push(record);
       if (exclusive) break;
@@ -520,9 +592,42 @@ export class PoolEngine {
         break;
       case 'init-failed': {
         const error = fromWire((message as InitFailedMessage).error);
-        this.#break(`a worker initializer failed: ${error instanceof Error ? error.message : String(error)}`, error);
+        this.#break(`a worker initializer failed: ${messageOf(error)}`, error);
         break;
       }
+      case 'uncaught':
+        this.#onUncaught(worker, message as UncaughtMessage);
+        break;
+    }
+  }
+
+  /** An error raised in the worker outside any task's call; a fatal one is its last word before it exits. */
+  #onUncaught(worker: WorkerSlot, message: UncaughtMessage): void {
+    const error = fromWire(message.error);
+    if (!message.fatal) return this.#reportUncaught(error, { origin: message.origin, fatal: false, tasksFailed: 0 });
+    worker.died = { error, origin: message.origin, unstarted: message.unstarted };
+    // It exits by itself and takes nothing new meanwhile. One still starting is left so: its exit before
+    // `ready` breaks the pool, as a failing initializer does (the error was the initializer's, or its module's).
+    if (worker.state !== WorkerState.STARTING) this.#stopWorker(worker);
+  }
+
+  /**
+   * Hands an error raised outside any task to `onWorkerError`. Without one, an error no future carries
+   * (the worker went on, or it held no task) is written to stderr, as Node writes an uncaught error.
+   */
+  #reportUncaught(error: unknown, info: WorkerErrorInfo): void {
+    const { onWorkerError, kind } = this.#options;
+    if (onWorkerError === undefined) {
+      if (info.tasksFailed === 0) console.error(`aiox: a ${kind} worker ${info.fatal ? 'died of' : 'went on after'} an error raised outside any task (${info.origin}):`, error);
+      return;
+    }
+    try {
+      onWorkerError(error, info);
+    } catch (thrown) {
+      // The caller's own bug: raised as theirs, outside the engine, whose state stays whole.
+      process.nextTick(() => {
+        throw thrown;
+      });
     }
   }
 
@@ -610,38 +715,26 @@ export class PoolEngine {
     worker.clearIdleTimer();
     this.#workers.splice(this.#workers.indexOf(worker), 1);
     this.#exitedAliveMs += performance.now() - worker.startedAt;
-    const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
-    // A thread worker had started only the tasks it claimed: the others go back to the queue, in order, and
-    // run elsewhere. The oldest one is failed even unclaimed if nothing was claimed (the worker may have died
-    // loading its module), so a task that kills every worker cannot loop. A task whose transfer list was
-    // moved to the dead worker cannot be sent again.
-    const requeue: TaskRecord[] = [];
-    let blamed = false;
-    for (let record = worker.inflight.shift(); record !== undefined; record = worker.inflight.shift()) {
-      if (record.future.done()) {
-        this.#release(record);
-        continue;
-      }
-      const claims = worker.claims;
-      if (blamed && claims !== undefined && !claims.claimed(record.seq) && record.transfer === undefined) {
-        record.worker = undefined;
-        requeue.push(record);
-        continue;
-      }
-      blamed = true;
-      this.#release(record);
-      this.#failed += itemsOf(record);
-      const detail = error === undefined ? '' : `: ${error.message}`;
-      const message = `a ${this.#options.kind} worker ${how} while running the task${detail}`;
-      record.future.setException(new this.#options.Broken(message, error === undefined ? undefined : { cause: error }));
+    const { kind, Broken } = this.#options;
+    const died = worker.died;
+    const cause: unknown = died !== undefined ? died.error : error;
+    const how = died !== undefined ? `died of ${describeOrigin(died.origin)}` : signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
+    const message =
+      this.#stoppedBy !== undefined
+        ? `a ${kind} worker was stopped by ${this.#stoppedBy} before the task finished`
+        : `a ${kind} worker ${how} while running the task${cause === undefined ? '' : `: ${messageOf(cause)}`}`;
+    // A worker that died of an error raised outside any task before it began one was killed by its start:
+    // the initializer, or what it left behind. A replacement would die the same way, so the pool breaks.
+    const broken = !started || (died !== undefined && died.unstarted === 0 && this.#stoppedBy === undefined);
+    // When the pool breaks, #break fails all the dead worker's tasks with its own message.
+    let blamed = this.#settleTasksOf(worker, broken ? undefined : () => new Broken(message, cause === undefined ? undefined : { cause }));
+    if (broken) {
+      const when = started ? 'before it began any task' : 'before it was ready';
+      blamed += this.#break(`a ${kind} worker ${how} ${when}${cause === undefined ? '' : `: ${messageOf(cause)}`}`, cause);
     }
-    for (let i = requeue.length - 1; i >= 0; i--) this.#queue.unshift(requeue[i]!);
-    this.#liveQueued += requeue.length;
-    if (!started) {
-      // A worker that cannot even start would be replaced by one that cannot either: break the pool.
-      const detail = error === undefined ? '' : `: ${error.message}`;
-      return this.#break(`a ${this.#options.kind} worker ${how} before it was ready${detail}`, error);
-    }
+    if (died !== undefined) this.#reportUncaught(died.error, { origin: died.origin, fatal: true, tasksFailed: blamed });
+    // Already broken, #break did nothing: a shutdown may be waiting for this exit.
+    if (broken) return this.#maybeClose();
     // Keep minWorkers after a crash, an abort or a retirement; an idle stop never goes below it anyway.
     if (!worker.stoppedIdle && this.#state === PoolState.OPEN) {
       while (this.#workers.length < this.#options.minWorkers) this.#spawn(false);
@@ -649,9 +742,45 @@ export class PoolEngine {
     this.#schedulePump();
   }
 
-  /** An initializer failed, or a worker could not start: the pool is broken for good, as in Python. */
-  #break(message: string, cause: unknown): void {
-    if (this.#state === PoolState.BROKEN || this.#state === PoolState.CLOSED) return;
+  /**
+   * Fails the tasks the dead `worker` had begun with an error from `failure`, and queues the others again,
+   * in order, to run elsewhere (see mayHaveBegun); with no `failure`, queues them all. Without a last word from
+   * the worker, the oldest one is failed even if not begun when no task was (the worker may have died
+   * loading its module), so a task that kills every worker cannot loop. A task whose transfer list was moved
+   * to the dead worker cannot be sent again. Returns how many it failed.
+   */
+  #settleTasksOf(worker: WorkerSlot, failure: (() => Error) | undefined): number {
+    const requeue: TaskRecord[] = [];
+    let failed = 0;
+    for (let record = worker.inflight.shift(); record !== undefined; record = worker.inflight.shift()) {
+      if (record.future.done()) {
+        this.#release(record);
+        continue;
+      }
+      const mayRunElsewhere =
+        (failed > 0 || worker.died !== undefined) && this.#stoppedBy === undefined && record.transfer === undefined && !mayHaveBegun(worker, record);
+      if (failure === undefined || mayRunElsewhere) {
+        record.worker = undefined;
+        requeue.push(record);
+        continue;
+      }
+      failed++;
+      this.#release(record);
+      this.#failed += itemsOf(record);
+      record.future.setException(failure());
+    }
+    for (let i = requeue.length - 1; i >= 0; i--) this.#queue.unshift(requeue[i]!);
+    this.#liveQueued += requeue.length;
+    return failed;
+  }
+
+  /**
+   * An initializer failed, or a worker could not start: the pool is broken for good, as in Python. Returns
+   * how many futures it failed.
+   */
+  #break(message: string, cause: unknown): number {
+    if (this.#state === PoolState.BROKEN || this.#state === PoolState.CLOSED) return 0;
+    let failed = 0;
     this.#state = PoolState.BROKEN;
     this.#brokenBy = new this.#options.Broken(message, { cause });
     this.#roomWaiters.rejectAll(new this.#options.Broken(message, { cause }));
@@ -660,6 +789,7 @@ export class PoolEngine {
       if (record.future.done()) return;
       if (record.future.state === 'pending') record.future.setRunningOrNotifyCancel();
       this.#failed += itemsOf(record);
+      failed++;
       record.future.setException(new this.#options.Broken(this.#brokenBy!.message, { cause }));
     };
     for (const record of this.#queue.drain()) fail(record);
@@ -669,6 +799,7 @@ export class PoolEngine {
       this.#stopWorker(worker);
     }
     this.#maybeClose();
+    return failed;
   }
 
   /** Once shut down (or broken) and out of work, stops the workers; closes when the last has exited. */
@@ -686,6 +817,32 @@ export class PoolEngine {
 /** How many items a record holds: a map chunk's argument lists, else one. */
 function itemsOf(record: TaskRecord): number {
   return record.code < 0 ? (record.args as readonly unknown[]).length : 1;
+}
+
+/**
+ * Whether `record`, held by `worker` when it died, may have begun there, so that it must not run again.
+ * A thread worker's claims say exactly. A process that died of an error raised outside any task said in its
+ * last message which tasks it had not begun. A process that died without a last word (killed by a signal,
+ * out of memory, `process.exit()`) cannot say: every task it held may have begun, and fails with it.
+ */
+function mayHaveBegun(worker: WorkerSlot, record: TaskRecord): boolean {
+  if (worker.died !== undefined && record.seq < worker.died.unstarted) return true;
+  if (worker.claims !== undefined) return worker.claims.claimed(record.seq);
+  return worker.died === undefined;
+}
+
+function describeOrigin(origin: WorkerErrorInfo['origin']): string {
+  const what = origin === 'unhandledRejection' ? 'an unhandled promise rejection' : 'an uncaught exception';
+  return `${what} raised outside any task's own call (in a timer, a callback or work an earlier task left behind)`;
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  try {
+    return String(error);
+  } catch {
+    return Object.prototype.toString.call(error);
+  }
 }
 
 /** Where a task's estimate is kept: a function's single calls and its map chunks apart. */

@@ -64,13 +64,13 @@ export function processSpawner(options: ProcessTransportOptions): SpawnWorker {
         child.send(run);
         inbound.sent(message);
       },
-      terminate: () => {
+      terminate: (signal = 'SIGKILL') => {
         if (child.exitCode !== null || child.signalCode !== null) return;
         // Held until it has exited, so that shutdown() can wait for the exit.
         terminating = true;
         child.ref();
         child.channel?.ref();
-        child.kill('SIGKILL');
+        child.kill(signal);
       },
       ref: () => {
         if (referenced) return;

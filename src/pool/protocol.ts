@@ -8,7 +8,7 @@ import type { WireError } from '../tasks/wire-error.js';
  * numbers and arguments is measurably cheaper than cloning objects with named fields, and this is the
  * path every task takes. The worker runs a batch's tasks one after another in order and answers in the
  * same order, so a reply needs no ids: the engine matches results to the oldest tasks it sent that worker.
- * The rare messages (init, ready, init-failed) are objects.
+ * The rare messages (init, ready, init-failed, uncaught) are objects.
  */
 
 /** Given to a worker when it starts. */
@@ -17,7 +17,15 @@ export interface WorkerInit {
   readonly initargs: readonly unknown[];
   /** Thread workers only: the ring of claims (see claims.ts). */
   readonly claims?: SharedArrayBuffer | undefined;
+  /** What the worker does with an error raised outside any task's call (see {@link UncaughtMessage}). */
+  readonly uncaughtErrors: UncaughtErrors;
 }
+
+/**
+ * The policy for an error raised in a worker outside any task's own call: `'exit'` keeps Node's default
+ * (the error is fatal to the worker), `'report'` lets the worker go on. Either way the worker reports it.
+ */
+export type UncaughtErrors = 'exit' | 'report';
 
 /**
  * A batch of tasks: `[seq, defs, fnId, args, fnId, args, ...]`. `seq` numbers the first task (the others
@@ -88,7 +96,22 @@ export interface InitFailedMessage {
   readonly error: WireError;
 }
 
-export type FromWorker = ResultsMessage | ReadyMessage | InitFailedMessage;
+/**
+ * An error raised in the worker outside any task's own call: thrown from a timer or a callback, or a
+ * promise rejected with no handler. With `fatal` it is the worker's last message: it posts nothing after it
+ * and exits. `unstarted` numbers the first task the worker had received and not begun (loading a task's
+ * module counts as begun); it begins none after it, so every task from there on can run elsewhere. This
+ * message is the only extra traffic crash handling needs: nothing is sent per task.
+ */
+export interface UncaughtMessage {
+  readonly type: 'uncaught';
+  readonly error: WireError;
+  readonly origin: 'uncaughtException' | 'unhandledRejection';
+  readonly fatal: boolean;
+  readonly unstarted: number;
+}
+
+export type FromWorker = ResultsMessage | ReadyMessage | InitFailedMessage | UncaughtMessage;
 
 /** What a chunk task returns: the values computed, and the error that stopped it, if any. */
 export interface ChunkResult {

@@ -17,8 +17,11 @@ export interface WorkerHandle {
    * synchronously if something in it cannot be cloned or moved.
    */
   post(message: RunMessage, transfer: readonly unknown[] | undefined): void;
-  /** Stops the worker at once, whatever it runs; `exit` follows. */
-  terminate(): void;
+  /**
+   * Stops the worker, whatever it runs; `exit` follows. A process gets `signal`: SIGKILL cannot be refused,
+   * SIGTERM can be handled by the child. A thread is terminated at once either way.
+   */
+  terminate(signal?: 'SIGTERM' | 'SIGKILL'): void;
   /** Whether this worker keeps the program alive. Idle workers must not. */
   ref(): void;
   unref(): void;

@@ -14,7 +14,10 @@ export const WorkerState = {
   READY: 'ready',
   /** Reached `maxTasksPerWorker`: takes nothing new and stops once its tasks are done. */
   RETIRING: 'retiring',
-  /** Told to stop (shutdown, idle timeout, abort of its task, retirement); waiting for its exit. */
+  /**
+   * Told to stop (shutdown, idle timeout, abort of its task, retirement, terminateWorkers()), or dying of an
+   * error raised outside any task; waiting for its exit.
+   */
   STOPPING: 'stopping',
   EXITED: 'exited',
 } as const;
@@ -43,6 +46,9 @@ export class WorkerSlot {
   expectedMs = 0;
   /** Tasks in flight whose function has not been timed yet. */
   untimed = 0;
+  /** Its last word: it is dying of an error raised outside any task, and had not begun task `unstarted` on. */
+  died: { readonly error: unknown; readonly origin: 'uncaughtException' | 'unhandledRejection'; readonly unstarted: number } | undefined =
+    undefined;
 
   constructor(
     readonly id: number,

@@ -11,10 +11,10 @@ let runtime: WorkerRuntime | undefined;
 const inbox = new HandleInbox((run) => runtime!.receive(run));
 process.on('message', (message: ToWorker, handle: unknown) => {
   if (!Array.isArray(message) && (message as InitMessage).type === 'init') {
-    runtime = new WorkerRuntime((reply) => {
+    runtime = new WorkerRuntime((reply, sent) => {
       // A message that cannot be cloned still throws here. A send that fails because the parent is gone
       // (it may end while a generator task it no longer waits for still runs here) has no one to tell.
-      process.send!(reply, undefined, undefined, ignoreSendError);
+      process.send!(reply, undefined, undefined, sent === undefined ? ignoreSendError : () => sent());
     }, (message as InitMessage).init);
     // Started once the 'ready' is on its way, so its start-up does not delay the child's, and before any
     // task can arrive, so that even a child whose first task never returns dies with its parent.

@@ -10,16 +10,18 @@ import {
   type ChunkResult,
   type FromWorker,
   type RunMessage,
+  type UncaughtErrors,
   type WorkerInit,
   taskIdOf,
 } from '../pool/protocol.js';
 import { taskEnded, taskStarted } from '../tasks/import-guard.js';
 import { explainSourceError, loadTask } from '../tasks/load-task.js';
 import type { TaskDescriptor } from '../tasks/task.js';
-import { toWire } from '../tasks/wire-error.js';
+import { toWire, type WireError } from '../tasks/wire-error.js';
 
 type Fn = (...args: unknown[]) => unknown;
-type Post = (message: FromWorker) => void;
+/** Posts a message to the engine; `sent` runs once it has left (a process's IPC send is asynchronous). */
+type Post = (message: FromWorker, sent?: () => void) => void;
 
 interface LoadedTask {
   readonly descriptor: TaskDescriptor;
@@ -35,6 +37,10 @@ interface LoadedTask {
  * Sync tasks run in a plain loop with no `await` between them; the runner only leaves the loop to wait for
  * an async task or for a task module to load, and sends the results gathered so far before it waits, so a
  * finished result is never held back behind a slow one.
+ *
+ * An error raised outside any task's call (a timer's or a callback's exception, a promise rejected with no
+ * handler) is reported to the engine with {@link UncaughtMessage}. Under the default policy `'exit'` it
+ * stays fatal, as in any Node program: the report is the worker's last word and it exits with code 1.
  */
 export class WorkerRuntime {
   readonly #post: Post;
@@ -49,10 +55,19 @@ export class WorkerRuntime {
   #groupStart = 0;
   #seq = 0;
   readonly #claims: Int32Array | undefined;
+  /** Waiting for the module of the task at #index: that task counts as begun. */
+  #loading = false;
+  /** The number of the task after the last one received. */
+  #received = 0;
+  /** Reported a fatal error: runs nothing more, posts nothing more, and is about to exit. */
+  #dead = false;
+  readonly #uncaughtErrors: UncaughtErrors;
 
   constructor(post: Post, init: WorkerInit) {
     this.#post = post;
     this.#claims = init.claims === undefined ? undefined : new Int32Array(init.claims);
+    this.#uncaughtErrors = init.uncaughtErrors;
+    process.on('uncaughtException', this.#onUncaught);
     void this.#initialize(init);
   }
 
@@ -65,7 +80,41 @@ export class WorkerRuntime {
       }
     }
     this.#inbox.push(message);
+    this.#received = (message[0] as number) + (message.length - RUN_HEADER) / 2;
     if (this.#initialized && !this.#suspended) this.#run();
+  }
+
+  readonly #onUncaught = (error: unknown, origin: NodeJS.UncaughtExceptionOrigin): void => {
+    // A listener the task code added itself makes the error handled, as in any Node program.
+    if (this.#dead || process.listenerCount('uncaughtException') > 1) return;
+    const fatal = this.#uncaughtErrors === 'exit';
+    let wire: WireError;
+    try {
+      wire = toWire(error);
+    } catch {
+      wire = { error: false, value: 'an uncaught value that could not be described' };
+    }
+    if (fatal) {
+      // What finished before the error is answered first; nothing runs or is answered after it.
+      this.#flush();
+      this.#dead = true;
+    }
+    const exit = fatal ? () => process.exit(1) : undefined;
+    try {
+      this.#post({ type: 'uncaught', error: wire, origin, fatal, unstarted: this.#firstUnstarted() }, exit);
+    } catch {
+      // No one to tell (the channel is gone): the exit still happens.
+      exit?.();
+    }
+  };
+
+  /** The number of the first task received and not begun; every later one is not begun either. */
+  #firstUnstarted(): number {
+    const batch = this.#batch ?? this.#inbox.peek();
+    if (batch === undefined) return this.#received;
+    const first = batch[0] as number;
+    if (batch !== this.#batch) return first;
+    return first + (this.#index - RUN_HEADER) / 2 + (this.#loading ? 1 : 0);
   }
 
   async #initialize(init: WorkerInit): Promise<void> {
@@ -79,16 +128,19 @@ export class WorkerRuntime {
           taskEnded();
         }
       } catch (error) {
-        this.#post({ type: 'init-failed', error: toWire(error) });
+        if (!this.#dead) this.#post({ type: 'init-failed', error: toWire(error) });
         return;
       }
     }
+    // Died of an error the initializer left behind: the engine learns it from the exit before `ready`.
+    if (this.#dead) return;
     this.#initialized = true;
     this.#post({ type: 'ready' });
     this.#run();
   }
 
   #run(): void {
+    if (this.#dead) return;
     for (;;) {
       if (this.#batch === undefined) {
         const message = this.#inbox.shift();
@@ -103,6 +155,7 @@ export class WorkerRuntime {
         const args = batch[this.#index + 1] as unknown[];
         const task = this.#tasks.get(taskIdOf(code))!;
         if (task.fn === undefined && task.loadError === undefined) {
+          this.#loading = true;
           this.#suspend(this.#load(task));
           return;
         }
@@ -154,6 +207,7 @@ export class WorkerRuntime {
     this.#suspended = true;
     void until.then(() => {
       this.#suspended = false;
+      this.#loading = false;
       this.#run();
     });
   }
@@ -172,7 +226,7 @@ export class WorkerRuntime {
 
   #flush(): void {
     const results = this.#results;
-    if (results.length === 1) return;
+    if (results.length === 1 || this.#dead) return;
     this.#results = [0];
     const now = performance.now();
     results[0] = now - this.#groupStart;

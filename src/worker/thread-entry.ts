@@ -9,5 +9,9 @@ import { WorkerRuntime } from './runtime.js';
 markPoolWorker();
 await bridgeLoaders();
 const port = parentPort!;
-const runtime = new WorkerRuntime((message) => port.postMessage(message), workerData as WorkerInit);
+// A message posted before the thread exits is delivered before the 'exit' event: `sent` may run at once.
+const runtime = new WorkerRuntime((message, sent) => {
+  port.postMessage(message);
+  sent?.();
+}, workerData as WorkerInit);
 port.on('message', (message: RunMessage) => runtime.receive(message));

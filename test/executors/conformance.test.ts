@@ -694,3 +694,36 @@ for (const kind of KINDS) {
     assert.deepEqual(await Promise.all([pool.submit(add, 1, 2), pool.submit(add, 2, 2)]), [3, 4]);
   });
 }
+
+for (const kind of KINDS) {
+  const Broken = kind === 'thread' ? BrokenThreadPool : BrokenProcessPool;
+
+  describe(`${kind} pool: terminateWorkers() and killWorkers()`, { timeout: 30_000 }, () => {
+    for (const method of ['terminateWorkers', 'killWorkers'] as const) {
+      test(`${method}() stops the running tasks at once, cancels the queued ones and closes the pool`, async () => {
+        const gates = new Gates(kind, 2);
+        const pool = makePool(kind, { maxWorkers: 2 });
+        try {
+          const spinning = [pool.submit(announceThenSpin, gates.handle(0)), pool.submit(announceThenSpin, gates.handle(1))];
+          const queued = [pool.submit(add, 1, 1), pool.submit(add, 2, 2)];
+          await gates.started(0);
+          await gates.started(1);
+          await pool[method]();
+          assert.equal(pool.state, 'closed');
+          for (const future of spinning) {
+            await assert.rejects(future, (e: unknown) => e instanceof Broken && e.message === `a ${kind} worker was stopped by ${method}() before the task finished`);
+          }
+          assert.deepEqual(queued.map((f) => f.state), ['cancelled', 'cancelled']);
+          assert.throws(() => pool.submit(add, 1, 1), InvalidStateError);
+          const { workers, running, queued: waiting, failed, cancelled } = pool.stats();
+          assert.deepEqual({ workers, running, waiting, failed, cancelled }, { workers: 0, running: 0, waiting: 0, failed: 2, cancelled: 2 });
+          // Safe to call again, and after shutdown.
+          await pool[method]();
+          await pool.shutdown();
+        } finally {
+          gates.dispose();
+        }
+      });
+    }
+  });
+}

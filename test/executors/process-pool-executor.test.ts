@@ -5,7 +5,7 @@ import { text } from 'node:stream/consumers';
 import { test } from 'node:test';
 import { BrokenProcessPool, ProcessPoolExecutor } from 'aiox';
 import { Gates } from '../fixtures/gate.js';
-import { add, echo, gated, replyOnSocket, serveOnce, whoAmI } from '../fixtures/tasks.js';
+import { add, echo, gated, handleSigterm, replyOnSocket, serveOnce, whoAmI } from '../fixtures/tasks.js';
 
 test('a child killed from outside fails its task with the signal; the pool heals', async () => {
   const gates = new Gates('process', 1);
@@ -179,5 +179,38 @@ test('a socket listed in transfer but not among the arguments, or closed, fails 
     assert.equal(await pool.submit(add, 2, 2), 4);
   } finally {
     server.close();
+  }
+});
+
+test('terminateWorkers() sends SIGTERM, which a child may handle before it exits', async () => {
+  const gates = new Gates('process', 2);
+  const pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+  try {
+    const running = pool.submit(handleSigterm, gates.handle(0), gates.handle(1));
+    await gates.started(0);
+    const closing = pool.terminateWorkers();
+    // The child's own SIGTERM listener ran.
+    await gates.started(1);
+    await closing;
+    await assert.rejects(running, (e: unknown) => e instanceof BrokenProcessPool && /stopped by terminateWorkers\(\)/.test(e.message));
+    assert.equal(pool.state, 'closed');
+  } finally {
+    gates.dispose();
+  }
+});
+
+test('killWorkers() ends a child that ignores the SIGTERM of terminateWorkers()', async () => {
+  const gates = new Gates('process', 1);
+  const pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+  try {
+    const running = pool.submit(handleSigterm, gates.handle(0), null);
+    await gates.started(0);
+    const terminating = pool.terminateWorkers();
+    await pool.killWorkers();
+    await terminating;
+    await assert.rejects(running, BrokenProcessPool);
+    assert.equal(pool.state, 'closed');
+  } finally {
+    gates.dispose();
   }
 });
