@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { InvalidStateError, QueueFull, TimeoutError } from '../futures/errors.js';
 import { Future, setOwner, type FutureOwner } from '../futures/future.js';
@@ -52,7 +53,8 @@ export interface EngineOptions {
   readonly maxTasksPerWorker: number;
   /** Most tasks waiting in the queue; `submit` refuses more with QueueFull (map chunks and BACKGROUND excepted). */
   readonly maxQueue: number;
-  readonly init: WorkerInit;
+  /** What every worker is given; each gets a token of its own on top (see WorkerInit.token). */
+  readonly init: Omit<WorkerInit, 'token'>;
   readonly spawn: SpawnWorker;
   readonly Broken: new (message: string, options?: ErrorOptions) => Error;
   readonly onWorkerError: ((error: unknown, info: WorkerErrorInfo) => void) | undefined;
@@ -573,7 +575,8 @@ export class PoolEngine {
     const claims = this.#options.kind === 'thread' ? new ClaimBoard() : undefined;
     const worker = new WorkerSlot(this.#nextWorkerId++, this.#options.maxTasksPerWorker, claims);
     this.#workers.push(worker);
-    const init: WorkerInit = claims === undefined ? this.#options.init : { ...this.#options.init, claims: claims.buffer };
+    const token = randomInt(2 ** 47);
+    const init: WorkerInit = claims === undefined ? { ...this.#options.init, token } : { ...this.#options.init, claims: claims.buffer, token };
     worker.handle = this.#options.spawn(init, {
       message: (message) => this.#onMessage(worker, message),
       exit: (code, signal, error) => this.#onExit(worker, code, signal, error),
@@ -591,6 +594,9 @@ export class PoolEngine {
         if (worker.inflight.length === 0) this.#becameIdle(worker);
         break;
       case 'init-failed': {
+        // Only a worker's start can fail; the same message later (task code can post on the channel) would
+        // break a pool that works.
+        if (worker.state !== WorkerState.STARTING) return;
         const error = fromWire((message as InitFailedMessage).error);
         this.#break(`a worker initializer failed: ${messageOf(error)}`, error);
         break;

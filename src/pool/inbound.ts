@@ -6,12 +6,19 @@ import { RESULT_ERROR, RESULT_OK, RESULT_SKIPPED, RESULTS_HEADER, RUN_HEADER, ty
  * channel, but a task's own code can reach it too (`process.send`, `parentPort.postMessage`). A message of
  * results that is malformed, or answers more tasks than were sent, would shift every later answer onto the
  * wrong task and leave the rest waiting forever; so it is dropped, before it counts, and reported as a
- * process warning (a ChannelError). The runtime's own answers then still match their tasks. Other messages
- * that are not the runtime's are left for the engine to ignore.
+ * process warning (a ChannelError). The runtime's own answers then still match their tasks. The rare
+ * control messages (ready, init-failed, uncaught) are checked for shape the same way; an init-failed is
+ * taken only from a worker that has not said it is ready, since only its start can fail (the engine sees to
+ * that). Anything else (`null`, a number, an object of another shape) is dropped and reported likewise.
  */
 export class InboundCheck {
   /** Tasks sent and not answered yet. */
   #outstanding = 0;
+  readonly #token: number;
+
+  constructor(token: number) {
+    this.#token = token;
+  }
 
   sent(message: RunMessage): void {
     this.#outstanding += (message.length - RUN_HEADER) / 2;
@@ -19,8 +26,12 @@ export class InboundCheck {
 
   /** Whether `message` may reach the engine; if not, it is reported as a warning. */
   accepts(message: unknown): boolean {
-    if (!Array.isArray(message)) return true;
-    const why = resultsProblem(message, this.#outstanding);
+    if (!Array.isArray(message)) {
+      const why = controlProblem(message);
+      if (why !== undefined) process.emitWarning(new ChannelError(`a worker sent a message that is not aiox's, dropped: ${why}`));
+      return why === undefined;
+    }
+    const why = message[1] !== this.#token ? 'it does not carry the worker\'s token' : resultsProblem(message, this.#outstanding);
     if (why !== undefined) {
       process.emitWarning(new ChannelError(`a worker sent a malformed message of results, dropped: ${why}`));
       return false;
@@ -40,4 +51,29 @@ function resultsProblem(message: readonly unknown[], outstanding: number): strin
     if (status !== RESULT_OK && status !== RESULT_ERROR && status !== RESULT_SKIPPED) return `a status is ${String(status)}`;
   }
   return undefined;
+}
+
+const ORIGINS: ReadonlySet<unknown> = new Set(['uncaughtException', 'unhandledRejection']);
+
+/** What is wrong with a control message (its fields are read as own properties only), or undefined. */
+function controlProblem(message: unknown): string | undefined {
+  if (message === null || typeof message !== 'object') return `it is ${message === null ? 'null' : typeof message}, not an object`;
+  const field = (name: string): unknown => (Object.hasOwn(message, name) ? (message as Record<string, unknown>)[name] : undefined);
+  const type = field('type');
+  switch (type) {
+    case 'ready':
+      return undefined;
+    case 'init-failed':
+      return field('error') === undefined ? 'an init-failed without an error' : undefined;
+    case 'uncaught': {
+      const unstarted = field('unstarted');
+      if (field('error') === undefined) return 'an uncaught without an error';
+      if (!ORIGINS.has(field('origin'))) return 'an uncaught whose origin is neither uncaughtException nor unhandledRejection';
+      if (typeof field('fatal') !== 'boolean') return 'an uncaught whose fatal is not a boolean';
+      if (typeof unstarted !== 'number' || !Number.isInteger(unstarted) || unstarted < 0) return 'an uncaught whose unstarted is not an integer >= 0';
+      return undefined;
+    }
+    default:
+      return `its type is ${typeof type === 'string' ? JSON.stringify(type) : typeof type}`;
+  }
 }

@@ -24,7 +24,7 @@ export function processSpawner(options: ProcessTransportOptions): SpawnWorker {
       ...(options.env === undefined ? {} : { env: options.env }),
     });
     let lastError: Error | undefined;
-    const inbound = new InboundCheck();
+    const inbound = new InboundCheck(init.token);
     child.on('message', (message) => {
       if (inbound.accepts(message)) events.message(message as FromWorker);
     });

@@ -19,6 +19,11 @@ export interface WorkerInit {
   readonly claims?: SharedArrayBuffer | undefined;
   /** What the worker does with an error raised outside any task's call (see {@link UncaughtMessage}). */
   readonly uncaughtErrors: UncaughtErrors;
+  /**
+   * Sent back in every message of results. Task code can post on its worker's channel too; a message of
+   * results without the token is not the runtime's, so it cannot answer (and shift) the worker's tasks.
+   */
+  readonly token: number;
 }
 
 /**
@@ -80,12 +85,13 @@ export const RESULT_ERROR = 1;
 export const RESULT_SKIPPED = 2;
 
 /**
- * Results of tasks, in the order sent: `[busy, status, value, status, value, ...]`, where `busy` is the
- * milliseconds the worker spent on them and an error's value is a `WireError`.
+ * Results of tasks, in the order sent: `[busy, token, status, value, status, value, ...]`, where `busy` is
+ * the milliseconds the worker spent on them, `token` the worker's {@link WorkerInit.token} and an error's
+ * value is a `WireError`.
  */
 export type ResultsMessage = readonly unknown[];
 /** Where the results of a {@link ResultsMessage} start. */
-export const RESULTS_HEADER = 1;
+export const RESULTS_HEADER = 2;
 
 export interface ReadyMessage {
   readonly type: 'ready';

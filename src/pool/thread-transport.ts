@@ -26,7 +26,7 @@ export function threadSpawner(options: ThreadTransportOptions): SpawnWorker {
     // Read now: once the thread has exited, `worker.threadId` reads -1.
     const threadId = worker.threadId;
     let lastError: Error | undefined;
-    const inbound = new InboundCheck();
+    const inbound = new InboundCheck(init.token);
     worker.on('message', (message: FromWorker) => {
       if (inbound.accepts(message)) events.message(message);
     });

@@ -5,6 +5,7 @@ import {
   RESULT_ERROR,
   RESULT_OK,
   RESULT_SKIPPED,
+  RESULTS_HEADER,
   RUN_HEADER,
   type TaskDefs,
   type ChunkResult,
@@ -50,8 +51,9 @@ export class WorkerRuntime {
   #suspended = false;
   #batch: readonly unknown[] | undefined = undefined;
   #index = 0;
-  // Results gathered since the last reply; slot 0 is filled with the busy time when sent.
-  #results: unknown[] = [0];
+  // Results gathered since the last reply, after the header: the busy time (filled in when sent), the token.
+  #results: unknown[];
+  readonly #token: number;
   #groupStart = 0;
   #seq = 0;
   readonly #claims: Int32Array | undefined;
@@ -67,6 +69,8 @@ export class WorkerRuntime {
     this.#post = post;
     this.#claims = init.claims === undefined ? undefined : new Int32Array(init.claims);
     this.#uncaughtErrors = init.uncaughtErrors;
+    this.#token = init.token;
+    this.#results = [0, init.token];
     process.on('uncaughtException', this.#onUncaught);
     void this.#initialize(init);
   }
@@ -159,7 +163,7 @@ export class WorkerRuntime {
           this.#suspend(this.#load(task));
           return;
         }
-        if (this.#results.length === 1) this.#groupStart = performance.now();
+        if (this.#results.length === RESULTS_HEADER) this.#groupStart = performance.now();
         this.#index += 2;
         if (this.#claims !== undefined && !claim(this.#claims, this.#seq++)) {
           this.#results.push(RESULT_SKIPPED, undefined);
@@ -226,8 +230,8 @@ export class WorkerRuntime {
 
   #flush(): void {
     const results = this.#results;
-    if (results.length === 1 || this.#dead) return;
-    this.#results = [0];
+    if (results.length === RESULTS_HEADER || this.#dead) return;
+    this.#results = [0, this.#token];
     const now = performance.now();
     results[0] = now - this.#groupStart;
     // Time from here on belongs to the next reply (an async task resumed after this flush, say).
@@ -241,14 +245,14 @@ export class WorkerRuntime {
 
   // Something in the batch could not be cloned: send each result alone so only the culprit fails.
   #postOneByOne(results: unknown[]): void {
-    for (let i = 1; i < results.length; i += 2) {
-      const busy = i === 1 ? results[0] : 0;
+    for (let i = RESULTS_HEADER; i < results.length; i += 2) {
+      const busy = i === RESULTS_HEADER ? results[0] : 0;
       try {
-        this.#post([busy, results[i], results[i + 1]]);
+        this.#post([busy, this.#token, results[i], results[i + 1]]);
       } catch (error) {
         const what = results[i] === RESULT_OK ? 'result' : 'error';
         const reason = new TypeError(`the task's ${what} could not be sent back from the worker: ${(error as Error).message}`);
-        this.#post([busy, RESULT_ERROR, toWire(reason)]);
+        this.#post([busy, this.#token, RESULT_ERROR, toWire(reason)]);
       }
     }
   }

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { KINDS, makePool } from '../executors/pools.js';
 import { echo } from '../fixtures/tasks.js';
 import { postRaw } from '../fixtures/fuzz-tasks.js';
+import { catchWarningsOfType } from '../fixtures/quiet.js';
 import { fuzz, GARBAGE_MESSAGES, weakError } from './fuzz.js';
 
 // A fixed seed in every run of the suite; `npm run fuzz -- --seed N --iterations N` runs a longer one.
@@ -13,9 +14,10 @@ test('hostile inputs to the public API give clear errors, never a hang or an eng
 });
 
 for (const kind of KINDS) {
-  test(`${kind} pool: garbage a worker posts on the pool's channel does not crash the program or the pool`, async () => {
+  test(`${kind} pool: garbage a worker posts on the pool's channel does not crash the program or the pool`, async (t) => {
+    const warnings = catchWarningsOfType(t, 'ChannelError');
     await using pool = makePool(kind, { maxWorkers: 1 });
-    for (const message of GARBAGE_MESSAGES) {
+    for (const [message] of GARBAGE_MESSAGES) {
       const posted = pool.submit(postRaw, message);
       await posted.then(
         (value) => assert.equal(value, 'posted'),
@@ -24,5 +26,7 @@ for (const kind of KINDS) {
       // The pool still works, on the same worker or a new one.
       assert.equal(await pool.submit(echo, 'still works'), 'still works', `after ${JSON.stringify(message)}`);
     }
+    // Each malformed message was dropped and reported, not taken for an answer.
+    assert.equal(warnings.length, GARBAGE_MESSAGES.filter(([, reported]) => reported).length);
   });
 }

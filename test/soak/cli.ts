@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_MIX, OUTCOMES, heapAfterGc, liveResources, soak, type Outcome, type SoakMix } from './soak.js';
+import { DEFAULT_MIX, OUTCOMES, heapAfterGc, liveResources, resourcesAfterClosing, soak, type Outcome, type SoakMix } from './soak.js';
 
 // `npm run soak -- --tasks 50000 --rounds 5`: the long soak. Each round runs a fresh pool of each kind; the
 // run fails (exit 1) if any round breaks a promise, leaves a handle or timer behind, or if the heap after GC
@@ -54,20 +54,20 @@ const maxGrowth = Number(values['max-growth-mb']);
 const mix = values.mix === undefined ? DEFAULT_MIX : parseMix(values.mix);
 
 let failed = false;
-const resourcesBefore = liveResources().join(',');
+const resourcesBefore = liveResources();
 const heaps: number[] = [];
 for (let round = 1; round <= rounds; round++) {
   for (const kind of kinds) {
     const report = await soak({ kind, tasks, mix, seed: seed + round, maxWorkers, window });
     const rate = Math.round((report.tasks / report.ms) * 1000);
     const faults = OUTCOMES.filter((o) => o !== 'ok').map((o) => `${o} ${report.submitted[o]}`).join(', ');
-    console.log(`round ${round} ${kind}: ${report.tasks} tasks in ${Math.round(report.ms)} ms (${rate}/s); ${faults}; ${report.victims} victims of late errors`);
+    console.log(`round ${round} ${kind}: ${report.tasks} tasks in ${Math.round(report.ms)} ms (${rate}/s); ${faults}; ${report.reported} late errors reported, ${report.victims} tasks failed by them`);
     for (const problem of report.problems) console.log(`  problem: ${problem}`);
     failed ||= report.problems.length > 0;
   }
-  const left = liveResources().join(',');
-  if (left !== resourcesBefore) {
-    console.log(`  left behind: [${left}], before: [${resourcesBefore}]`);
+  const left = await resourcesAfterClosing(resourcesBefore);
+  if (left.join() !== resourcesBefore.join()) {
+    console.log(`  left behind: [${left.join(', ')}], before: [${resourcesBefore.join(', ')}]`);
     failed = true;
   }
   heaps.push(heapAfterGc());

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { KINDS } from '../executors/pools.js';
-import { liveResources, soak } from './soak.js';
+import { liveResources, resourcesAfterClosing, soak } from './soak.js';
 
 // A small soak for every run of the suite; `npm run soak` runs a long one (see cli.ts).
 for (const kind of KINDS) {
@@ -11,6 +11,6 @@ for (const kind of KINDS) {
     assert.deepEqual(report.problems, []);
     // The mix really exercised every kind of fault, or the test proves nothing.
     for (const [outcome, count] of Object.entries(report.submitted)) assert.ok(count > 0, `no ${outcome} task was submitted`);
-    assert.deepEqual(liveResources(), before, 'the soak left a handle or a timer behind');
+    assert.deepEqual(await resourcesAfterClosing(before), before, 'the soak left a handle or a timer behind');
   });
 }
