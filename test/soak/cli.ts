@@ -54,6 +54,9 @@ const maxGrowth = Number(values['max-growth-mb']);
 const mix = values.mix === undefined ? DEFAULT_MIX : parseMix(values.mix);
 
 let failed = false;
+console.log(`soak: ${kinds.join(' and ')} pools, ${tasks} tasks a round, ${rounds} rounds, seed ${seed}, ${maxWorkers} workers, window ${window}`);
+// stdout and stderr open their handles when first used: use both before counting what is live.
+process.stderr.write('');
 const resourcesBefore = liveResources();
 const heaps: number[] = [];
 for (let round = 1; round <= rounds; round++) {
