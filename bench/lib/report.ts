@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { formatNumber, type BenchContext, type Figure } from './context.js';
@@ -114,13 +114,19 @@ ${ctx.details
   .map((d) => `| ${d.scenario} | ${d.contender} | ${d.metric} | ${formatNumber(d.median)} ${d.unit} | ${d.samples.map(formatNumber).join(', ')} |`)
   .join('\n')}
 ${notes.length === 0 ? '' : `\n## Notes\n\n${notes.map((n) => `- ${n.split('\n')[0]!}`).join('\n')}\n`}
-## Running it
+${soakSection()}## Running it
 
 \`npm run bench\` runs everything (a few minutes) and rewrites this page, \`bench/results/latest.json\` and
 the chart. \`npm run bench -- --quick\` runs every scenario at a reduced size in under a minute;
 \`npm run bench -- s1 s5\` runs some scenarios. Quick and partial runs write to \`bench/results/tmp/\` so
 that the committed results always come from a full run.
 `;
+}
+
+/** The soak's figures, as its last \`npm run soak -- --record\` wrote them (test/soak/cli.ts), or nothing. */
+function soakSection(): string {
+  const file = fromRoot('bench/results/soak.md');
+  return existsSync(file) ? `${readFileSync(file, 'utf8')}\n` : '';
 }
 
 /** Prints the table and writes latest.json, chart.svg and docs/benchmarks.md (or their tmp/ copies). */
