@@ -1,8 +1,15 @@
 import type { Socket as DatagramSocket } from 'node:dgram';
 import type { Server, Socket } from 'node:net';
-import type { TransferListItem } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Future } from '../futures/future.js';
 import type { Task } from '../tasks/task.js';
+
+/**
+ * What a thread can be handed in a transfer list (`ArrayBuffer`, `MessagePort`, ...). Read from `postMessage`
+ * rather than named, so that this declaration compiles against every @types/node a user may have: version 26
+ * dropped the name `TransferListItem`.
+ */
+type ThreadTransferable = Extract<Parameters<Worker['postMessage']>[1], readonly unknown[]>[number];
 
 /**
  * Per-task options of {@link Executor.submitWith}.
@@ -38,7 +45,7 @@ export interface SubmitOptions {
    * is a TypeError at the call. Items move when the task is sent to a worker, which is later than the call
    * if the task waits in the queue; treat them as gone from the call on. @default []
    */
-  readonly transfer?: readonly (TransferListItem | Socket | Server | DatagramSocket)[];
+  readonly transfer?: readonly (ThreadTransferable | Socket | Server | DatagramSocket)[];
 }
 
 /**

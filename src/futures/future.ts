@@ -1,4 +1,4 @@
-import { inspect, type InspectOptionsStylized } from 'node:util';
+import { inspect, type InspectOptions } from 'node:util';
 import { CancelledError, InvalidStateError } from './errors.js';
 import { trackUnobserved, untrackUnobserved } from './unobserved.js';
 
@@ -269,7 +269,8 @@ export class Future<T> implements PromiseLike<T> {
   }
 
   /** How `console.log` and `util.inspect` show it: `Future <pending>`, `Future <finished: 42>`. */
-  [inspect.custom](depth: number, options: InspectOptionsStylized): string {
+  // InspectOptions, not InspectOptionsStylized: @types/node 26 dropped that name, and this line is in aiox's .d.ts.
+  [inspect.custom](depth: number, options: InspectOptions): string {
     if (this.#state !== FutureState.FINISHED) return `Future <${this.state}>`;
     const value = inspect(this.#value, { ...options, depth: options.depth === null ? null : depth - 1 });
     return `Future <finished${this.#failed() ? ', failed' : ''}: ${value}>`;

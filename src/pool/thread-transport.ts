@@ -1,4 +1,4 @@
-import { Worker, type ResourceLimits, type TransferListItem } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { holdOpen } from '../internal/timers.js';
 import { workerExited } from '../internal/worker-exits.js';
 import { InboundCheck } from './inbound.js';
@@ -40,7 +40,7 @@ export function threadSpawner(options: ThreadTransportOptions): SpawnWorker {
     });
     return {
       post: (message, transfer) => {
-        worker.postMessage(message, transfer as readonly TransferListItem[] | undefined);
+        worker.postMessage(message, transfer as Parameters<Worker['postMessage']>[1]);
         inbound.sent(message);
       },
       terminate: () => {
