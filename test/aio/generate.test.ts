@@ -2,13 +2,21 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ChannelError, PROCESS_POOL, THREAD_POOL, TimeoutError, generateInProcess, generateInThread } from 'aiox';
 import { Attacker } from '../fixtures/hostile.js';
 import { accumulate, corruptsItsInbox, countdown, endless, failsAt, notAGenerator, oneLarge, onceThenStall, writesOnItsChannel } from '../fixtures/generators.js';
+
+// Files a generator's finally writes to show it ran; all in one folder, removed after the tests.
+const markers = mkdtempSync(join(tmpdir(), 'aiox-gen-'));
+after(() => rmSync(markers, { recursive: true, force: true }));
+let markerCount = 0;
+function newMarker(): string {
+  return join(markers, `closed-${markerCount++}`);
+}
 
 for (const [name, generate, slot] of [
   ['generateInThread', generateInThread, THREAD_POOL],
@@ -33,7 +41,7 @@ describe(name, { timeout: 60_000 }, () => {
   });
 
   test('break closes the generator in the worker: its finally runs', async () => {
-    const marker = join(mkdtempSync(join(tmpdir(), 'aiox-gen-')), 'closed');
+    const marker = newMarker();
     const seen: number[] = [];
     for await (const n of generate(endless, marker)) {
       seen.push(n);
@@ -52,7 +60,7 @@ describe(name, { timeout: 60_000 }, () => {
   });
 
   test('readAhead keeps the order and still closes the generator on break', async () => {
-    const marker = join(mkdtempSync(join(tmpdir(), 'aiox-gen-')), 'closed');
+    const marker = newMarker();
     const seen: number[] = [];
     for await (const n of generate.with({ readAhead: 8 })(endless, marker)) {
       seen.push(n);
