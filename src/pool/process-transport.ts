@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import { DefaultSerializer } from 'node:v8';
 import { extractHandles } from './handles.js';
 import { InboundCheck } from './inbound.js';
 import type { FromWorker, HandleMessage } from './protocol.js';
@@ -51,15 +52,26 @@ export function processSpawner(options: ProcessTransportOptions): SpawnWorker {
     let referenced = true;
     let terminating = false;
     let handleIds = 0;
+    // A handle was sent and the child may not have acknowledged it yet (see post).
+    let handlesUnacknowledged = false;
     return {
       post: (message, transfer) => {
         if (transfer === undefined || transfer.length === 0) {
+          // Until the child acknowledges a handle, Node holds back every later message and serializes it only
+          // then, where a message that cannot be cloned is an uncaught exception of the program, not a throw
+          // here that fails the task. So while a handle may be unacknowledged, the message is checked first.
+          // Once every task sent has been answered, the child has received them all, handles included.
+          if (handlesUnacknowledged && inbound.outstanding === 0) handlesUnacknowledged = false;
+          if (handlesUnacknowledged) assertSendable(message);
           child.send(message);
           return inbound.sent(message);
         }
         // IPC passes one handle per message: each goes first, alone, and the batch names where it belongs.
         // Node keeps the messages in order; the worker holds the batch until its handles have arrived.
         const { run, handles } = extractHandles(message, transfer, () => handleIds++);
+        // The batch leaves after the first handle, held back as above: checked before anything is sent.
+        assertSendable(run);
+        handlesUnacknowledged = true;
         for (const [id, handle] of handles) child.send({ type: 'handle', id } satisfies HandleMessage, handle);
         child.send(run);
         inbound.sent(message);
@@ -86,4 +98,26 @@ export function processSpawner(options: ProcessTransportOptions): SpawnWorker {
       },
     };
   };
+}
+
+interface HostObjectWriter {
+  _writeHostObject(object: object): void;
+}
+
+/**
+ * Serializes `message` as Node's 'advanced' IPC serialization does, only to throw now what it would throw:
+ * a host object other than a typed array or a view becomes a copy of its own properties, as there.
+ */
+class SendCheck extends DefaultSerializer {
+  _writeHostObject(object: object): void {
+    if (ArrayBuffer.isView(object)) (DefaultSerializer.prototype as unknown as HostObjectWriter)._writeHostObject.call(this, object);
+    else this.writeValue({ ...object });
+  }
+}
+
+/** Throws, as `child.send` would, if `message` cannot be sent over IPC. */
+function assertSendable(message: unknown): void {
+  const check = new SendCheck();
+  check.writeHeader();
+  check.writeValue(message);
 }
