@@ -262,7 +262,7 @@ export class PoolEngine {
       if (record.future.done()) continue;
       this.#liveQueued--;
       this.#failed += itemsOf(record);
-      record.future.setException(reason);
+      failStopped(record, reason);
     }
     for (const worker of this.#workers) {
       for (let i = 0; i < worker.inflight.length; i++) {
@@ -271,7 +271,7 @@ export class PoolEngine {
         this.#release(record);
         if (record.future.state === 'pending') record.future.setRunningOrNotifyCancel();
         this.#failed += itemsOf(record);
-        record.future.setException(reason);
+        failStopped(record, reason);
       }
       // Its tasks are done now: the exit that follows only removes them.
       this.#stopWorker(worker);
@@ -292,7 +292,7 @@ export class PoolEngine {
       if (record.future.done()) continue;
       this.#liveQueued--;
       this.#failed += itemsOf(record);
-      record.future.setException(new this.#options.Broken(`the ${this.#options.kind} pool was stopped by ${by} before the task ran`));
+      failStopped(record, new this.#options.Broken(`the ${this.#options.kind} pool was stopped by ${by} before the task ran`));
     }
     for (const worker of this.#workers) {
       // A worker already stopping is signalled again: killWorkers() after terminateWorkers() must kill.
@@ -773,7 +773,8 @@ export class PoolEngine {
       failed++;
       this.#release(record);
       this.#failed += itemsOf(record);
-      record.future.setException(failure());
+      if (this.#stoppedBy !== undefined) failStopped(record, failure());
+      else record.future.setException(failure());
     }
     for (let i = requeue.length - 1; i >= 0; i--) this.#queue.unshift(requeue[i]!);
     this.#liveQueued += requeue.length;
@@ -818,6 +819,15 @@ export class PoolEngine {
     if (this.#state === PoolState.SHUTTING_DOWN) this.#state = PoolState.CLOSED;
     this.#resolveClosed?.();
   }
+}
+
+/**
+ * Fails a task that the pool's own stop ended (its signal: abort(); terminateWorkers(), killWorkers()). The
+ * caller asked for that stop, as for a cancellation, so a task submitted and forgotten raises no
+ * unobserved-failure warning (under run(), Ctrl-C would print one per task); awaiting it still throws.
+ */
+function failStopped(record: TaskRecord, error: unknown): void {
+  record.future.markObserved().setException(error);
 }
 
 /** How many items a record holds: a map chunk's argument lists, else one. */
