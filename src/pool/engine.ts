@@ -255,6 +255,10 @@ export class PoolEngine {
    * terminated. For a pool that follows an AbortSignal (run()'s, say).
    */
   abort(reason: unknown): void {
+    // A producer waiting for room learns why the pool stopped, as its running tasks do (under run(), the
+    // interrupt's AbortError, which run() reads as a cancellation); shutdown() would tell it InvalidStateError,
+    // even when it waits with the very signal that stops the pool, whose listener comes after the pool's.
+    if (this.#state === PoolState.OPEN) this.#roomWaiters.rejectAll(reason);
     void this.shutdown(false, true);
     // Left by shutdown: process tasks queued again after their worker died, which count as running.
     for (const record of this.#queue.drain()) {
