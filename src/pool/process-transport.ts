@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import { DefaultSerializer } from 'node:v8';
 import { extractHandles } from './handles.js';
 import { InboundCheck } from './inbound.js';
-import type { FromWorker, HandleMessage } from './protocol.js';
+import { RUN_HEADER, type FromWorker, type HandleMessage } from './protocol.js';
 import type { SpawnWorker } from './transport.js';
 import { workerEntry } from '../internal/worker-entry.js';
 
@@ -52,18 +52,22 @@ export function processSpawner(options: ProcessTransportOptions): SpawnWorker {
     let referenced = true;
     let terminating = false;
     let handleIds = 0;
-    // A handle was sent and the child may not have acknowledged it yet (see post).
-    let handlesUnacknowledged = false;
+    // Tasks sent so far, and the number of the first task of the last batch sent with handles while the child
+    // may not have acknowledged them yet (see post), else -1.
+    let sentTasks = 0;
+    let handleBatchAt = -1;
     return {
       post: (message, transfer) => {
         if (transfer === undefined || transfer.length === 0) {
           // Until the child acknowledges a handle, Node holds back every later message and serializes it only
           // then, where a message that cannot be cloned is an uncaught exception of the program, not a throw
           // here that fails the task. So while a handle may be unacknowledged, the message is checked first.
-          // Once every task sent has been answered, the child has received them all, handles included.
-          if (handlesUnacknowledged && inbound.outstanding === 0) handlesUnacknowledged = false;
-          if (handlesUnacknowledged) assertSendable(message);
+          // The child answers in order, and acknowledges a batch's handles before it runs the batch: once the
+          // batch's first task is answered, its handles were acknowledged.
+          if (handleBatchAt >= 0 && sentTasks - inbound.outstanding > handleBatchAt) handleBatchAt = -1;
+          if (handleBatchAt >= 0) assertSendable(message);
           child.send(message);
+          sentTasks += (message.length - RUN_HEADER) / 2;
           return inbound.sent(message);
         }
         // IPC passes one handle per message: each goes first, alone, and the batch names where it belongs.
@@ -71,9 +75,10 @@ export function processSpawner(options: ProcessTransportOptions): SpawnWorker {
         const { run, handles } = extractHandles(message, transfer, () => handleIds++);
         // The batch leaves after the first handle, held back as above: checked before anything is sent.
         assertSendable(run);
-        handlesUnacknowledged = true;
+        handleBatchAt = sentTasks;
         for (const [id, handle] of handles) child.send({ type: 'handle', id } satisfies HandleMessage, handle);
         child.send(run);
+        sentTasks += (message.length - RUN_HEADER) / 2;
         inbound.sent(message);
       },
       terminate: (signal = 'SIGKILL') => {
