@@ -218,7 +218,8 @@ export abstract class PoolExecutor implements Executor {
    * is not reserved against other code that submits meanwhile. Waiting producers are let through in the
    * order they came, as many as there is room.
    * @throws {TypeError} for a bad `signal`. Rejects with {InvalidStateError} after `shutdown()`, also for a producer already waiting;
-   *   {BrokenExecutor} once the pool is broken; `signal.reason` when `signal` aborts.
+   *   {BrokenExecutor} once the pool is broken; `signal.reason` when `signal` aborts; the reason of the pool's own
+   *   `signal` (run()'s, say) for a producer waiting when it stops the pool.
    * @example
    * ```ts
    * import { ThreadPoolExecutor } from 'aiox';

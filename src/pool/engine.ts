@@ -255,6 +255,10 @@ export class PoolEngine {
    * terminated. For a pool that follows an AbortSignal (run()'s, say).
    */
   abort(reason: unknown): void {
+    // A producer waiting for room learns why the pool stopped, as its running tasks do (under run(), the
+    // interrupt's AbortError, which run() reads as a cancellation); shutdown() would tell it InvalidStateError,
+    // even when it waits with the very signal that stops the pool, whose listener comes after the pool's.
+    if (this.#state === PoolState.OPEN) this.#roomWaiters.rejectAll(reason);
     void this.shutdown(false, true);
     // Left by shutdown: process tasks queued again after their worker died, which count as running.
     for (const record of this.#queue.drain()) {
@@ -262,7 +266,7 @@ export class PoolEngine {
       if (record.future.done()) continue;
       this.#liveQueued--;
       this.#failed += itemsOf(record);
-      record.future.setException(reason);
+      failStopped(record, reason);
     }
     for (const worker of this.#workers) {
       for (let i = 0; i < worker.inflight.length; i++) {
@@ -271,7 +275,7 @@ export class PoolEngine {
         this.#release(record);
         if (record.future.state === 'pending') record.future.setRunningOrNotifyCancel();
         this.#failed += itemsOf(record);
-        record.future.setException(reason);
+        failStopped(record, reason);
       }
       // Its tasks are done now: the exit that follows only removes them.
       this.#stopWorker(worker);
@@ -292,7 +296,7 @@ export class PoolEngine {
       if (record.future.done()) continue;
       this.#liveQueued--;
       this.#failed += itemsOf(record);
-      record.future.setException(new this.#options.Broken(`the ${this.#options.kind} pool was stopped by ${by} before the task ran`));
+      failStopped(record, new this.#options.Broken(`the ${this.#options.kind} pool was stopped by ${by} before the task ran`));
     }
     for (const worker of this.#workers) {
       // A worker already stopping is signalled again: killWorkers() after terminateWorkers() must kill.
@@ -773,7 +777,8 @@ export class PoolEngine {
       failed++;
       this.#release(record);
       this.#failed += itemsOf(record);
-      record.future.setException(failure());
+      if (this.#stoppedBy !== undefined) failStopped(record, failure());
+      else record.future.setException(failure());
     }
     for (let i = requeue.length - 1; i >= 0; i--) this.#queue.unshift(requeue[i]!);
     this.#liveQueued += requeue.length;
@@ -818,6 +823,15 @@ export class PoolEngine {
     if (this.#state === PoolState.SHUTTING_DOWN) this.#state = PoolState.CLOSED;
     this.#resolveClosed?.();
   }
+}
+
+/**
+ * Fails a task that the pool's own stop ended (its signal: abort(); terminateWorkers(), killWorkers()). The
+ * caller asked for that stop, as for a cancellation, so a task submitted and forgotten raises no
+ * unobserved-failure warning (under run(), Ctrl-C would print one per task); awaiting it still throws.
+ */
+function failStopped(record: TaskRecord, error: unknown): void {
+  record.future.markObserved().setException(error);
 }
 
 /** How many items a record holds: a map chunk's argument lists, else one. */

@@ -20,6 +20,11 @@ export class InboundCheck {
     this.#token = token;
   }
 
+  /** Tasks sent and not answered yet. */
+  get outstanding(): number {
+    return this.#outstanding;
+  }
+
   sent(message: RunMessage): void {
     this.#outstanding += (message.length - RUN_HEADER) / 2;
   }

@@ -1,7 +1,8 @@
 import { fork } from 'node:child_process';
+import { DefaultSerializer } from 'node:v8';
 import { extractHandles } from './handles.js';
 import { InboundCheck } from './inbound.js';
-import type { FromWorker, HandleMessage } from './protocol.js';
+import { RUN_HEADER, type FromWorker, type HandleMessage } from './protocol.js';
 import type { SpawnWorker } from './transport.js';
 import { workerEntry } from '../internal/worker-entry.js';
 
@@ -51,17 +52,33 @@ export function processSpawner(options: ProcessTransportOptions): SpawnWorker {
     let referenced = true;
     let terminating = false;
     let handleIds = 0;
+    // Tasks sent so far, and the number of the first task of the last batch sent with handles while the child
+    // may not have acknowledged them yet (see post), else -1.
+    let sentTasks = 0;
+    let handleBatchAt = -1;
     return {
       post: (message, transfer) => {
         if (transfer === undefined || transfer.length === 0) {
+          // Until the child acknowledges a handle, Node holds back every later message and serializes it only
+          // then, where a message that cannot be cloned is an uncaught exception of the program, not a throw
+          // here that fails the task. So while a handle may be unacknowledged, the message is checked first.
+          // The child answers in order, and acknowledges a batch's handles before it runs the batch: once the
+          // batch's first task is answered, its handles were acknowledged.
+          if (handleBatchAt >= 0 && sentTasks - inbound.outstanding > handleBatchAt) handleBatchAt = -1;
+          if (handleBatchAt >= 0) assertSendable(message);
           child.send(message);
+          sentTasks += (message.length - RUN_HEADER) / 2;
           return inbound.sent(message);
         }
         // IPC passes one handle per message: each goes first, alone, and the batch names where it belongs.
         // Node keeps the messages in order; the worker holds the batch until its handles have arrived.
         const { run, handles } = extractHandles(message, transfer, () => handleIds++);
+        // The batch leaves after the first handle, held back as above: checked before anything is sent.
+        assertSendable(run);
+        handleBatchAt = sentTasks;
         for (const [id, handle] of handles) child.send({ type: 'handle', id } satisfies HandleMessage, handle);
         child.send(run);
+        sentTasks += (message.length - RUN_HEADER) / 2;
         inbound.sent(message);
       },
       terminate: (signal = 'SIGKILL') => {
@@ -86,4 +103,26 @@ export function processSpawner(options: ProcessTransportOptions): SpawnWorker {
       },
     };
   };
+}
+
+interface HostObjectWriter {
+  _writeHostObject(object: object): void;
+}
+
+/**
+ * Serializes `message` as Node's 'advanced' IPC serialization does, only to throw now what it would throw:
+ * a host object other than a typed array or a view becomes a copy of its own properties, as there.
+ */
+class SendCheck extends DefaultSerializer {
+  _writeHostObject(object: object): void {
+    if (ArrayBuffer.isView(object)) (DefaultSerializer.prototype as unknown as HostObjectWriter)._writeHostObject.call(this, object);
+    else this.writeValue({ ...object });
+  }
+}
+
+/** Throws, as `child.send` would, if `message` cannot be sent over IPC. */
+function assertSendable(message: unknown): void {
+  const check = new SendCheck();
+  check.writeHeader();
+  check.writeValue(message);
 }

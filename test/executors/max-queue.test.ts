@@ -173,6 +173,31 @@ for (const kind of KINDS) {
       }
     });
 
+    test("a producer waiting in room() when the pool's signal stops it gets the signal's reason", async () => {
+      // Under run(), that reason is the interrupt's AbortError, which run() reads as a cancellation.
+      const gates = new Gates(kind, 1);
+      const controller = new AbortController();
+      const pool = makePool(kind, { maxWorkers: 1, maxQueue: 1, signal: controller.signal });
+      try {
+        const busy = pool.submit(gated, gates.handle(0), 'busy');
+        await gates.started(0);
+        const queued = pool.submit(add, 1, 1);
+        const room = pool.room();
+        // The same signal given to room() too: its listener comes after the pool's, which stops the pool first.
+        const roomWithSignal = pool.room({ signal: controller.signal });
+        const reason = new Error('stop everything');
+        controller.abort(reason);
+        await assert.rejects(room, (error) => error === reason);
+        await assert.rejects(roomWithSignal, (error) => error === reason);
+        await assert.rejects(busy, (error) => error === reason);
+        assert.equal(queued.cancelled(), true);
+        await assert.rejects(pool.room(), InvalidStateError);
+        await pool.shutdown();
+      } finally {
+        gates.dispose();
+      }
+    });
+
     test('map is never refused by maxQueue, and its queued chunks take room', async () => {
       const gates = new Gates(kind, 1);
       const release = releaser(gates);

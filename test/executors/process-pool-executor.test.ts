@@ -182,6 +182,32 @@ test('a socket listed in transfer but not among the arguments, or closed, fails 
   }
 });
 
+test('arguments that cannot be cloned, sent with a handle or behind one, fail their task; the program does not crash', { timeout: 10_000 }, async () => {
+  // Node holds back what follows a handle until the child acknowledges it, and only then serializes it: a
+  // failure there would be an uncaught exception of this program, not a failed task.
+  await using pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+  const { server, port, next } = await acceptor();
+  const notCloneable = /the task's arguments could not be sent to the worker: .* could not be cloned/;
+  const kind = (value: unknown): string => typeof value;
+  try {
+    const clients = [createConnection({ port, host: '127.0.0.1' }), createConnection({ port, host: '127.0.0.1' })];
+    const first = await next();
+    const second = await next();
+    // The task's own arguments: the handle leaves first.
+    await assert.rejects(pool.submitWith((socket: Socket, fn: () => number) => [socket, fn], [first, () => 1], { transfer: [first] }), notCloneable);
+    // A short task (timed), so that the next two go to the child in one message, one of them behind the handle.
+    for (let i = 0; i < 3; i++) assert.equal(await pool.submit(kind, i), 'number');
+    const moved = pool.submitWith(kind, [second], { transfer: [second] });
+    const unsendable = pool.submit(kind, () => 1);
+    await assert.rejects(unsendable, notCloneable);
+    assert.equal(await moved, 'object');
+    assert.equal(await pool.submit(add, 2, 2), 4);
+    for (const client of clients) client.destroy();
+  } finally {
+    server.close();
+  }
+});
+
 test('terminateWorkers() sends SIGTERM, which a child may handle before it exits', async () => {
   const gates = new Gates('process', 2);
   const pool = new ProcessPoolExecutor({ maxWorkers: 1 });

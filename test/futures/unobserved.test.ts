@@ -53,6 +53,10 @@ test('map reports no failure of the chunks it dropped after its first error', as
   assert.deepEqual((await warningsOf('map')).seen, []);
 });
 
+test('tasks failed by their pool\'s own stop (its signal, terminateWorkers()) are not reported', async () => {
+  assert.deepEqual((await warningsOf('stopped')).seen, []);
+});
+
 test('resolve reports no failure of the futures it dropped when values() threw', async () => {
   assert.deepEqual((await warningsOf('resolve')).seen, []);
 });
