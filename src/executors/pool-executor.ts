@@ -214,9 +214,10 @@ export abstract class PoolExecutor implements Executor {
 
   /**
    * Resolves once the queue has room (fewer than `maxQueue` tasks waiting), at once if it has: back-pressure
-   * for a producer. A `submit` made right after it resolves, before any other `await`, is accepted; the room
-   * is not reserved against other code that submits meanwhile. Waiting producers are let through in the
-   * order they came, as many as there is room.
+   * for a producer. Its place is held until its next `submit` or the end of the current turn of the event
+   * loop, so a `submit` made right after `room()` resolves, before any other `await`, is accepted, however
+   * many producers do the same; code that submits without `room()` is not held back. Waiting producers are
+   * let through in the order they came, as many as there is room.
    * @throws {TypeError} for a bad `signal`. Rejects with {InvalidStateError} after `shutdown()`, also for a producer already waiting;
    *   {BrokenExecutor} once the pool is broken; `signal.reason` when `signal` aborts; the reason of the pool's own
    *   `signal` (run()'s, say) for a producer waiting when it stops the pool.

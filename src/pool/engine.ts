@@ -133,6 +133,13 @@ export class PoolEngine {
   #resolveClosed: (() => void) | undefined;
   /** Producers waiting in room() for the queue to drop below maxQueue. */
   readonly #roomWaiters = new Waiters<void>();
+  /**
+   * Producers let through by room() whose submit has not come yet: room is held for them until their
+   * submit, or until the end of this turn of the event loop, so that several producers doing
+   * `await pool.room(); pool.submit(...)` are never let through beyond maxQueue.
+   */
+  #granted = 0;
+  #grantsExpire: NodeJS.Immediate | undefined;
   /** A map chunk was ever submitted: stats() must count the queue's items, not its records. */
   #mapped = false;
   /** Microseconds, one sample per timed task, at its first send. */
@@ -179,7 +186,9 @@ export class PoolEngine {
     this.#assertOpen();
     // map is bounded by its readAhead and a generator holds one task: neither is refused, but both take room.
     // A task whose signal is already aborted never enters the queue, so it is not refused either.
-    if (this.#liveQueued >= this.#options.maxQueue && !chunk && options?.[BACKGROUND] !== true && options?.signal?.aborted !== true) {
+    const counted = !chunk && options?.[BACKGROUND] !== true;
+    if (counted && this.#granted > 0) this.#granted--;
+    if (this.#liveQueued >= this.#options.maxQueue && counted && options?.signal?.aborted !== true) {
       const { maxQueue } = this.#options;
       throw new QueueFull(`the pool's queue is full (maxQueue ${maxQueue}): await pool.room() before submitting`);
     }
@@ -216,8 +225,23 @@ export class PoolEngine {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (this.#roomWaiters.length === 0 && this.#liveQueued < this.#options.maxQueue) return Promise.resolve();
+    if (this.#roomWaiters.length === 0 && this.#liveQueued + this.#granted < this.#options.maxQueue) {
+      this.#grant();
+      return Promise.resolve();
+    }
     return this.#roomWaiters.enqueue(undefined, signal).promise;
+  }
+
+  /** Holds one place in the queue for a producer let through by room(), until its submit or this turn's end. */
+  #grant(): void {
+    this.#granted++;
+    if (this.#grantsExpire !== undefined) return;
+    this.#grantsExpire = setImmediate(() => {
+      this.#grantsExpire = undefined;
+      this.#granted = 0;
+      // A producer that did not submit leaves its place to those still waiting.
+      if (this.#roomWaiters.length > 0) this.#wakeRoomWaiters();
+    });
   }
 
   /**
@@ -437,7 +461,10 @@ export class PoolEngine {
   #wakeRoomWaiters(): void {
     if (this.#state !== PoolState.OPEN) return;
     let woken = 0;
-    for (let room = this.#options.maxQueue - this.#liveQueued; room > 0 && this.#roomWaiters.wakeFirst(undefined); room--) woken++;
+    for (let room = this.#options.maxQueue - this.#liveQueued - this.#granted; room > 0 && this.#roomWaiters.wakeFirst(undefined); room--) {
+      woken++;
+      this.#grant();
+    }
     if (woken > 0 && this.#roomWaiters.length > 0) this.#schedulePump();
   }
 

@@ -25,6 +25,28 @@ function releaser(gates: Gates): () => Promise<void> {
 
 for (const kind of KINDS) {
   describe(`${kind} pool: maxQueue and room()`, { timeout: 30_000 }, () => {
+    test('producers that each await room() and then submit are never refused, however many there are', async () => {
+      await using pool = makePool(kind, { maxWorkers: 1, maxQueue: 2 });
+      const producer = async (p: number): Promise<number[]> => {
+        const futures = [];
+        for (let i = 0; i < 25; i++) {
+          await pool.room();
+          futures.push(pool.submit(add, p * 100, i)); // would throw QueueFull if room() let too many through
+        }
+        return Promise.all(futures);
+      };
+      const results = await Promise.all([0, 1, 2, 3].map(producer));
+      assert.deepEqual(results, [0, 1, 2, 3].map((p) => Array.from({ length: 25 }, (_, i) => p * 100 + i)));
+    });
+
+    test('a producer let through by room() that does not submit leaves its place to the next one', async () => {
+      await using pool = makePool(kind, { maxWorkers: 1, maxQueue: 1 });
+      await pool.room(); // let through, and never submits
+      // The place is held for it during this turn only; then the next producer gets it.
+      await pool.room();
+      assert.equal(await pool.submit(add, 1, 2), 3);
+    });
+
     test('maxQueue must be an integer >= 1 or Infinity', async () => {
       assert.throws(() => makePool(kind, { maxQueue: 0 }), { name: 'RangeError', message: 'maxQueue must be an integer >= 1, received 0' });
       assert.throws(() => makePool(kind, { maxQueue: 1.5 }), /maxQueue must be an integer >= 1, received 1.5/);
