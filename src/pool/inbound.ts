@@ -6,10 +6,11 @@ import { RESULT_ERROR, RESULT_OK, RESULT_SKIPPED, RESULTS_HEADER, RUN_HEADER, ty
  * channel, but a task's own code can reach it too (`process.send`, `parentPort.postMessage`). A message of
  * results that is malformed, or answers more tasks than were sent, would shift every later answer onto the
  * wrong task and leave the rest waiting forever; so it is dropped, before it counts, and reported as a
- * process warning (a ChannelError). The runtime's own answers then still match their tasks. The rare
- * control messages (ready, init-failed, uncaught) are checked for shape the same way; an init-failed is
- * taken only from a worker that has not said it is ready, since only its start can fail (the engine sees to
- * that). Anything else (`null`, a number, an object of another shape) is dropped and reported likewise.
+ * process warning (a ChannelError). The runtime's own answers then still match their tasks. Every message
+ * the runtime sends carries the worker's token (WorkerInit.token), which task code has no reason to copy: a
+ * message without it, even one of the right shape, is not the runtime's and is dropped the same way. The rare
+ * control messages (ready, init-failed, uncaught) are checked for shape too; an init-failed is taken only
+ * from a worker that has not said it is ready, since only its start can fail (the engine sees to that).
  */
 export class InboundCheck {
   /** Tasks sent and not answered yet. */
@@ -32,7 +33,7 @@ export class InboundCheck {
   /** Whether `message` may reach the engine; if not, it is reported as a warning. */
   accepts(message: unknown): boolean {
     if (!Array.isArray(message)) {
-      const why = controlProblem(message);
+      const why = controlProblem(message, this.#token);
       if (why !== undefined) process.emitWarning(new ChannelError(`a worker sent a message that is not aiox's, dropped: ${why}`));
       return why === undefined;
     }
@@ -61,10 +62,13 @@ function resultsProblem(message: readonly unknown[], outstanding: number): strin
 const ORIGINS: ReadonlySet<unknown> = new Set(['uncaughtException', 'unhandledRejection']);
 
 /** What is wrong with a control message (its fields are read as own properties only), or undefined. */
-function controlProblem(message: unknown): string | undefined {
+function controlProblem(message: unknown, token: number): string | undefined {
   if (message === null || typeof message !== 'object') return `it is ${message === null ? 'null' : typeof message}, not an object`;
   const field = (name: string): unknown => (Object.hasOwn(message, name) ? (message as Record<string, unknown>)[name] : undefined);
   const type = field('type');
+  if (field('token') !== token && (type === 'ready' || type === 'init-failed' || type === 'uncaught')) {
+    return `a ${type} that does not carry the worker's token`;
+  }
   switch (type) {
     case 'ready':
       return undefined;

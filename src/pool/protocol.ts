@@ -93,12 +93,15 @@ export type ResultsMessage = readonly unknown[];
 /** Where the results of a {@link ResultsMessage} start. */
 export const RESULTS_HEADER = 2;
 
+// The control messages carry the worker's token too, as results do (see WorkerInit.token).
 export interface ReadyMessage {
   readonly type: 'ready';
+  readonly token: number;
 }
 
 export interface InitFailedMessage {
   readonly type: 'init-failed';
+  readonly token: number;
   readonly error: WireError;
 }
 
@@ -111,6 +114,7 @@ export interface InitFailedMessage {
  */
 export interface UncaughtMessage {
   readonly type: 'uncaught';
+  readonly token: number;
   readonly error: WireError;
   readonly origin: 'uncaughtException' | 'unhandledRejection';
   readonly fatal: boolean;

@@ -105,7 +105,7 @@ export class WorkerRuntime {
     }
     const exit = fatal ? () => process.exit(1) : undefined;
     try {
-      this.#post({ type: 'uncaught', error: wire, origin, fatal, unstarted: this.#firstUnstarted() }, exit);
+      this.#post({ type: 'uncaught', token: this.#token, error: wire, origin, fatal, unstarted: this.#firstUnstarted() }, exit);
     } catch {
       // No one to tell (the channel is gone): the exit still happens.
       exit?.();
@@ -132,14 +132,14 @@ export class WorkerRuntime {
           taskEnded();
         }
       } catch (error) {
-        if (!this.#dead) this.#post({ type: 'init-failed', error: toWire(error) });
+        if (!this.#dead) this.#post({ type: 'init-failed', token: this.#token, error: toWire(error) });
         return;
       }
     }
     // Died of an error the initializer left behind: the engine learns it from the exit before `ready`.
     if (this.#dead) return;
     this.#initialized = true;
-    this.#post({ type: 'ready' });
+    this.#post({ type: 'ready', token: this.#token });
     this.#run();
   }
 

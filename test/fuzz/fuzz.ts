@@ -275,26 +275,27 @@ async function settle(name: string, i: number, outcome: unknown, controller: Abo
 }
 
 /**
- * Messages a worker could post on the pool's channel that are not the runtime's, each with whether the pool
- * must report it: a malformed message is dropped with a ChannelError warning; a well-formed control message at
- * the wrong time (a second `ready`, an `init-failed` from a worker that started long ago) is ignored.
+ * Messages a worker's task could post on the pool's channel that are not the runtime's: malformed ones, and
+ * well-formed ones without the worker's token (a second `ready`, a fatal `uncaught` that would end the worker,
+ * results that would answer its tasks). The pool must drop each one with a ChannelError warning.
  */
-export const GARBAGE_MESSAGES: readonly (readonly [message: unknown, reported: boolean])[] = [
-  [null, true],
-  [42, true],
-  ['results', true],
-  [{}, true],
-  [{ type: 'toString' }, true],
-  [{ type: '__proto__' }, true],
-  [{ type: 'init-failed' }, true],
-  [{ type: 'uncaught', error: 1, origin: 'constructor', fatal: true, unstarted: 0 }, true],
-  [{ type: 'ready', extra: true }, false],
-  [{ type: 'init-failed', error: 5 }, false],
-  [{ type: 'init-failed', error: { error: true, ctor: 'toString', name: 1, message: {}, props: null } }, false],
-  [[], true],
-  [['busy'], true],
-  [[-1], true],
-  [[0, 99, 'unknown status'], true],
-  [[0, 1, { error: true, ctor: 'constructor', name: 'x', message: 'm', stack: 5, props: { then: 1 } }], true],
-  [[1e308, 0, 1, 0, 2, 0, 3, 0, 4], true],
+export const GARBAGE_MESSAGES: readonly unknown[] = [
+  null,
+  42,
+  'results',
+  {},
+  { type: 'toString' },
+  { type: '__proto__' },
+  { type: 'init-failed' },
+  { type: 'uncaught', error: 1, origin: 'constructor', fatal: true, unstarted: 0 },
+  { type: 'uncaught', error: { error: true, name: 'Error', ctor: 'Error', message: 'forged', stack: undefined, props: {} }, origin: 'uncaughtException', fatal: true, unstarted: 0 },
+  { type: 'ready', extra: true },
+  { type: 'init-failed', error: 5 },
+  { type: 'init-failed', error: { error: true, ctor: 'toString', name: 1, message: {}, props: null } },
+  [],
+  ['busy'],
+  [-1],
+  [0, 99, 'unknown status'],
+  [0, 1, { error: true, ctor: 'constructor', name: 'x', message: 'm', stack: 5, props: { then: 1 } }],
+  [1e308, 0, 1, 0, 2, 0, 3, 0, 4],
 ];
