@@ -587,15 +587,17 @@ export class PoolEngine {
     try {
       worker.send(batch, this.#tasks);
     } catch (error) {
-      if (batch.length === 1) return this.#failUnsendable(batch[0]!, error);
+      if (batch.length === 1) return this.#failUnsendable(worker, batch[0]!, error);
       // Something in the batch cannot be cloned: send each task alone so only the culprit fails.
       for (const record of batch) this.#post(worker, [record]);
     }
   }
 
-  #failUnsendable(record: TaskRecord, error: unknown): void {
+  #failUnsendable(worker: WorkerSlot, record: TaskRecord, error: unknown): void {
     this.#release(record);
     record.worker = undefined;
+    // It never reached the worker, so it does not count towards the worker's maxTasksPerWorker.
+    worker.refund(1);
     this.#failed += itemsOf(record);
     const message = error instanceof Error ? error.message : String(error);
     record.future.setException(new TypeError(`the task's arguments could not be sent to the worker: ${message}`, { cause: error }));

@@ -246,6 +246,14 @@ for (const kind of KINDS) {
       assert.deepEqual(counts, [1, 2, 1]);
     });
 
+    test('a task whose arguments cannot be sent does not count towards maxTasksPerWorker', async () => {
+      await using pool = makePool(kind, { maxWorkers: 1, maxTasksPerWorker: 2 });
+      const first = await pool.submit(whoAmI);
+      // A function cannot be cloned: the task fails at the send and never reaches the worker.
+      await assert.rejects(pool.submit(echo, () => 1), /could not be sent to the worker/);
+      assert.equal(await pool.submit(whoAmI), first, 'the worker ran one task of its two, so it still serves');
+    });
+
     test('a worker that dies fails only its task, naming the exit code; the pool heals', async () => {
       await using pool = makePool(kind, { maxWorkers: 1 });
       await assert.rejects(pool.submit(exitWith, 7), (e: unknown) => e instanceof Broken && /code 7/.test(e.message));
