@@ -27,7 +27,6 @@ interface Tracked {
 const live = new Set<Tracked>();
 const byFuture = new WeakMap<object, Tracked>();
 let registry: FinalizationRegistry<Tracked> | undefined;
-let sweeping = false;
 
 /** Starts tracking `future`, which has just failed with `error` and has not been observed. */
 export function trackUnobserved(future: object, error: unknown): void {
@@ -59,19 +58,14 @@ function report(tracked: Tracked): void {
 
 /** The loop has run dry: nothing can observe the tracked futures any more, so report them now. */
 function sweep(): void {
-  if (sweeping || live.size === 0) return;
-  sweeping = true;
-  try {
-    for (const tracked of [...live]) {
-      const future = tracked.future.deref();
-      if (future !== undefined) {
-        byFuture.delete(future);
-        registry!.unregister(future);
-      }
-      report(tracked);
+  // report() removes each from `live` as it goes (emitWarning delivers later, so nothing re-enters here).
+  for (const tracked of [...live]) {
+    const future = tracked.future.deref();
+    if (future !== undefined) {
+      byFuture.delete(future);
+      registry!.unregister(future);
     }
-  } finally {
-    sweeping = false;
+    report(tracked);
   }
 }
 

@@ -284,14 +284,7 @@ export class PoolEngine {
     // even when it waits with the very signal that stops the pool, whose listener comes after the pool's.
     if (this.#state === PoolState.OPEN) this.#roomWaiters.rejectAll(reason);
     void this.shutdown(false, true);
-    // Left by shutdown: process tasks queued again after their worker died, which count as running.
-    for (const record of this.#queue.drain()) {
-      this.#release(record);
-      if (record.future.done()) continue;
-      this.#liveQueued--;
-      this.#failed += itemsOf(record);
-      failStopped(record, reason);
-    }
+    this.#failRequeued(() => reason);
     for (const worker of this.#workers) {
       for (let i = 0; i < worker.inflight.length; i++) {
         const record = worker.inflight.at(i)!;
@@ -314,14 +307,7 @@ export class PoolEngine {
   stopWorkers(signal: 'SIGTERM' | 'SIGKILL', by: string): Promise<void> {
     this.#stoppedBy ??= by;
     const closed = this.shutdown(true, true);
-    // Left by shutdown: process tasks queued again after their worker died; they will not run now either.
-    for (const record of this.#queue.drain()) {
-      this.#release(record);
-      if (record.future.done()) continue;
-      this.#liveQueued--;
-      this.#failed += itemsOf(record);
-      failStopped(record, new this.#options.Broken(`the ${this.#options.kind} pool was stopped by ${by} before the task ran`));
-    }
+    this.#failRequeued(() => new this.#options.Broken(`the ${this.#options.kind} pool was stopped by ${by} before the task ran`));
     for (const worker of this.#workers) {
       // A worker already stopping is signalled again: killWorkers() after terminateWorkers() must kill.
       worker.state = WorkerState.STOPPING;
@@ -329,6 +315,20 @@ export class PoolEngine {
       worker.handle.terminate(signal);
     }
     return closed;
+  }
+
+  /**
+   * After a shutdown that cancelled the queue, a stop fails what is left there: process tasks queued again
+   * after their worker died, which count as running and so could not be cancelled; they will not run now.
+   */
+  #failRequeued(error: () => unknown): void {
+    for (const record of this.#queue.drain()) {
+      this.#release(record);
+      if (record.future.done()) continue;
+      this.#liveQueued--;
+      this.#failed += itemsOf(record);
+      failStopped(record, error());
+    }
   }
 
   stats(): PoolStats {
@@ -454,18 +454,14 @@ export class PoolEngine {
   }
 
   /**
-   * Wakes as many room() waiters, oldest first, as the queue has room for. If others still wait, the queue
-   * is looked at again after the woken ones have had their turn to submit: one that did not submit must
-   * not leave the rest waiting on an empty queue.
+   * Wakes as many room() waiters, oldest first, as the queue has room for, each holding its place (see
+   * #grant). The place of one that does not submit comes back when the grants expire, which wakes the next.
    */
   #wakeRoomWaiters(): void {
     if (this.#state !== PoolState.OPEN) return;
-    let woken = 0;
     for (let room = this.#options.maxQueue - this.#liveQueued - this.#granted; room > 0 && this.#roomWaiters.wakeFirst(undefined); room--) {
-      woken++;
       this.#grant();
     }
-    if (woken > 0 && this.#roomWaiters.length > 0) this.#schedulePump();
   }
 
   /** The oldest queued record whose future is not done; done ones met on the way leave the queue. */
@@ -599,8 +595,7 @@ export class PoolEngine {
     // It never reached the worker, so it does not count towards the worker's maxTasksPerWorker.
     worker.refund(1);
     this.#failed += itemsOf(record);
-    const message = error instanceof Error ? error.message : String(error);
-    record.future.setException(new TypeError(`the task's arguments could not be sent to the worker: ${message}`, { cause: error }));
+    record.future.setException(new TypeError(`the task's arguments could not be sent to the worker: ${messageOf(error)}`, { cause: error }));
   }
 
   /** Starts a worker; one started for queued work keeps the program alive until it is ready to take it. */

@@ -21,6 +21,21 @@ import type { TaskDescriptor } from '../tasks/task.js';
 import { toWire, type WireError } from '../tasks/wire-error.js';
 
 type Fn = (...args: unknown[]) => unknown;
+
+/** Where a worker's runtime is; transitions are in #initialize, #suspend and #onUncaught. */
+const RuntimeState = {
+  /** Loading and running the initializer: batches wait in the inbox. */
+  STARTING: 'starting',
+  /** Running batches, or idle with an empty inbox. */
+  READY: 'ready',
+  /** Waiting for an async task to settle: batches wait in the inbox. */
+  AWAITING: 'awaiting',
+  /** Waiting for the module of the task at #index, which counts as begun. */
+  LOADING: 'loading',
+  /** Reported a fatal error: runs nothing more, posts nothing more, and is about to exit. */
+  DEAD: 'dead',
+} as const;
+type RuntimeState = (typeof RuntimeState)[keyof typeof RuntimeState];
 /** Posts a message to the engine; `sent` runs once it has left (a process's IPC send is asynchronous). */
 type Post = (message: FromWorker, sent?: () => void) => void;
 
@@ -47,8 +62,7 @@ export class WorkerRuntime {
   readonly #post: Post;
   readonly #tasks = new Map<number, LoadedTask>();
   readonly #inbox = new Deque<RunMessage>();
-  #initialized = false;
-  #suspended = false;
+  #state: RuntimeState = RuntimeState.STARTING;
   #batch: readonly unknown[] | undefined = undefined;
   #index = 0;
   // Results gathered since the last reply, after the header: the busy time (filled in when sent), the token.
@@ -57,12 +71,8 @@ export class WorkerRuntime {
   #groupStart = 0;
   #seq = 0;
   readonly #claims: Int32Array | undefined;
-  /** Waiting for the module of the task at #index: that task counts as begun. */
-  #loading = false;
   /** The number of the task after the last one received. */
   #received = 0;
-  /** Reported a fatal error: runs nothing more, posts nothing more, and is about to exit. */
-  #dead = false;
   readonly #uncaughtErrors: UncaughtErrors;
 
   constructor(post: Post, init: WorkerInit) {
@@ -85,12 +95,12 @@ export class WorkerRuntime {
     }
     this.#inbox.push(message);
     this.#received = (message[0] as number) + (message.length - RUN_HEADER) / 2;
-    if (this.#initialized && !this.#suspended) this.#run();
+    if (this.#state === RuntimeState.READY) this.#run();
   }
 
   readonly #onUncaught = (error: unknown, origin: NodeJS.UncaughtExceptionOrigin): void => {
     // A listener the task code added itself makes the error handled, as in any Node program.
-    if (this.#dead || process.listenerCount('uncaughtException') > 1) return;
+    if (this.#state === RuntimeState.DEAD || process.listenerCount('uncaughtException') > 1) return;
     const fatal = this.#uncaughtErrors === 'exit';
     let wire: WireError;
     try {
@@ -101,7 +111,7 @@ export class WorkerRuntime {
     if (fatal) {
       // What finished before the error is answered first; nothing runs or is answered after it.
       this.#flush();
-      this.#dead = true;
+      this.#state = RuntimeState.DEAD;
     }
     const exit = fatal ? () => process.exit(1) : undefined;
     try {
@@ -118,7 +128,7 @@ export class WorkerRuntime {
     if (batch === undefined) return this.#received;
     const first = batch[0] as number;
     if (batch !== this.#batch) return first;
-    return first + (this.#index - RUN_HEADER) / 2 + (this.#loading ? 1 : 0);
+    return first + (this.#index - RUN_HEADER) / 2 + (this.#state === RuntimeState.LOADING ? 1 : 0);
   }
 
   async #initialize(init: WorkerInit): Promise<void> {
@@ -132,19 +142,19 @@ export class WorkerRuntime {
           taskEnded();
         }
       } catch (error) {
-        if (!this.#dead) this.#post({ type: 'init-failed', token: this.#token, error: toWire(error) });
+        if (this.#state !== RuntimeState.DEAD) this.#post({ type: 'init-failed', token: this.#token, error: toWire(error) });
         return;
       }
     }
     // Died of an error the initializer left behind: the engine learns it from the exit before `ready`.
-    if (this.#dead) return;
-    this.#initialized = true;
+    if (this.#state === RuntimeState.DEAD) return;
+    this.#state = RuntimeState.READY;
     this.#post({ type: 'ready', token: this.#token });
     this.#run();
   }
 
   #run(): void {
-    if (this.#dead) return;
+    if (this.#state === RuntimeState.DEAD) return;
     for (;;) {
       if (this.#batch === undefined) {
         const message = this.#inbox.shift();
@@ -159,8 +169,7 @@ export class WorkerRuntime {
         const args = batch[this.#index + 1] as unknown[];
         const task = this.#tasks.get(taskIdOf(code))!;
         if (task.fn === undefined && task.loadError === undefined) {
-          this.#loading = true;
-          this.#suspend(this.#load(task));
+          this.#suspend(this.#load(task), RuntimeState.LOADING);
           return;
         }
         if (this.#results.length === RESULTS_HEADER) this.#groupStart = performance.now();
@@ -206,12 +215,14 @@ export class WorkerRuntime {
     }
   }
 
-  #suspend(until: Promise<void>): void {
+  /** Stops running batches until `until` settles: an async task's end (AWAITING) or a module's load (LOADING). */
+  #suspend(until: Promise<void>, state: typeof RuntimeState.AWAITING | typeof RuntimeState.LOADING = RuntimeState.AWAITING): void {
     this.#flush();
-    this.#suspended = true;
+    this.#state = state;
     void until.then(() => {
-      this.#suspended = false;
-      this.#loading = false;
+      // A worker that died meanwhile (an error raised outside any task) stays dead.
+      if (this.#state === RuntimeState.DEAD) return;
+      this.#state = RuntimeState.READY;
       this.#run();
     });
   }
@@ -230,7 +241,7 @@ export class WorkerRuntime {
 
   #flush(): void {
     const results = this.#results;
-    if (results.length === RESULTS_HEADER || this.#dead) return;
+    if (results.length === RESULTS_HEADER || this.#state === RuntimeState.DEAD) return;
     this.#results = [0, this.#token];
     const now = performance.now();
     results[0] = now - this.#groupStart;
