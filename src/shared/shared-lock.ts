@@ -24,7 +24,7 @@ const BYTES = 8;
  * For {@link SharedCondition} only: which of this thread's acquisitions holds the lock, and a way to hand
  * that identity back after a wait gave the lock up and took it again, so the caller's handle still works.
  */
-export let sharedHolding: { current(lock: SharedLock): number; restore(lock: SharedLock, epoch: number): void };
+export let sharedHolding: { current(lock: SharedLock): number; restore(lock: SharedLock, holder: number): void };
 
 // The memory `from()` hands to the constructor, so that the public constructor takes no buffer.
 let adopting: SharedArrayBuffer | undefined;
@@ -69,16 +69,18 @@ export class SharedLock implements SharedHandle<'SharedLock'> {
   /** The shared memory: one 32-bit word, 0 when free, else the owner's `threadId + 1`; then the kind's mark. */
   readonly buffer: SharedArrayBuffer;
   readonly #cells: Int32Array;
-  // Counts this object's acquisitions and plain releases. A handle releases only while the count is the
-  // one it was made at and this thread still holds the word: once `release()` ended its hold (here or in
-  // another thread) the handle is stale and must not free whoever holds the lock next.
-  #epoch = 0;
+  // As in Lock: the number of the acquisition (through this object, in this thread) that holds the lock, 0
+  // when none, and a count that only grows to number them. A handle releases only while its number holds
+  // and this thread still holds the word: once `release()` ended its hold (here or in another thread) the
+  // handle is stale and must not free whoever holds the lock next.
+  #holder = 0;
+  #acquisitions = 0;
 
   static {
     sharedHolding = {
-      current: (lock) => lock.#epoch,
-      restore: (lock, epoch) => {
-        lock.#epoch = epoch;
+      current: (lock) => lock.#holder,
+      restore: (lock, holder) => {
+        lock.#holder = holder;
       },
     };
   }
@@ -204,7 +206,7 @@ export class SharedLock implements SharedHandle<'SharedLock'> {
    * ```
    */
   release(): void {
-    this.#epoch++;
+    this.#holder = 0;
     if (!give(this.#cells, WORD)) throw new InvalidStateError('release() called on an unlocked SharedLock');
   }
 
@@ -214,9 +216,9 @@ export class SharedLock implements SharedHandle<'SharedLock'> {
   }
 
   #handle(): Releasable {
-    const epoch = ++this.#epoch;
+    const acquisition = (this.#holder = ++this.#acquisitions);
     return releasable(() => {
-      if (this.#epoch === epoch && this.heldByMe()) this.release();
+      if (this.#holder === acquisition && this.heldByMe()) this.release();
     });
   }
 }

@@ -69,12 +69,33 @@ test("the handle from acquire() still releases the lock after wait() gave it up 
   await flush();
   const other = await cond.acquire(); // someone else holds the lock meanwhile
   cond.notify();
-  other.release();
+  cond.lock.release(); // a plain release ends that hold: `other` is stale from here on
   assert.equal(await waiting, true);
-  other.release(); // its hold is over: its handle does nothing to the waiter's
+  other.release(); // stale: does nothing to the waiter's hold
   assert.equal(cond.lock.locked(), true);
   held.release();
   assert.equal(cond.lock.locked(), false);
+  const next = await cond.acquire();
+  other.release(); // still stale: the next holder keeps the lock
+  assert.equal(cond.lock.locked(), true);
+  next.release();
+});
+
+test('a handle made stale while a wait() had given the lock up never frees a later holder', async () => {
+  const cond = new SharedCondition();
+  const lock = cond.lock;
+  const first = await lock.acquire();
+  const stop = new AbortController();
+  const waiting = cond.wait({ signal: stop.signal });
+  const other = await lock.acquire(); // taken while the waiter has given the lock up
+  lock.release(); // a plain release ends that hold: `other` is stale from here on
+  stop.abort(new Error('stop waiting'));
+  await assert.rejects(waiting, /stop waiting/); // the waiter took the lock back first
+  first.release();
+  const next = await lock.acquire();
+  other.release(); // stale: must not free `next`'s hold
+  assert.equal(lock.locked(), true);
+  next.release();
 });
 
 test('from() refuses memory that is not a SharedCondition, or a lock that is not a SharedLock', async () => {

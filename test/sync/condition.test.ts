@@ -138,6 +138,22 @@ test('conditions can share one lock', async () => {
   assert.throws(() => new Condition({} as Lock), TypeError);
 });
 
+test('a handle made stale while a wait() had given the lock up never frees a later holder', async () => {
+  const cond = new Condition();
+  const first = await cond.acquire();
+  const stop = new AbortController();
+  const waiting = cond.wait({ signal: stop.signal });
+  const other = await cond.acquire(); // taken while the waiter has given the lock up
+  cond.release(); // a plain release ends that hold: `other` is stale from here on
+  stop.abort(new Error('stop waiting'));
+  await assert.rejects(waiting, /stop waiting/); // the waiter took the lock back first
+  first.release();
+  const next = await cond.acquire();
+  other.release(); // stale: must not free `next`'s hold
+  assert.equal(cond.locked(), true);
+  next.release();
+});
+
 test("the handle from acquire() still releases the lock after wait() gave it up and took it back", async () => {
   const cond = new Condition();
   const held = await cond.acquire();
@@ -145,11 +161,15 @@ test("the handle from acquire() still releases the lock after wait() gave it up 
   await flush();
   const other = await cond.acquire(); // someone else holds the lock meanwhile
   cond.notify();
-  other.release();
+  cond.release(); // a plain release ends that hold: `other` is stale from here on
   await flush();
   assert.equal(waiting.state, 'fulfilled');
-  other.release(); // the other hold is over: its handle does nothing to the waiter's
+  other.release(); // stale: does nothing to the waiter's hold
   assert.equal(cond.locked(), true);
   held.release(); // the waiter's own handle ends its hold
   assert.equal(cond.locked(), false);
+  const next = await cond.acquire();
+  other.release(); // still stale: the next holder keeps the lock
+  assert.equal(cond.locked(), true);
+  next.release();
 });
