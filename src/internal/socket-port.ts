@@ -139,8 +139,11 @@ export function socketPort(socket: Socket): SocketPort {
       }
       const header = Buffer.alloc(HEADER_BYTES);
       header.writeUInt32BE(body.length, 0);
+      // One write of both (writev), without copying the body into a new buffer.
+      socket.cork();
       socket.write(header);
       socket.write(body);
+      socket.uncork();
     },
     on,
     close() {

@@ -19,6 +19,8 @@ export class HandleInbox {
 
   /** Takes a batch, a batch with handles, or a handle (`handle` is what IPC delivered with the message). */
   receive(message: Waiting | HandleMessage, handle: unknown): void {
+    // The usual case, a plain batch with nothing waiting ahead of it, goes straight on.
+    if (Array.isArray(message) && this.#waiting.length === 0) return this.#deliver(message);
     if (!Array.isArray(message) && (message as HandleMessage).type === 'handle') {
       // A handle closed in the parent before it left arrives as nothing; its place stays null.
       this.#handles.set((message as HandleMessage).id, handle ?? null);
