@@ -138,6 +138,8 @@ export abstract class PoolExecutor implements Executor {
   readonly #engine: PoolEngine;
   readonly #maxWorkers: number;
   readonly #allowed: TaskCheck | undefined;
+  /** Tasks the allowedTasks check has passed, by identity: it runs once per task, not at every submit. */
+  readonly #allowedSeen = new WeakSet<object>();
   readonly #kind: 'thread' | 'process';
   // The signal option as given: undefined (follow run's), null (nothing) or a signal.
   readonly #follows: AbortSignal | null | undefined;
@@ -193,21 +195,27 @@ export abstract class PoolExecutor implements Executor {
     return this.#engine.state;
   }
 
+  #checkAllowed(fn: unknown): void {
+    if (this.#allowedSeen.has(fn as object)) return;
+    this.#allowed!(describeTask(fn));
+    this.#allowedSeen.add(fn as object);
+  }
+
   submit<A extends unknown[], R>(fn: Task<A, R>, ...args: A): Future<Awaited<R>> {
-    this.#allowed?.(describeTask(fn));
+    if (this.#allowed !== undefined) this.#checkAllowed(fn);
     return this.#engine.submit(fn, args, undefined) as Future<Awaited<R>>;
   }
 
   submitWith<A extends unknown[], R>(fn: Task<A, R>, args: A, options: SubmitOptions): Future<Awaited<R>> {
     if (!Array.isArray(args)) throw new TypeError(`args must be an array, received ${describe(args)}`);
-    this.#allowed?.(describeTask(fn));
+    if (this.#allowed !== undefined) this.#checkAllowed(fn);
     return this.#engine.submit(fn, args, validateSubmitOptions(options, this.#kind)) as Future<Awaited<R>>;
   }
 
   map<T, R>(fn: Task<[T], R>, items: Iterable<T> | AsyncIterable<T>, options: MapOptions = {}): AsyncIterableIterator<Awaited<R>> {
     validateOptions(options);
-    const task = describeTask(fn);
-    this.#allowed?.(task);
+    describeTask(fn);
+    if (this.#allowed !== undefined) this.#checkAllowed(fn);
     const submitChunk = (chunk: [T][]): Future<ChunkResult> => this.#engine.submit(fn, chunk, undefined, true) as Future<ChunkResult>;
     return mapInOrder<T, Awaited<R>>(submitChunk, items, options, this.#maxWorkers);
   }

@@ -105,7 +105,10 @@ function moduleId(module: string | URL): string {
 /** Refuses a `file:` URL that names a directory rather than a module. */
 function checkFile(url: URL, given: string): string {
   if (url.protocol !== 'file:') return url.href;
-  const isDirectory = url.pathname.endsWith('/') || statSync(url, { throwIfNoEntry: false })?.isDirectory() === true;
+  // A module file has an extension; only a path without one (import.meta.dirname, say) is looked up on disk,
+  // so naming a task costs no system call in the usual case.
+  const isDirectory =
+    url.pathname.endsWith('/') || (!/\.[^/]*$/.test(url.pathname) && statSync(url, { throwIfNoEntry: false })?.isDirectory() === true);
   if (isDirectory) {
     throw new TypeError(`module must name a module file (${FIX}), received ${describe(given)}, which is a directory (import.meta.dirname is not the module)`);
   }
