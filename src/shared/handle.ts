@@ -37,9 +37,11 @@ const MARKS: Readonly<Record<string, number>> = {
   SharedQueue: 0x61780505,
 };
 
-/** Writes `kind`'s mark at word `at` of new memory. */
-export function mark(buffer: SharedArrayBuffer, kind: string, at: number): void {
+/** New shared memory of `bytes` for a `kind`, with the kind's mark at word `at` (see {@link bufferOf}). */
+export function newMemory(kind: string, bytes: number, at: number): SharedArrayBuffer {
+  const buffer = new SharedArrayBuffer(bytes);
   new Int32Array(buffer, 4 * at, 1)[0] = MARKS[kind]!;
+  return buffer;
 }
 
 /**

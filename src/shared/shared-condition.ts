@@ -1,7 +1,7 @@
 import { InvalidStateError } from '../futures/errors.js';
 import { describe, validateFunction, validateInteger } from '../internal/validate.js';
 import type { Releasable } from '../sync/releasable.js';
-import { bufferOf, mark, type SharedHandle } from './handle.js';
+import { bufferOf, newMemory, type SharedHandle } from './handle.js';
 import { SharedLock, sharedHolding } from './shared-lock.js';
 import { assertMayBlock, deadlineOf, Retry, TIMED_OUT, untilAsync, untilSync, type SharedSyncWaitOptions, type SharedWaitOptions } from './wait.js';
 
@@ -63,13 +63,8 @@ export class SharedCondition implements SharedConditionHandle {
    */
   constructor(lock: SharedLock = new SharedLock()) {
     if (!(lock instanceof SharedLock)) throw new TypeError(`lock must be a SharedLock, received ${describe(lock)}`);
-    if (adopting === undefined) {
-      this.buffer = new SharedArrayBuffer(BYTES);
-      mark(this.buffer, KIND, MARK);
-    } else {
-      this.buffer = adopting;
-      adopting = undefined;
-    }
+    this.buffer = adopting ?? newMemory(KIND, BYTES, MARK);
+    adopting = undefined;
     this.lock = lock;
     this.#cells = new Int32Array(this.buffer, 0, 1);
   }

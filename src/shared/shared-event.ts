@@ -1,4 +1,4 @@
-import { bufferOf, mark, type SharedHandle } from './handle.js';
+import { bufferOf, newMemory, type SharedHandle } from './handle.js';
 import { assertMayBlock, deadlineOf, Retry, TIMED_OUT, untilAsync, untilSync, type SharedSyncWaitOptions, type SharedWaitOptions } from './wait.js';
 
 const KIND = 'SharedEvent';
@@ -50,13 +50,8 @@ export class SharedEvent implements SharedHandle<'SharedEvent'> {
 
   /** Creates a cleared event in new shared memory. */
   constructor() {
-    if (adopting === undefined) {
-      this.buffer = new SharedArrayBuffer(BYTES);
-      mark(this.buffer, KIND, MARK);
-    } else {
-      this.buffer = adopting;
-      adopting = undefined;
-    }
+    this.buffer = adopting ?? newMemory(KIND, BYTES, MARK);
+    adopting = undefined;
     this.#cells = new Int32Array(this.buffer, 0, 2);
   }
 

@@ -1,6 +1,6 @@
 import { InvalidStateError, TimeoutError } from '../futures/errors.js';
 import { releasable, type Releasable } from '../sync/releasable.js';
-import { bufferOf, mark, type SharedHandle } from './handle.js';
+import { bufferOf, newMemory, type SharedHandle } from './handle.js';
 import { give, recoverWord, tryTake } from './owner-word.js';
 import { recoverOnExit } from './recovery.js';
 import {
@@ -87,13 +87,8 @@ export class SharedLock implements SharedHandle<'SharedLock'> {
 
   /** Creates a free lock in new shared memory. */
   constructor() {
-    if (adopting === undefined) {
-      this.buffer = new SharedArrayBuffer(BYTES);
-      mark(this.buffer, KIND, MARK);
-    } else {
-      this.buffer = adopting;
-      adopting = undefined;
-    }
+    this.buffer = adopting ?? newMemory(KIND, BYTES, MARK);
+    adopting = undefined;
     const cells = (this.#cells = new Int32Array(this.buffer, 0, 1));
     recoverOnExit(this, (token) => void recoverWord(cells, WORD, token));
   }

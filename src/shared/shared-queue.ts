@@ -3,7 +3,7 @@ import { QueueEmpty, QueueFull, QueueShutDown, TimeoutError } from '../futures/e
 import { validateInteger, validateOptions } from '../internal/validate.js';
 import { QueueState, type QueueShutdownOptions } from '../sync/queue.js';
 import { ByteRing } from './byte-ring.js';
-import { bufferOf, mark, type SharedHandle } from './handle.js';
+import { bufferOf, newMemory, type SharedHandle } from './handle.js';
 import { attemptNow, give, recoverWord, tryTake } from './owner-word.js';
 import { recoverOnExit } from './recovery.js';
 import {
@@ -109,10 +109,9 @@ export class SharedQueue<T> implements SharedHandle<'SharedQueue'>, AsyncIterabl
       const { maxBytes = 1 << 20, maxsize = 0 } = options;
       validateInteger(maxBytes, 'maxBytes', 8);
       validateInteger(maxsize, 'maxsize', 0, true);
-      this.buffer = new SharedArrayBuffer(HEADER_BYTES + maxBytes);
+      this.buffer = newMemory(KIND, HEADER_BYTES + maxBytes, MARK);
       this.#cells = new Int32Array(this.buffer, 0, HEADER_BYTES / 4);
       this.#cells[MAX_ITEMS] = maxsize === Infinity || maxsize > 0x7fffffff ? 0 : maxsize;
-      mark(this.buffer, KIND, MARK);
     } else {
       this.buffer = adopting;
       adopting = undefined;

@@ -1,7 +1,7 @@
 import { TimeoutError } from '../futures/errors.js';
 import { validateInteger } from '../internal/validate.js';
 import { releasable, type Releasable } from '../sync/releasable.js';
-import { bufferOf, mark, type SharedHandle } from './handle.js';
+import { bufferOf, newMemory, type SharedHandle } from './handle.js';
 import { attemptNow, give, recoverWord, tryTake } from './owner-word.js';
 import { recoverOnExit } from './recovery.js';
 import {
@@ -76,11 +76,10 @@ export class SharedSemaphore implements SharedHandle<'SharedSemaphore'> {
       validateInteger(permits, 'permits', 1);
       if (permits > 0x7fffffff) throw new RangeError(`permits must be at most ${0x7fffffff}, received ${permits}`);
       const slots = Math.min(permits, MAX_SLOTS);
-      this.buffer = new SharedArrayBuffer(4 * (TABLE + 2 * slots));
+      this.buffer = newMemory(KIND, 4 * (TABLE + 2 * slots), MARK);
       this.#cells = new Int32Array(this.buffer);
       this.#cells[PERMITS] = permits;
       this.#cells[SLOTS] = slots;
-      mark(this.buffer, KIND, MARK);
     } else {
       this.buffer = adopting;
       adopting = undefined;
