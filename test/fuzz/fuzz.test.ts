@@ -4,12 +4,11 @@ import { KINDS, makePool } from '../executors/pools.js';
 import { echo } from '../fixtures/tasks.js';
 import { postRaw } from '../fixtures/fuzz-tasks.js';
 import { catchWarningsOfType } from '../fixtures/quiet.js';
-import { fuzz, GARBAGE_MESSAGES, weakError } from './fuzz.js';
+import { fuzz, GARBAGE_MESSAGES } from './fuzz.js';
 
 // A fixed seed in every run of the suite; `npm run fuzz -- --seed N --iterations N` runs a longer one.
 test('hostile inputs to the public API give clear errors, never a hang or an engine message', async () => {
   const report = await fuzz(1, 12);
-  assert.ok(report.calls > 400, `only ${report.calls} calls were made`);
   assert.deepEqual(report.problems, []);
 });
 
@@ -18,11 +17,8 @@ for (const kind of KINDS) {
     const warnings = catchWarningsOfType(t, 'ChannelError');
     await using pool = makePool(kind, { maxWorkers: 1 });
     for (const message of GARBAGE_MESSAGES) {
-      const posted = pool.submit(postRaw, message);
-      await posted.then(
-        (value) => assert.equal(value, 'posted'),
-        (error: unknown) => assert.equal(weakError(error), undefined, `posting ${JSON.stringify(message)}`),
-      );
+      // Dropped, never taken for the worker's answer or its last word: the task itself returns.
+      assert.equal(await pool.submit(postRaw, message), 'posted', `posting ${JSON.stringify(message)}`);
       // The pool still works, on the same worker or a new one.
       assert.equal(await pool.submit(echo, 'still works'), 'still works', `after ${JSON.stringify(message)}`);
     }

@@ -62,7 +62,8 @@ test('a length over the limit fails the port at the header, before any of the fr
   assert.ok(failure instanceof ChannelError);
   assert.equal(failure.message, `received a frame of ${0xffffffff} bytes, over the limit of ${MAX_FRAME_BYTES}`);
   await port.closed;
-  assert.equal(raw.destroyed || (await once(raw, 'close'), true), true);
+  // The port ended the connection: the peer's side closes too.
+  if (!raw.destroyed) await once(raw, 'close');
 });
 
 test('a frame of exactly the limit is accepted as far as its header', async () => {
