@@ -1,3 +1,4 @@
+import { obeyedAbort } from '../internal/abort.js';
 import { CancelledError, InvalidStateError } from '../futures/errors.js';
 import { validateFunction, validateOptions, validateSignal } from '../internal/validate.js';
 
@@ -40,8 +41,9 @@ export type TaskGroupState = (typeof TaskGroupState)[keyof typeof TaskGroupState
 /**
  * Structured concurrency, like asyncio's `TaskGroup`: children started in the group share one signal,
  * and the group waits for all of them. The first child to fail aborts the others, and the group rejects
- * with an `AggregateError` of every failure. A child that rejects with the group's own abort reason (it
- * stopped because it was told to) does not count as a failure.
+ * with an `AggregateError` of every failure. A child that stopped because it was told to does not count
+ * as a failure: it rejects with the group's abort reason, or with the `AbortError` that `timers/promises`,
+ * `events.once` or `fetch` throw for the group's signal.
  *
  * Lead with {@link TaskGroup.run}: it sees how the body ends, so a body that throws aborts the children,
  * waits for them and rejects with an `AggregateError` holding the body's error first, as asyncio does.
@@ -89,7 +91,8 @@ export class TaskGroup implements AsyncDisposable {
    * the group waits for them, and the call rejects with an `AggregateError` of the body's error followed
    * by the children's failures. If a child fails, the others are aborted and the call rejects with an
    * `AggregateError` of the failures; the body is not stopped by force, so let it watch `group.signal`.
-   * A body that rejects with the group's own abort reason obeyed the abort: that is no failure of its own.
+   * A body that rejects with the group's abort reason (or its signal's `AbortError`) obeyed the abort: that
+   * is no failure of its own.
    *
    * @param body Starts the children with `group.start()`; may be async.
    * @param options.signal Aborting it aborts every child; the call then rejects with `signal.reason`.
@@ -114,7 +117,7 @@ export class TaskGroup implements AsyncDisposable {
       result = await body(group);
     } catch (error) {
       const signal = group.#controller.signal;
-      const obeyed = signal.aborted && error === signal.reason;
+      const obeyed = obeyedAbort(error, signal);
       if (!obeyed) group.#abort(new CancelledError('the TaskGroup body failed', { cause: error }));
       await group.wait().catch(() => {});
       if (obeyed) throw (group.#outcome() ?? { error }).error;
@@ -162,8 +165,8 @@ export class TaskGroup implements AsyncDisposable {
     child.then(
       () => this.#settled(),
       (error: unknown) => {
-        // A child that stopped with the group's own reason obeyed the abort; that is not a failure.
-        if (!(signal.aborted && error === signal.reason)) this.#fail(error);
+        // A child that stopped because of the group's abort obeyed it; that is not a failure.
+        if (!obeyedAbort(error, signal)) this.#fail(error);
         this.#settled();
       },
     );

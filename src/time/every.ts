@@ -1,3 +1,4 @@
+import { obeyedAbort } from '../internal/abort.js';
 import { describe, validateFunction, validateOptions, validateSignal } from '../internal/validate.js';
 import { sleep } from './sleep.js';
 
@@ -82,14 +83,6 @@ export interface Periodic extends AsyncDisposable {
 }
 
 const STOP = new Error('every() was stopped');
-
-/**
- * Whether a run's error is just the run obeying the abort: the signal's reason itself, or an `AbortError`
- * (what `fetch`, `timers/promises` and `events.once` throw for an aborted signal).
- */
-function isAbortOf(error: unknown, signal: AbortSignal): boolean {
-  return error === signal.reason || (error instanceof Error && (error.name === 'AbortError' || error.cause === signal.reason));
-}
 
 /**
  * Calls `fn` every `interval` milliseconds, the replacement for a `while (true) { work(); sleep() }`
@@ -219,7 +212,7 @@ class PeriodicLoop implements Periodic {
         await fn(signal);
       } catch (error) {
         // A run that fails because it obeyed the stop is no failure; any other error is one, even after stop().
-        if (signal.aborted && isAbortOf(error, signal)) return;
+        if (obeyedAbort(error, signal)) return;
         if (onError === undefined) throw error;
         await onError(error);
       }

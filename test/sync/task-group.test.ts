@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getEventListeners } from 'node:events';
+import { EventEmitter, getEventListeners, once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import { CancelledError, InvalidStateError, TaskGroup, TaskGroupState } from 'aiox';
 import { flush, track } from '../fixtures/settle.js';
 
@@ -201,4 +202,14 @@ test('TaskGroup.run resolves to the body result once every child is done; child 
   }, { signal: controller.signal });
   await assert.rejects(aborted, (e) => e === reason);
   assert.throws(() => TaskGroup.run(42 as never), /body must be a function, received 42/);
+});
+
+test('a child that obeys the abort through timers/promises or events.once is no failure', async () => {
+  const group = new TaskGroup();
+  // Both reject with an AbortError whose cause is the group's reason, not with the reason itself.
+  group.start((signal) => delay(1e9, undefined, { signal }));
+  group.start((signal) => once(new EventEmitter(), 'never', { signal }));
+  const reason = new Error('stop');
+  group.abort(reason);
+  await assert.rejects(group.wait(), (error) => error === reason);
 });
