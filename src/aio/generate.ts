@@ -7,7 +7,7 @@ import { socketPair, socketPort } from '../internal/socket-port.js';
 import { MAX_DELAY } from '../internal/timers.js';
 import { BACKGROUND } from '../pool/engine.js';
 import { Deque } from '../internal/deque.js';
-import { describe, validateInteger, validateSignal, validateTimeout } from '../internal/validate.js';
+import { validateInteger, validateOptions, validateSignal, validateTimeout } from '../internal/validate.js';
 import { describeTask, type TaskDescriptor, type TaskRef } from '../tasks/task.js';
 import { fromWire, toWire } from '../tasks/wire-error.js';
 import { PROCESS_POOL, THREAD_POOL } from './executor-pool.js';
@@ -238,7 +238,7 @@ interface Opened {
 async function open(where: Where, options: GenerateOptions, task: TaskDescriptor, args: unknown[]): Promise<Opened> {
   // The generator is stopped by the caller's signal or by a channel that fails (see RemoteGenerator.#fail).
   // The caller's signal is forwarded by hand, and its listener removed once the task ends, so a long-lived
-  // signal does not collect listeners (AbortSignal.any is also missing from early Node 20 releases).
+  // signal does not collect listeners (a signal from AbortSignal.any stays on its sources until collected).
   const stopper = new AbortController();
   const stop = (reason: unknown): void => stopper.abort(reason);
   const outer = options.signal;
@@ -310,8 +310,8 @@ function start<A extends unknown[], Y, R, N>(
   return new RemoteGenerator<Y, R, N>(open(where, options, task, args as unknown[]), options.readAhead ?? 0);
 }
 
-function validateOptions(options: GenerateOptions): void {
-  if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, received ${describe(options)}`);
+function validateGenerateOptions(options: GenerateOptions): void {
+  validateOptions(options);
   validateInteger(options.readAhead ?? 0, 'readAhead', 0);
   validateSignal(options.signal);
   if (options.timeout !== undefined) validateTimeout(options.timeout);
@@ -350,7 +350,7 @@ export function generateInThread<A extends unknown[], Y, R = unknown, N = unknow
 
 /** `generateInThread` with options. */
 generateInThread.with = function withOptions(options: GenerateOptions) {
-  validateOptions(options);
+  validateGenerateOptions(options);
   return <A extends unknown[], Y, R = unknown, N = unknown>(fn: GeneratorTask<A, Y, R, N>, ...args: A): AsyncGenerator<Y, R, N> =>
     start('thread', options, fn, args);
 };
@@ -385,7 +385,7 @@ export function generateInProcess<A extends unknown[], Y, R = unknown, N = unkno
 
 /** `generateInProcess` with options. */
 generateInProcess.with = function withOptions(options: GenerateOptions) {
-  validateOptions(options);
+  validateGenerateOptions(options);
   return <A extends unknown[], Y, R = unknown, N = unknown>(fn: GeneratorTask<A, Y, R, N>, ...args: A): AsyncGenerator<Y, R, N> =>
     start('process', options, fn, args);
 };

@@ -4,7 +4,7 @@ import { ChannelError } from '../futures/errors.js';
 import { socketPort, type SocketPort } from '../internal/socket-port.js';
 import { loadTask } from '../tasks/load-task.js';
 import { defineTask, type TaskDescriptor } from '../tasks/task.js';
-import { fromWire, toWire, wireErrorProblem, type WireError } from '../tasks/wire-error.js';
+import { fromWire, isRecord, toWire, wireErrorProblem, type WireError } from '../tasks/wire-error.js';
 
 /** A request from the consumer to the generator, and its answer. */
 export type GeneratorRequest = { readonly op: 'next' | 'return'; readonly value: unknown } | { readonly op: 'throw'; readonly value: WireError };
@@ -17,16 +17,12 @@ export type GeneratorPort = Pick<SocketPort, 'postMessage' | 'close'> & {
   on(event: 'message', listener: (message: unknown) => void): unknown;
 };
 
-function has(value: object, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(value, key);
-}
-
 /** Why a message received as a request is not one, or undefined. Only own properties are read. */
 export function requestProblem(message: unknown): string | undefined {
-  if (message === null || typeof message !== 'object' || Array.isArray(message)) return 'it is not an object';
+  if (!isRecord(message)) return 'it is not an object';
   const { op, value } = message as Record<string, unknown>;
   if (op !== 'next' && op !== 'return' && op !== 'throw') return 'its op is not "next", "return" or "throw"';
-  if (!has(message, 'value')) return 'it has no value';
+  if (!Object.hasOwn(message, 'value')) return 'it has no value';
   if (op === 'throw') {
     const problem = wireErrorProblem(value);
     if (problem !== undefined) return `its error is malformed: ${problem}`;
@@ -36,14 +32,14 @@ export function requestProblem(message: unknown): string | undefined {
 
 /** Why a message received as a reply is not one, or undefined. Only own properties are read. */
 export function replyProblem(message: unknown): string | undefined {
-  if (message === null || typeof message !== 'object' || Array.isArray(message)) return 'it is not an object';
+  if (!isRecord(message)) return 'it is not an object';
   const record = message as Record<string, unknown>;
-  if (has(record, 'error')) {
+  if (Object.hasOwn(record, 'error')) {
     const problem = wireErrorProblem(record['error']);
     return problem === undefined ? undefined : `its error is malformed: ${problem}`;
   }
   if (typeof record['done'] !== 'boolean') return 'its done flag is not a boolean';
-  if (!has(record, 'value')) return 'it has no value';
+  if (!Object.hasOwn(record, 'value')) return 'it has no value';
   return undefined;
 }
 

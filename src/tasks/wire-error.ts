@@ -66,12 +66,9 @@ export function toWire(thrown: unknown, depth = 0): WireError {
 /** Levels of `cause` and `errors` accepted from the peer: what toWire sends, with room to spare. */
 const MAX_RECEIVED_DEPTH = 2 * MAX_DEPTH;
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** A plain object (not null, not an array), whose own properties a received message is read from. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function has(record: Record<string, unknown>, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(record, key);
 }
 
 /**
@@ -80,19 +77,19 @@ function has(record: Record<string, unknown>, key: string): boolean {
  */
 export function wireErrorProblem(value: unknown, depth = 0): string | undefined {
   if (!isRecord(value)) return 'it is not an object';
-  if (value['error'] === false) return has(value, 'value') ? undefined : 'it has no value';
+  if (value['error'] === false) return Object.hasOwn(value, 'value') ? undefined : 'it has no value';
   if (value['error'] !== true) return 'its "error" flag is not a boolean';
   for (const key of ['name', 'ctor', 'message'] as const) {
     if (typeof value[key] !== 'string') return `its ${key} is not a string`;
   }
   if (value['stack'] !== undefined && typeof value['stack'] !== 'string') return 'its stack is not a string';
   if (!isRecord(value['props'])) return 'its props are not an object';
-  if (depth >= MAX_RECEIVED_DEPTH && (has(value, 'cause') || has(value, 'errors'))) return 'its causes are nested too deep';
-  if (has(value, 'cause')) {
+  if (depth >= MAX_RECEIVED_DEPTH && (Object.hasOwn(value, 'cause') || Object.hasOwn(value, 'errors'))) return 'its causes are nested too deep';
+  if (Object.hasOwn(value, 'cause')) {
     const problem = wireErrorProblem(value['cause'], depth + 1);
     if (problem !== undefined) return `its cause is malformed: ${problem}`;
   }
-  if (has(value, 'errors')) {
+  if (Object.hasOwn(value, 'errors')) {
     const errors = value['errors'];
     if (!Array.isArray(errors)) return 'its errors are not an array';
     for (const error of errors) {
@@ -115,8 +112,8 @@ export function fromWire(wire: WireError): unknown {
 
 function revive(wire: WireError): unknown {
   if (!wire.error) return wire.value;
-  const options = has(wire, 'cause') ? { cause: revive(wire.cause!) } : undefined;
-  const code = has(wire.props, 'code') ? wire.props['code'] : undefined;
+  const options = Object.hasOwn(wire, 'cause') ? { cause: revive(wire.cause!) } : undefined;
+  const code = Object.hasOwn(wire.props, 'code') ? wire.props['code'] : undefined;
   const known = typeof code === 'string' ? errorClassesByCode.get(code) : undefined;
   let error: Error;
   if (wire.errors !== undefined) error = new AggregateError(wire.errors.map((e) => revive(e)), wire.message, options);
