@@ -33,14 +33,21 @@ try {
 `;
 
 const scratch = mkdtempSync(join(tmpdir(), 'aiox-bundle-'));
-after(() => rmSync(scratch, { recursive: true, force: true }));
+// The bundles that must resolve 'aiox' as an installed dependency live beside the package, under build/.
+const besideThePackage = [join(ROOT, 'build', 'bundle'), join(ROOT, 'build', 'bundle-split')];
+after(() => {
+  for (const dir of [scratch, ...besideThePackage]) rmSync(dir, { recursive: true, force: true });
+});
 
 async function bundle(outfile: string, external: string[]): Promise<void> {
   const entry = join(ROOT, 'build', `bundle-entry-${external.length}.mjs`);
   writeFileSync(entry, PROGRAM);
-  // Bundled from inside this package, so that 'aiox' resolves to it by its own name.
-  await esbuild.build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', outfile, external, logLevel: 'silent' });
-  rmSync(entry);
+  try {
+    // Bundled from inside this package, so that 'aiox' resolves to it by its own name.
+    await esbuild.build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', outfile, external, logLevel: 'silent' });
+  } finally {
+    rmSync(entry, { force: true });
+  }
 }
 
 test('aiox bundled into an application fails at once with an error that says to keep it external', async () => {
@@ -53,7 +60,7 @@ test('aiox bundled into an application fails at once with an error that says to 
 
 test('an application bundled with aiox external runs tasks in threads, processes and runSync', async () => {
   // Beside the package, where node_modules resolution finds aiox, as an installed dependency would be found.
-  const outfile = join(ROOT, 'build', 'bundle', 'main.mjs');
+  const outfile = join(besideThePackage[0]!, 'main.mjs');
   await bundle(outfile, ['aiox']);
   const { stdout } = await run(process.execPath, [outfile], OPTIONS);
   assert.deepEqual(stdout.trim().split('\n'), ['42', '42', '2']);
@@ -76,7 +83,7 @@ function readmeEsbuildOptions(dir: string): Record<string, unknown> {
 }
 
 test('an application bundled as the README says, with a task module as an entry of its own, runs that task', async () => {
-  const src = join(ROOT, 'build', 'bundle-split');
+  const src = besideThePackage[1]!;
   mkdirSync(src, { recursive: true });
   writeFileSync(
     join(src, 'tasks.ts'),
