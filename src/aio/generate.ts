@@ -81,8 +81,11 @@ class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
   // Steps the consumer has asked for and that have not settled (steps read ahead do not count until asked
   // for): while there are any, a timer holds the program.
   #asked = 0;
-  // One idle interval for the generator's life, referenced only while `#asked > 0`.
+  // One idle interval for the generator's life, referenced only while `#asked > 0`, and from the
+  // generator's end until its pool task's end arrives (see #letGo).
   #hold: NodeJS.Timeout | undefined;
+  /** The pool task has ended (or never started): nothing of this generator is on its way any more. */
+  #taskEnded = false;
   /** Stops the pool task (terminating its worker), once the channel is open. */
   #stop: ((reason: unknown) => void) | undefined;
   readonly #answered = (): void => {
@@ -94,6 +97,11 @@ class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
     opened.then(
       ({ channel, ended, closed, stop }) => {
         this.#stop = stop;
+        const taskEnded = (): void => {
+          this.#taskEnded = true;
+          if (this.#asked === 0) this.#letGo();
+        };
+        ended.then(taskEnded, taskEnded);
         // The task's end and the generator's replies travel on different channels. When the task ends well,
         // wait for the channel to close, so no reply still on its way is lost. When it fails (signal,
         // timeout, a dead worker), every pending step fails at once.
@@ -112,7 +120,10 @@ class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
           this.#fail(error);
         }
       },
-      (reason: unknown) => this.#end(reason, true),
+      (reason: unknown) => {
+        this.#taskEnded = true;
+        this.#end(reason, true);
+      },
     );
   }
 
@@ -151,9 +162,14 @@ class RemoteGenerator<Y, R, N> implements AsyncGenerator<Y, R, N> {
     return step;
   }
 
-  /** No step is asked for: the program may end; once the generator has finished, the timer goes. */
+  /**
+   * No step is asked for: an open generator lets the program end. A finished one holds it until its pool
+   * task's end has arrived (it follows the last reply at once): a background task, its worker holds nothing,
+   * and a `shutdown()` awaited meanwhile would wait for that end with nothing keeping the program alive.
+   */
   #letGo(): void {
     if (!this.#finished) return void this.#hold?.unref();
+    if (!this.#taskEnded) return void this.#hold?.ref();
     clearInterval(this.#hold);
     this.#hold = undefined;
   }
