@@ -82,12 +82,13 @@ export function processSpawner(options: ProcessTransportOptions): SpawnWorker {
         inbound.sent(message);
       },
       terminate: (signal = 'SIGKILL') => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        // Held until it has exited, so that shutdown() can wait for the exit.
+        // Held until its exit is reported, so that shutdown() can wait for it. That is also true of a child
+        // that has exited already but whose channel has not closed yet (the exit is reported once both are
+        // done): unreferenced, that channel would let the program end with shutdown() still waiting.
         terminating = true;
         child.ref();
         child.channel?.ref();
-        child.kill(signal);
+        if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       },
       ref: () => {
         if (referenced) return;
