@@ -3,7 +3,7 @@ import type { Future } from '../futures/future.js';
 import { Deque } from '../internal/deque.js';
 import { within } from '../internal/timers.js';
 import { validateInteger, validateOptions, validateSignal, validateTimeout } from '../internal/validate.js';
-import type { ChunkResult } from '../pool/protocol.js';
+import type { ChunkResult } from '../wire/protocol.js';
 import { fromWire } from '../tasks/wire-error.js';
 import type { MapOptions } from './executor.js';
 

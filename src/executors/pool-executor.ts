@@ -3,7 +3,7 @@ import type { Future } from '../futures/future.js';
 import { runSignal } from '../internal/run-scope.js';
 import { describe, validateFunction, validateInteger, validateOptions, validateSignal, validateTimeout } from '../internal/validate.js';
 import { BACKGROUND, PoolEngine, type PoolState, type PoolStats, type TaskOptions, type WorkerErrorInfo } from '../pool/engine.js';
-import type { ChunkResult } from '../pool/protocol.js';
+import type { ChunkResult } from '../wire/protocol.js';
 import type { SpawnWorker } from '../pool/transport.js';
 import { assertMayStartPool } from '../tasks/import-guard.js';
 import { describeTask, type Task } from '../tasks/task.js';

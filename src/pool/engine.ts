@@ -6,7 +6,7 @@ import { Deque } from '../internal/deque.js';
 import { after } from '../internal/timers.js';
 import { Waiters } from '../internal/waiters.js';
 import { fromWire, type WireError } from '../tasks/wire-error.js';
-import { CLAIM_RING, ClaimBoard } from './claims.js';
+import { CLAIM_RING, ClaimBoard } from '../wire/claims.js';
 import {
   RESULT_OK,
   RESULT_SKIPPED,
@@ -17,7 +17,7 @@ import {
   type InitFailedMessage,
   type UncaughtMessage,
   type WorkerInit,
-} from './protocol.js';
+} from '../wire/protocol.js';
 import { TaskRecord, type StopWatch } from './task-record.js';
 import { distribution, micros, type PoolStats } from './stats.js';
 import { TaskTable } from './task-table.js';

@@ -1,6 +1,6 @@
 import { Socket as DatagramSocket } from 'node:dgram';
 import { Server, Socket } from 'node:net';
-import { RUN_HEADER, type RunMessage, type RunWithHandlesMessage } from './protocol.js';
+import { RUN_HEADER, type RunMessage, type RunWithHandlesMessage } from '../wire/protocol.js';
 
 /** What a process task's `transfer` list may hold: what Node can pass to a child through IPC. */
 export type ProcessTransferable = Socket | Server | DatagramSocket;

@@ -1,5 +1,5 @@
 import { ChannelError } from '../futures/errors.js';
-import { RESULT_ERROR, RESULT_OK, RESULT_SKIPPED, RESULTS_HEADER, RUN_HEADER, type RunMessage } from './protocol.js';
+import { RESULT_ERROR, RESULT_OK, RESULT_SKIPPED, RESULTS_HEADER, RUN_HEADER, type RunMessage } from '../wire/protocol.js';
 
 /**
  * Checks what a worker sends before the engine reads it. Only aiox's runtime should speak on a worker's

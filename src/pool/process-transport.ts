@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import { DefaultSerializer } from 'node:v8';
 import { extractHandles } from './handles.js';
 import { InboundCheck } from './inbound.js';
-import { RUN_HEADER, type FromWorker, type HandleMessage } from './protocol.js';
+import { RUN_HEADER, type FromWorker, type HandleMessage } from '../wire/protocol.js';
 import type { SpawnWorker } from './transport.js';
 import { workerEntry } from '../internal/worker-entry.js';
 

@@ -2,7 +2,7 @@ import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { holdOpen } from '../internal/timers.js';
 import { workerExited } from '../internal/worker-exits.js';
 import { InboundCheck } from './inbound.js';
-import type { FromWorker } from './protocol.js';
+import type { FromWorker } from '../wire/protocol.js';
 import type { SpawnWorker } from './transport.js';
 import { workerEntry } from '../internal/worker-entry.js';
 

@@ -1,4 +1,4 @@
-import type { FromWorker, RunMessage, WorkerInit } from './protocol.js';
+import type { FromWorker, RunMessage, WorkerInit } from '../wire/protocol.js';
 
 /** What the engine hears from one worker. */
 export interface WorkerEvents {

@@ -1,8 +1,8 @@
 import { Deque } from '../internal/deque.js';
 import type { Delay } from '../internal/timers.js';
 import type { TaskDescriptor } from '../tasks/task.js';
-import { CLAIM_RING, type ClaimBoard } from './claims.js';
-import { RUN_HEADER, taskIdOf } from './protocol.js';
+import { CLAIM_RING, type ClaimBoard } from '../wire/claims.js';
+import { RUN_HEADER, taskIdOf } from '../wire/protocol.js';
 import type { TaskTable } from './task-table.js';
 import type { TaskRecord } from './task-record.js';
 import type { WorkerHandle } from './transport.js';

@@ -1,4 +1,4 @@
-import type { HandleMessage, RunMessage, RunWithHandlesMessage } from '../pool/protocol.js';
+import type { HandleMessage, RunMessage, RunWithHandlesMessage } from '../wire/protocol.js';
 
 type Waiting = RunMessage | RunWithHandlesMessage;
 

@@ -1,4 +1,4 @@
-import type { InitMessage, ToWorker } from '../pool/protocol.js';
+import type { InitMessage, ToWorker } from '../wire/protocol.js';
 import { markPoolWorker } from '../tasks/import-guard.js';
 import { HandleInbox } from './handle-inbox.js';
 import { watchParent } from './orphan-watchdog.js';

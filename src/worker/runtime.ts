@@ -1,6 +1,6 @@
 import { Deque } from '../internal/deque.js';
 import { isThenable } from '../internal/validate.js';
-import { claim } from '../pool/claims.js';
+import { claim } from '../wire/claims.js';
 import {
   RESULT_ERROR,
   RESULT_OK,
@@ -14,7 +14,7 @@ import {
   type UncaughtErrors,
   type WorkerInit,
   taskIdOf,
-} from '../pool/protocol.js';
+} from '../wire/protocol.js';
 import { taskEnded, taskStarted } from '../tasks/import-guard.js';
 import { explainSourceError, loadTask } from '../tasks/load-task.js';
 import type { TaskDescriptor } from '../tasks/task.js';

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { RunMessage, WorkerInit } from '../pool/protocol.js';
+import type { RunMessage, WorkerInit } from '../wire/protocol.js';
 import { markPoolWorker } from '../tasks/import-guard.js';
 import { bridgeLoaders } from './loader-bridge.js';
 import { WorkerRuntime } from './runtime.js';
