@@ -16,8 +16,7 @@ export { isPoolWorker } from './tasks/import-guard.js';
 export type { Executor, MapOptions, ShutdownOptions, SubmitOptions } from './executors/executor.js';
 export type { PoolExecutorOptions, RoomOptions } from './executors/pool-executor.js';
 export type { AllowedTasks } from './executors/allowed-tasks.js';
-export { PoolState, type WorkerErrorInfo } from './pool/engine.js';
-export type { PoolStats, TimeDistribution } from './pool/stats.js';
+export { PoolState, type PoolStats, type TimeDistribution, type WorkerErrorInfo } from './pool/types.js';
 export { ThreadPoolExecutor, type ThreadPoolExecutorOptions } from './executors/thread-pool-executor.js';
 export { ProcessPoolExecutor, type ProcessPoolExecutorOptions } from './executors/process-pool-executor.js';
 

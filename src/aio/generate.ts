@@ -2,10 +2,10 @@ import { once } from 'node:events';
 import { MessageChannel } from 'node:worker_threads';
 import type { Future } from '../futures/future.js';
 import type { SubmitOptions } from '../executors/executor.js';
+import { submitBackground } from '../executors/pool-executor.js';
 import { ChannelError } from '../futures/errors.js';
 import { socketPair, socketPort } from '../internal/socket-port.js';
 import { MAX_DELAY } from '../internal/timers.js';
-import { BACKGROUND } from '../pool/engine.js';
 import { Deque } from '../internal/deque.js';
 import { validateInteger, validateOptions, validateSignal, validateTimeout } from '../internal/validate.js';
 import { describeTask, type TaskDescriptor, type TaskRef } from '../tasks/task.js';
@@ -263,13 +263,13 @@ async function open(where: Where, options: GenerateOptions, task: TaskDescriptor
   else outer?.addEventListener('abort', forward, { once: true });
   const release = (): void => outer?.removeEventListener('abort', forward);
   // A background task runs alone on its worker: no other task waits behind the generator.
-  const common = { signal: stopper.signal, timeout: options.timeout, [BACKGROUND]: true } as SubmitOptions;
+  const common: SubmitOptions = { signal: stopper.signal, ...(options.timeout === undefined ? {} : { timeout: options.timeout }) };
   if (where === 'thread') {
     const { port1, port2 } = new MessageChannel();
     const closed = once(port1, 'close');
     let ended: Future<void>;
     try {
-      ended = THREAD_POOL.ensure().submitWith(driveGenerator, [port2, task, args], { ...common, transfer: [port2] });
+      ended = submitBackground(THREAD_POOL.ensure(), driveGenerator, [port2, task, args], { ...common, transfer: [port2] });
     } catch (error) {
       release();
       throw error;
@@ -295,7 +295,7 @@ async function open(where: Where, options: GenerateOptions, task: TaskDescriptor
   const { mine, theirs } = pair;
   let ended: Future<void>;
   try {
-    ended = PROCESS_POOL.ensure().submitWith(driveGenerator, [theirs, task, args], { ...common, transfer: [theirs] });
+    ended = submitBackground(PROCESS_POOL.ensure(), driveGenerator, [theirs, task, args], { ...common, transfer: [theirs] });
   } catch (error) {
     release();
     mine.destroy();

@@ -2,9 +2,10 @@ import { availableParallelism } from 'node:os';
 import type { Future } from '../futures/future.js';
 import { runSignal } from '../internal/run-scope.js';
 import { describe, validateFunction, validateInteger, validateOptions, validateSignal, validateTimeout } from '../internal/validate.js';
-import { BACKGROUND, PoolEngine, type PoolState, type PoolStats, type TaskOptions, type WorkerErrorInfo } from '../pool/engine.js';
+import { PoolEngine } from '../pool/engine.js';
+import type { Transport } from '../pool/transport.js';
+import { BACKGROUND, type PoolState, type PoolStats, type TaskOptions, type WorkerErrorInfo } from '../pool/types.js';
 import type { ChunkResult } from '../wire/protocol.js';
-import type { SpawnWorker } from '../pool/transport.js';
 import { assertMayStartPool } from '../tasks/import-guard.js';
 import { describeTask, type Task } from '../tasks/task.js';
 import { allowedTasksCheck, type AllowedTasks, type TaskCheck } from './allowed-tasks.js';
@@ -125,6 +126,12 @@ export interface RoomOptions {
 export let followRun: (pool: PoolExecutor, signal: AbortSignal) => void;
 
 /**
+ * Internal (generators): `submitWith` for a task that does not keep the program alive while it runs. Such a
+ * task waits on a channel of its own, and its caller holds the program open only while it waits for a reply.
+ */
+export let submitBackground: <A extends unknown[], R>(pool: PoolExecutor, fn: Task<A, R>, args: A, options: SubmitOptions) => Future<Awaited<R>>;
+
+/**
  * What `ThreadPoolExecutor` and `ProcessPoolExecutor` share: a thin public surface over the private pool
  * engine. Not exported; each executor adds its own options and worker kind.
  */
@@ -133,6 +140,7 @@ export abstract class PoolExecutor implements Executor {
     followRun = (pool, signal) => {
       if (pool.#follows === undefined) pool.#follow(signal);
     };
+    submitBackground = (pool, fn, args, options) => pool.#submitWith(fn, args, options, true);
   }
 
   readonly #engine: PoolEngine;
@@ -145,12 +153,8 @@ export abstract class PoolExecutor implements Executor {
   readonly #follows: AbortSignal | null | undefined;
   #unfollow: (() => void) | undefined;
 
-  protected constructor(
-    options: PoolExecutorOptions,
-    kind: 'thread' | 'process',
-    Broken: new (message: string, options?: ErrorOptions) => Error,
-    spawn: SpawnWorker,
-  ) {
+  protected constructor(options: PoolExecutorOptions, transport: Transport) {
+    const { kind } = transport;
     assertMayStartPool(kind === 'thread' ? 'a ThreadPoolExecutor' : 'a ProcessPoolExecutor');
     const resolved = resolvePoolOptions(options);
     const { initializer, initargs = [], signal, uncaughtErrors = 'exit', onWorkerError } = options;
@@ -167,9 +171,7 @@ export abstract class PoolExecutor implements Executor {
     this.#kind = kind;
     this.#engine = new PoolEngine({
       ...resolved,
-      kind,
-      Broken,
-      spawn,
+      transport,
       onWorkerError,
       init: { initializer: initializer === undefined ? undefined : describeTask(initializer), initargs, uncaughtErrors },
     });
@@ -207,9 +209,13 @@ export abstract class PoolExecutor implements Executor {
   }
 
   submitWith<A extends unknown[], R>(fn: Task<A, R>, args: A, options: SubmitOptions): Future<Awaited<R>> {
+    return this.#submitWith(fn, args, options, false);
+  }
+
+  #submitWith<A extends unknown[], R>(fn: Task<A, R>, args: A, options: SubmitOptions, background: boolean): Future<Awaited<R>> {
     if (!Array.isArray(args)) throw new TypeError(`args must be an array, received ${describe(args)}`);
     if (this.#allowed !== undefined) this.#checkAllowed(fn);
-    return this.#engine.submit(fn, args, validateSubmitOptions(options, this.#kind)) as Future<Awaited<R>>;
+    return this.#engine.submit(fn, args, validateSubmitOptions(options, this.#kind, background)) as Future<Awaited<R>>;
   }
 
   map<T, R>(fn: Task<[T], R>, items: Iterable<T> | AsyncIterable<T>, options: MapOptions = {}): AsyncIterableIterator<Awaited<R>> {
@@ -336,12 +342,11 @@ function resolvePoolOptions(options: PoolExecutorOptions): ResolvedPoolOptions {
   return { maxWorkers, minWorkers, idleTimeout, maxTasksPerWorker, maxQueue };
 }
 
-function validateSubmitOptions(options: SubmitOptions, kind: 'thread' | 'process'): TaskOptions {
+function validateSubmitOptions(options: SubmitOptions, kind: 'thread' | 'process', background: boolean): TaskOptions {
   validateOptions(options);
   const { signal, timeout, transfer } = options;
   validateSignal(signal);
   if (timeout !== undefined) validateTimeout(timeout);
   validateTransfer(transfer, kind);
-  // BACKGROUND is internal (generators); it passes through, never part of the public options.
-  return { signal, timeout, transfer, [BACKGROUND]: (options as TaskOptions)[BACKGROUND] };
+  return background ? { signal, timeout, transfer, [BACKGROUND]: true } : { signal, timeout, transfer };
 }

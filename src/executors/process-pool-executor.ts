@@ -1,6 +1,5 @@
-import { BrokenProcessPool } from '../futures/errors.js';
 import { describe, validateOptions } from '../internal/validate.js';
-import { processSpawner } from '../pool/process-transport.js';
+import { processTransport } from '../pool/process-transport.js';
 import { PoolExecutor, type PoolExecutorOptions } from './pool-executor.js';
 
 /**
@@ -44,6 +43,6 @@ export class ProcessPoolExecutor extends PoolExecutor {
     const { execArgv, env } = options;
     if (execArgv !== undefined && !Array.isArray(execArgv)) throw new TypeError(`execArgv must be an array of strings, received ${describe(execArgv)}`);
     if (env !== undefined && (env === null || typeof env !== 'object')) throw new TypeError(`env must be an object, received ${describe(env)}`);
-    super(options, 'process', BrokenProcessPool, processSpawner({ execArgv, env }));
+    super(options, processTransport({ execArgv, env }));
   }
 }

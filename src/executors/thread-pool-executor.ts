@@ -1,7 +1,6 @@
 import type { ResourceLimits } from 'node:worker_threads';
-import { BrokenThreadPool } from '../futures/errors.js';
 import { describe, validateOptions } from '../internal/validate.js';
-import { threadSpawner } from '../pool/thread-transport.js';
+import { threadTransport } from '../pool/thread-transport.js';
 import { PoolExecutor, type PoolExecutorOptions } from './pool-executor.js';
 
 /**
@@ -48,6 +47,6 @@ export class ThreadPoolExecutor extends PoolExecutor {
       throw new TypeError(`resourceLimits must be an object, received ${describe(resourceLimits)}`);
     }
     if (typeof name !== 'string') throw new TypeError(`name must be a string, received ${describe(name)}`);
-    super(options, 'thread', BrokenThreadPool, threadSpawner({ resourceLimits, name }));
+    super(options, threadTransport({ resourceLimits, name }));
   }
 }

@@ -19,34 +19,15 @@ import {
   type WorkerInit,
 } from '../wire/protocol.js';
 import { TaskRecord, type StopWatch } from './task-record.js';
-import { distribution, micros, type PoolStats } from './stats.js';
+import { distribution, micros } from './stats.js';
 import { TaskTable } from './task-table.js';
-import type { SpawnWorker } from './transport.js';
+import type { Transport } from './transport.js';
+import { BACKGROUND, PoolState, type PoolStats, type TaskOptions, type WorkerErrorInfo } from './types.js';
 import { WorkerSlot, WorkerState } from './worker-slot.js';
 
-/**
- * The lifecycle of a pool.
- * @example
- * ```ts
- * import { PoolState, ThreadPoolExecutor } from 'aiox';
- * const pool = new ThreadPoolExecutor();
- * await pool.shutdown();
- * console.log(pool.state === PoolState.CLOSED); // true: shutdown() waited for the workers to exit
- * ```
- */
-export const PoolState = {
-  OPEN: 'open',
-  /** `shutdown()` was called: no new work; queued and running work finishes. */
-  SHUTTING_DOWN: 'shutting-down',
-  /** An initializer failed: every pending future failed and nothing more is accepted. */
-  BROKEN: 'broken',
-  /** Every worker has exited. */
-  CLOSED: 'closed',
-} as const;
-export type PoolState = (typeof PoolState)[keyof typeof PoolState];
-
 export interface EngineOptions {
-  readonly kind: 'thread' | 'process';
+  /** How workers are started and reached, and what that allows. */
+  readonly transport: Transport;
   readonly maxWorkers: number;
   readonly minWorkers: number;
   readonly idleTimeout: number;
@@ -55,46 +36,8 @@ export interface EngineOptions {
   readonly maxQueue: number;
   /** What every worker is given; each gets a token of its own on top (see WorkerInit.token). */
   readonly init: Omit<WorkerInit, 'token'>;
-  readonly spawn: SpawnWorker;
-  readonly Broken: new (message: string, options?: ErrorOptions) => Error;
   readonly onWorkerError: ((error: unknown, info: WorkerErrorInfo) => void) | undefined;
 }
-
-/**
- * What `onWorkerError` is told along with an error raised in a worker outside any task's own call.
- * @example
- * ```ts
- * import { ThreadPoolExecutor, type WorkerErrorInfo } from 'aiox';
- * const log = (error: unknown, { origin, fatal, tasksFailed }: WorkerErrorInfo) =>
- *   console.error(`worker ${fatal ? 'died' : 'went on'} after an ${origin}; ${tasksFailed} task(s) failed with it`, error);
- * await using pool = new ThreadPoolExecutor({ onWorkerError: log });
- * ```
- */
-export interface WorkerErrorInfo {
-  /** An exception thrown from a timer or a callback, or a promise rejected with no handler. */
-  readonly origin: 'uncaughtException' | 'unhandledRejection';
-  /** Whether the worker died of it (`uncaughtErrors: 'exit'`) or went on (`'report'`). */
-  readonly fatal: boolean;
-  /** Tasks failed with this error as their `cause`: those the dead worker had begun; 0 if it went on. */
-  readonly tasksFailed: number;
-}
-
-/**
- * Internal task option: the task does not keep the program alive while it runs. For a task that waits on a
- * channel of its own (a generator), whose caller holds the program open only while it waits for a reply.
- * Such a task runs alone on its worker, as an abortable one does.
- */
-export const BACKGROUND: unique symbol = Symbol('aiox.background');
-
-export interface TaskOptions {
-  readonly signal?: AbortSignal | undefined;
-  readonly timeout?: number | undefined;
-  /** Validated by the executor: transferables for threads, sockets and servers for processes. */
-  readonly transfer?: readonly unknown[] | undefined;
-  readonly [BACKGROUND]?: boolean | undefined;
-}
-
-export type { PoolStats } from './stats.js';
 
 // Dispatch tuning. Each task function's time is learnt from the replies. A busy worker is given more only
 // while the tasks it holds are expected to take at most PIPELINE_MS, so a fast stream of tiny tasks keeps
@@ -109,7 +52,7 @@ const TIME_EVERY_TASK_BELOW = 64;
 
 /**
  * The one engine behind both executors: an O(1) queue, dispatch to workers in batches, worker lifecycle,
- * abort and crash handling, stats. It knows workers only through the {@link SpawnWorker} transport.
+ * abort and crash handling, stats. It knows workers only through their {@link Transport}.
  */
 export class PoolEngine {
   readonly #options: EngineOptions;
@@ -307,7 +250,7 @@ export class PoolEngine {
   stopWorkers(signal: 'SIGTERM' | 'SIGKILL', by: string): Promise<void> {
     this.#stoppedBy ??= by;
     const closed = this.shutdown(true, true);
-    this.#failRequeued(() => new this.#options.Broken(`the ${this.#options.kind} pool was stopped by ${by} before the task ran`));
+    this.#failRequeued(() => new this.#options.transport.Broken(`the ${this.#options.transport.kind} pool was stopped by ${by} before the task ran`));
     for (const worker of this.#workers) {
       // A worker already stopping is signalled again: killWorkers() after terminateWorkers() must kill.
       worker.state = WorkerState.STOPPING;
@@ -383,7 +326,7 @@ export class PoolEngine {
   #assertOpen(): void {
     if (this.#state === PoolState.OPEN) return;
     if (this.#state === PoolState.BROKEN) {
-      throw new this.#options.Broken(this.#brokenBy?.message ?? 'the pool is broken', { cause: this.#brokenBy });
+      throw new this.#options.transport.Broken(this.#brokenBy?.message ?? 'the pool is broken', { cause: this.#brokenBy });
     }
     throw new InvalidStateError('cannot schedule new futures after shutdown');
   }
@@ -600,12 +543,12 @@ export class PoolEngine {
 
   /** Starts a worker; one started for queued work keeps the program alive until it is ready to take it. */
   #spawn(forWork: boolean): WorkerSlot {
-    const claims = this.#options.kind === 'thread' ? new ClaimBoard() : undefined;
+    const claims = this.#options.transport.canWithdraw ? new ClaimBoard() : undefined;
     const worker = new WorkerSlot(this.#nextWorkerId++, this.#options.maxTasksPerWorker, claims);
     this.#workers.push(worker);
     const token = randomInt(2 ** 47);
     const init: WorkerInit = claims === undefined ? { ...this.#options.init, token } : { ...this.#options.init, claims: claims.buffer, token };
-    worker.handle = this.#options.spawn(init, {
+    worker.handle = this.#options.transport.spawn(init, {
       message: (message) => this.#onMessage(worker, message),
       exit: (code, signal, error) => this.#onExit(worker, code, signal, error),
     });
@@ -650,7 +593,8 @@ export class PoolEngine {
    * (the worker went on, or it held no task) is written to stderr, as Node writes an uncaught error.
    */
   #reportUncaught(error: unknown, info: WorkerErrorInfo): void {
-    const { onWorkerError, kind } = this.#options;
+    const { onWorkerError } = this.#options;
+    const { kind } = this.#options.transport;
     if (onWorkerError === undefined) {
       if (info.tasksFailed === 0) console.error(`aiox: a ${kind} worker ${info.fatal ? 'died of' : 'went on after'} an error raised outside any task (${info.origin}):`, error);
       return;
@@ -749,7 +693,7 @@ export class PoolEngine {
     worker.clearIdleTimer();
     this.#workers.splice(this.#workers.indexOf(worker), 1);
     this.#exitedAliveMs += performance.now() - worker.startedAt;
-    const { kind, Broken } = this.#options;
+    const { kind, Broken } = this.#options.transport;
     const died = worker.died;
     const cause: unknown = died !== undefined ? died.error : error;
     const how = died !== undefined ? `died of ${describeOrigin(died.origin)}` : signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
@@ -817,15 +761,15 @@ export class PoolEngine {
     if (this.#state === PoolState.BROKEN || this.#state === PoolState.CLOSED) return 0;
     let failed = 0;
     this.#state = PoolState.BROKEN;
-    this.#brokenBy = new this.#options.Broken(message, { cause });
-    this.#roomWaiters.rejectAll(new this.#options.Broken(message, { cause }));
+    this.#brokenBy = new this.#options.transport.Broken(message, { cause });
+    this.#roomWaiters.rejectAll(new this.#options.transport.Broken(message, { cause }));
     const fail = (record: TaskRecord): void => {
       this.#release(record);
       if (record.future.done()) return;
       if (record.future.state === 'pending') record.future.setRunningOrNotifyCancel();
       this.#failed += itemsOf(record);
       failed++;
-      record.future.setException(new this.#options.Broken(this.#brokenBy!.message, { cause }));
+      record.future.setException(new this.#options.transport.Broken(this.#brokenBy!.message, { cause }));
     };
     for (const record of this.#queue.drain()) fail(record);
     this.#liveQueued = 0;

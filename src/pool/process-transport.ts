@@ -1,9 +1,10 @@
 import { fork } from 'node:child_process';
 import { DefaultSerializer } from 'node:v8';
+import { BrokenProcessPool } from '../futures/errors.js';
 import { extractHandles } from './handles.js';
 import { InboundCheck } from './inbound.js';
 import { RUN_HEADER, type FromWorker, type HandleMessage } from '../wire/protocol.js';
-import type { SpawnWorker } from './transport.js';
+import type { SpawnWorker, Transport } from './transport.js';
 import { workerEntry } from '../internal/worker-entry.js';
 
 const ENTRY = new URL('../worker/process-entry.js', import.meta.url);
@@ -14,8 +15,12 @@ export interface ProcessTransportOptions {
   readonly env: NodeJS.ProcessEnv | undefined;
 }
 
-/** Spawns workers as child processes talking over IPC with V8 serialization (the same cloning as threads). */
-export function processSpawner(options: ProcessTransportOptions): SpawnWorker {
+/** Workers as child processes talking over IPC with V8 serialization (the same cloning as threads). */
+export function processTransport(options: ProcessTransportOptions): Transport {
+  return { kind: 'process', Broken: BrokenProcessPool, spawn: spawner(options), canWithdraw: false };
+}
+
+function spawner(options: ProcessTransportOptions): SpawnWorker {
   const entry = workerEntry(ENTRY);
   return (init, events) => {
     const child = fork(entry, [], {

@@ -1,9 +1,10 @@
 import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { BrokenThreadPool } from '../futures/errors.js';
 import { holdOpen } from '../internal/timers.js';
 import { workerExited } from '../internal/worker-exits.js';
 import { InboundCheck } from './inbound.js';
 import type { FromWorker } from '../wire/protocol.js';
-import type { SpawnWorker } from './transport.js';
+import type { SpawnWorker, Transport } from './transport.js';
 import { workerEntry } from '../internal/worker-entry.js';
 
 const ENTRY = new URL('../worker/thread-entry.js', import.meta.url);
@@ -14,8 +15,12 @@ export interface ThreadTransportOptions {
   readonly name: string;
 }
 
-/** Spawns workers as `worker_threads`. */
-export function threadSpawner(options: ThreadTransportOptions): SpawnWorker {
+/** Workers as `worker_threads`. */
+export function threadTransport(options: ThreadTransportOptions): Transport {
+  return { kind: 'thread', Broken: BrokenThreadPool, spawn: spawner(options), canWithdraw: true };
+}
+
+function spawner(options: ThreadTransportOptions): SpawnWorker {
   const entry = workerEntry(ENTRY);
   return (init, events) => {
     const worker = new Worker(entry, {

@@ -29,3 +29,20 @@ export interface WorkerHandle {
 
 /** Starts one worker. */
 export type SpawnWorker = (init: WorkerInit, events: WorkerEvents) => WorkerHandle;
+
+/**
+ * One kind of worker as the engine sees it: how to start one, what its failures are called, and what it
+ * allows, decided once here rather than asked of each worker.
+ */
+export interface Transport {
+  readonly kind: 'thread' | 'process';
+  /** The error of a task lost with its worker, and of a broken pool: `BrokenThreadPool`, `BrokenProcessPool`. */
+  readonly Broken: new (message: string, options?: ErrorOptions) => Error;
+  readonly spawn: SpawnWorker;
+  /**
+   * Whether the engine can take back a task it sent to a worker until the worker starts it (a ring of claims
+   * in shared memory; see wire/claims.ts). Threads can; a child process shares no memory, so a task sent to
+   * it counts as started.
+   */
+  readonly canWithdraw: boolean;
+}
