@@ -62,7 +62,7 @@ export function extractHandles(
   transfer: readonly unknown[],
   nextId: () => number,
 ): { readonly run: RunWithHandlesMessage; readonly handles: readonly (readonly [number, ProcessTransferable])[] } {
-  const run = message.slice();
+  const run = message.slice() as [...RunMessage];
   const places: [number, Path][] = [];
   const handles: [number, ProcessTransferable][] = [];
   for (const handle of transfer) {

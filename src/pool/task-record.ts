@@ -1,5 +1,6 @@
 import type { Future } from '../futures/future.js';
 import type { Delay } from '../internal/timers.js';
+import type { TaskCode } from '../wire/protocol.js';
 import type { WorkerSlot } from './worker-slot.js';
 
 /** One submitted task as the engine tracks it, from queue to result. */
@@ -20,8 +21,8 @@ export class TaskRecord {
 
   constructor(
     readonly future: Future<unknown>,
-    /** The task function's id in the engine; negative (`-(id + 1)`) for a chunk. */
-    readonly code: number,
+    /** Its function, and whether it is a map chunk, as a batch names them. */
+    readonly code: TaskCode,
     readonly args: unknown,
     readonly transfer: readonly unknown[] | undefined,
   ) {}

@@ -1,17 +1,18 @@
 import { describeTask, type TaskDescriptor } from '../tasks/task.js';
 
 /**
- * Numbers the task functions a pool has seen, so a batch names each task by a small integer and a worker
- * receives a function's descriptor only once. A function or `{ module, name }` object is looked up by
- * identity first; otherwise equal descriptors (the same source, or the same module and name) share one
- * number, so a lambda written inside a loop is not sent again on every call.
+ * Numbers the task functions a pool has seen (each one's `fnId`), so a batch names each task by a small
+ * integer (see TaskCode in wire/protocol.ts) and a worker receives a function's descriptor only once. A
+ * function or `{ module, name }` object is looked up by identity first; otherwise equal descriptors (the same
+ * source, or the same module and name) share one fnId, so a lambda written inside a loop is not sent again on
+ * every call.
  */
 export class TaskTable {
   readonly #byIdentity = new WeakMap<object, number>();
   readonly #byKey = new Map<string, number>();
   readonly #descriptors: TaskDescriptor[] = [];
 
-  /** The number of `task`. @throws {TypeError} for something that is not a task. */
+  /** The fnId of `task`. @throws {TypeError} for something that is not a task. */
   idOf(task: unknown): number {
     const isObject = typeof task === 'function' || (typeof task === 'object' && task !== null);
     const cached = isObject ? this.#byIdentity.get(task) : undefined;
@@ -28,7 +29,7 @@ export class TaskTable {
     return id;
   }
 
-  descriptor(id: number): TaskDescriptor {
-    return this.#descriptors[id]!;
+  descriptor(fnId: number): TaskDescriptor {
+    return this.#descriptors[fnId]!;
   }
 }

@@ -2,7 +2,7 @@ import { Deque } from '../internal/deque.js';
 import type { Delay } from '../internal/timers.js';
 import type { TaskDescriptor } from '../tasks/task.js';
 import { CLAIM_RING, type ClaimBoard } from '../wire/claims.js';
-import { RUN_HEADER, taskIdOf } from '../wire/protocol.js';
+import { RUN_HEADER, fnIdOf, type RunMessage } from '../wire/protocol.js';
 import type { TaskTable } from './task-table.js';
 import type { TaskRecord } from './task-record.js';
 import type { WorkerHandle } from './transport.js';
@@ -28,7 +28,7 @@ export class WorkerSlot {
   state: WorkerState = WorkerState.STARTING;
   /** Tasks sent and not yet answered, oldest first; the worker answers in this order. */
   readonly inflight = new Deque<TaskRecord>();
-  /** Task function ids this worker has been sent the descriptor of. */
+  /** The fnIds of the task functions this worker has been sent the descriptor of. */
   readonly known = new Set<number>();
   /** How many more tasks it may be given before it retires. */
   budget: number;
@@ -82,11 +82,11 @@ export class WorkerSlot {
     const seq = this.nextSeq;
     let defs: [number, TaskDescriptor][] | undefined;
     let transfer: unknown[] | undefined;
-    const message: unknown[] = new Array(RUN_HEADER + batch.length * 2);
+    const message = new Array(RUN_HEADER + batch.length * 2) as [...RunMessage];
     message[0] = seq;
     for (let i = 0; i < batch.length; i++) {
       const record = batch[i]!;
-      const id = taskIdOf(record.code);
+      const id = fnIdOf(record.code);
       if (!this.known.has(id) && !defs?.some(([d]) => d === id)) (defs ??= []).push([id, table.descriptor(id)]);
       if (record.transfer !== undefined) (transfer ??= []).push(...record.transfer);
       message[RUN_HEADER + 2 * i] = record.code;

@@ -15,7 +15,7 @@ import type { WireError } from '../tasks/wire-error.js';
 export interface WorkerInit {
   readonly initializer: TaskDescriptor | undefined;
   readonly initargs: readonly unknown[];
-  /** Thread workers only: the ring of claims (see claims.ts). */
+  /** Thread workers only: the ring of claims (see wire/claims.ts). */
   readonly claims?: SharedArrayBuffer | undefined;
   /** What the worker does with an error raised outside any task's call (see {@link UncaughtMessage}). */
   readonly uncaughtErrors: UncaughtErrors;
@@ -33,24 +33,32 @@ export interface WorkerInit {
 export type UncaughtErrors = 'exit' | 'report';
 
 /**
- * A batch of tasks: `[seq, defs, fnId, args, fnId, args, ...]`. `seq` numbers the first task (the others
- * follow one by one); `defs` lists `[fnId, descriptor]` for task functions this worker has not seen yet,
- * or is 0. A negative fnId `-(id + 1)` is a chunk: its args are a list of argument lists.
+ * A task's function as a batch names it: its `fnId` (the number the pool's task table gave the function,
+ * see pool/task-table.ts), or `-(fnId + 1)` for a map chunk, whose args are a list of argument lists.
  */
-export type RunMessage = readonly unknown[];
+export type TaskCode = number;
 
-/** The fnId a batch carries for a call of task function `id`, or for a chunk of its calls. */
-export function taskCode(id: number, chunk: boolean): number {
-  return chunk ? -id - 1 : id;
+/** The {@link TaskCode} of a call of function `fnId`, or of a chunk of its calls. */
+export function taskCode(fnId: number, chunk: boolean): TaskCode {
+  return chunk ? -fnId - 1 : fnId;
 }
 
-/** The task function of a batch's fnId. */
-export function taskIdOf(code: number): number {
+/** The function a {@link TaskCode} names. */
+export function fnIdOf(code: TaskCode): number {
   return code < 0 ? -code - 1 : code;
 }
+
+/** `[fnId, descriptor]` for each task function a worker has not been sent yet. */
+export type TaskDefs = readonly (readonly [fnId: number, descriptor: TaskDescriptor])[];
+
+/**
+ * A batch of tasks: `[seq, defs, code, args, code, args, ...]`, each task a {@link TaskCode} and its
+ * arguments. `seq` numbers the first task (the others follow one by one); `defs` is 0 when the batch needs no
+ * new function. The pairs cannot be spelled in a tuple type; only the header is checked.
+ */
+export type RunMessage = readonly [seq: number, defs: TaskDefs | 0, ...tasks: unknown[]];
 /** Where the tasks of a {@link RunMessage} start. */
 export const RUN_HEADER = 2;
-export type TaskDefs = readonly (readonly [number, TaskDescriptor])[];
 
 /** Sent to a process worker as its first message (a thread gets it as `workerData`). */
 export interface InitMessage {
@@ -84,12 +92,15 @@ export const RESULT_ERROR = 1;
 /** The engine took the task back before it started (see claims.ts); it did not run. */
 export const RESULT_SKIPPED = 2;
 
+/** How a task ended: its value, its error (a `WireError`), or not run at all. */
+export type ResultStatus = typeof RESULT_OK | typeof RESULT_ERROR | typeof RESULT_SKIPPED;
+
 /**
  * Results of tasks, in the order sent: `[busy, token, status, value, status, value, ...]`, where `busy` is
- * the milliseconds the worker spent on them, `token` the worker's {@link WorkerInit.token} and an error's
- * value is a `WireError`.
+ * the milliseconds the worker spent on them, `token` the worker's {@link WorkerInit.token}, each status a
+ * {@link ResultStatus} and an error's value a `WireError`. As in a batch, only the header is checked.
  */
-export type ResultsMessage = readonly unknown[];
+export type ResultsMessage = readonly [busy: number, token: number, ...results: unknown[]];
 /** Where the results of a {@link ResultsMessage} start. */
 export const RESULTS_HEADER = 2;
 

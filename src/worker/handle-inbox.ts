@@ -20,7 +20,7 @@ export class HandleInbox {
   /** Takes a batch, a batch with handles, or a handle (`handle` is what IPC delivered with the message). */
   receive(message: Waiting | HandleMessage, handle: unknown): void {
     // The usual case, a plain batch with nothing waiting ahead of it, goes straight on.
-    if (Array.isArray(message) && this.#waiting.length === 0) return this.#deliver(message);
+    if (Array.isArray(message) && this.#waiting.length === 0) return this.#deliver(message as RunMessage);
     if (!Array.isArray(message) && (message as HandleMessage).type === 'handle') {
       // A handle closed in the parent before it left arrives as nothing; its place stays null.
       this.#handles.set((message as HandleMessage).id, handle ?? null);
@@ -35,7 +35,7 @@ export class HandleInbox {
       const head = this.#waiting[0]!;
       if (Array.isArray(head)) {
         this.#waiting.shift();
-        this.#deliver(head);
+        this.#deliver(head as RunMessage);
         continue;
       }
       const { run, handles } = head as RunWithHandlesMessage;

@@ -10,10 +10,11 @@ import {
   type TaskDefs,
   type ChunkResult,
   type FromWorker,
+  type ResultsMessage,
   type RunMessage,
   type UncaughtErrors,
   type WorkerInit,
-  taskIdOf,
+  fnIdOf,
 } from '../wire/protocol.js';
 import { taskEnded, taskStarted } from '../tasks/import-guard.js';
 import { explainSourceError, loadTask } from '../tasks/load-task.js';
@@ -66,7 +67,7 @@ export class WorkerRuntime {
   #batch: readonly unknown[] | undefined = undefined;
   #index = 0;
   // Results gathered since the last reply, after the header: the busy time (filled in when sent), the token.
-  #results: unknown[];
+  #results: [...ResultsMessage];
   readonly #token: number;
   #groupStart = 0;
   #seq = 0;
@@ -167,7 +168,7 @@ export class WorkerRuntime {
       while (this.#index < batch.length) {
         const code = batch[this.#index] as number;
         const args = batch[this.#index + 1] as unknown[];
-        const task = this.#tasks.get(taskIdOf(code))!;
+        const task = this.#tasks.get(fnIdOf(code))!;
         if (task.fn === undefined && task.loadError === undefined) {
           this.#suspend(this.#load(task), RuntimeState.LOADING);
           return;
@@ -255,7 +256,7 @@ export class WorkerRuntime {
   }
 
   // Something in the batch could not be cloned: send each result alone so only the culprit fails.
-  #postOneByOne(results: unknown[]): void {
+  #postOneByOne(results: ResultsMessage): void {
     for (let i = RESULTS_HEADER; i < results.length; i += 2) {
       const busy = i === RESULTS_HEADER ? results[0] : 0;
       try {

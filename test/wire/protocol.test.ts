@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  RESULT_OK,
+  RESULTS_HEADER,
+  RUN_HEADER,
+  fnIdOf,
+  taskCode,
+  type ResultsMessage,
+  type RunMessage,
+} from '../../src/wire/protocol.js';
+
+test('a TaskCode names its function, a chunk of its calls apart from one call', () => {
+  for (const fnId of [0, 1, 7, 2 ** 20]) {
+    const call = taskCode(fnId, false);
+    const chunk = taskCode(fnId, true);
+    assert.notEqual(call, chunk);
+    assert.ok(call >= 0 && chunk < 0, `call ${call} and chunk ${chunk} of fnId ${fnId}`);
+    assert.equal(fnIdOf(call), fnId);
+    assert.equal(fnIdOf(chunk), fnId);
+  }
+});
+
+test('the messages are typed: a header of the wrong type does not compile', () => {
+  const run: RunMessage = [5, 0, taskCode(0, false), [1, 2]];
+  const results: ResultsMessage = [0.5, 42, RESULT_OK, 3];
+  // @ts-expect-error: a batch starts with the seq of its first task, a number
+  const badRun: RunMessage = ['5', 0];
+  // @ts-expect-error: defs is a list of [fnId, descriptor] or 0
+  const badDefs: RunMessage = [5, 1];
+  // @ts-expect-error: results start with the busy time and the worker's token
+  const badResults: ResultsMessage = [0.5];
+  assert.equal((run.length - RUN_HEADER) / 2, 1);
+  assert.equal((results.length - RESULTS_HEADER) / 2, 1);
+  assert.equal([badRun, badDefs, badResults].length, 3);
+});
