@@ -2,7 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { Future, collect, type WorkContext } from 'aiox';
-import { assertType, deferred, nextTurn, track, watchUnhandledRejections, type Deferred, type Equal } from './helpers.js';
+import { deferred, nextTurn, track, watchUnhandledRejections, type Deferred } from '../fixtures/settle.js';
+import { assertType, type Equal } from '../fixtures/types.js';
 
 /** Functions that each wait for their own deferred, recording when they were called and with what. */
 function gated(n: number): {

@@ -2,7 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { rateLimited } from 'aiox';
-import { assertType, fakeClock, nextTurn, track, type Equal } from './helpers.js';
+import { fakeClock, nextTurn, track } from '../fixtures/settle.js';
+import { assertType, type Equal } from '../fixtures/types.js';
 
 describe('rateLimited: timing', () => {
   test('2 calls per 1000 ms, 200 ms apart: ten calls start at 0, 200, 1000, 1200, ..., 4000, 4200', async (t) => {

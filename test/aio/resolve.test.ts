@@ -2,7 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { Future, resolve, type Completed, type WorkContext } from 'aiox';
-import { assertType, deferred, fakeClock, nextTurn, track, type Deferred, type Equal } from './helpers.js';
+import { deferred, fakeClock, nextTurn, track, type Deferred } from '../fixtures/settle.js';
+import { assertType, type Equal } from '../fixtures/types.js';
 
 /** What a step's future holds: the value, or the failure's message. */
 function outcome<T>({ future }: Completed<T>): T | string {

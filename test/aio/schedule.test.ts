@@ -2,7 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { Future, FutureState, schedule, type Scheduled } from 'aiox';
-import { assertType, deferred, nextTurn, track, watchUnhandledRejections, type Equal } from './helpers.js';
+import { deferred, nextTurn, track, watchUnhandledRejections } from '../fixtures/settle.js';
+import { assertType, type Equal } from '../fixtures/types.js';
 
 /** Checks that a handle resolved to a plain `{ future }`, not a thenable that awaiting would unwrap. */
 function assertScheduled<T>(value: unknown): asserts value is Scheduled<T> {

@@ -15,7 +15,7 @@ import {
 } from 'aiox';
 import { Gates } from '../fixtures/gate.js';
 import { catchWarningsOfType, enableMockTimers } from '../fixtures/quiet.js';
-import { longClock } from '../fixtures/settle.js';
+import { longClock, nextTurn } from '../fixtures/settle.js';
 import {
   QuotaError,
   add,
@@ -54,7 +54,7 @@ for (const kind of KINDS) {
       await using pool = makePool(kind, { maxWorkers: 3 });
       const results = Array.from({ length: 5 }, (_, i) => pool.submit(add, i, 1));
       // The pool dispatches in a microtask; by the next turn it has started what the burst needs.
-      await new Promise((resolve) => setImmediate(resolve));
+      await nextTurn();
       const { workers, idleWorkers } = pool.stats();
       assert.deepEqual({ workers, idleWorkers }, { workers: 3, idleWorkers: 0 });
       assert.deepEqual(await Promise.all(results), [1, 2, 3, 4, 5]);
@@ -584,7 +584,7 @@ for (const kind of KINDS) {
               }
             }
           }, /after shutdown/);
-          await new Promise((resolve) => setImmediate(resolve));
+          await nextTurn();
           assert.deepEqual(unhandled, []);
           assert.equal(closed, true);
         }
@@ -696,7 +696,7 @@ for (const kind of KINDS) {
     await using pool = makePool(kind, { maxWorkers: 1 });
     assert.equal(await pool.submit(forgeResults), 'real');
     // The warning is emitted on the next tick after the message that caused it.
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
     assert.deepEqual(warnings.map((w) => w.message), ["a worker sent a malformed message of results, dropped: it does not carry the worker's token"]);
     assert.deepEqual(await Promise.all([pool.submit(add, 1, 2), pool.submit(add, 2, 2)]), [3, 4]);
   });

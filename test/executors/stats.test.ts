@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { TimeDistribution } from 'aiox';
 import { Gates } from '../fixtures/gate.js';
+import { nextTurn } from '../fixtures/settle.js';
 import { add, gated, squareUnless } from '../fixtures/tasks.js';
 import { KINDS, makePool } from './pools.js';
 
@@ -9,12 +10,6 @@ function assertOrdered(d: TimeDistribution, count: number): void {
   assert.equal(d.count, count);
   assert.ok(d.mean > 0 && d.p50 > 0, JSON.stringify(d));
   assert.ok(d.p50 <= d.p90 && d.p90 <= d.p99 && d.p99 <= d.max, JSON.stringify(d));
-}
-
-/** Releases gate 0 once; a test's finally releases it too, so a failed assertion fails fast instead of hanging. */
-function releaser(gates: Gates): () => Promise<void> {
-  let released: Promise<void> | undefined;
-  return () => (released ??= gates.release(0));
 }
 
 for (const kind of KINDS) {
@@ -40,14 +35,14 @@ for (const kind of KINDS) {
 
     test('queued map chunks count their items', async () => {
       const gates = new Gates(kind, 1);
-      const release = releaser(gates);
+      const release = (): Promise<void> => gates.release(0);
       await using pool = makePool(kind, { maxWorkers: 1 });
       try {
         const busy = pool.submit(gated, gates.handle(0), 'busy');
         await gates.started(0);
         const mapped = pool.map(squareUnless, [4, 5, 6, 7, 8, 9, 10], { chunksize: 5 });
         const first = mapped.next();
-        await new Promise((resolve) => setImmediate(resolve));
+        await nextTurn();
         assert.equal(pool.stats().queued, 7);
         assert.equal(pool.stats().running, 1);
         await release();

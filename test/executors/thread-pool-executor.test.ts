@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { BrokenThreadPool, ThreadPoolExecutor, type PoolStats } from 'aiox';
 import { Gates } from '../fixtures/gate.js';
 import { add, byteLength, gated, gatedExit, hog, mark, whoAmI } from '../fixtures/tasks.js';
+import { nextTurn } from '../fixtures/settle.js';
 
 test('a transfer list moves buffers to the worker instead of copying them', async () => {
   await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
@@ -210,7 +211,7 @@ test('an idle thread does not take back a task whose transfer list was sent with
     // The first worker goes idle; the engine's next turn would take tasks back from the second.
     await gates.release(1);
     assert.equal(await alone, 'alone');
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
     await gates.release(0);
     assert.equal(await slow, 'slow');
     // Their buffers went to the second worker with them: sent again, they would arrive empty.

@@ -1,21 +1,10 @@
-import { describe, test, type TestContext } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { Future, TimeoutError, asCompleted, type Completed } from 'aiox';
-import { enableMockTimers } from '../fixtures/quiet.js';
-
-/** Lets pending microtasks and `process.nextTick` callbacks run (setImmediate is never mocked here). */
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-function pending(n: number): Future<number>[] {
-  return Array.from({ length: n }, () => new Future<number>());
-}
-
-function finished(value: number): Future<number> {
-  const f = new Future<number>();
-  f.setResult(value);
-  return f;
-}
+import { finished, pending, recordCallbacks } from '../fixtures/futures.js';
+import { jumpClock, nextTurn, track } from '../fixtures/settle.js';
+import type { IsAny } from '../fixtures/types.js';
 
 /**
  * Checks that `value` is one step of asCompleted for `expected`: a plain `{ future }` object, not itself
@@ -38,48 +27,6 @@ async function expectNext<T>(it: AsyncIterator<Completed<T>>, expected: Future<T
 
 async function assertEnded<T>(it: AsyncIterator<Completed<T>>): Promise<void> {
   assert.deepEqual(await it.next(), { done: true, value: undefined });
-}
-
-/** `true` when T is `any`: lets a test check at compile time that a type did not degrade to `any`. */
-type IsAny<T> = 0 extends 1 & T ? true : false;
-
-/** Tracks whether a promise has settled, so a test can check that the iterator is still waiting. */
-function track<T>(promise: Promise<T>): { readonly settled: boolean; readonly promise: Promise<T> } {
-  const state = { settled: false, promise };
-  promise.then(
-    () => (state.settled = true),
-    () => (state.settled = true),
-  );
-  return state;
-}
-
-/**
- * Fakes every clock asCompleted could read (setTimeout, Date and performance.now) and returns a function
- * that moves them forward together.
- */
-function fakeClock(t: TestContext): (ms: number) => void {
-  enableMockTimers(t, { apis: ['setTimeout', 'Date'], now: 0 });
-  t.mock.method(performance, 'now', () => Date.now());
-  return (ms) => t.mock.timers.tick(ms);
-}
-
-/**
- * Records the done callbacks registered on the futures, so a test can check later that none is still
- * registered: `removeDoneCallback` returns how many registrations it removed.
- */
-function recordCallbacks(t: TestContext, futures: readonly Future<number>[]): () => number {
-  const registered: Array<[Future<number>, (f: Future<number>) => void]> = [];
-  for (const f of futures) {
-    const add = f.addDoneCallback.bind(f);
-    t.mock.method(f, 'addDoneCallback', (fn: (f: Future<number>) => void) => {
-      registered.push([f, fn]);
-      add(fn);
-    });
-  }
-  return () => {
-    assert.ok(registered.length > 0, 'asCompleted registered no callbacks at all');
-    return registered.reduce((sum, [f, fn]) => sum + f.removeDoneCallback(fn), 0);
-  };
 }
 
 describe('asCompleted: order', () => {
@@ -219,7 +166,7 @@ describe('asCompleted: what it yields', () => {
 
 describe('asCompleted: timeout', () => {
   test('throws TimeoutError naming how many futures are unfinished', async (t) => {
-    const advance = fakeClock(t);
+    const advance = jumpClock(t);
     const d = finished(1);
     const [a, b, c] = pending(3) as [Future<number>, Future<number>, Future<number>];
     const it = asCompleted([d, a, b, c, a], { timeout: 1000 });
@@ -242,7 +189,7 @@ describe('asCompleted: timeout', () => {
   });
 
   test('the timeout counts from the call, not from the first next()', async (t) => {
-    const advance = fakeClock(t);
+    const advance = jumpClock(t);
     const it = asCompleted(pending(2), { timeout: 100 });
     advance(100);
     await assert.rejects(it.next(), { name: 'TimeoutError', message: '2 (of 2) futures unfinished' });
@@ -256,7 +203,7 @@ describe('asCompleted: timeout', () => {
   });
 
   test('does not throw when everything completes in time', async (t) => {
-    const advance = fakeClock(t);
+    const advance = jumpClock(t);
     const [a, b] = pending(2) as [Future<number>, Future<number>];
     const it = asCompleted([a, b], { timeout: 1000 });
     const first = it.next();
@@ -271,7 +218,7 @@ describe('asCompleted: timeout', () => {
   });
 
   test('a timeout longer than setTimeout can hold does not pass early', async (t) => {
-    const advance = fakeClock(t);
+    const advance = jumpClock(t);
     const [a] = pending(1) as [Future<number>];
     const it = asCompleted([a], { timeout: 2 ** 31 + 1000 });
     const step = track(it.next());
@@ -306,7 +253,7 @@ describe('asCompleted: timeout', () => {
 
   test('a timeout removes the done callbacks', async (t) => {
     const fs = pending(2);
-    const stillRegistered = recordCallbacks(t, fs);
+    const stillRegistered = recordCallbacks(t, fs, 'asCompleted');
     const it = asCompleted(fs, { timeout: 0 });
     await assert.rejects(it.next(), TimeoutError);
     assert.equal(stillRegistered(), 0);
@@ -317,7 +264,7 @@ describe('asCompleted: leaving early', () => {
   test('break leaves no done callbacks registered', async (t) => {
     const d = finished(0);
     const fs = pending(3);
-    const stillRegistered = recordCallbacks(t, fs);
+    const stillRegistered = recordCallbacks(t, fs, 'asCompleted');
     for await (const step of asCompleted([d, ...fs])) {
       assertCompleted(step, d);
       break;
@@ -327,7 +274,7 @@ describe('asCompleted: leaving early', () => {
 
   test('break after waiting leaves no done callbacks registered', async (t) => {
     const fs = pending(3);
-    const stillRegistered = recordCallbacks(t, fs);
+    const stillRegistered = recordCallbacks(t, fs, 'asCompleted');
     const it = asCompleted(fs);
     const first = it.next();
     fs[1]!.setResult(1);
@@ -339,7 +286,7 @@ describe('asCompleted: leaving early', () => {
 
   test('an exception in the loop body leaves no done callbacks registered', async (t) => {
     const fs = pending(2);
-    const stillRegistered = recordCallbacks(t, fs);
+    const stillRegistered = recordCallbacks(t, fs, 'asCompleted');
     await assert.rejects(async () => {
       for await (const _ of asCompleted([finished(1), ...fs])) throw new Error('consumer failed');
     }, /consumer failed/);
@@ -369,7 +316,7 @@ describe('asCompleted: signal', () => {
   test('an abort while waiting rejects the step with the reason and cleans up', async (t) => {
     const controller = new AbortController();
     const fs = pending(2);
-    const stillRegistered = recordCallbacks(t, fs);
+    const stillRegistered = recordCallbacks(t, fs, 'asCompleted');
     const it = asCompleted(fs, { signal: controller.signal });
     const step = it.next();
     await nextTurn();

@@ -3,14 +3,12 @@ import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { CancelledError, Future, FutureState, InvalidStateError } from 'aiox';
 import { catchWarningsOfType } from '../fixtures/quiet.js';
+import { nextTurn } from '../fixtures/settle.js';
 
 // setOwner is internal, so it comes from the compiled package. The types are read from dist/ beside
 // the sources; the module is loaded relative to this file's compiled place, build/test/futures/.
 type FutureModule = typeof import('../../dist/futures/future.js');
 const { setOwner } = (await import(new URL('../../../dist/futures/future.js', import.meta.url).href)) as FutureModule;
-
-/** Lets pending microtasks, `process.nextTick` callbacks and unhandled-rejection checks run. */
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function running<T>(): Future<T> {
   const f = new Future<T>();

@@ -2,26 +2,9 @@ import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { CancelledError, Future, ReturnWhen, wait, type DoneAndNotDone } from 'aiox';
+import { failed, finished, pending, recordCallbacks } from '../fixtures/futures.js';
 import { enableMockTimers } from '../fixtures/quiet.js';
-
-/** Lets pending microtasks and `process.nextTick` callbacks run (setImmediate is never mocked here). */
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-function pending(n: number): Future<number>[] {
-  return Array.from({ length: n }, () => new Future<number>());
-}
-
-function finished(value: number): Future<number> {
-  const f = new Future<number>();
-  f.setResult(value);
-  return f;
-}
-
-function failed(error: unknown): Future<number> {
-  const f = new Future<number>();
-  f.setException(error);
-  return f;
-}
+import { nextTurn, track } from '../fixtures/settle.js';
 
 /**
  * Same members by identity. `assert.deepEqual` cannot tell futures apart (their state is in #private fields),
@@ -35,35 +18,6 @@ function assertSameSet<T>(actual: Set<T>, expected: readonly T[], label: string)
 function assertSets<T>(result: DoneAndNotDone<T>, done: readonly Future<T>[], notDone: readonly Future<T>[]): void {
   assertSameSet(result.done, done, 'done');
   assertSameSet(result.notDone, notDone, 'notDone');
-}
-
-/** Tracks whether a promise has settled, so a test can check that `wait` is still waiting. */
-function track<T>(promise: Promise<T>): { readonly settled: boolean; readonly promise: Promise<T> } {
-  const state = { settled: false, promise };
-  promise.then(
-    () => (state.settled = true),
-    () => (state.settled = true),
-  );
-  return state;
-}
-
-/**
- * Records the done callbacks registered on the futures, so a test can check later that none is still
- * registered: `removeDoneCallback` returns how many registrations it removed.
- */
-function recordCallbacks(t: TestContext, futures: readonly Future<number>[]): () => number {
-  const registered: Array<[Future<number>, (f: Future<number>) => void]> = [];
-  for (const f of futures) {
-    const add = f.addDoneCallback.bind(f);
-    t.mock.method(f, 'addDoneCallback', (fn: (f: Future<number>) => void) => {
-      registered.push([f, fn]);
-      add(fn);
-    });
-  }
-  return () => {
-    assert.ok(registered.length > 0, 'wait registered no callbacks at all');
-    return registered.reduce((sum, [f, fn]) => sum + f.removeDoneCallback(fn), 0);
-  };
 }
 
 function fakeTimers(t: TestContext): void {
@@ -344,7 +298,7 @@ describe('wait: signal', () => {
     fakeTimers(t);
     const controller = new AbortController();
     const [a, b] = pending(2) as [Future<number>, Future<number>];
-    const stillRegistered = recordCallbacks(t, [a, b]);
+    const stillRegistered = recordCallbacks(t, [a, b], 'wait');
     const waiting = wait([a, b], { signal: controller.signal, timeout: 1000 });
     assert.equal(getEventListeners(controller.signal, 'abort').length, 1);
     const reason = { why: 'stop' };
@@ -357,7 +311,7 @@ describe('wait: signal', () => {
 
   test('resolving removes the callbacks from the futures still pending', async (t) => {
     const fs = pending(3);
-    const stillRegistered = recordCallbacks(t, fs);
+    const stillRegistered = recordCallbacks(t, fs, 'wait');
     const waiting = wait(fs, { returnWhen: ReturnWhen.FIRST_COMPLETED });
     fs[0]!.setResult(1);
     await waiting;

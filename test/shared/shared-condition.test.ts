@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { handle, noise } from '../fixtures/forged-memory.js';
 import { InvalidStateError, SharedCondition, SharedLock, ThreadPoolExecutor } from 'aiox';
 import { Gates } from '../fixtures/gate.js';
-import { flush, track } from '../fixtures/settle.js';
+import { nextTurn, track } from '../fixtures/settle.js';
 import { awaitState, raiseState } from '../fixtures/shared-tasks.js';
 
 test('workers blocked in waitForSync wake when another worker raises the state', { timeout: 60_000 }, async () => {
@@ -39,7 +39,7 @@ test('an aborted wait takes the lock back before it rejects and leaves no listen
   await cond.acquire();
   const controller = new AbortController();
   const waiting = track(cond.wait({ signal: controller.signal }));
-  await flush();
+  await nextTurn();
   assert.equal(cond.lock.locked(), false, 'the lock is released while waiting');
   controller.abort(new Error('stop'));
   await assert.rejects(waiting.promise, /stop/);
@@ -66,7 +66,7 @@ test("the handle from acquire() still releases the lock after wait() gave it up 
   const cond = new SharedCondition();
   const held = await cond.acquire();
   const waiting = cond.wait();
-  await flush();
+  await nextTurn();
   const other = await cond.acquire(); // someone else holds the lock meanwhile
   cond.notify();
   cond.lock.release(); // a plain release ends that hold: `other` is stale from here on

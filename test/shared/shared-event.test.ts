@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { handle, noise, patched } from '../fixtures/forged-memory.js';
 import { SharedEvent, ThreadPoolExecutor } from 'aiox';
 import { Gates } from '../fixtures/gate.js';
-import { flush, track } from '../fixtures/settle.js';
+import { nextTurn, track } from '../fixtures/settle.js';
 import { setEvent, waitForEvent, waitForEventAsync } from '../fixtures/shared-tasks.js';
 
 test('set() on the main thread wakes blocked and async waiters in workers', { timeout: 30_000 }, async () => {
@@ -37,7 +37,7 @@ test('set() in a worker wakes a wait on the main thread', { timeout: 30_000 }, a
   await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
   const event = new SharedEvent();
   const waiting = track(event.wait());
-  await flush();
+  await nextTurn();
   assert.equal(waiting.state, 'pending');
   await pool.submit(setEvent, event);
   assert.equal(await waiting.promise, true);
@@ -58,7 +58,7 @@ test('an aborted wait rejects with the reason and leaves no listener', async () 
   const event = new SharedEvent();
   const controller = new AbortController();
   const waiting = track(event.wait({ signal: controller.signal }));
-  await flush();
+  await nextTurn();
   assert.equal(getEventListeners(controller.signal, 'abort').length, 1);
   controller.abort(new Error('stop'));
   await assert.rejects(waiting.promise, /stop/);

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { handle, noise, patched } from '../fixtures/forged-memory.js';
 import { BrokenThreadPool, InvalidStateError, SharedLock, ThreadPoolExecutor, TimeoutError } from 'aiox';
 import { Gates } from '../fixtures/gate.js';
-import { track, flush } from '../fixtures/settle.js';
+import { track, nextTurn } from '../fixtures/settle.js';
 import { holdLockAndExit, holdLockAndSpin, incrementLocked, incrementLockedAsync, lockOwnerCheck, tryTimedAcquire } from '../fixtures/shared-tasks.js';
 
 const TIMES = 5000;
@@ -29,7 +29,7 @@ test('async waits in workers and on the main thread contend for the same lock', 
     for (let i = 0; i < 500; i++) {
       await using _held = await lock.acquire();
       const before = counter[0]!;
-      await flush(); // give the event loop, and so the workers, every chance to interleave
+      await nextTurn(); // give the event loop, and so the workers, every chance to interleave
       counter[0] = before + 1;
     }
   })();
@@ -66,7 +66,7 @@ test('a worker that exits holding the lock: the lock is freed and the waiter on 
   assert.notEqual(lock.owner(), 0);
   assert.notEqual(lock.owner(), undefined);
   const waiter = track(lock.acquire());
-  await flush();
+  await nextTurn();
   assert.equal(waiter.state, 'pending');
   await gates.release(0);
   await assert.rejects(task, (e: unknown) => e instanceof BrokenThreadPool && /7/.test((e as Error).message));
@@ -96,7 +96,7 @@ test('an aborted acquire takes nothing and leaves no listener; an aborted signal
   const held = lock.tryAcquire()!;
   const controller = new AbortController();
   const waiter = track(lock.acquire({ signal: controller.signal }));
-  await flush();
+  await nextTurn();
   assert.equal(getEventListeners(controller.signal, 'abort').length, 1);
   controller.abort(new Error('stop'));
   await assert.rejects(waiter.promise, /stop/);
@@ -113,10 +113,10 @@ test('a release racing an abort: the lock is either handed over or left free, ne
     const held = lock.tryAcquire()!;
     const controller = new AbortController();
     const waiter = track(lock.acquire({ signal: controller.signal }));
-    await flush();
+    await nextTurn();
     held.release();
     controller.abort();
-    await flush();
+    await nextTurn();
     if (waiter.state === 'fulfilled') {
       assert.equal(lock.locked(), true);
       waiter.value!.release();

@@ -3,7 +3,7 @@ import { getEventListeners } from 'node:events';
 import { test } from 'node:test';
 import { handle, noise, patched } from '../fixtures/forged-memory.js';
 import { QueueEmpty, QueueFull, QueueShutDown, QueueState, SharedQueue, ThreadPoolExecutor, TimeoutError } from 'aiox';
-import { flush, track } from '../fixtures/settle.js';
+import { nextTurn, track } from '../fixtures/settle.js';
 import { consume, produce, produceAsync, type Item } from '../fixtures/shared-tasks.js';
 
 test('producers and consumers on worker threads pass every item once, in order per producer', { timeout: 60_000 }, async () => {
@@ -66,7 +66,7 @@ test('an aborted get takes nothing and leaves no listener; a put that cannot fit
   const queue = new SharedQueue<number>({ maxsize: 1 });
   const controller = new AbortController();
   const getting = track(queue.get({ signal: controller.signal }));
-  await flush();
+  await nextTurn();
   controller.abort(new Error('stop'));
   await assert.rejects(getting.promise, /stop/);
   assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
@@ -79,7 +79,7 @@ test('an aborted get takes nothing and leaves no listener; a put that cannot fit
 test('shutdown wakes waiting gets; immediate drops the items; later puts fail', async () => {
   const queue = new SharedQueue<number>();
   const waiting = track(queue.get());
-  await flush();
+  await nextTurn();
   queue.shutdown();
   await assert.rejects(waiting.promise, QueueShutDown);
   assert.equal(queue.state, QueueState.SHUT_DOWN);

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { handle, noise, patched } from '../fixtures/forged-memory.js';
 import { BrokenThreadPool, SharedSemaphore, ThreadPoolExecutor, TimeoutError } from 'aiox';
 import { Gates } from '../fixtures/gate.js';
-import { flush, track } from '../fixtures/settle.js';
+import { nextTurn, track } from '../fixtures/settle.js';
 import { holdPermitsAndExit, withinPermits } from '../fixtures/shared-tasks.js';
 
 test('threads contending for permits never hold more than there are, and all of them come back', { timeout: 60_000 }, async () => {
@@ -29,7 +29,7 @@ test('acquireMany takes all n at once or waits; the handle gives them back once'
   const two = await sem.acquireMany(2);
   assert.equal(sem.value, 1);
   const three = track(sem.acquireMany(3));
-  await flush();
+  await nextTurn();
   assert.equal(three.state, 'pending');
   assert.equal(sem.value, 1, 'a waiting request holds no part of what it asks for');
   two.release();
@@ -49,7 +49,7 @@ test('a worker that exits holding permits gives them back to the waiters', { tim
   await gates.started(0);
   assert.equal(sem.value, 0);
   const waiter = track(sem.acquireMany(2));
-  await flush();
+  await nextTurn();
   assert.equal(waiter.state, 'pending');
   await gates.release(0);
   await assert.rejects(task, BrokenThreadPool);
@@ -63,7 +63,7 @@ test('an aborted acquire takes nothing and leaves no listener; a timeout rejects
   const held = sem.tryAcquire()!;
   const controller = new AbortController();
   const waiter = track(sem.acquire({ signal: controller.signal }));
-  await flush();
+  await nextTurn();
   controller.abort(new Error('stop'));
   await assert.rejects(waiter.promise, /stop/);
   assert.equal(getEventListeners(controller.signal, 'abort').length, 0);

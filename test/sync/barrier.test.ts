@@ -2,18 +2,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { Barrier, BarrierState, BrokenBarrierError } from 'aiox';
-import { flush, track } from '../fixtures/settle.js';
+import { nextTurn, track } from '../fixtures/settle.js';
 
 test('the barrier opens when all parties wait, giving each a distinct index, and is reusable', async () => {
   const barrier = new Barrier(3);
   for (let round = 0; round < 2; round++) {
     const first = track(barrier.wait());
     const second = track(barrier.wait());
-    await flush();
+    await nextTurn();
     assert.equal(first.state, 'pending');
     assert.equal(barrier.nWaiting, 2);
     const last = await barrier.wait();
-    await flush();
+    await nextTurn();
     assert.deepEqual([first.value, second.value, last], [0, 1, 2]);
     assert.equal(barrier.nWaiting, 0);
   }
@@ -23,7 +23,7 @@ test('reset rejects the waiting parties with BrokenBarrierError and leaves the b
   const barrier = new Barrier(2);
   const waiting = track(barrier.wait());
   barrier.reset();
-  await flush();
+  await nextTurn();
   assert.ok(waiting.reason instanceof BrokenBarrierError);
   assert.equal(barrier.broken, false);
   assert.deepEqual(await Promise.all([barrier.wait(), barrier.wait()]), [0, 1]);
@@ -33,7 +33,7 @@ test('abort rejects the waiting parties and every later wait until reset', async
   const barrier = new Barrier(3);
   const waiting = track(barrier.wait());
   barrier.abort();
-  await flush();
+  await nextTurn();
   assert.ok(waiting.reason instanceof BrokenBarrierError);
   assert.equal(barrier.broken, true);
   assert.equal(barrier.state, BarrierState.BROKEN);
@@ -42,7 +42,7 @@ test('abort rejects the waiting parties and every later wait until reset', async
   assert.equal(barrier.broken, false);
   assert.equal(barrier.state, BarrierState.FILLING);
   const a = track(barrier.wait());
-  await flush();
+  await nextTurn();
   assert.equal(a.state, 'pending');
 });
 
@@ -51,17 +51,17 @@ test('an aborted party withdraws without a trace; the others still get distinct 
   const controller = new AbortController();
   const a = track(barrier.wait());
   const b = track(barrier.wait({ signal: controller.signal }));
-  await flush();
+  await nextTurn();
   controller.abort(new Error('left'));
-  await flush();
+  await nextTurn();
   assert.equal((b.reason as Error).message, 'left');
   assert.equal(barrier.nWaiting, 1);
   assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
   const c = track(barrier.wait());
-  await flush();
+  await nextTurn();
   assert.equal(c.state, 'pending', 'two parties are not enough');
   const d = await barrier.wait();
-  await flush();
+  await nextTurn();
   assert.deepEqual([a.value, c.value, d], [0, 1, 2]);
 });
 

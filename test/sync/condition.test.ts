@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { Condition, InvalidStateError, Lock } from 'aiox';
-import { flush, track } from '../fixtures/settle.js';
+import { nextTurn, track } from '../fixtures/settle.js';
 
 /** Starts `count` tasks that each take the lock, wait, and record their number once they hold it again. */
 async function waiters(cond: Condition, count: number, woken: number[]): Promise<Promise<void>[]> {
@@ -12,7 +12,7 @@ async function waiters(cond: Condition, count: number, woken: number[]): Promise
     woken.push(i);
     cond.release();
   });
-  await flush();
+  await nextTurn();
   return tasks;
 }
 
@@ -28,14 +28,14 @@ test('wait releases the lock while waiting and holds it again when it returns', 
   const cond = new Condition();
   await cond.acquire();
   const waiting = track(cond.wait());
-  await flush();
+  await nextTurn();
   assert.equal(cond.locked(), false, 'the lock is free while waiting');
   await cond.acquire();
   cond.notify();
-  await flush();
+  await nextTurn();
   assert.equal(waiting.state, 'pending', 'the woken waiter needs the lock back first');
   cond.release();
-  await flush();
+  await nextTurn();
   assert.equal(waiting.state, 'fulfilled');
   assert.equal(cond.locked(), true, 'the waiter holds the lock again');
 });
@@ -47,12 +47,12 @@ test('notify(n) wakes n waiters in arrival order, notifyAll the rest', async () 
   await cond.acquire();
   cond.notify();
   cond.release();
-  await flush();
+  await nextTurn();
   assert.deepEqual(woken, [0]);
   await cond.acquire();
   cond.notify(2);
   cond.release();
-  await flush();
+  await nextTurn();
   assert.deepEqual(woken, [0, 1, 2]);
   await cond.acquire();
   cond.notifyAll();
@@ -72,13 +72,13 @@ test('waitFor checks the predicate first and after each notification, and return
       return items.length > 1 && items;
     }),
   );
-  await flush();
+  await nextTurn();
   for (const item of ['a', 'b']) {
     await cond.acquire();
     items = [...items, item];
     cond.notify();
     cond.release();
-    await flush();
+    await nextTurn();
   }
   assert.deepEqual(waiting.value, ['a', 'b']);
   assert.equal(checks, 3);
@@ -98,14 +98,14 @@ test('an aborted wait takes the lock back before it rejects, and leaves no liste
       throw error;
     }),
   );
-  await flush();
+  await nextTurn();
   const other = await cond.acquire(); // someone else holds the lock when the abort comes
   controller.abort(reason);
-  await flush();
+  await nextTurn();
   assert.equal(waiting.state, 'pending', 'it must wait for the lock before rejecting');
   assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
   other.release();
-  await flush();
+  await nextTurn();
   assert.equal(waiting.reason, reason);
   assert.equal(heldWhenRejected, true);
   cond.release();
@@ -116,12 +116,12 @@ test('a waiter notified before its signal aborts still returns normally: the not
   await cond.acquire();
   const controller = new AbortController();
   const waiting = track(cond.wait({ signal: controller.signal }));
-  await flush();
+  await nextTurn();
   await cond.acquire();
   cond.notify();
   controller.abort();
   cond.release();
-  await flush();
+  await nextTurn();
   assert.equal(waiting.state, 'fulfilled');
   assert.equal(cond.locked(), true);
   cond.release();
@@ -158,11 +158,11 @@ test("the handle from acquire() still releases the lock after wait() gave it up 
   const cond = new Condition();
   const held = await cond.acquire();
   const waiting = track(cond.wait());
-  await flush();
+  await nextTurn();
   const other = await cond.acquire(); // someone else holds the lock meanwhile
   cond.notify();
   cond.release(); // a plain release ends that hold: `other` is stale from here on
-  await flush();
+  await nextTurn();
   assert.equal(waiting.state, 'fulfilled');
   other.release(); // stale: does nothing to the waiter's hold
   assert.equal(cond.locked(), true);

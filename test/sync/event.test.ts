@@ -2,17 +2,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { Event } from 'aiox';
-import { fakeClock, flush, longClock, track } from '../fixtures/settle.js';
+import { fakeClock, nextTurn, longClock, track } from '../fixtures/settle.js';
 
 test('wait resolves to true once the event is set, and at once when it already is', async () => {
   const event = new Event();
   const a = track(event.wait());
   const b = track(event.wait());
-  await flush();
+  await nextTurn();
   assert.equal(a.state, 'pending');
   assert.equal(event.isSet(), false);
   event.set();
-  await flush();
+  await nextTurn();
   assert.deepEqual([a.value, b.value], [true, true]);
   assert.equal(event.isSet(), true);
   assert.equal(await event.wait(), true);
@@ -24,12 +24,12 @@ test('a set followed at once by a clear still wakes those already waiting, but n
   event.set();
   event.clear();
   const after = track(event.wait());
-  await flush();
+  await nextTurn();
   assert.equal(before.value, true);
   assert.equal(after.state, 'pending');
   assert.equal(event.isSet(), false);
   event.set();
-  await flush();
+  await nextTurn();
   assert.equal(after.value, true);
 });
 
@@ -66,7 +66,7 @@ test('an aborted wait rejects with the reason and leaves no listener and no wait
   assert.equal(getEventListeners(controller.signal, 'abort').length, 1);
   const reason = new Error('stop');
   controller.abort(reason);
-  await flush();
+  await nextTurn();
   assert.equal(waiting.reason, reason);
   assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LifoQueue, Queue } from 'aiox';
-import { flush, track } from '../fixtures/settle.js';
+import { nextTurn, track } from '../fixtures/settle.js';
 
 test('a LifoQueue returns the newest item first and is a Queue', async () => {
   const q = new LifoQueue<number>({ maxsize: 3 });
@@ -15,7 +15,7 @@ test('a waiting put enters the stack when a get makes room', async () => {
   q.putNowait(1);
   const put = track(q.put(2));
   assert.equal(q.getNowait(), 1);
-  await flush();
+  await nextTurn();
   assert.equal(put.state, 'fulfilled');
   assert.equal(q.getNowait(), 2);
 });

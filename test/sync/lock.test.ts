@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { InvalidStateError, Lock } from 'aiox';
-import { flush, track } from '../fixtures/settle.js';
+import { nextTurn, track } from '../fixtures/settle.js';
 
 test('waiters get the lock first in first out, one at a time', async () => {
   const lock = new Lock();
@@ -14,13 +14,13 @@ test('waiters get the lock first in first out, one at a time', async () => {
       return held;
     }),
   );
-  await flush();
+  await nextTurn();
   assert.deepEqual(order, []);
   first.release();
-  await flush();
+  await nextTurn();
   assert.deepEqual(order, [1]);
   (await waiting[0]!).release();
-  await flush();
+  await nextTurn();
   assert.deepEqual(order, [1, 2]);
   (await waiting[1]!).release();
   (await waiting[2]!).release();
@@ -34,7 +34,7 @@ test('a newcomer cannot overtake a waiter when the lock is released', async () =
   const waiter = track(lock.acquire());
   held.release();
   const newcomer = track(lock.acquire());
-  await flush();
+  await nextTurn();
   assert.equal(waiter.state, 'fulfilled');
   assert.equal(newcomer.state, 'pending');
 });
@@ -59,7 +59,7 @@ test("a handle releases once: a second release cannot free someone else's hold",
   const first = await lock.acquire();
   const second = track(lock.acquire());
   first.release();
-  await flush();
+  await nextTurn();
   assert.equal(second.state, 'fulfilled');
   first.release();
   assert.equal(first.released, true);
@@ -73,11 +73,11 @@ test('an aborted acquire leaves the line without a trace; the lock passes to the
   const aborted = track(lock.acquire({ signal: controller.signal }));
   const next = track(lock.acquire());
   controller.abort(new Error('gave up'));
-  await flush();
+  await nextTurn();
   assert.equal((aborted.reason as Error).message, 'gave up');
   assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
   held.release();
-  await flush();
+  await nextTurn();
   assert.equal(next.state, 'fulfilled');
   next.value!.release();
   assert.equal(lock.locked(), false);
@@ -90,7 +90,7 @@ test('race: a release that comes before the abort hands over the lock, and the a
   const waiter = track(lock.acquire({ signal: controller.signal }));
   held.release();
   controller.abort();
-  await flush();
+  await nextTurn();
   assert.equal(waiter.state, 'fulfilled');
   assert.equal(lock.locked(), true);
   assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
@@ -105,7 +105,7 @@ test('race: an abort that comes before the release leaves the lock free', async 
   const waiter = track(lock.acquire({ signal: controller.signal }));
   controller.abort();
   held.release();
-  await flush();
+  await nextTurn();
   assert.equal(waiter.state, 'rejected');
   assert.equal(lock.locked(), false);
 });
@@ -124,10 +124,10 @@ test("a handle whose hold lock.release() ended does not free the next holder's l
   stale.release(); // later, e.g. through `await using`: must do nothing
   assert.equal(lock.locked(), true);
   const third = track(lock.acquire());
-  await flush();
+  await nextTurn();
   assert.equal(third.state, 'pending', 'mutual exclusion held');
   next.release(); // the real holder's release still works
-  await flush();
+  await nextTurn();
   assert.equal(third.state, 'fulfilled');
   (await third.promise).release();
   assert.equal(lock.locked(), false);
@@ -138,7 +138,7 @@ test('a stale handle does nothing when the lock was handed to a waiter by lock.r
   const stale = await lock.acquire();
   const waiter = track(lock.acquire());
   lock.release();
-  await flush();
+  await nextTurn();
   assert.equal(waiter.state, 'fulfilled');
   stale.release();
   assert.equal(lock.locked(), true);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { InvalidStateError, Queue, QueueEmpty, QueueFull, QueueShutDown } from 'aiox';
-import { flush, track } from '../fixtures/settle.js';
+import { nextTurn, track } from '../fixtures/settle.js';
 
 test('items come out first in first out', async () => {
   const q = new Queue<number>();
@@ -24,19 +24,19 @@ test('getNowait on an empty queue throws QueueEmpty; putNowait on a full one thr
 test('get waits for an item; put waits for room, and waiting puts keep their order', async () => {
   const q = new Queue<string>({ maxsize: 1 });
   const got = track(q.get());
-  await flush();
+  await nextTurn();
   assert.equal(got.state, 'pending');
   await q.put('a');
-  await flush();
+  await nextTurn();
   assert.equal(got.value, 'a');
   await q.put('b');
   const c = track(q.put('c'));
   const d = track(q.put('d'));
-  await flush();
+  await nextTurn();
   assert.equal(c.state, 'pending');
   assert.throws(() => q.putNowait('x'), QueueFull, 'a newcomer may not overtake waiting puts');
   assert.equal(q.getNowait(), 'b');
-  await flush();
+  await nextTurn();
   assert.equal(c.state, 'fulfilled');
   assert.equal(d.state, 'pending');
   assert.deepEqual([await q.get(), await q.get()], ['c', 'd']);
@@ -48,7 +48,7 @@ test('an aborted get loses no item: an item put before the abort is delivered', 
   const got = track(q.get({ signal: controller.signal }));
   q.putNowait(1);
   controller.abort();
-  await flush();
+  await nextTurn();
   assert.equal(got.value, 1);
   assert.equal(q.qsize(), 0);
   assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
@@ -61,7 +61,7 @@ test('an aborted get loses no item: an item put after the abort stays in the que
   const reason = new Error('gave up');
   controller.abort(reason);
   q.putNowait(1);
-  await flush();
+  await nextTurn();
   assert.equal(got.reason, reason);
   assert.equal(q.qsize(), 1);
   assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
@@ -75,11 +75,11 @@ test('an aborted put adds nothing and gives up its place in line', async () => {
   const first = track(q.put(2, { signal: controller.signal }));
   const second = track(q.put(3));
   controller.abort();
-  await flush();
+  await nextTurn();
   assert.equal(first.state, 'rejected');
   assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
   assert.equal(q.getNowait(), 1);
-  await flush();
+  await nextTurn();
   assert.equal(second.state, 'fulfilled');
   assert.equal(q.getNowait(), 3);
   assert.equal(q.empty(), true);
@@ -93,11 +93,11 @@ test('join waits until taskDone was called for every item put', async () => {
   const joined = track(q.join());
   q.getNowait();
   q.taskDone();
-  await flush();
+  await nextTurn();
   assert.equal(joined.state, 'pending');
   q.getNowait();
   q.taskDone();
-  await flush();
+  await nextTurn();
   assert.equal(joined.state, 'fulfilled');
   assert.throws(() => q.taskDone(), InvalidStateError);
 });
@@ -108,7 +108,7 @@ test('an aborted join leaves no listener', async () => {
   const controller = new AbortController();
   const joined = track(q.join({ signal: controller.signal }));
   controller.abort();
-  await flush();
+  await nextTurn();
   assert.equal(joined.state, 'rejected');
   assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
 });
@@ -119,7 +119,7 @@ test('shutdown fails waiting and later puts; gets take what is left and then fai
   q.putNowait(2);
   const blockedPut = track(q.put(3));
   q.shutdown();
-  await flush();
+  await nextTurn();
   assert.ok(blockedPut.reason instanceof QueueShutDown);
   assert.throws(() => q.putNowait(4), QueueShutDown);
   await assert.rejects(q.put(4), QueueShutDown);
@@ -131,9 +131,9 @@ test('shutdown fails waiting and later puts; gets take what is left and then fai
 test('shutdown fails waiting gets', async () => {
   const q = new Queue<number>();
   const blockedGet = track(q.get());
-  await flush();
+  await nextTurn();
   q.shutdown();
-  await flush();
+  await nextTurn();
   assert.ok(blockedGet.reason instanceof QueueShutDown);
 });
 
@@ -147,7 +147,7 @@ test('shutdown({ immediate: true }) drops the items, counts them as done, and fa
   assert.equal(q.qsize(), 0);
   await assert.rejects(q.get(), QueueShutDown);
   q.taskDone(); // the one item taken before the shutdown
-  await flush();
+  await nextTurn();
   assert.equal(joined.state, 'fulfilled');
 });
 
@@ -159,7 +159,7 @@ test('the queue is an async iterable that ends when it is shut down and empty', 
   })();
   q.putNowait(1);
   q.putNowait(2);
-  await flush();
+  await nextTurn();
   q.putNowait(3);
   q.shutdown();
   await consumer;

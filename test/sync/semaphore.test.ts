@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { BoundedSemaphore, InvalidStateError, Semaphore } from 'aiox';
-import { flush, track } from '../fixtures/settle.js';
+import { nextTurn, track } from '../fixtures/settle.js';
 
 test('acquire takes a permit, waits when none is left, and release gives it back', async () => {
   const sem = new Semaphore(2);
@@ -11,10 +11,10 @@ test('acquire takes a permit, waits when none is left, and release gives it back
   assert.equal(sem.value, 0);
   assert.equal(sem.locked(), true);
   const third = track(sem.acquire());
-  await flush();
+  await nextTurn();
   assert.equal(third.state, 'pending');
   a.release();
-  await flush();
+  await nextTurn();
   assert.equal(third.state, 'fulfilled');
   assert.equal(sem.value, 0);
 });
@@ -23,11 +23,11 @@ test('acquireMany takes all n permits at once or none, never part of them', asyn
   const sem = new Semaphore(3);
   const held = await sem.acquireMany(2);
   const many = track(sem.acquireMany(3));
-  await flush();
+  await nextTurn();
   assert.equal(many.state, 'pending');
   assert.equal(sem.value, 1, 'the free permit is not taken by the waiting request');
   held.release();
-  await flush();
+  await nextTurn();
   assert.equal(many.state, 'fulfilled');
   assert.equal(sem.value, 0);
   many.value!.release();
@@ -40,12 +40,12 @@ test('requests are served first in first out: a large request at the head holds 
   const big = track(sem.acquireMany(2));
   const small = track(sem.acquire());
   held.release();
-  await flush();
+  await nextTurn();
   assert.equal(big.state, 'fulfilled');
   assert.equal(small.state, 'pending');
   assert.equal(sem.locked(), true);
   big.value!.release();
-  await flush();
+  await nextTurn();
   assert.equal(small.state, 'fulfilled');
 });
 
@@ -60,7 +60,7 @@ test('concurrent acquireMany calls never deadlock and never exceed the permits',
       await using _permits = await sem.acquireMany(n);
       inUse += n;
       peak = Math.max(peak, inUse);
-      await flush();
+      await nextTurn();
       inUse -= n;
     }
     finished++;
@@ -77,10 +77,10 @@ test('an abort part-way loses no permit and wakes the requests behind the aborte
   const controller = new AbortController();
   const big = track(sem.acquireMany(3, { signal: controller.signal }));
   const small = track(sem.acquire());
-  await flush();
+  await nextTurn();
   assert.equal(small.state, 'pending', 'behind the big request');
   controller.abort(new Error('enough'));
-  await flush();
+  await nextTurn();
   assert.equal(big.state, 'rejected');
   assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
   assert.equal(small.state, 'fulfilled', 'the free permit goes to the next request at once');
@@ -96,7 +96,7 @@ test('race: permits granted before the abort stay granted and are released once'
   const waiter = track(sem.acquireMany(2, { signal: controller.signal }));
   held.release();
   controller.abort();
-  await flush();
+  await nextTurn();
   assert.equal(waiter.state, 'fulfilled');
   assert.equal(sem.value, 0);
   waiter.value!.release();
@@ -112,7 +112,7 @@ test('race: an abort before the release takes nothing', async () => {
   const waiter = track(sem.acquire({ signal: controller.signal }));
   controller.abort();
   held.release();
-  await flush();
+  await nextTurn();
   assert.equal(waiter.state, 'rejected');
   assert.equal(sem.value, 1);
   assert.equal(sem.locked(), false);
@@ -160,10 +160,10 @@ test('BoundedSemaphore throws on a release beyond its initial value', async () =
 test('acquireMany beyond the permits there are waits, and a release that adds permits satisfies it', async () => {
   const sem = new Semaphore(1);
   const five = track(sem.acquireMany(5));
-  await flush();
+  await nextTurn();
   assert.equal(five.state, 'pending');
   sem.release(4); // an unbounded semaphore may grow beyond its initial value, as in asyncio
-  await flush();
+  await nextTurn();
   assert.equal(five.state, 'fulfilled');
   assert.equal(sem.value, 0);
   (await five.promise).release();

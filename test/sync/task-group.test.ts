@@ -3,22 +3,11 @@ import assert from 'node:assert/strict';
 import { EventEmitter, getEventListeners, once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { CancelledError, InvalidStateError, TaskGroup, TaskGroupState } from 'aiox';
-import { flush, track } from '../fixtures/settle.js';
+import { deferred, nextTurn, track } from '../fixtures/settle.js';
 
 /** A child that runs until its signal aborts, then rejects with the signal's reason. */
 function untilAborted(signal: AbortSignal): Promise<never> {
   return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
-}
-
-/** A promise the test settles by hand. */
-function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
 }
 
 test("children receive the group's signal and the group waits for all of them", async () => {
@@ -35,12 +24,12 @@ test("children receive the group's signal and the group waits for all of them", 
   });
   assert.deepEqual(signals, [group.signal, group.signal]);
   const waited = track(group.wait());
-  await flush();
+  await nextTurn();
   assert.equal(waited.state, 'pending');
   // A child may start another while the group waits.
   const c = group.start(async () => 'c');
   gate.resolve(1);
-  await flush();
+  await nextTurn();
   assert.equal(waited.state, 'fulfilled');
   assert.deepEqual(await Promise.all([a, b, c]), [1, 'b', 'c']);
   assert.equal(group.state, TaskGroupState.DONE);
@@ -60,7 +49,7 @@ test('the first failure aborts the others and the group rejects with an Aggregat
   group.start(() => fail.promise);
   const waited = track(group.wait());
   fail.reject(boom);
-  await flush();
+  await nextTurn();
   assert.equal(group.signal.aborted, true);
   assert.ok(sawAbort instanceof CancelledError);
   assert.equal((sawAbort as CancelledError).cause, boom);
@@ -91,7 +80,7 @@ test("aborting the group's own signal aborts every child and the group rejects w
   const waited = track(group.wait());
   const reason = new Error('shutting down');
   controller.abort(reason);
-  await flush();
+  await nextTurn();
   assert.equal(group.signal.reason, reason);
   assert.equal(waited.reason, reason);
   for (const child of children) await assert.rejects(child, (e) => e === reason);
@@ -133,10 +122,10 @@ test('await using waits for the children at the end of the block', async () => {
       });
     })(),
   );
-  await flush();
+  await nextTurn();
   assert.equal(block.state, 'pending');
   gate.resolve();
-  await flush();
+  await nextTurn();
   assert.equal(block.state, 'fulfilled');
   assert.deepEqual(finished, ['child']);
 });
@@ -160,17 +149,17 @@ test('TaskGroup.run: a body that throws aborts the children, waits for them, and
         await slow.promise; // ignores the abort: the group must still wait for it
         throw new Error('child failed too');
       });
-      await flush();
+      await nextTurn();
       throw new Error('body failed');
     }),
   );
-  await flush();
+  await nextTurn();
   assert.equal(childSignal?.aborted, true);
   assert.ok(childSignal.reason instanceof CancelledError);
   assert.equal((childSignal.reason as CancelledError).cause instanceof Error, true);
   assert.equal(outcome.state, 'pending', 'waits for the child that ignores its signal');
   slow.resolve();
-  await flush();
+  await nextTurn();
   assert.equal(outcome.state, 'rejected');
   const error = outcome.reason as AggregateError;
   assert.ok(error instanceof AggregateError);
@@ -184,7 +173,7 @@ test('TaskGroup.run resolves to the body result once every child is done; child 
   const gate = deferred<number>();
   let child: Promise<number> | undefined;
   const outcome = track(TaskGroup.run((group) => ((child = group.start(() => gate.promise)), 'body')));
-  await flush();
+  await nextTurn();
   assert.equal(outcome.state, 'pending');
   gate.resolve(7);
   assert.equal(await outcome.promise, 'body');
@@ -197,7 +186,7 @@ test('TaskGroup.run resolves to the body result once every child is done; child 
   const reason = new Error('outer');
   const aborted = TaskGroup.run(async (group) => {
     controller.abort(reason);
-    await flush();
+    await nextTurn();
     group.signal.throwIfAborted(); // the body obeys the abort: that is no failure of its own
   }, { signal: controller.signal });
   await assert.rejects(aborted, (e) => e === reason);

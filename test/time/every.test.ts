@@ -2,7 +2,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { PeriodicState, every, sleep } from 'aiox';
-import { fakeClock, flush, track } from '../fixtures/settle.js';
+import { fakeClock, nextTurn, track } from '../fixtures/settle.js';
 
 /**
  * A fake clock whose `performance.now()` can also jump ahead on its own, as it does when the event loop
@@ -146,7 +146,7 @@ test('an abort stops the loop at once: done rejects with the reason, nothing run
   assert.equal(getEventListeners(controller.signal, 'abort').length, 1);
   const reason = new Error('ctrl-c');
   controller.abort(reason);
-  await flush();
+  await nextTurn();
   assert.equal(loop.state, PeriodicState.STOPPED);
   await assert.rejects(loop.done, (e) => e === reason);
   assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
@@ -167,10 +167,10 @@ test('a run in progress receives the abort, and done settles only once that run 
   assert.equal(runSignal?.aborted, true);
   assert.equal(loop.state, PeriodicState.STOPPING);
   const done = track(loop.done);
-  await flush();
+  await nextTurn();
   assert.equal(done.state, 'pending');
   release();
-  await flush();
+  await nextTurn();
   assert.equal(done.state, 'fulfilled');
 });
 
@@ -214,7 +214,7 @@ test('a run in progress at stop() that then fails rejects done; one that obeys t
   loop.stop();
   const done = track(loop.done);
   fail(new Error('disk full'));
-  await flush();
+  await nextTurn();
   assert.equal(done.state, 'rejected');
   assert.match((done.reason as Error).message, /disk full/);
 

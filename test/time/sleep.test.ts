@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { sleep } from 'aiox';
-import { fakeClock, flush, longClock, track } from '../fixtures/settle.js';
+import { fakeClock, nextTurn, longClock, track } from '../fixtures/settle.js';
 
 test('sleep resolves after ms milliseconds and not before', async (t) => {
   const advance = fakeClock(t);
@@ -20,7 +20,7 @@ test('an abort ends the sleep at once with the reason, and leaves no listener', 
   await advance(10);
   const reason = new Error('wake up');
   controller.abort(reason);
-  await flush();
+  await nextTurn();
   assert.equal(slept.reason, reason);
   assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
 });
@@ -49,10 +49,10 @@ test('a finished sleep leaves no listener on its signal', async (t) => {
 test('sleep(Infinity) waits until the signal aborts; an already aborted signal rejects at once', async () => {
   const controller = new AbortController();
   const forever = track(sleep(Infinity, { signal: controller.signal }));
-  await flush();
+  await nextTurn();
   assert.equal(forever.state, 'pending');
   controller.abort();
-  await flush();
+  await nextTurn();
   assert.equal(forever.state, 'rejected');
   await assert.rejects(sleep(10, { signal: AbortSignal.abort(new Error('before')) }), /before/);
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { TimeoutError, timeout } from 'aiox';
-import { fakeClock, flush, longClock, track } from '../fixtures/settle.js';
+import { fakeClock, nextTurn, longClock, track } from '../fixtures/settle.js';
 
 /** Work that never finishes on its own and records the signal it was given. */
 function hang(signals: AbortSignal[]): (signal: AbortSignal) => Promise<never> {
@@ -58,7 +58,7 @@ test("the caller's signal aborts the work and rejects at once; no listener is le
   assert.equal(getEventListeners(controller.signal, 'abort').length, 1);
   const reason = new Error('caller gave up');
   controller.abort(reason);
-  await flush();
+  await nextTurn();
   assert.equal(result.reason, reason);
   assert.equal(signals[0]?.reason, reason);
   assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
