@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import {
@@ -13,6 +12,7 @@ import {
   inProcess,
   inThread,
 } from 'aiox';
+import { startProgram, type Program } from '../fixtures/processes.js';
 import { spin } from '../fixtures/tasks.js';
 
 describe('inThread and inProcess', { timeout: 60_000 }, () => {
@@ -74,34 +74,19 @@ describe('ExecutorPool', () => {
 describe('run', { timeout: 60_000 }, () => {
   const script = fileURLToPath(new URL('../fixtures/scripts/run-main.js', import.meta.url));
 
-  function start(mode: string): { output: Promise<{ code: number | null; stdout: string; stderr: string }>; onReady: Promise<void>; kill: (s: NodeJS.Signals) => void } {
-    const child = spawn(process.execPath, [script, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let ready: () => void = () => {};
-    const onReady = new Promise<void>((resolve) => (ready = resolve));
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      if (stdout.includes('ready')) ready();
-    });
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const output = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-      child.on('close', (code) => resolve({ code, stdout, stderr })),
-    );
-    return { output, onReady, kill: (s) => child.kill(s) };
-  }
+  const start = (mode: string): Program => startProgram(undefined, script, [mode]);
 
   test('the first SIGINT aborts main\'s signal; run returns its result and the program exits with 130', async () => {
-    const child = start('wait');
-    await child.onReady;
-    child.kill('SIGINT');
-    const { code, stdout } = await child.output;
+    const program = start('wait');
+    await program.printed('ready');
+    program.kill('SIGINT');
+    const { code, stdout } = await program.ended;
     assert.equal(code, 130);
     assert.match(stdout, /result: stopped by interrupted by SIGINT after 42/);
   });
 
   test('a failure in main is printed and sets a non-zero exit code', async () => {
-    const { code, stdout, stderr } = await start('fail').output;
+    const { code, stdout, stderr } = await start('fail').ended;
     assert.equal(code, 1);
     assert.match(stderr, /main failed on purpose/);
     assert.match(stdout, /result: undefined/);

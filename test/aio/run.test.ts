@@ -1,43 +1,18 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, test, type TestContext } from 'node:test';
+import { startProgram, type Outcome } from '../fixtures/processes.js';
 
 const script = fileURLToPath(new URL('../fixtures/scripts/run-interrupt.js', import.meta.url));
-
-interface Outcome {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 /**
  * Runs the script in a process group of its own, as a shell runs a program, and once its work runs sends
  * `signal` to the whole group, as Ctrl-C in a terminal does.
  */
 function interrupt(t: TestContext, mode: string, signal: NodeJS.Signals = 'SIGINT'): Promise<Outcome> {
-  const child = spawn(process.execPath, [script, mode], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  // Should the test fail, nothing of the group survives it.
-  t.after(() => {
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // The group is gone, as it should be.
-    }
-  });
-  let stdout = '';
-  let stderr = '';
-  let sent = false;
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-    if (!sent && stdout.includes('ready')) {
-      sent = true;
-      process.kill(-child.pid!, signal);
-    }
-  });
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  const program = startProgram(t, script, [mode], { group: true });
+  void program.printed('ready').then(() => program.kill(signal));
+  return program.ended;
 }
 
 describe('run: the first Ctrl-C stops the work of the pools and reads as a cancellation', { timeout: 60_000 }, () => {

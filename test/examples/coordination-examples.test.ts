@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
+import { startProgram } from '../fixtures/processes.js';
 
 // Runs the polling and endless-workers examples as programs, by themselves and interrupted by SIGINT.
 // The interrupt is sent once the program has printed its first run, never after a guessed delay.
@@ -17,19 +17,9 @@ async function example(name: string): Promise<string> {
 
 /** Starts an example, sends SIGINT as soon as `ready` appears in its output, and returns all it printed. */
 async function interrupted(name: string, ready: RegExp): Promise<{ stdout: string; code: number | null }> {
-  const child = spawn(process.execPath, [`${EXAMPLES}${name}.js`], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  let stdout = '';
-  let sent = false;
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-    if (!sent && ready.test(stdout)) {
-      sent = true;
-      child.kill('SIGINT');
-    }
-  });
-  const [code] = (await once(child, 'exit')) as [number | null];
-  clearTimeout(guard);
+  const program = startProgram(undefined, `${EXAMPLES}${name}.js`, [], { stderr: 'inherit', killAfter: 60_000 });
+  void program.printed(ready).then(() => program.kill('SIGINT'));
+  const { stdout, code } = await program.ended;
   return { stdout, code };
 }
 

@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { appendFileSync, cpSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
+import { copyRepo } from '../fixtures/repo-copy.js';
 
 // Runs each compiled example as its own program and checks what it printed. The timeout only guards
 // against a hang; no assertion here depends on how fast the machine is.
 const run = promisify(execFile);
 const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 async function example(name: string, ...args: string[]): Promise<string> {
   const { stdout } = await run(process.execPath, [`${EXAMPLES}${name}.js`, ...args], { timeout: 120_000, killSignal: 'SIGKILL' });
@@ -86,9 +86,7 @@ test('tour: runs the scenario it is given, and lists the scenarios for an unknow
 test('npm run demo builds a fresh clone, then compiles only what changed', async (t) => {
   const clone = mkdtempSync(`${tmpdir()}/aiox-demo-`);
   t.after(() => rmSync(clone, { recursive: true, force: true }));
-  const skip = new Set(['node_modules', 'build', 'dist', '.git']);
-  cpSync(ROOT, clone, { recursive: true, filter: (from) => !skip.has(from.slice(ROOT.length).split('/')[0]!) && !from.endsWith('.tsbuildinfo') });
-  symlinkSync(`${ROOT}node_modules`, `${clone}/node_modules`, 'dir');
+  copyRepo(clone);
   const demo = async (): Promise<void> => {
     // An unknown name: the tour lists the scenarios and exits with 2, after the build.
     // npm, and the scripts it runs, on the Node that runs this test.

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, normalize, relative } from 'node:path';
+import { dirname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
+import { copyRepo } from '../fixtures/repo-copy.js';
 
 // What a user gets: the package is packed from a copy of the sources with no dist/ (as a fresh clone or a git
 // install has it), so only the package's own lifecycle scripts can build what the tarball ships. The tarball
@@ -15,7 +16,6 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const blocks = (lang: string): string[] => [...README.matchAll(new RegExp(`^\`\`\`${lang}\\n([\\s\\S]*?)^\`\`\`$`, 'gm'))].map((m) => m[1]!);
 const printed = (code: string): string[] => [...code.matchAll(/\/\/ → (.*)$/gm)].map((m) => m[1]!);
-const SKIP = new Set(['node_modules', '.git', 'dist', 'build']);
 const OPTIONS = { timeout: 180_000, killSignal: 'SIGKILL' as const, maxBuffer: 16 * 1024 * 1024 };
 
 let scratch = '';
@@ -26,9 +26,7 @@ let app = '';
 before(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'aiox-install-'));
   const source = join(scratch, 'source');
-  cpSync(ROOT, source, { recursive: true, filter: (path) => !SKIP.has(relative(ROOT, path).split(/[\\/]/)[0]!) });
-  // The tools the build needs (tsc, @types/node); the package's own code and output are not borrowed.
-  symlinkSync(join(ROOT, 'node_modules'), join(source, 'node_modules'), 'dir');
+  copyRepo(source);
   const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', scratch], { cwd: source, ...OPTIONS });
   const [report] = JSON.parse(stdout.slice(stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
   tarball = join(scratch, report!.filename);
