@@ -1,4 +1,5 @@
-// The pool's public types, apart from the engine so that index.ts exports them without loading it.
+// The pool's public types, apart from the engine so that index.ts exports them without loading it, and the
+// options the executors hand the engine with each task.
 
 /**
  * The lifecycle of a pool.
@@ -43,10 +44,12 @@ export interface WorkerErrorInfo {
 /**
  * Internal task option: the task does not keep the program alive while it runs. For a task that waits on a
  * channel of its own (a generator), whose caller holds the program open only while it waits for a reply.
- * Such a task runs alone on its worker, as an abortable one does.
+ * Such a task runs alone on its worker, as an abortable one does. Only the executors set it (see
+ * `submitBackground` in executors/pool-executor.ts); no public option object can carry it.
  */
 export const BACKGROUND: unique symbol = Symbol('aiox.background');
 
+/** What an executor hands the engine with a task, validated. Internal: not exported from index.ts. */
 export interface TaskOptions {
   readonly signal?: AbortSignal | undefined;
   readonly timeout?: number | undefined;
