@@ -45,11 +45,27 @@ export interface FutureOwner<K> {
   started(key: K): boolean;
 }
 
-// Bits of Future.#flags. One field for both keeps a future as small as before the warning existed.
+// Bits of Future.#flags. One field for all keeps a future small.
 const FAILED = 1;
 const OBSERVED = 2;
+/**
+ * Its `constructor` was read: the engine of `await`, `then`, `Promise.all`... does that before it attaches a
+ * handler to a promise that is not a plain one, so a rejection may have a handler; see #settleNative().
+ */
+const ADOPTED = 4;
 
 let setOwnerImpl: (future: Future<unknown>, owner: FutureOwner<never>, key: unknown) => void;
+
+// The resolving functions of the future under construction: one shared executor, so no closure per future.
+let nextResolve: ((value: unknown) => void) | undefined;
+let nextReject: ((reason: unknown) => void) | undefined;
+function capture(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
+  nextResolve = resolve;
+  nextReject = reject;
+}
+/** Set while the future marks its own promise handled, so that this does not count as observing it. */
+let quiet = false;
+const ignore = (): void => undefined;
 
 /**
  * The eventual outcome of work, with the state machine of Python's `concurrent.futures.Future`.
@@ -74,26 +90,48 @@ let setOwnerImpl: (future: Future<unknown>, owner: FutureOwner<never>, key: unkn
  * console.log(f.result(), await f); // 42 42
  * ```
  */
-export class Future<T> implements PromiseLike<T> {
+export class Future<T> extends Promise<T> {
   #state: FutureState = FutureState.PENDING;
-  // FAILED, OBSERVED (see observe()).
+  // FAILED, OBSERVED, ADOPTED (see observe()).
   #flags = 0;
   #value: unknown = undefined;
   // One callback is stored bare and more go to an array: most futures have zero or one.
   #callbacks: StoredCallback | StoredCallback[] | undefined = undefined;
-  // Created only when someone awaits, so an unobserved failure raises no unhandled rejection.
-  #promise: Promise<T> | undefined = undefined;
-  #resolve: ((value: unknown) => void) | undefined = undefined;
-  #reject: ((reason: unknown) => void) | undefined = undefined;
+  // The resolving functions of the promise this future is, until it is done.
+  #resolve: ((value: unknown) => void) | undefined;
+  #reject: ((reason: unknown) => void) | undefined;
   // Set while pending by the executor holding the work, with its key for this future.
   #owner: FutureOwner<unknown> | undefined = undefined;
   #key: unknown = undefined;
+
+  /** A pending future. */
+  constructor() {
+    super(capture as (resolve: (value: T) => void, reject: (reason: unknown) => void) => void);
+    this.#resolve = nextResolve;
+    this.#reject = nextReject;
+    nextResolve = nextReject = undefined;
+  }
 
   static {
     setOwnerImpl = (future, owner, key) => {
       future.#owner = owner as FutureOwner<unknown>;
       future.#key = key;
     };
+    // A future is a native promise, so that `await`, `Promise.all` and the like take it as it is, with no
+    // extra promise and job per future, as they would for a thenable. They do so for a promise whose
+    // `constructor` is Promise; and as they read it before attaching their handlers, reading it observes
+    // the future. Derived promises (`then`, `catch`, `finally`) are plain promises.
+    Object.defineProperty(Future.prototype, 'constructor', {
+      configurable: true,
+      enumerable: false,
+      get(this: Future<unknown>) {
+        if (!quiet) {
+          this.#observe();
+          this.#flags |= ADOPTED;
+        }
+        return Promise;
+      },
+    });
   }
 
   /** The current state; see {@link FutureState}. */
@@ -247,24 +285,7 @@ export class Future<T> implements PromiseLike<T> {
     this.#finish(true, error);
   }
 
-  then<R1 = T, R2 = never>(
-    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
-    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
-    return this.#getPromise().then(onfulfilled, onrejected);
-  }
-
-  /** Like `Promise.prototype.catch`. */
-  catch<R = never>(onrejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
-    return this.#getPromise().catch(onrejected);
-  }
-
-  /** Like `Promise.prototype.finally`. */
-  finally(onfinally?: (() => void) | null): Promise<T> {
-    return this.#getPromise().finally(onfinally);
-  }
-
-  get [Symbol.toStringTag](): string {
+  override get [Symbol.toStringTag](): string {
     return 'Future';
   }
 
@@ -274,25 +295,6 @@ export class Future<T> implements PromiseLike<T> {
     if (this.#state !== FutureState.FINISHED) return `Future <${this.state}>`;
     const value = inspect(this.#value, { ...options, depth: options.depth === null ? null : depth - 1 });
     return `Future <finished${this.#failed() ? ', failed' : ''}: ${value}>`;
-  }
-
-  #getPromise(): Promise<T> {
-    if (this.#promise !== undefined) return this.#promise;
-    this.#observe();
-    if (this.done()) {
-      this.#promise =
-        this.#state === FutureState.CANCELLED
-          ? Promise.reject(new CancelledError())
-          : this.#failed()
-            ? Promise.reject(this.#value)
-            : Promise.resolve(this.#value as T);
-    } else {
-      this.#promise = new Promise<T>((resolve, reject) => {
-        this.#resolve = resolve as (value: unknown) => void;
-        this.#reject = reject;
-      });
-    }
-    return this.#promise;
   }
 
   #assertDone(what: string): void {
@@ -322,20 +324,32 @@ export class Future<T> implements PromiseLike<T> {
     if ((flags & FAILED) !== 0) untrackUnobserved(this);
   }
 
+  /** Settles the promise this future is. */
+  #settleNative(): void {
+    const resolve = this.#resolve!;
+    const reject = this.#reject!;
+    this.#resolve = this.#reject = undefined;
+    if (this.#state === FutureState.FINISHED && !this.#failed()) return resolve(this.#value);
+    // A rejection nobody may handle yet gets a handler of its own first: a future that fails unobserved is
+    // reported by its warning, never as an unhandled rejection (and may be awaited later).
+    if ((this.#flags & ADOPTED) === 0) {
+      quiet = true;
+      try {
+        Promise.prototype.then.call(this, undefined, ignore);
+      } finally {
+        quiet = false;
+      }
+    }
+    reject(this.#state === FutureState.CANCELLED ? new CancelledError() : this.#value);
+  }
+
   #startedElsewhere(): void {
     this.#state = FutureState.RUNNING;
     this.#owner = this.#key = undefined;
   }
 
   #complete(): void {
-    const resolve = this.#resolve;
-    const reject = this.#reject;
-    if (resolve !== undefined && reject !== undefined) {
-      this.#resolve = this.#reject = undefined;
-      if (this.#state === FutureState.CANCELLED) reject(new CancelledError());
-      else if (this.#failed()) reject(this.#value);
-      else resolve(this.#value);
-    }
+    this.#settleNative();
     const cbs = this.#callbacks;
     if (cbs === undefined) return;
     this.#callbacks = undefined;
