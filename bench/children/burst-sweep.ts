@@ -2,22 +2,21 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { threadChannel, type Channel } from '../lib/floor.js';
 
-// Runs one contender of the burst size sweep in its own process (with --expose-gc), so that each size
-// starts from a fresh heap: `--count` tiny tasks submitted at once and awaited with Promise.all, for
-// `--rounds` timed rounds after a small warm-up, then one more round in which the heap is measured while
-// every task is pending. Prints { micros: [per-task µs of each round], bytesPerPending }.
-//   --impl floor   raw batched postMessage to bare worker threads + one native promise per task
-//   --impl aiox    ThreadPoolExecutor.submit, one Future per task
-//   --dist DIR     (aiox only) load aiox from DIR/index.js instead of this package's build, to compare
-//                  another build (a base commit's dist/) in the same machine state
+// One size of the burst size sweep, in its own process (with --expose-gc) so that it starts from a fresh
+// heap: `--count` tiny tasks submitted at once and awaited with Promise.all, by each contender in turn within
+// every round (the order rotating), so that all of them meet the same machine load; then, for each, one more
+// burst in which the heap is measured while every task is pending. Prints
+// { micros: { contender: [per-task µs of each round] }, bytes: { contender: heap bytes per pending task } }.
+//   --contenders floor,aiox   floor: raw batched postMessage to bare worker threads + one native promise
+//                             per task; aiox: ThreadPoolExecutor.submit, one Future per task; aiox@DIR: the
+//                             same with aiox loaded from DIR/index.js (another build, a base commit's dist/)
 
 const { values } = parseArgs({
   options: {
-    impl: { type: 'string' },
+    contenders: { type: 'string', default: 'floor,aiox' },
     count: { type: 'string' },
     rounds: { type: 'string', default: '5' },
     workers: { type: 'string', default: '2' },
-    dist: { type: 'string' },
   },
 });
 const count = Number(values.count);
@@ -91,19 +90,18 @@ function check(results: readonly number[], n: number): void {
   if (sum !== (n * (n + 1)) / 2) throw new Error('wrong results');
 }
 
-let burst: Burst;
-let close: () => Promise<unknown>;
-if (values.impl === 'floor') {
-  const channels: Channel[] = [];
-  for (let i = 0; i < workers; i++) channels.push(await threadChannel());
-  burst = (n, measure) => floorBurst(channels, n, measure);
-  close = () => Promise.all(channels.map((c) => c.close()));
-} else if (values.impl === 'aiox') {
-  const entry = values.dist === undefined ? 'aiox' : pathToFileURL(`${values.dist}/index.js`).href;
+async function open(contender: string): Promise<{ burst: Burst; close: () => Promise<unknown> }> {
+  if (contender === 'floor') {
+    const channels: Channel[] = [];
+    for (let i = 0; i < workers; i++) channels.push(await threadChannel());
+    return { burst: (n, measure) => floorBurst(channels, n, measure), close: () => Promise.all(channels.map((c) => c.close())) };
+  }
+  if (contender !== 'aiox' && !contender.startsWith('aiox@')) throw new RangeError(`unknown contender ${contender}`);
+  const entry = contender === 'aiox' ? 'aiox' : pathToFileURL(`${contender.slice(5)}/index.js`).href;
   const { ThreadPoolExecutor, taskRef } = (await import(entry)) as typeof import('aiox');
   const add = taskRef<(a: number, b: number) => number>(WORK, 'add');
   const pool = new ThreadPoolExecutor({ maxWorkers: workers });
-  burst = async (n, measure) => {
+  const burst: Burst = async (n, measure) => {
     const pending = new Array<PromiseLike<number>>(n);
     const before = measure ? heapUsed() : 0;
     const start = performance.now();
@@ -113,14 +111,22 @@ if (values.impl === 'floor') {
     check(await all, n);
     return { ms: performance.now() - start, bytes };
   };
-  close = () => pool.shutdown();
-} else {
-  throw new RangeError(`--impl must be floor or aiox, received ${values.impl}`);
+  return { burst, close: () => pool.shutdown() };
 }
 
-await burst(Math.min(count, 2000), false);
-const micros: number[] = [];
-for (let r = 0; r < rounds; r++) micros.push(((await burst(count, false)).ms * 1000) / count);
-const { bytes } = await burst(count, true);
-await close();
-console.log(JSON.stringify({ micros, bytesPerPending: bytes }));
+const names = values.contenders.split(',');
+const opened = [];
+for (const name of names) opened.push(await open(name));
+for (const { burst } of opened) await burst(Math.min(count, 2000), false);
+const micros: Record<string, number[]> = {};
+const bytes: Record<string, number> = {};
+for (const name of names) micros[name] = [];
+for (let r = 0; r < rounds; r++) {
+  for (let k = 0; k < names.length; k++) {
+    const i = (r + k) % names.length;
+    micros[names[i]!]!.push(((await opened[i]!.burst(count, false)).ms * 1000) / count);
+  }
+}
+for (let i = 0; i < names.length; i++) bytes[names[i]!] = (await opened[i]!.burst(count, true)).bytes;
+for (const { close } of opened) await close();
+console.log(JSON.stringify({ micros, bytes }));
