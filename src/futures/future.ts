@@ -95,7 +95,10 @@ const ignore = (): void => undefined;
  * asyncio's "Future exception was never retrieved". Call `markObserved()` on one deliberately ignored.
  *
  * A future is a native promise (`future instanceof Promise`), so `await`, `Promise.all`, `Promise.race`...
- * take it as it is, at the cost of a promise. Its `then`, `catch` and `finally` return plain promises.
+ * take it as it is, at the cost of a promise. Its `then`, `catch` and `finally` return plain promises, and its
+ * `constructor` property is `Promise` (what lets them take it as it is). Create futures with `new Future()`:
+ * the static methods inherited from `Promise` (`Future.resolve`, `Future.all`...) throw a `TypeError`; use
+ * `Promise.resolve`, `Promise.all`...
  *
  * Executors create futures; user code normally only reads them. The methods marked "for executor
  * implementers" drive the state machine and are public so that other executors can be written.
