@@ -54,11 +54,6 @@ const FINISHED = 3;
 const STATE = 3;
 const FAILED = 4;
 const OBSERVED = 8;
-/**
- * Its `constructor` was read, as `await`, `then`, `Promise.all`... do before they attach a handler to a
- * promise that is not a plain one: its rejection may be handled (see #settle()).
- */
-const ADOPTED = 16;
 
 let setOwnerImpl: (future: Future<unknown>, owner: FutureOwner<never>, key: unknown) => void;
 
@@ -113,7 +108,7 @@ const ignore = (): void => undefined;
  * ```
  */
 export class Future<T> extends Promise<T> {
-  // The state (see STATES) and FAILED, OBSERVED, ADOPTED.
+  // The state (see STATES) and FAILED, OBSERVED.
   #bits = PENDING;
   // The outcome once done; before, the done callbacks: one is stored bare and more go to an array (most
   // futures have zero or one).
@@ -137,19 +132,32 @@ export class Future<T> extends Promise<T> {
       future.#key = key;
     };
     // `await`, `Promise.all` and the like take a promise as it is, with no extra promise and job per future
-    // as for a thenable, when its `constructor` is Promise; and they read it before attaching their
-    // handlers, so reading it observes the future. Derived promises (then, catch, finally) are plain ones.
+    // as for a thenable, when its `constructor` is Promise. `await` attaches its handlers with no call of
+    // `then` but reads `constructor` first, so reading it observes the future. The prototype itself (and
+    // anything else that is not a future) still names Future.
     Object.defineProperty(Future.prototype, 'constructor', {
       configurable: true,
       enumerable: false,
-      get(this: Future<unknown>) {
-        if (!quiet) {
-          this.#observe();
-          this.#bits |= ADOPTED;
-        }
+      get(this: object) {
+        if (!(#bits in this)) return Future;
+        if (!quiet) (this as Future<unknown>).#observe();
         return Promise;
       },
     });
+  }
+
+  /** Derived promises (`then`, `catch`, `finally`), of subclasses too, are plain promises. */
+  static override get [Symbol.species](): PromiseConstructor {
+    return Promise;
+  }
+
+  /** Like `Promise.prototype.then`; observes the future (see {@link Future.markObserved}). */
+  override then<R1 = T, R2 = never>(
+    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    this.#observe();
+    return super.then(onfulfilled, onrejected);
   }
 
   /** The current state; see {@link FutureState}. */
@@ -360,15 +368,13 @@ export class Future<T> extends Promise<T> {
     const resolve = this.#resolve!;
     this.#resolve = undefined;
     if (this.succeeded()) return resolve(this.#value);
-    // A rejection nothing may handle yet gets a handler of its own first: a future that fails unobserved is
-    // reported by its warning, never as an unhandled rejection, and may still be awaited later.
-    if ((this.#bits & ADOPTED) === 0) {
-      quiet = true;
-      try {
-        Promise.prototype.then.call(this, undefined, ignore);
-      } finally {
-        quiet = false;
-      }
+    // The promise gets a handler of its own first: a future that fails unobserved is reported by its
+    // warning, never as an unhandled rejection, and may still be awaited later.
+    quiet = true;
+    try {
+      Promise.prototype.then.call(this, undefined, ignore);
+    } finally {
+      quiet = false;
     }
     resolve(new Rejection(this.cancelled() ? new CancelledError() : this.#value));
   }

@@ -209,6 +209,22 @@ describe('awaiting a Future', () => {
     f.setResult(1);
   });
 
+  test('its prototype still names Future, and a subclass is a future and a promise too', async () => {
+    const f = new Future<number>();
+    assert.equal(Object.getPrototypeOf(f).constructor, Future);
+    assert.equal(Future.prototype.constructor, Future);
+    f.cancel();
+    class Tagged extends Future<number> {
+      readonly tag = 'mine';
+    }
+    const t = new Tagged();
+    const all = Promise.all([t, t.then((n) => n * 2)]);
+    t.setResult(21);
+    assert.deepEqual(await all, [21, 42]);
+    assert.equal(await t, 21);
+    assert.equal(Object.getPrototypeOf(t.then()), Promise.prototype);
+  });
+
   test('an awaiter resumes as early as one of a plain promise settled at the same moment', async () => {
     // A thenable would be adopted through an extra job and two extra promises, resuming two turns later.
     const order: string[] = [];
@@ -609,6 +625,22 @@ describe('unobserved outcomes', () => {
       // Reported as unobserved instead (see unobserved.test.ts); seen now, so this file stays quiet.
       failed.markObserved();
       falsy.markObserved();
+    } finally {
+      process.off('unhandledRejection', listener);
+    }
+  });
+
+  test('code that reads constructor without awaiting leaves no unhandled rejection either', async () => {
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', listener);
+    try {
+      const read = running<number>();
+      assert.equal(read.constructor, Promise);
+      read.setException(new Error('read, never awaited'));
+      await nextTurn();
+      await nextTurn();
+      assert.deepEqual(unhandled, []);
     } finally {
       process.off('unhandledRejection', listener);
     }
