@@ -45,11 +45,38 @@ export interface FutureOwner<K> {
   started(key: K): boolean;
 }
 
-// Bits of Future.#flags. One field for both keeps a future as small as before the warning existed.
-const FAILED = 1;
-const OBSERVED = 2;
+// Future.#bits: the state's index in STATES (two bits), then flags. One field keeps a future small.
+const STATES = [FutureState.PENDING, FutureState.RUNNING, FutureState.CANCELLED, FutureState.FINISHED] as const;
+const PENDING = 0;
+const RUNNING = 1;
+const CANCELLED = 2;
+const FINISHED = 3;
+const STATE = 3;
+const FAILED = 4;
+const OBSERVED = 8;
 
 let setOwnerImpl: (future: Future<unknown>, owner: FutureOwner<never>, key: unknown) => void;
+
+// The resolve function of the future under construction: one executor for all, so no closure per future.
+let nextResolve: ((value: unknown) => void) | undefined;
+function capture(resolve: (value: unknown) => void): void {
+  nextResolve = resolve;
+}
+
+/**
+ * Rejects the promise it resolves, through the job that adopts a thenable: a future keeps only its resolve
+ * function (its reject function would cost every future the size of a small object).
+ */
+class Rejection {
+  constructor(readonly reason: unknown) {}
+  then(_: unknown, reject: (reason: unknown) => void): void {
+    reject(this.reason);
+  }
+}
+
+/** Set while a future gives its own promise a handler, which does not count as observing it. */
+let quiet = false;
+const ignore = (): void => undefined;
 
 /**
  * The eventual outcome of work, with the state machine of Python's `concurrent.futures.Future`.
@@ -61,6 +88,12 @@ let setOwnerImpl: (future: Future<unknown>, owner: FutureOwner<never>, key: unkn
  * A future that fails and is never observed (awaited, `result()`, `exception()`, a done callback...; see
  * {@link Future.markObserved}) is reported by an `AioxUnobservedFailureWarning`, the equivalent of
  * asyncio's "Future exception was never retrieved". Call `markObserved()` on one deliberately ignored.
+ *
+ * A future is a native promise (`future instanceof Promise`), so `await`, `Promise.all`, `Promise.race`...
+ * take it as it is, at the cost of a promise. Its `then`, `catch` and `finally` return plain promises, and its
+ * `constructor` property is `Promise` (what lets them take it as it is). Create futures with `new Future()`:
+ * the static methods inherited from `Promise` (`Future.resolve`, `Future.all`...) throw a `TypeError`; use
+ * `Promise.resolve`, `Promise.all`...
  *
  * Executors create futures; user code normally only reads them. The methods marked "for executor
  * implementers" drive the state machine and are public so that other executors can be written.
@@ -74,32 +107,63 @@ let setOwnerImpl: (future: Future<unknown>, owner: FutureOwner<never>, key: unkn
  * console.log(f.result(), await f); // 42 42
  * ```
  */
-export class Future<T> implements PromiseLike<T> {
-  #state: FutureState = FutureState.PENDING;
-  // FAILED, OBSERVED (see observe()).
-  #flags = 0;
+export class Future<T> extends Promise<T> {
+  // The state (see STATES) and FAILED, OBSERVED.
+  #bits = PENDING;
+  // The outcome once done; before, the done callbacks: one is stored bare and more go to an array (most
+  // futures have zero or one).
   #value: unknown = undefined;
-  // One callback is stored bare and more go to an array: most futures have zero or one.
-  #callbacks: StoredCallback | StoredCallback[] | undefined = undefined;
-  // Created only when someone awaits, so an unobserved failure raises no unhandled rejection.
-  #promise: Promise<T> | undefined = undefined;
-  #resolve: ((value: unknown) => void) | undefined = undefined;
-  #reject: ((reason: unknown) => void) | undefined = undefined;
+  // Resolves the promise this future is; dropped once done.
+  #resolve: ((value: unknown) => void) | undefined;
   // Set while pending by the executor holding the work, with its key for this future.
   #owner: FutureOwner<unknown> | undefined = undefined;
   #key: unknown = undefined;
+
+  /** A pending future. */
+  constructor() {
+    super(capture as (resolve: (value: T) => void) => void);
+    this.#resolve = nextResolve;
+    nextResolve = undefined;
+  }
 
   static {
     setOwnerImpl = (future, owner, key) => {
       future.#owner = owner as FutureOwner<unknown>;
       future.#key = key;
     };
+    // `await`, `Promise.all` and the like take a promise as it is, with no extra promise and job per future
+    // as for a thenable, when its `constructor` is Promise. `await` attaches its handlers with no call of
+    // `then` but reads `constructor` first, so reading it observes the future. The prototype itself (and
+    // anything else that is not a future) still names Future.
+    Object.defineProperty(Future.prototype, 'constructor', {
+      configurable: true,
+      enumerable: false,
+      get(this: object) {
+        if (!(#bits in this)) return Future;
+        if (!quiet) (this as Future<unknown>).#observe();
+        return Promise;
+      },
+    });
+  }
+
+  /** Derived promises (`then`, `catch`, `finally`), of subclasses too, are plain promises. */
+  static override get [Symbol.species](): PromiseConstructor {
+    return Promise;
+  }
+
+  /** Like `Promise.prototype.then`; observes the future (see {@link Future.markObserved}). */
+  override then<R1 = T, R2 = never>(
+    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    this.#observe();
+    return super.then(onfulfilled, onrejected);
   }
 
   /** The current state; see {@link FutureState}. */
   get state(): FutureState {
-    if (this.#state === FutureState.PENDING && this.#owner?.started(this.#key) === true) this.#startedElsewhere();
-    return this.#state;
+    if ((this.#bits & STATE) === PENDING && this.#owner?.started(this.#key) === true) this.#startedElsewhere();
+    return STATES[this.#bits & STATE]!;
   }
 
   /**
@@ -110,22 +174,22 @@ export class Future<T> implements PromiseLike<T> {
    * to stop it, pass an `AbortSignal` when submitting.
    */
   cancel(): boolean {
-    if (this.#state === FutureState.CANCELLED) return true;
-    if (this.#state !== FutureState.PENDING) return false;
+    const state = this.#bits & STATE;
+    if (state === CANCELLED) return true;
+    if (state !== PENDING) return false;
     const owner = this.#owner;
     if (owner !== undefined && !owner.cancel(this.#key)) {
       this.#startedElsewhere();
       return false;
     }
-    this.#state = FutureState.CANCELLED;
     this.#owner = this.#key = undefined;
-    this.#complete();
+    this.#complete(CANCELLED, undefined);
     return true;
   }
 
   /** Whether the future was cancelled. */
   cancelled(): boolean {
-    return this.#state === FutureState.CANCELLED;
+    return (this.#bits & STATE) === CANCELLED;
   }
 
   /** Whether the work is running (taken by an executor and not yet finished). */
@@ -135,7 +199,7 @@ export class Future<T> implements PromiseLike<T> {
 
   /** Whether the future is cancelled or finished. */
   done(): boolean {
-    return this.#state === FutureState.CANCELLED || this.#state === FutureState.FINISHED;
+    return (this.#bits & STATE) >= CANCELLED;
   }
 
   /**
@@ -147,7 +211,7 @@ export class Future<T> implements PromiseLike<T> {
   result(): T {
     this.#assertDone('result');
     this.#observe();
-    if (this.#state === FutureState.CANCELLED) throw new CancelledError();
+    if ((this.#bits & STATE) === CANCELLED) throw new CancelledError();
     if (this.#failed()) throw this.#value;
     return this.#value as T;
   }
@@ -161,13 +225,13 @@ export class Future<T> implements PromiseLike<T> {
   exception(): unknown {
     this.#assertDone('exception');
     this.#observe();
-    if (this.#state === FutureState.CANCELLED) throw new CancelledError();
+    if ((this.#bits & STATE) === CANCELLED) throw new CancelledError();
     return this.#failed() ? this.#value : undefined;
   }
 
   /** Whether the future finished with a result (not an exception, not cancelled). */
   succeeded(): boolean {
-    return this.#state === FutureState.FINISHED && !this.#failed();
+    return (this.#bits & (STATE | FAILED)) === FINISHED;
   }
 
   /**
@@ -194,9 +258,9 @@ export class Future<T> implements PromiseLike<T> {
     if (typeof fn !== 'function') throw new TypeError(`fn must be a function, received ${typeof fn}`);
     this.#observe();
     if (this.done()) return runCallback(fn, this);
-    const cbs = this.#callbacks;
-    if (cbs === undefined) this.#callbacks = fn;
-    else if (typeof cbs === 'function') this.#callbacks = [cbs, fn];
+    const cbs = this.#value as StoredCallback | StoredCallback[] | undefined;
+    if (cbs === undefined) this.#value = fn;
+    else if (typeof cbs === 'function') this.#value = [cbs, fn];
     else cbs.push(fn);
   }
 
@@ -204,15 +268,16 @@ export class Future<T> implements PromiseLike<T> {
    * Removes every registration of `fn` added with `addDoneCallback`. Returns how many were removed.
    */
   removeDoneCallback(fn: (future: Future<T>) => void): number {
-    const cbs = this.#callbacks;
+    if (this.done()) return 0;
+    const cbs = this.#value as StoredCallback | StoredCallback[] | undefined;
     if (cbs === undefined) return 0;
     if (typeof cbs === 'function') {
       if (cbs !== (fn as StoredCallback)) return 0;
-      this.#callbacks = undefined;
+      this.#value = undefined;
       return 1;
     }
     const kept = cbs.filter((cb) => cb !== (fn as StoredCallback));
-    this.#callbacks = kept;
+    this.#value = kept;
     return cbs.length - kept.length;
   }
 
@@ -222,12 +287,10 @@ export class Future<T> implements PromiseLike<T> {
    * @throws {InvalidStateError} if the future is already running or finished.
    */
   setRunningOrNotifyCancel(): boolean {
-    if (this.#state === FutureState.CANCELLED) return false;
-    if (this.#state !== FutureState.PENDING) {
-      throw new InvalidStateError(`cannot start a future that is ${this.#state}`);
-    }
-    this.#state = FutureState.RUNNING;
-    this.#owner = this.#key = undefined;
+    const state = this.#bits & STATE;
+    if (state === CANCELLED) return false;
+    if (state !== PENDING) throw new InvalidStateError(`cannot start a future that is ${STATES[state]}`);
+    this.#startedElsewhere();
     return true;
   }
 
@@ -247,100 +310,73 @@ export class Future<T> implements PromiseLike<T> {
     this.#finish(true, error);
   }
 
-  then<R1 = T, R2 = never>(
-    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
-    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
-    return this.#getPromise().then(onfulfilled, onrejected);
-  }
-
-  /** Like `Promise.prototype.catch`. */
-  catch<R = never>(onrejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
-    return this.#getPromise().catch(onrejected);
-  }
-
-  /** Like `Promise.prototype.finally`. */
-  finally(onfinally?: (() => void) | null): Promise<T> {
-    return this.#getPromise().finally(onfinally);
-  }
-
-  get [Symbol.toStringTag](): string {
+  override get [Symbol.toStringTag](): string {
     return 'Future';
   }
 
   /** How `console.log` and `util.inspect` show it: `Future <pending>`, `Future <finished: 42>`. */
   // InspectOptions, not InspectOptionsStylized: @types/node 26 dropped that name, and this line is in aiox's .d.ts.
   [inspect.custom](depth: number, options: InspectOptions): string {
-    if (this.#state !== FutureState.FINISHED) return `Future <${this.state}>`;
+    if ((this.#bits & STATE) !== FINISHED) return `Future <${this.state}>`;
     const value = inspect(this.#value, { ...options, depth: options.depth === null ? null : depth - 1 });
     return `Future <finished${this.#failed() ? ', failed' : ''}: ${value}>`;
   }
 
-  #getPromise(): Promise<T> {
-    if (this.#promise !== undefined) return this.#promise;
-    this.#observe();
-    if (this.done()) {
-      this.#promise =
-        this.#state === FutureState.CANCELLED
-          ? Promise.reject(new CancelledError())
-          : this.#failed()
-            ? Promise.reject(this.#value)
-            : Promise.resolve(this.#value as T);
-    } else {
-      this.#promise = new Promise<T>((resolve, reject) => {
-        this.#resolve = resolve as (value: unknown) => void;
-        this.#reject = reject;
-      });
-    }
-    return this.#promise;
-  }
-
   #assertDone(what: string): void {
-    if (!this.done()) throw new InvalidStateError(`${what}() called on a future that is ${this.#state}`);
+    if (!this.done()) throw new InvalidStateError(`${what}() called on a future that is ${STATES[this.#bits & STATE]}`);
   }
 
   #finish(failed: boolean, value: unknown): void {
-    if (this.done()) throw new InvalidStateError(`cannot complete a future that is ${this.#state}`);
-    this.#state = FutureState.FINISHED;
-    this.#value = value;
+    if (this.done()) throw new InvalidStateError(`cannot complete a future that is ${STATES[this.#bits & STATE]}`);
     this.#owner = this.#key = undefined;
     if (failed) {
-      this.#flags |= FAILED;
-      if ((this.#flags & OBSERVED) === 0) trackUnobserved(this, value);
+      this.#bits |= FAILED;
+      if ((this.#bits & OBSERVED) === 0) trackUnobserved(this, value);
     }
-    this.#complete();
+    this.#complete(FINISHED, value);
   }
 
   #failed(): boolean {
-    return (this.#flags & FAILED) !== 0;
+    return (this.#bits & FAILED) !== 0;
   }
 
   #observe(): void {
-    const flags = this.#flags;
-    if ((flags & OBSERVED) !== 0) return;
-    this.#flags = flags | OBSERVED;
-    if ((flags & FAILED) !== 0) untrackUnobserved(this);
+    const bits = this.#bits;
+    if ((bits & OBSERVED) !== 0) return;
+    this.#bits = bits | OBSERVED;
+    if ((bits & FAILED) !== 0) untrackUnobserved(this);
   }
 
   #startedElsewhere(): void {
-    this.#state = FutureState.RUNNING;
+    this.#bits = (this.#bits & ~STATE) | RUNNING;
     this.#owner = this.#key = undefined;
   }
 
-  #complete(): void {
-    const resolve = this.#resolve;
-    const reject = this.#reject;
-    if (resolve !== undefined && reject !== undefined) {
-      this.#resolve = this.#reject = undefined;
-      if (this.#state === FutureState.CANCELLED) reject(new CancelledError());
-      else if (this.#failed()) reject(this.#value);
-      else resolve(this.#value);
-    }
-    const cbs = this.#callbacks;
+  /** Enters a done state with `value`, settles the promise this future is and runs the done callbacks. */
+  #complete(state: typeof CANCELLED | typeof FINISHED, value: unknown): void {
+    const cbs = this.#value as StoredCallback | StoredCallback[] | undefined;
+    this.#bits = (this.#bits & ~STATE) | state;
+    this.#value = value;
+    this.#settle();
     if (cbs === undefined) return;
-    this.#callbacks = undefined;
     if (typeof cbs === 'function') runCallback(cbs as DoneCallback<T>, this);
     else for (const cb of cbs) runCallback(cb as DoneCallback<T>, this);
+  }
+
+  /** Settles the promise this future is, after its state. */
+  #settle(): void {
+    const resolve = this.#resolve!;
+    this.#resolve = undefined;
+    if (this.succeeded()) return resolve(this.#value);
+    // The promise gets a handler of its own first: a future that fails unobserved is reported by its
+    // warning, never as an unhandled rejection, and may still be awaited later.
+    quiet = true;
+    try {
+      Promise.prototype.then.call(this, undefined, ignore);
+    } finally {
+      quiet = false;
+    }
+    resolve(new Rejection(this.cancelled() ? new CancelledError() : this.#value));
   }
 }
 
