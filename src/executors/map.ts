@@ -5,6 +5,7 @@ import { within } from '../internal/timers.js';
 import { validateInteger, validateOptions, validateSignal, validateTimeout } from '../internal/validate.js';
 import type { ChunkResult } from '../pool/protocol.js';
 import { fromWire } from '../tasks/wire-error.js';
+import { AdaptiveChunking, type Chunking, FixedChunking, defaultReadAhead } from './chunking.js';
 import type { MapOptions } from './executor.js';
 
 type SubmitChunk<T> = (items: [T][]) => Future<ChunkResult>;
@@ -20,32 +21,31 @@ export function mapInOrder<T, R>(
   maxWorkers: number,
 ): AsyncIterableIterator<R> {
   validateOptions(options);
-  const { timeout = Infinity, chunksize = 1, signal } = options;
+  const { timeout = Infinity, chunksize, readAhead, signal } = options;
   validateTimeout(timeout);
-  validateInteger(chunksize, 'chunksize', 1);
+  if (chunksize !== undefined) validateInteger(chunksize, 'chunksize', 1);
   validateSignal(signal);
-  const readAhead = options.readAhead ?? Math.max(1024, 4 * maxWorkers * chunksize);
-  validateInteger(readAhead, 'readAhead', 1);
+  if (readAhead !== undefined) validateInteger(readAhead, 'readAhead', 1);
   if (items === null || typeof items !== 'object' || !(Symbol.iterator in items || Symbol.asyncIterator in items)) {
     throw new TypeError(`items must be an iterable or an async iterable, received ${items === null ? 'null' : typeof items}`);
   }
   const deadline = timeout === Infinity ? Infinity : performance.now() + timeout;
-  return run<T, R>(submitChunk, items, chunksize, Math.max(1, Math.floor(readAhead / chunksize)), deadline, signal);
+  const chunking =
+    chunksize === undefined
+      ? new AdaptiveChunking(maxWorkers, readAhead)
+      : new FixedChunking(chunksize, readAhead ?? defaultReadAhead(maxWorkers, chunksize));
+  return run<T, R>(new ChunkWindow(submitChunk, chunking), items, deadline, signal);
 }
 
 async function* run<T, R>(
-  submitChunk: SubmitChunk<T>,
+  window: ChunkWindow<T>,
   items: Iterable<T> | AsyncIterable<T>,
-  chunksize: number,
-  maxChunks: number,
   deadline: number,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<R, void, undefined> {
-  const window = new Deque<Future<ChunkResult>>();
-  const feed: Feed<T> = { submitChunk, chunksize, maxChunks, window };
   const input = Symbol.asyncIterator in items
-    ? new AsyncReader(items[Symbol.asyncIterator](), feed)
-    : new SyncReader((items as Iterable<T>)[Symbol.iterator](), feed);
+    ? new AsyncReader(items[Symbol.asyncIterator](), window)
+    : new SyncReader((items as Iterable<T>)[Symbol.iterator](), window);
   let failed = false;
   try {
     for (;;) {
@@ -53,7 +53,7 @@ async function* run<T, R>(
       const current = window.peek()!;
       // Still in the window while waiting, so it is cancelled with the rest if the wait ends early.
       const result = current.done() ? current.result() : await settle(current, deadline, signal);
-      window.shift();
+      window.shift(result);
       input.refill();
       for (const value of result.values) yield value as R;
       if (result.error !== undefined) throw fromWire(result.error);
@@ -62,21 +62,67 @@ async function* run<T, R>(
     failed = true;
     throw error;
   } finally {
-    // Work dropped here was map's own: a chunk that failed meanwhile is nobody's to report.
-    for (let future = window.shift(); future !== undefined; future = window.shift()) future.markObserved().cancel();
+    window.cancelAll();
     // As with for-of: the error that ended the iteration is not hidden by one from the input's return().
     if (failed) await input.close().catch(() => undefined);
     else await input.close();
   }
 }
 
-/** Where a reader puts what it reads: chunks of `chunksize` items, submitted, at most `maxChunks` at once. */
-interface Feed<T> {
-  readonly submitChunk: SubmitChunk<T>;
-  readonly chunksize: number;
-  readonly maxChunks: number;
-  /** The chunks submitted and not yet consumed, oldest first. */
-  readonly window: Deque<Future<ChunkResult>>;
+/**
+ * Where a reader puts what it reads: the chunks submitted and not yet consumed, oldest first, sized and
+ * bounded by a {@link Chunking}.
+ */
+class ChunkWindow<T> {
+  readonly #futures = new Deque<Future<ChunkResult>>();
+  readonly #sizes = new Deque<number>();
+  #items = 0;
+
+  readonly #submitChunk: SubmitChunk<T>;
+  readonly #chunking: Chunking;
+
+  constructor(submitChunk: SubmitChunk<T>, chunking: Chunking) {
+    this.#submitChunk = submitChunk;
+    this.#chunking = chunking;
+  }
+
+  get length(): number {
+    return this.#futures.length;
+  }
+
+  /** Items to put in the next chunk. */
+  get chunksize(): number {
+    return this.#chunking.size;
+  }
+
+  /** Whether another chunk may be submitted. */
+  get hasRoom(): boolean {
+    return this.#chunking.hasRoom(this.#futures.length, this.#items);
+  }
+
+  peek(): Future<ChunkResult> | undefined {
+    return this.#futures.peek();
+  }
+
+  submit(chunk: [T][]): void {
+    this.#futures.push(this.#submitChunk(chunk));
+    this.#sizes.push(chunk.length);
+    this.#items += chunk.length;
+  }
+
+  /** The oldest chunk was consumed, with this result. */
+  shift(result: ChunkResult): void {
+    this.#futures.shift();
+    this.#items -= this.#sizes.shift()!;
+    this.#chunking.record(result.values.length + (result.error === undefined ? 0 : 1), result.ms);
+  }
+
+  /** The iteration ended: work left here was map's own, so a chunk that failed meanwhile is nobody's to report. */
+  cancelAll(): void {
+    for (let future = this.#futures.shift(); future !== undefined; future = this.#futures.shift()) future.markObserved().cancel();
+    this.#sizes.drain();
+    this.#items = 0;
+  }
 }
 
 /** What run() needs of the input: chunks pushed to the window, read ahead by a bounded amount. */
@@ -97,25 +143,26 @@ class SyncReader<T> implements Reader {
   #failure: { readonly error: unknown } | undefined;
 
   readonly #source: Iterator<T>;
-  readonly #feed: Feed<T>;
+  readonly #window: ChunkWindow<T>;
 
-  constructor(source: Iterator<T>, feed: Feed<T>) {
+  constructor(source: Iterator<T>, window: ChunkWindow<T>) {
     this.#source = source;
-    this.#feed = feed;
+    this.#window = window;
   }
 
   fill(): boolean {
     this.refill();
-    if (this.#feed.window.length > 0) return true;
+    if (this.#window.length > 0) return true;
     if (this.#failure !== undefined) throw this.#failure.error;
     return false;
   }
 
   refill(): void {
-    const { window, maxChunks, chunksize, submitChunk } = this.#feed;
+    const window = this.#window;
     const source = this.#source;
     // Stop reading as soon as the oldest result is ready, so a long input never holds a result back.
-    while (!this.#exhausted && window.length < maxChunks && !(window.peek()?.done() ?? false)) {
+    while (!this.#exhausted && window.hasRoom && !(window.peek()?.done() ?? false)) {
+      const chunksize = window.chunksize;
       const chunk: [T][] = [];
       while (chunk.length < chunksize) {
         let step: IteratorResult<T>;
@@ -134,7 +181,7 @@ class SyncReader<T> implements Reader {
         }
         chunk.push([step.value]);
       }
-      if (chunk.length > 0) window.push(submitChunk(chunk));
+      if (chunk.length > 0) window.submit(chunk);
     }
   }
 
@@ -162,18 +209,18 @@ class AsyncReader<T> implements Reader {
   #wakeConsumer: (() => void) | undefined;
 
   readonly #source: AsyncIterator<T>;
-  readonly #feed: Feed<T>;
+  readonly #window: ChunkWindow<T>;
 
-  constructor(source: AsyncIterator<T>, feed: Feed<T>) {
+  constructor(source: AsyncIterator<T>, window: ChunkWindow<T>) {
     this.#source = source;
-    this.#feed = feed;
+    this.#window = window;
     void this.#read();
   }
 
   async #read(): Promise<void> {
     try {
       while (!this.#stopped) {
-        if (this.#feed.window.length >= this.#feed.maxChunks) {
+        if (!this.#window.hasRoom) {
           await new Promise<void>((resolve) => (this.#wakeReader = resolve));
           continue;
         }
@@ -195,7 +242,7 @@ class AsyncReader<T> implements Reader {
           break;
         }
         this.#partial.push([step.value]);
-        if (this.#partial.length === this.#feed.chunksize) this.#submitPartial();
+        if (this.#partial.length >= this.#window.chunksize) this.#submitPartial();
         this.#wake();
       }
       if (!this.#stopped) this.#submitPartial();
@@ -213,7 +260,7 @@ class AsyncReader<T> implements Reader {
     if (this.#partial.length === 0) return;
     const chunk = this.#partial;
     this.#partial = [];
-    this.#feed.window.push(this.#feed.submitChunk(chunk));
+    this.#window.submit(chunk);
   }
 
   #wake(): void {
@@ -224,7 +271,7 @@ class AsyncReader<T> implements Reader {
 
   async fill(deadline: number, signal: AbortSignal | undefined): Promise<boolean> {
     for (;;) {
-      if (this.#feed.window.length > 0) return true;
+      if (this.#window.length > 0) return true;
       if (this.#ended) {
         if (this.#failure !== undefined) throw this.#failure.error;
         return false;
@@ -232,7 +279,7 @@ class AsyncReader<T> implements Reader {
       if (this.#partial.length > 0) {
         // Let items the input has at hand join the chunk first; then send it, full or not.
         await new Promise((resolve) => setImmediate(resolve));
-        if (this.#feed.window.length === 0) this.#submitPartial();
+        if (this.#window.length === 0) this.#submitPartial();
         continue;
       }
       const woken = new Promise<void>((resolve) => (this.#wakeConsumer = resolve));
