@@ -1,6 +1,7 @@
 import { TimeoutError } from '../futures/errors.js';
 import type { Future } from '../futures/future.js';
 import { Deque } from '../internal/deque.js';
+import { InputReader } from '../internal/input-reader.js';
 import { within } from '../internal/timers.js';
 import { validateInteger, validateOptions, validateSignal, validateTimeout } from '../internal/validate.js';
 import type { ChunkResult } from '../pool/protocol.js';
@@ -26,26 +27,22 @@ export function mapInOrder<T, R>(
   if (chunksize !== undefined) validateInteger(chunksize, 'chunksize', 1);
   validateSignal(signal);
   if (readAhead !== undefined) validateInteger(readAhead, 'readAhead', 1);
-  if (items === null || typeof items !== 'object' || !(Symbol.iterator in items || Symbol.asyncIterator in items)) {
-    throw new TypeError(`items must be an iterable or an async iterable, received ${items === null ? 'null' : typeof items}`);
-  }
+  const reader = new InputReader(items);
   const deadline = timeout === Infinity ? Infinity : performance.now() + timeout;
   const chunking =
     chunksize === undefined
       ? new AdaptiveChunking(maxWorkers, readAhead)
       : new FixedChunking(chunksize, readAhead ?? defaultReadAhead(maxWorkers, chunksize));
-  return run<T, R>(new ChunkWindow(submitChunk, chunking), items, deadline, signal);
+  return run<T, R>(new ChunkWindow(submitChunk, chunking), reader, deadline, signal);
 }
 
 async function* run<T, R>(
   window: ChunkWindow<T>,
-  items: Iterable<T> | AsyncIterable<T>,
+  reader: InputReader<T>,
   deadline: number,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<R, void, undefined> {
-  const input = Symbol.asyncIterator in items
-    ? new AsyncReader(items[Symbol.asyncIterator](), window)
-    : new SyncReader((items as Iterable<T>)[Symbol.iterator](), window);
+  const input = reader.isSync ? new SyncFeed(reader, window) : new AsyncFeed(reader, window);
   let failed = false;
   try {
     for (;;) {
@@ -126,7 +123,7 @@ class ChunkWindow<T> {
 }
 
 /** What run() needs of the input: chunks pushed to the window, read ahead by a bounded amount. */
-interface Reader {
+interface Feed {
   /** Called when the window is empty: pushes the next chunk to it, or says false at the end of the input. */
   fill(deadline: number, signal: AbortSignal | undefined): Promise<boolean> | boolean;
   /** Called when the window has room again. */
@@ -138,55 +135,42 @@ interface Reader {
  * A sync input is read in place, with no await per item: it cannot wait for anything anyway. The first read
  * is run()'s first fill(), inside its try, so what it submits is cancelled if the iteration ends early.
  */
-class SyncReader<T> implements Reader {
-  #exhausted = false;
-  #failure: { readonly error: unknown } | undefined;
-
-  readonly #source: Iterator<T>;
+class SyncFeed<T> implements Feed {
+  readonly #reader: InputReader<T>;
   readonly #window: ChunkWindow<T>;
 
-  constructor(source: Iterator<T>, window: ChunkWindow<T>) {
-    this.#source = source;
+  constructor(reader: InputReader<T>, window: ChunkWindow<T>) {
+    this.#reader = reader;
     this.#window = window;
   }
 
   fill(): boolean {
     this.refill();
     if (this.#window.length > 0) return true;
-    if (this.#failure !== undefined) throw this.#failure.error;
+    // Thrown where it stands in the input, after the results of the items read before it, as for an async input.
+    const failure = this.#reader.failure;
+    if (failure !== undefined) throw failure.error;
     return false;
   }
 
   refill(): void {
     const window = this.#window;
-    const source = this.#source;
+    const reader = this.#reader;
     // Stop reading as soon as the oldest result is ready, so a long input never holds a result back.
-    while (!this.#exhausted && window.hasRoom && !(window.peek()?.done() ?? false)) {
+    while (!reader.finished && window.hasRoom && !(window.peek()?.done() ?? false)) {
       const chunksize = window.chunksize;
       const chunk: [T][] = [];
       while (chunk.length < chunksize) {
-        let step: IteratorResult<T>;
-        try {
-          step = source.next();
-        } catch (error) {
-          // Thrown where it stands in the input, after the results of the items read before it, as for an
-          // async input. An iterator whose next() threw is done: like for-of, close() does not call return().
-          this.#failure = { error };
-          this.#exhausted = true;
-          break;
-        }
-        if (step.done === true) {
-          this.#exhausted = true;
-          break;
-        }
+        const step = reader.takeSync();
+        if (step === undefined) break;
         chunk.push([step.value]);
       }
       if (chunk.length > 0) window.submit(chunk);
     }
   }
 
-  async close(): Promise<void> {
-    if (!this.#exhausted) await this.#source.return?.();
+  close(): Promise<void> {
+    return this.#reader.return();
   }
 }
 
@@ -195,24 +179,21 @@ class SyncReader<T> implements Reader {
  * is pending, and an input that waits for map's own results (a crawler's queue) keeps flowing. A chunk that
  * is not full yet is sent as it is when nothing else of this map is in flight.
  */
-class AsyncReader<T> implements Reader {
+class AsyncFeed<T> implements Feed {
   #partial: [T][] = [];
   // The loop below has ended.
   #ended = false;
-  // The source is done, or its next() threw: close() does not call its return().
-  #sourceDone = false;
+  // submitChunk threw: the pool is shut down or broken.
   #failure: { readonly error: unknown } | undefined;
-  // A source.next() is pending: close() cannot wait for return(), which would queue behind it.
-  #reading = false;
   #stopped = false;
   #wakeReader: (() => void) | undefined;
   #wakeConsumer: (() => void) | undefined;
 
-  readonly #source: AsyncIterator<T>;
+  readonly #reader: InputReader<T>;
   readonly #window: ChunkWindow<T>;
 
-  constructor(source: AsyncIterator<T>, window: ChunkWindow<T>) {
-    this.#source = source;
+  constructor(reader: InputReader<T>, window: ChunkWindow<T>) {
+    this.#reader = reader;
     this.#window = window;
     void this.#read();
   }
@@ -224,31 +205,18 @@ class AsyncReader<T> implements Reader {
           await new Promise<void>((resolve) => (this.#wakeReader = resolve));
           continue;
         }
-        this.#reading = true;
-        let step: IteratorResult<T>;
-        try {
-          step = await this.#source.next();
-        } catch (error) {
-          // Thrown where it stands in the input: after the results of the items read before it.
-          this.#sourceDone = true;
-          this.#failure = { error };
-          break;
-        } finally {
-          this.#reading = false;
-        }
+        const step = await this.#reader.takeAsync();
         if (this.#stopped) return;
-        if (step.done === true) {
-          this.#sourceDone = true;
-          break;
-        }
+        // The input ended, or threw: that is thrown where it stands, after the results of the items before it.
+        if (step === undefined) break;
         this.#partial.push([step.value]);
         if (this.#partial.length >= this.#window.chunksize) this.#submitPartial();
         this.#wake();
       }
       if (!this.#stopped) this.#submitPartial();
     } catch (error) {
-      // submitChunk threw (the pool is shut down or broken): that comes before any input error, whose items
-      // could not be sent. Unless the source is done, close() still calls its return().
+      // That comes before any input error, whose items could not be sent. Unless the input is done,
+      // close() still calls its return().
       this.#failure = { error };
     } finally {
       this.#ended = true;
@@ -273,7 +241,8 @@ class AsyncReader<T> implements Reader {
     for (;;) {
       if (this.#window.length > 0) return true;
       if (this.#ended) {
-        if (this.#failure !== undefined) throw this.#failure.error;
+        const failure = this.#failure ?? this.#reader.failure;
+        if (failure !== undefined) throw failure.error;
         return false;
       }
       if (this.#partial.length > 0) {
@@ -296,10 +265,10 @@ class AsyncReader<T> implements Reader {
   async close(): Promise<void> {
     this.#stopped = true;
     this.refill();
-    if (this.#sourceDone) return;
-    // Even a return() that throws at once is not awaited here: the iteration's end is not delayed or changed.
-    if (this.#reading) void (async () => this.#source.return?.())().catch(() => undefined);
-    else await this.#source.return?.();
+    // A next() is pending: return() would queue behind it, so it is not awaited. Even a return() that throws
+    // at once is not: the iteration's end is not delayed or changed.
+    if (this.#reader.pulling > 0) this.#reader.close();
+    else await this.#reader.return();
   }
 }
 

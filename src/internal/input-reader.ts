@@ -73,7 +73,8 @@ export class InputReader<T> {
 
   /** The next item of an async input, after the previous one settled; undefined as for `takeSync`. */
   async takeAsync(): Promise<IteratorYieldResult<T> | undefined> {
-    const pending = this.#chain.then(this.#pull, this.#pull);
+    // Asked at once when no other read is pending (the common case, one reader loop); else queued behind it.
+    const pending = this.#pulling === 0 ? this.#pullNow() : this.#chain.then(this.#pull, this.#pull);
     this.#chain = pending;
     this.#pulling++;
     try {
@@ -108,6 +109,14 @@ export class InputReader<T> {
       for (let i = this.#taken; i < array.length; i++) dropItem(array[i]);
     }
     this.return().catch(ignore);
+  }
+
+  #pullNow(): Promise<IteratorResult<T>> {
+    try {
+      return Promise.resolve(this.#pull());
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   #took(step: IteratorResult<T>): IteratorYieldResult<T> | undefined {
