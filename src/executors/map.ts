@@ -1,7 +1,7 @@
 import { TimeoutError } from '../futures/errors.js';
 import type { Future } from '../futures/future.js';
 import { Deque } from '../internal/deque.js';
-import { InputReader } from '../internal/input-reader.js';
+import { InputReader, isSyncInput } from '../internal/input-reader.js';
 import { within } from '../internal/timers.js';
 import { validateInteger, validateOptions, validateSignal, validateTimeout } from '../internal/validate.js';
 import type { ChunkResult } from '../pool/protocol.js';
@@ -27,21 +27,23 @@ export function mapInOrder<T, R>(
   if (chunksize !== undefined) validateInteger(chunksize, 'chunksize', 1);
   validateSignal(signal);
   if (readAhead !== undefined) validateInteger(readAhead, 'readAhead', 1);
-  const reader = new InputReader(items);
+  // Checked now; iterated from the first step on, as a for-of would.
+  isSyncInput(items);
   const deadline = timeout === Infinity ? Infinity : performance.now() + timeout;
   const chunking =
     chunksize === undefined
       ? new AdaptiveChunking(maxWorkers, readAhead)
       : new FixedChunking(chunksize, readAhead ?? defaultReadAhead(maxWorkers, chunksize));
-  return run<T, R>(new ChunkWindow(submitChunk, chunking), reader, deadline, signal);
+  return run<T, R>(new ChunkWindow(submitChunk, chunking), items, deadline, signal);
 }
 
 async function* run<T, R>(
   window: ChunkWindow<T>,
-  reader: InputReader<T>,
+  items: Iterable<T> | AsyncIterable<T>,
   deadline: number,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<R, void, undefined> {
+  const reader = new InputReader(items);
   const input = reader.isSync ? new SyncFeed(reader, window) : new AsyncFeed(reader, window);
   let failed = false;
   try {

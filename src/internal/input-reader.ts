@@ -29,17 +29,14 @@ export class InputReader<T> {
   #chain: Promise<unknown> = Promise.resolve();
   readonly #pull = (): IteratorResult<T> | Promise<IteratorResult<T>> => (this.#finished ? DONE : this.#async!.next());
 
-  /** @throws {TypeError} if `items` is neither an iterable nor an async iterable. */
+  /** Starts iterating `items`. @throws {TypeError} as {@link isSyncInput}. */
   constructor(items: Iterable<T> | AsyncIterable<T>) {
-    if (items !== null && typeof items === 'object' && Symbol.asyncIterator in items) {
-      this.isSync = false;
-      this.#async = items[Symbol.asyncIterator]();
-    } else if (items !== null && items !== undefined && typeof (items as Iterable<T>)[Symbol.iterator] === 'function') {
-      this.isSync = true;
+    this.isSync = isSyncInput(items);
+    if (this.isSync) {
       this.#sync = (items as Iterable<T>)[Symbol.iterator]();
       if (Array.isArray(items)) this.#array = items;
     } else {
-      throw new TypeError(`items must be an iterable or an async iterable, received ${describe(items)}`);
+      this.#async = (items as AsyncIterable<T>)[Symbol.asyncIterator]();
     }
   }
 
@@ -132,6 +129,16 @@ export class InputReader<T> {
     this.#failure ??= { error };
     this.#finished = true;
   }
+}
+
+/**
+ * Whether `items` is read as a sync iterable (true) or an async one (false), without starting to iterate it.
+ * @throws {TypeError} if it is neither.
+ */
+export function isSyncInput(items: unknown): boolean {
+  if (items !== null && typeof items === 'object' && Symbol.asyncIterator in items) return false;
+  if (items !== null && items !== undefined && typeof (items as Iterable<unknown>)[Symbol.iterator] === 'function') return true;
+  throw new TypeError(`items must be an iterable or an async iterable, received ${describe(items)}`);
 }
 
 /** Marks an item that was taken but is dropped (its caller stopped) as handled, if it is a promise. */

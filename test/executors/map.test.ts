@@ -125,6 +125,30 @@ describe('map sizes its own chunks when chunksize is not given', () => {
   });
 });
 
+describe('map reads its input as a for-of would', () => {
+  test('checks it at the call, and starts iterating it only at the first step', async () => {
+    const pool = new FakePool(() => 0);
+    assert.throws(() => mapInOrder(pool.submitChunk, 42 as never, {}, 2), {
+      name: 'TypeError',
+      message: 'items must be an iterable or an async iterable, received 42',
+    });
+    let started = 0;
+    const lazy: Iterable<number> = {
+      [Symbol.iterator]: () => {
+        started++;
+        return range(3);
+      },
+    };
+    const results = mapInOrder(pool.submitChunk, lazy, {}, 2);
+    assert.equal(started, 0);
+    assert.deepEqual(await drain(pool, results), [0, 2, 4]);
+    assert.equal(started, 1);
+    // Never iterated: never started.
+    await mapInOrder(pool.submitChunk, lazy, {}, 2).return?.(undefined);
+    assert.equal(started, 1);
+  });
+});
+
 describe('chunking rules', () => {
   test('adaptive: the size follows the smoothed cost of an item, bounded by growth and by the largest size', () => {
     const chunking = new AdaptiveChunking(2, undefined);
