@@ -30,7 +30,7 @@ const WORK = fromRoot('bench/workers/work.cjs');
 export const addTask = taskRef<(a: number, b: number) => number>(WORK, 'add');
 export const incTask = taskRef<(x: number) => number>(WORK, 'inc');
 const spinTask = taskRef<(rounds: number) => number>(WORK, 'spin');
-const holdTask = taskRef<(ms: number) => number>(WORK, 'hold');
+export const holdTask = taskRef<(ms: number) => number>(WORK, 'hold');
 
 /** The aiox executor behind a contender, for scenarios that need more than submit (map). */
 export type AioxPool = ThreadPoolExecutor | ProcessPoolExecutor;

@@ -3,6 +3,7 @@ import { floors } from './floors.js';
 import { s1Burst } from './s1-burst.js';
 import { s2Latency } from './s2-latency.js';
 import { s3Map } from './s3-map.js';
+import { s3dMapDefaults } from './s3d-map-defaults.js';
 import { s4Cpu } from './s4-cpu.js';
 import { s5Process } from './s5-process.js';
 import { s6Collect } from './s6-collect.js';
@@ -12,4 +13,4 @@ import { s9Mixed } from './s9-mixed.js';
 import { s10BurstSweep } from './s10-burst-sweep.js';
 
 /** Every scenario, in the order they run. */
-export const SCENARIOS: readonly Scenario[] = [floors, s1Burst, s2Latency, s3Map, s4Cpu, s5Process, s6Collect, s7Resolve, s8ColdStart, s9Mixed, s10BurstSweep];
+export const SCENARIOS: readonly Scenario[] = [floors, s1Burst, s2Latency, s3Map, s3dMapDefaults, s4Cpu, s5Process, s6Collect, s7Resolve, s8ColdStart, s9Mixed, s10BurstSweep];

@@ -1,5 +1,6 @@
+import { InputReader, dropItem } from '../internal/input-reader.js';
 import { describe, isThenable, validateInteger, validateOptions, validateSignal } from '../internal/validate.js';
-import { WorkInputReader, dropItem, type WorkContext, type WorkInput } from './work-input.js';
+import type { WorkContext, WorkInput, WorkItem } from './work-input.js';
 
 /**
  * Options of {@link collect}.
@@ -77,7 +78,7 @@ export function collect<T>(items: WorkInput<T>, options: CollectOptions = {}): P
   validateInteger(workers, 'workers', 1, true);
   validateSignal(signal);
   if (typeof settle !== 'boolean') throw new TypeError(`settle must be a boolean, received ${describe(settle)}`);
-  const reader = new WorkInputReader<T>(items);
+  const reader = new InputReader<WorkItem<T>>(items);
   return new Promise<T[]>((resolve, reject) => {
     if (signal?.aborted) {
       reader.close();
@@ -93,7 +94,7 @@ export function collect<T>(items: WorkInput<T>, options: CollectOptions = {}): P
  * the item's own); results go into one array by index.
  */
 class CollectRun<T> {
-  readonly #reader: WorkInputReader<T>;
+  readonly #reader: InputReader<WorkItem<T>>;
   readonly #workers: number;
   readonly #settle: boolean;
   readonly #signal: AbortSignal | undefined;
@@ -105,8 +106,6 @@ class CollectRun<T> {
   #state: CollectState = CollectState.RUNNING;
   #live = 0;
   #filling = false;
-  // Workers waiting for the async input to answer; one is enough.
-  #pulling = 0;
   #stopped = false;
   // The lowest failed index so far and its failure; Infinity while nothing failed.
   #failIndex = Infinity;
@@ -114,12 +113,12 @@ class CollectRun<T> {
   // After a failure: every slot below `#low` is settled.
   #low = 0;
   #failures: [number, unknown][] | undefined;
-  #inputFailed = false;
-  #inputError: unknown = undefined;
+  // The input's failure was settled at its position (once, however many workers see the input end).
+  #inputReported = false;
   readonly #onAbort = (): void => this.#end(CollectState.REJECTED, this.#signal!.reason);
 
   constructor(
-    reader: WorkInputReader<T>,
+    reader: InputReader<WorkItem<T>>,
     workers: number,
     settle: boolean,
     signal: AbortSignal | undefined,
@@ -147,59 +146,21 @@ class CollectRun<T> {
   #fill(): void {
     if (this.#filling) return;
     this.#filling = true;
-    while (this.#live < this.#workers && this.#pulling === 0 && !this.#stopped && !this.#reader.finished) {
-      void (this.#reader.isSync ? this.#runSync() : this.#runAsync());
+    // Workers waiting for the async input to answer: one is enough.
+    while (this.#live < this.#workers && this.#reader.pulling === 0 && !this.#stopped && !this.#reader.finished) {
+      void this.#run();
     }
     this.#filling = false;
   }
 
-  async #runSync(): Promise<void> {
+  async #run(): Promise<void> {
     this.#live++;
     try {
       while (!this.#stopped) {
-        let step: IteratorResult<unknown>;
-        try {
-          step = this.#reader.takeSync();
-        } catch (error) {
-          this.#onInputError(error);
-          return;
-        }
-        if (step.done === true) return;
-        const index = this.#results.push(PENDING) - 1;
-        let value = step.value;
-        try {
-          if (typeof value === 'function') value = value(this.#context);
-          if (isThenable(value)) {
-            this.#fill();
-            value = await value;
-          }
-        } catch (error) {
-          this.#onFailure(index, error);
-          continue;
-        }
-        this.#onSuccess(index, value as T);
-      }
-    } finally {
-      if (--this.#live === 0) this.#finish();
-    }
-  }
-
-  async #runAsync(): Promise<void> {
-    this.#live++;
-    try {
-      while (!this.#stopped) {
-        let step: IteratorResult<unknown>;
-        this.#pulling++;
-        try {
-          step = await this.#reader.takeAsync();
-        } catch (error) {
-          this.#onInputError(error);
-          return;
-        } finally {
-          this.#pulling--;
-        }
-        if (step.done === true) return;
-        let value = step.value;
+        const step = this.#reader.isSync ? this.#reader.takeSync() : await this.#reader.takeAsync();
+        if (step === undefined) return this.#onInputEnd();
+        let value: unknown = step.value;
+        // Stopped while an async input answered.
         if (this.#stopped) return dropItem(value);
         const index = this.#results.push(PENDING) - 1;
         try {
@@ -248,19 +209,20 @@ class CollectRun<T> {
     if (low >= this.#failIndex) this.#end(CollectState.REJECTED, this.#failure);
   }
 
-  #onInputError(error: unknown): void {
-    if (this.#inputFailed) return;
-    this.#inputFailed = true;
-    this.#inputError = error;
-    // Settled as a failure at the position of the item the input could not produce.
-    if (!this.#settle) this.#onFailure(this.#results.length, error);
+  /** The input ended, or threw: that is settled as a failure at the position of the item it could not produce. */
+  #onInputEnd(): void {
+    const failure = this.#reader.failure;
+    if (failure === undefined || this.#settle || this.#inputReported) return;
+    this.#inputReported = true;
+    this.#onFailure(this.#results.length, failure.error);
   }
 
   /** Called when the last worker has stopped. */
   #finish(): void {
     if (this.#state !== CollectState.RUNNING) return;
     const failures = this.#failures;
-    if (this.#inputFailed) return this.#end(CollectState.REJECTED, this.#inputError);
+    const inputFailure = this.#reader.failure;
+    if (inputFailure !== undefined) return this.#end(CollectState.REJECTED, inputFailure.error);
     if (failures === undefined) return this.#end(CollectState.FULFILLED, undefined);
     // Failures were recorded as items settled; input order is index order.
     failures.sort((a, b) => a[0] - b[0]);

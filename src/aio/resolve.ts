@@ -2,7 +2,8 @@ import type { Completed } from '../futures/as-completed.js';
 import { Future } from '../futures/future.js';
 import { Deque } from '../internal/deque.js';
 import { isThenable, validateInteger, validateOptions, validateSignal } from '../internal/validate.js';
-import { DONE, WorkInputReader, dropItem, type WorkContext, type WorkInput } from './work-input.js';
+import { DONE, InputReader, dropItem } from '../internal/input-reader.js';
+import type { WorkContext, WorkInput, WorkItem } from './work-input.js';
 
 /**
  * Options of {@link resolve}.
@@ -109,7 +110,7 @@ export function resolve<T>(items: WorkInput<T>, options: ResolveOptions = {}): R
   validateInteger(workers, 'workers', 1, true);
   validateInteger(greediness, 'greediness', 1, true);
   validateSignal(signal);
-  return new ResolveRun<T>(new WorkInputReader<T>(items), workers, greediness, signal);
+  return new ResolveRun<T>(new InputReader<WorkItem<T>>(items), workers, greediness, signal);
 }
 
 /**
@@ -117,7 +118,7 @@ export function resolve<T>(items: WorkInput<T>, options: ResolveOptions = {}): R
  * consumer takes them from its head once done. Workers are async loops like collect's.
  */
 class ResolveRun<T> implements ResolveIterator<T> {
-  readonly #reader: WorkInputReader<T>;
+  readonly #reader: InputReader<WorkItem<T>>;
   readonly #workers: number;
   readonly #greediness: number;
   readonly #signal: AbortSignal | undefined;
@@ -130,16 +131,13 @@ class ResolveRun<T> implements ResolveIterator<T> {
   // Finished items not yet yielded.
   #waiting = 0;
   #live = 0;
-  #pulling = 0;
   #filling = false;
   #delivering = false;
-  #inputFailed = false;
-  #inputError: unknown = undefined;
   // An error to throw at the next step (abort, or the input's error once everything before it was yielded).
   #throwNext: { reason: unknown } | undefined;
   readonly #onAbort = (): void => this.#abort(this.#signal!.reason);
 
-  constructor(reader: WorkInputReader<T>, workers: number, greediness: number, signal: AbortSignal | undefined) {
+  constructor(reader: InputReader<WorkItem<T>>, workers: number, greediness: number, signal: AbortSignal | undefined) {
     this.#reader = reader;
     this.#workers = workers;
     this.#greediness = greediness;
@@ -212,7 +210,8 @@ class ResolveRun<T> implements ResolveIterator<T> {
     }
     if (this.#live > 0) return undefined;
     // Every worker has stopped and every item was yielded: the input ended or failed.
-    if (this.#inputFailed) this.#throwNext = { reason: this.#inputError };
+    const failure = this.#reader.failure;
+    if (failure !== undefined) this.#throwNext = { reason: failure.error };
     this.#close(undefined);
     return undefined;
   }
@@ -260,7 +259,7 @@ class ResolveRun<T> implements ResolveIterator<T> {
     this.#filling = true;
     while (
       this.#live < this.#workers &&
-      this.#pulling === 0 &&
+      this.#reader.pulling === 0 &&
       this.#waiting < this.#greediness &&
       this.#state === ResolveState.RUNNING &&
       !this.#reader.finished
@@ -278,13 +277,14 @@ class ResolveRun<T> implements ResolveIterator<T> {
           await new Promise<void>((wake) => this.#paused.push(wake));
           continue;
         }
-        const step = this.#reader.isSync ? this.#takeSync() : await this.#takeAsync();
-        if (step === undefined) return;
+        const step = this.#reader.isSync ? this.#reader.takeSync() : await this.#reader.takeAsync();
+        // The input ended or threw (the last step throws that): paused workers have nothing left to take.
+        if (step === undefined) return this.#wakeAll();
         if (this.#state !== ResolveState.RUNNING) return dropItem(step.value);
         const future = new Future<T>();
         future.setRunningOrNotifyCancel();
         this.#order.push(future);
-        let value = step.value;
+        let value: unknown = step.value;
         try {
           if (typeof value === 'function') value = value(this.#context);
           if (isThenable(value)) {
@@ -304,42 +304,10 @@ class ResolveRun<T> implements ResolveIterator<T> {
     }
   }
 
-  /** The next item of a sync input, or `undefined` when it has none. */
-  #takeSync(): IteratorYieldResult<unknown> | undefined {
-    try {
-      const step = this.#reader.takeSync();
-      if (step.done !== true) return step;
-    } catch (error) {
-      this.#onInputError(error);
-    }
-    this.#wakeAll();
-    return undefined;
-  }
-
-  async #takeAsync(): Promise<IteratorYieldResult<unknown> | undefined> {
-    this.#pulling++;
-    try {
-      const step = await this.#reader.takeAsync();
-      if (step.done !== true) return step;
-    } catch (error) {
-      this.#onInputError(error);
-    } finally {
-      this.#pulling--;
-    }
-    this.#wakeAll();
-    return undefined;
-  }
-
   #onSettled(future: Future<T>): void {
     if (this.#state !== ResolveState.RUNNING) return;
     this.#waiting++;
     if (this.#order.peek() === future) this.#deliver();
-  }
-
-  #onInputError(error: unknown): void {
-    if (this.#inputFailed) return;
-    this.#inputFailed = true;
-    this.#inputError = error;
   }
 
   /** The input is done: paused workers have nothing left to take, so let them stop. */

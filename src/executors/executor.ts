@@ -56,8 +56,9 @@ export interface SubmitOptions {
  * await using pool = new ProcessPoolExecutor();
  * const numbers = Array.from({ length: 1_000_000 }, (_, i) => i);
  * let odd = 0;
- * // 1000 tiny items a message; after a minute the loop throws TimeoutError and what is left is cancelled.
- * for await (const isOdd of pool.map((n: number) => n % 2 === 1, numbers, { chunksize: 1000, timeout: 60_000 })) if (isOdd) odd++;
+ * // No chunksize: map sizes its chunks itself (tiny items like these go up to 1024 a message). After a
+ * // minute the loop throws TimeoutError and what is left is cancelled.
+ * for await (const isOdd of pool.map((n: number) => n % 2 === 1, numbers, { timeout: 60_000 })) if (isOdd) odd++;
  * ```
  */
 export interface MapOptions {
@@ -67,15 +68,25 @@ export interface MapOptions {
    */
   readonly timeout?: number;
   /**
-   * Items sent to a worker in one task. Raise it for many tiny items. With an async input, a chunk that is
-   * not full yet is sent as it is once nothing else of this `map` is in flight. @default 1
+   * Items sent to a worker in one task, fixed. With an async input, a chunk that is not full yet is sent as
+   * it is once nothing else of this `map` is in flight.
+   *
+   * When not given, `map` sizes its chunks from what they cost: the first chunks hold one item each (so the
+   * first results come at once and slow items spread over the workers); each chunk's time in its worker
+   * then sets the next size, toward 0.5 ms of work a chunk, at most 1024 items, growing at most fourfold
+   * past the largest chunk measured and shrinking as soon as items get slower. Items of about half a
+   * millisecond or more go one per chunk, as with `chunksize: 1`; tiny items go 1024 a chunk. Give a size
+   * when item costs change abruptly along the input (a chunk of cheap-looking items that turn slow runs on
+   * one worker). @default adaptive, as above
    */
   readonly chunksize?: number;
   /**
    * Items submitted ahead of the consumer at most, in whole chunks (one chunk at least, whatever the
    * value). Input is read lazily up to this bound, so an endless
    * generator works. An async input is read alongside the consumer, so it may wait for map's own results.
-   * @default max(1024, 4 × maxWorkers × chunksize)
+   * Without `chunksize`, chunks are kept to a size that lets this bound hold two chunks per worker, and
+   * while the size is still growing at most two chunks per worker are in flight.
+   * @default max(1024, 4 × maxWorkers × chunksize), with the current chunk size when `chunksize` is not given
    */
   readonly readAhead?: number;
   /** Stops the iteration: the next step throws `signal.reason` and the remaining work is cancelled. */
@@ -130,6 +141,8 @@ export interface Executor extends AsyncDisposable {
   /**
    * Runs `fn(item)` for every item and yields the results in input order. An error is thrown at its
    * position and the remaining work is cancelled, as is everything left when the consumer stops early.
+   * Items go to workers in chunks; without `chunksize`, map sizes them from what they cost (see
+   * {@link MapOptions.chunksize}).
    */
   map<T, R>(fn: Task<[T], R>, items: Iterable<T> | AsyncIterable<T>, options?: MapOptions): AsyncIterableIterator<Awaited<R>>;
   /** Stops accepting work; see {@link ShutdownOptions}. Safe to call more than once. */

@@ -134,8 +134,12 @@ export interface UncaughtMessage {
 
 export type FromWorker = ResultsMessage | ReadyMessage | InitFailedMessage | UncaughtMessage;
 
-/** What a chunk task returns: the values computed, and the error that stopped it, if any. */
+/**
+ * What a chunk task returns: the values computed, the error that stopped it, if any, and the milliseconds
+ * the chunk took in the worker (from which `map` sizes its next chunks).
+ */
 export interface ChunkResult {
   readonly values: unknown[];
   readonly error?: WireError;
+  readonly ms: number;
 }

@@ -274,8 +274,9 @@ function explain(task: LoadedTask, error: unknown): unknown {
   return task.descriptor.kind === 'source' ? explainSourceError(error, task.descriptor.name) : error;
 }
 
-/** Runs a task over a chunk of argument lists, stopping at the first error. */
+/** Runs a task over a chunk of argument lists, stopping at the first error, and times it. */
 function runChunk(task: LoadedTask, items: unknown[][]): ChunkResult | Promise<ChunkResult> {
+  const start = performance.now();
   const fn = task.fn!;
   const values: unknown[] = [];
   for (let i = 0; i < items.length; i++) {
@@ -283,26 +284,27 @@ function runChunk(task: LoadedTask, items: unknown[][]): ChunkResult | Promise<C
     try {
       value = fn(...items[i]!);
     } catch (error) {
-      return { values, error: toWire(explain(task, error)) };
+      return { values, error: toWire(explain(task, error)), ms: performance.now() - start };
     }
-    if (isThenable(value)) return finishChunkAsync(task, items, i, value, values);
+    if (isThenable(value)) return finishChunkAsync(task, items, i, value, values, start);
     values.push(value);
   }
-  return { values };
+  return { values, ms: performance.now() - start };
 }
 
 async function finishChunkAsync(
   task: LoadedTask,
   items: unknown[][],
-  start: number,
+  from: number,
   first: PromiseLike<unknown>,
   values: unknown[],
+  start: number,
 ): Promise<ChunkResult> {
   try {
     values.push(await first);
-    for (let i = start + 1; i < items.length; i++) values.push(await task.fn!(...items[i]!));
+    for (let i = from + 1; i < items.length; i++) values.push(await task.fn!(...items[i]!));
   } catch (error) {
-    return { values, error: toWire(explain(task, error)) };
+    return { values, error: toWire(explain(task, error)), ms: performance.now() - start };
   }
-  return { values };
+  return { values, ms: performance.now() - start };
 }
