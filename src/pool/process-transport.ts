@@ -6,7 +6,6 @@ import { RUN_HEADER, type FromWorker, type HandleMessage } from './protocol.js';
 import type { SpawnWorker } from './transport.js';
 import { workerEntry } from '../internal/worker-entry.js';
 
-const ENTRY = new URL('../worker/process-entry.js', import.meta.url);
 
 /** Options that only process workers have. */
 export interface ProcessTransportOptions {
@@ -16,7 +15,7 @@ export interface ProcessTransportOptions {
 
 /** Spawns workers as child processes talking over IPC with V8 serialization (the same cloning as threads). */
 export function processSpawner(options: ProcessTransportOptions): SpawnWorker {
-  const entry = workerEntry(ENTRY);
+  const entry = workerEntry('process-entry');
   return (init, events) => {
     const child = fork(entry, [], {
       serialization: 'advanced',

@@ -6,7 +6,6 @@ import type { FromWorker } from './protocol.js';
 import type { SpawnWorker } from './transport.js';
 import { workerEntry } from '../internal/worker-entry.js';
 
-const ENTRY = new URL('../worker/thread-entry.js', import.meta.url);
 
 /** Options that only thread workers have. */
 export interface ThreadTransportOptions {
@@ -16,7 +15,7 @@ export interface ThreadTransportOptions {
 
 /** Spawns workers as `worker_threads`. */
 export function threadSpawner(options: ThreadTransportOptions): SpawnWorker {
-  const entry = workerEntry(ENTRY);
+  const entry = workerEntry('thread-entry');
   return (init, events) => {
     const worker = new Worker(entry, {
       workerData: init,
