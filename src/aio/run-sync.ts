@@ -7,7 +7,6 @@ import { fromWire, type WireError } from '../tasks/wire-error.js';
 import type { SyncCall } from '../worker/sync-entry.js';
 import { workerEntry } from '../internal/worker-entry.js';
 
-const ENTRY = new URL('../worker/sync-entry.js', import.meta.url);
 
 /**
  * Options of {@link runSync.with}.
@@ -30,7 +29,7 @@ let worker: Worker | undefined;
 function syncWorker(): Worker {
   if (worker === undefined) {
     assertMayStartPool('runSync()');
-    worker = new Worker(workerEntry(ENTRY), { name: 'aiox-run-sync' });
+    worker = new Worker(workerEntry('sync-entry'), { name: 'aiox-run-sync' });
     worker.unref();
     const self = worker;
     self.on('exit', () => {

@@ -1,15 +1,24 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+/** The files a worker of aiox starts from: one per kind of worker, in `dist/worker/`. */
+export type WorkerEntryName = 'thread-entry' | 'process-entry' | 'sync-entry';
+
+// Set by the package build (scripts/bundle.js), where this code is bundled into dist/index.js, beside the
+// folder of the worker entries. Compiled file by file (tsc), this file is dist/internal/worker-entry.js.
+declare const AIOX_WORKER_DIR: string | undefined;
+const WORKER_DIR = typeof AIOX_WORKER_DIR === 'string' ? AIOX_WORKER_DIR : '../worker/';
+
 const found = new Set<string>();
 
 /**
- * Checks that a worker entry file of aiox (`dist/worker/*-entry.js`) is where aiox expects it, beside its
- * own code. A bundler that inlines aiox into an application's bundle leaves these files behind, and the
- * worker would then fail to start with a bare "Cannot find module". Checked once per file.
+ * The URL of a worker entry file of aiox (`dist/worker/*-entry.js`), checked to be where aiox expects it,
+ * beside its own code. A bundler that inlines aiox into an application's bundle leaves these files behind,
+ * and the worker would then fail to start with a bare "Cannot find module". Checked once per file.
  * @throws {Error} with code `ERR_AIOX_WORKER_ENTRY_MISSING` that says how to bundle an application using aiox.
  */
-export function workerEntry(url: URL): URL {
+export function workerEntry(name: WorkerEntryName): URL {
+  const url = new URL(`${WORKER_DIR}${name}.js`, import.meta.url);
   if (found.has(url.href)) return url;
   if (url.protocol === 'file:' && !existsSync(fileURLToPath(url))) {
     const error = new Error(

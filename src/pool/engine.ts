@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { InvalidStateError, QueueFull, TimeoutError } from '../futures/errors.js';
 import { Future, setOwner, type FutureOwner } from '../futures/future.js';
@@ -546,7 +545,9 @@ export class PoolEngine {
     const claims = this.#options.transport.canWithdraw ? new ClaimBoard() : undefined;
     const worker = new WorkerSlot(this.#nextWorkerId++, this.#options.maxTasksPerWorker, claims);
     this.#workers.push(worker);
-    const token = randomInt(2 ** 47);
+    // Not a secret (task code can read its workerData): only a number task code has no reason to send. So
+    // Math.random, not node:crypto, whose loading alone costs a program's import of aiox about 3 ms.
+    const token = Math.floor(Math.random() * 2 ** 47);
     const init: WorkerInit = claims === undefined ? { ...this.#options.init, token } : { ...this.#options.init, claims: claims.buffer, token };
     worker.handle = this.#options.transport.spawn(init, {
       message: (message) => this.#onMessage(worker, message),

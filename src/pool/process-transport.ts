@@ -7,8 +7,6 @@ import { RUN_HEADER, type FromWorker, type HandleMessage } from '../wire/protoco
 import type { SpawnWorker, Transport } from './transport.js';
 import { workerEntry } from '../internal/worker-entry.js';
 
-const ENTRY = new URL('../worker/process-entry.js', import.meta.url);
-
 /** Options that only process workers have. */
 export interface ProcessTransportOptions {
   readonly execArgv: readonly string[] | undefined;
@@ -21,7 +19,7 @@ export function processTransport(options: ProcessTransportOptions): Transport {
 }
 
 function spawner(options: ProcessTransportOptions): SpawnWorker {
-  const entry = workerEntry(ENTRY);
+  const entry = workerEntry('process-entry');
   return (init, events) => {
     const child = fork(entry, [], {
       serialization: 'advanced',

@@ -7,8 +7,6 @@ import type { FromWorker } from '../wire/protocol.js';
 import type { SpawnWorker, Transport } from './transport.js';
 import { workerEntry } from '../internal/worker-entry.js';
 
-const ENTRY = new URL('../worker/thread-entry.js', import.meta.url);
-
 /** Options that only thread workers have. */
 export interface ThreadTransportOptions {
   readonly resourceLimits: ResourceLimits | undefined;
@@ -21,7 +19,7 @@ export function threadTransport(options: ThreadTransportOptions): Transport {
 }
 
 function spawner(options: ThreadTransportOptions): SpawnWorker {
-  const entry = workerEntry(ENTRY);
+  const entry = workerEntry('thread-entry');
   return (init, events) => {
     const worker = new Worker(entry, {
       workerData: init,

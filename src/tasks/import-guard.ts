@@ -6,16 +6,31 @@ import { InvalidStateError } from '../futures/errors.js';
 // import left behind (an async `main()` not awaited), would start in every worker, whose own workers would
 // import the module again and start theirs, without end. That is the mistake of a script that defines a
 // task in the file that also starts the pool at its top level; Python's spawn start method refuses it too.
-let poolWorker = false;
-let importing: string | undefined;
-let running = 0;
-// The refusal met while the current import ran: the import fails with it even if the module caught it.
-let refused: Error | undefined;
-const imported = new Set<string>();
+//
+// The state lives on globalThis under a registered symbol, one per thread, shared by every copy of aiox
+// loaded in it: the package is one bundle per entry, so a worker entry and the `aiox` that a task module
+// imports are two copies, and the same holds for two versions of aiox in one dependency tree.
+interface GuardState {
+  poolWorker: boolean;
+  importing: string | undefined;
+  running: number;
+  // The refusal met while the current import ran: the import fails with it even if the module caught it.
+  refused: Error | undefined;
+  readonly imported: Set<string>;
+}
+
+const KEY = Symbol.for('aiox.import-guard');
+const state: GuardState = ((globalThis as unknown as Record<symbol, GuardState | undefined>)[KEY] ??= {
+  poolWorker: false,
+  importing: undefined,
+  running: 0,
+  refused: undefined,
+  imported: new Set(),
+});
 
 /** Called once by each worker entry point: from here on this thread is a pool worker. */
 export function markPoolWorker(): void {
-  poolWorker = true;
+  state.poolWorker = true;
 }
 
 /**
@@ -35,17 +50,17 @@ export function markPoolWorker(): void {
  * ```
  */
 export function isPoolWorker(): boolean {
-  return poolWorker;
+  return state.poolWorker;
 }
 
 /** Marks a task (or initializer) as running in this worker; pools it starts are allowed. */
 export function taskStarted(): void {
-  running++;
+  state.running++;
 }
 
 /** The task marked by {@link taskStarted} has settled. */
 export function taskEnded(): void {
-  running--;
+  state.running--;
 }
 
 /**
@@ -53,20 +68,20 @@ export function taskEnded(): void {
  * import, with the same error, even if the module caught it.
  */
 export async function importTaskModule(module: string): Promise<Record<string, unknown>> {
-  const outer = importing;
-  const outerRefused = refused;
-  importing = module;
-  refused = undefined;
+  const outer = state.importing;
+  const outerRefused = state.refused;
+  state.importing = module;
+  state.refused = undefined;
   try {
     const namespace = (await import(module)) as Record<string, unknown>;
-    if (refused !== undefined) throw refused;
+    if (state.refused !== undefined) throw state.refused;
     return namespace;
   } catch (error) {
-    throw refused ?? error;
+    throw state.refused ?? error;
   } finally {
-    imported.add(module);
-    importing = outer;
-    refused = outerRefused;
+    state.imported.add(module);
+    state.importing = outer;
+    state.refused = outerRefused;
   }
 }
 
@@ -76,6 +91,7 @@ export async function importTaskModule(module: string): Promise<Record<string, u
  * @throws {InvalidStateError}
  */
 export function assertMayStartPool(what: string): void {
+  const { poolWorker, importing, running, imported } = state;
   if (!poolWorker || (importing === undefined && running > 0)) return;
   const fix =
     'so every worker would start its own pool and the workers would multiply. Move the tasks to a module of ' +
@@ -89,6 +105,6 @@ export function assertMayStartPool(what: string): void {
             `imported (${[...imported].join(', ') || 'no module yet'}), such as an async main() not awaited, ` +
             `starts a pool, ${fix}`,
         );
-  if (importing !== undefined) refused ??= error;
+  if (importing !== undefined) state.refused ??= error;
   throw error;
 }

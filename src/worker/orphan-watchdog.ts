@@ -34,8 +34,11 @@ export function watchParent(): void {
     eval: true,
     workerData: parent,
     name: 'aiox-orphan-watchdog',
-    stdout: false,
-    stderr: false,
+    // It prints nothing. Left false, these would pipe its output into this child's process.stdout and
+    // process.stderr, whose creation doubled the time `new Worker` takes here (about 2.3 ms against 1.2),
+    // on the path of every process worker's first task.
+    stdout: true,
+    stderr: true,
     env: {},
   });
   watchdog.unref();

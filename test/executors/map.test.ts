@@ -4,13 +4,13 @@ import { Future } from 'aiox';
 
 // map's engine and its chunking are internal, so they come from the compiled package. The types are read
 // from dist/ beside the sources; the modules are loaded relative to this file's compiled place, build/test/executors/.
-type MapModule = typeof import('../../dist/executors/map.js');
-type ChunkingModule = typeof import('../../dist/executors/chunking.js');
-type ChunkResult = import('../../dist/pool/protocol.js').ChunkResult;
-type Chunking = import('../../dist/executors/chunking.js').Chunking;
-const { mapInOrder } = (await import(new URL('../../../dist/executors/map.js', import.meta.url).href)) as MapModule;
+type MapModule = typeof import('../../src/executors/map.js');
+type ChunkingModule = typeof import('../../src/executors/chunking.js');
+type ChunkResult = import('../../src/wire/protocol.js').ChunkResult;
+type Chunking = import('../../src/executors/chunking.js').Chunking;
+const { mapInOrder } = (await import(new URL('../../src/executors/map.js', import.meta.url).href)) as MapModule;
 const { AdaptiveChunking, FixedChunking, MAX_ADAPTIVE_CHUNK, TARGET_CHUNK_MS } = (await import(
-  new URL('../../../dist/executors/chunking.js', import.meta.url).href
+  new URL('../../src/executors/chunking.js', import.meta.url).href
 )) as ChunkingModule;
 
 /**

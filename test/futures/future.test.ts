@@ -5,10 +5,10 @@ import { CancelledError, Future, FutureState, InvalidStateError } from 'aiox';
 import { catchWarningsOfType } from '../fixtures/quiet.js';
 import { nextTurn } from '../fixtures/settle.js';
 
-// setOwner is internal, so it comes from the compiled package. The types are read from dist/ beside
-// the sources; the module is loaded relative to this file's compiled place, build/test/futures/.
-type FutureModule = typeof import('../../dist/futures/future.js');
-const { setOwner } = (await import(new URL('../../../dist/futures/future.js', import.meta.url).href)) as FutureModule;
+// setOwner is internal, so it comes from the sources compiled file by file with the tests (build/src/), and
+// so does the Future class its tests use: the package is a bundle with its own copy of Future, whose private
+// fields this setOwner cannot reach.
+import { Future as SourceFuture, setOwner } from '../../src/futures/future.js';
 
 function running<T>(): Future<T> {
   const f = new Future<T>();
@@ -666,9 +666,9 @@ describe('owner (internal, for executors)', () => {
   }
 
   test('is asked once when a pending future is cancelled, with its key, before the done callbacks', () => {
-    const f = new Future<number>();
+    const f = new SourceFuture<number>();
     const o = owner();
-    setOwner(f as Future<unknown>, o, 'k');
+    setOwner(f as SourceFuture<unknown>, o, 'k');
     f.addDoneCallback(() => o.asked.push('callback'));
     assert.equal(f.cancel(), true);
     assert.equal(f.cancel(), true);
@@ -676,8 +676,8 @@ describe('owner (internal, for executors)', () => {
   });
 
   test('an owner that says the work has started makes cancel() fail and the future running', () => {
-    const f = new Future<number>();
-    setOwner(f as Future<unknown>, owner({ cancel: false }), 'k');
+    const f = new SourceFuture<number>();
+    setOwner(f as SourceFuture<unknown>, owner({ cancel: false }), 'k');
     assert.equal(f.cancel(), false);
     assert.equal(f.state, FutureState.RUNNING);
     f.setResult(1);
@@ -685,9 +685,9 @@ describe('owner (internal, for executors)', () => {
   });
 
   test('the state of a pending future follows what its owner says', () => {
-    const f = new Future<number>();
+    const f = new SourceFuture<number>();
     const o = owner();
-    setOwner(f as Future<unknown>, o, 'k');
+    setOwner(f as SourceFuture<unknown>, o, 'k');
     assert.equal(f.state, FutureState.PENDING);
     assert.equal(f.running(), false);
     o.answers.started = true;
@@ -701,9 +701,10 @@ describe('owner (internal, for executors)', () => {
   });
 
   test('is not asked once the future has left pending', () => {
-    const f = running<number>();
+    const f = new SourceFuture<number>();
+    assert.equal(f.setRunningOrNotifyCancel(), true);
     const o = owner();
-    setOwner(f as Future<unknown>, o, 'k');
+    setOwner(f as SourceFuture<unknown>, o, 'k');
     assert.equal(f.cancel(), false);
     f.setResult(1);
     assert.equal(f.cancel(), false);

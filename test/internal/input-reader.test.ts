@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 
 // input-reader is internal, so it comes from the compiled package. The types are read from dist/ beside the
 // sources; the module is loaded relative to this file's compiled place, build/test/internal/.
-type InputReaderModule = typeof import('../../dist/internal/input-reader.js');
-const { InputReader } = (await import(new URL('../../../dist/internal/input-reader.js', import.meta.url).href)) as InputReaderModule;
+type InputReaderModule = typeof import('../../src/internal/input-reader.js');
+const { InputReader } = (await import(new URL('../../src/internal/input-reader.js', import.meta.url).href)) as InputReaderModule;
 
 test('refuses what is not iterable, with the one message map, collect and resolve share', () => {
   for (const [items, received] of [

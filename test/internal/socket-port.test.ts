@@ -7,9 +7,9 @@ import { ChannelError } from 'aiox';
 import { Attacker } from '../fixtures/hostile.js';
 
 // socket-port is internal, so it comes from the compiled package (see test/tasks/wire-error.test.ts).
-type SocketPortModule = typeof import('../../dist/internal/socket-port.js');
+type SocketPortModule = typeof import('../../src/internal/socket-port.js');
 const { MAX_FRAME_BYTES, socketPair, socketPort } = (await import(
-  new URL('../../../dist/internal/socket-port.js', import.meta.url).href
+  new URL('../../src/internal/socket-port.js', import.meta.url).href
 )) as SocketPortModule;
 
 // The pair's sockets do not hold the program (their owners decide that); the tests wait on them.

@@ -49,9 +49,16 @@ test('the tarball ships the compiled code, its types and the license', () => {
   assert.ok(!shipped.some((file) => file.startsWith('src/') || file.startsWith('test/')), 'sources or tests are shipped');
 });
 
+// A program's start, and each worker's, reads and compiles one file of aiox rather than dozens: the module
+// loader's cost per file is most of a cold start.
+test('the tarball ships one bundled file per entry: the main one and one per kind of worker', () => {
+  const code = shipped.filter((file) => file.startsWith('dist/') && file.endsWith('.js')).sort();
+  assert.deepEqual(code, ['dist/index.js', 'dist/worker/process-entry.js', 'dist/worker/sync-entry.js', 'dist/worker/thread-entry.js']);
+});
+
 test('source maps carry the sources they point to, since src/ is not shipped', () => {
   const maps = shipped.filter((file) => file.endsWith('.js.map'));
-  assert.ok(maps.length > 10, `found ${maps.length} source maps`);
+  assert.equal(maps.length, 4, `found ${maps.length} source maps`);
   for (const file of maps) {
     const map = JSON.parse(readFileSync(join(app, 'node_modules/aiox', file), 'utf8')) as { sources: string[]; sourcesContent?: string[] };
     assert.equal(map.sourcesContent?.length, map.sources.length, `${file} does not embed its sources`);
@@ -92,6 +99,56 @@ test('an ES module program runs tasks on threads and processes from the installe
   );
   const { stdout } = await run(process.execPath, ['main.mjs'], { cwd: app, ...OPTIONS });
   assert.deepEqual(stdout.trim().split('\n'), ['42', 'PROCESS']);
+});
+
+// The worker entries are bundles of their own, so a task module's `import 'aiox'` in a worker loads another
+// copy of aiox than the worker's runtime: what both must share (the task registry, the import guard) is
+// shared per thread, whatever the copy.
+test('task modules that import the installed package work in threads and processes, as do generators and runSync', async () => {
+  writeFileSync(
+    join(app, 'tasks.mjs'),
+    [
+      "import { ThreadPoolExecutor, defineTask, isPoolWorker } from 'aiox';",
+      'export const where = defineTask(import.meta.url, function where() { return isPoolWorker(); });',
+      'export const count = defineTask(import.meta.url, function* count(n) { for (let i = 0; i < n; i++) yield i; });',
+      'export const nested = defineTask(import.meta.url, async function nested() {',
+      '  const pool = new ThreadPoolExecutor({ maxWorkers: 1 });',
+      '  try { return await pool.submit(where); } finally { await pool.shutdown(); }',
+      '});',
+    ].join('\n'),
+  );
+  writeFileSync(join(app, 'refused.mjs'), "import { ThreadPoolExecutor } from 'aiox';\nnew ThreadPoolExecutor();\nexport const never = () => 0;\n");
+  writeFileSync(
+    join(app, 'entries.mjs'),
+    [
+      "import { ProcessPoolExecutor, ThreadPoolExecutor, generateInProcess, generateInThread, isPoolWorker, runSync, taskRef } from 'aiox';",
+      "import { count, nested, where } from './tasks.mjs';",
+      'console.log(isPoolWorker());',
+      'for (const pool of [new ThreadPoolExecutor({ maxWorkers: 1 }), new ProcessPoolExecutor({ maxWorkers: 1 })]) {',
+      '  console.log(await pool.submit(where), await pool.submit(nested));',
+      "  const refused = await pool.submit(taskRef(new URL('./refused.mjs', import.meta.url), 'never')).catch((e) => e);",
+      '  console.log(refused.code);',
+      '  await pool.shutdown();',
+      '}',
+      'for (const generate of [generateInThread, generateInProcess]) {',
+      '  const seen = [];',
+      '  for await (const n of generate(count, 3)) seen.push(n);',
+      '  console.log(seen.join());',
+      '}',
+      'console.log(runSync((n) => n + 1, 1));',
+    ].join('\n'),
+  );
+  const { stdout } = await run(process.execPath, ['entries.mjs'], { cwd: app, ...OPTIONS });
+  assert.deepEqual(stdout.trim().split('\n'), [
+    'false',
+    'true true',
+    'ERR_AIOX_INVALID_STATE',
+    'true true',
+    'ERR_AIOX_INVALID_STATE',
+    '0,1,2',
+    '0,1,2',
+    '2',
+  ]);
 });
 
 test('a CommonJS program loads the installed package with require()', async () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-// load-task is internal, so it comes from the compiled package. The types are read from dist/ beside the
-// sources the test is compiled with.
-type LoadTaskModule = typeof import('../../dist/tasks/load-task.js');
-const { explainSourceError, loadTask } = (await import(new URL('../../../dist/tasks/load-task.js', import.meta.url).href)) as LoadTaskModule;
+// load-task is internal, so it comes from the sources compiled file by file with the tests (build/src/); the
+// package itself is a bundle that does not expose it.
+type LoadTaskModule = typeof import('../../src/tasks/load-task.js');
+const { explainSourceError, loadTask } = (await import(new URL('../../src/tasks/load-task.js', import.meta.url).href)) as LoadTaskModule;
 
 const run = async (source: string, ...args: unknown[]): Promise<unknown> => (await loadTask({ kind: 'source', source, name: 'task' }))(...args);
 

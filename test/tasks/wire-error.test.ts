@@ -9,12 +9,13 @@ import {
   ChannelError,
   InvalidStateError,
   TimeoutError,
-} from 'aiox';
+} from '../../src/futures/errors.js';
 
-// wire-error is internal, so it comes from the compiled package. The types are read from dist/ beside the
-// sources; the module is loaded relative to this file's compiled place, build/test/tasks/.
-type WireErrorModule = typeof import('../../dist/tasks/wire-error.js');
-const { toWire, fromWire } = (await import(new URL('../../../dist/tasks/wire-error.js', import.meta.url).href)) as WireErrorModule;
+// wire-error is internal, so it comes from the sources compiled file by file with the tests (build/src/); the
+// package itself is a bundle that does not expose it. The error classes come from the same build: wire-error
+// rebuilds an error as the very class of its own copy of aiox.
+type WireErrorModule = typeof import('../../src/tasks/wire-error.js');
+const { toWire, fromWire } = (await import(new URL('../../src/tasks/wire-error.js', import.meta.url).href)) as WireErrorModule;
 
 /** Both ways a thrown value really travels: structured clone (threads) and V8 serialization (processes). */
 const CROSSINGS: ReadonlyArray<readonly [string, (value: unknown) => unknown]> = [

@@ -4,10 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
 
-// loader-bridge is internal, so it comes from the compiled package. The types are read from dist/ beside the
-// sources the test is compiled with.
-type BridgeModule = typeof import('../../dist/worker/loader-bridge.js');
-const { tsxLoader } = (await import(new URL('../../../dist/worker/loader-bridge.js', import.meta.url).href)) as BridgeModule;
+// loader-bridge is internal, so it comes from the sources compiled file by file with the tests (build/src/); the
+// package itself is a bundle that does not expose it.
+type BridgeModule = typeof import('../../src/worker/loader-bridge.js');
+const { tsxLoader } = (await import(new URL('../../src/worker/loader-bridge.js', import.meta.url).href)) as BridgeModule;
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
