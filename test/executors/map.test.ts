@@ -1,17 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Future } from 'aiox';
+import { Future } from '../../src/futures/future.js';
 
-// map's engine and its chunking are internal, so they come from the compiled package. The types are read
-// from dist/ beside the sources; the modules are loaded relative to this file's compiled place, build/test/executors/.
-type MapModule = typeof import('../../src/executors/map.js');
-type ChunkingModule = typeof import('../../src/executors/chunking.js');
-type ChunkResult = import('../../src/wire/protocol.js').ChunkResult;
-type Chunking = import('../../src/executors/chunking.js').Chunking;
-const { mapInOrder } = (await import(new URL('../../src/executors/map.js', import.meta.url).href)) as MapModule;
-const { AdaptiveChunking, FixedChunking, MAX_ADAPTIVE_CHUNK, TARGET_CHUNK_MS } = (await import(
-  new URL('../../src/executors/chunking.js', import.meta.url).href
-)) as ChunkingModule;
+// map's engine and its chunking are internal, so they come from the sources compiled file by file with the
+// tests (build/src/), as does the Future they are given: the package itself is a bundle that does not expose them.
+import { mapInOrder } from '../../src/executors/map.js';
+import { AdaptiveChunking, FixedChunking, MAX_ADAPTIVE_CHUNK, TARGET_CHUNK_MS, type Chunking } from '../../src/executors/chunking.js';
+import type { ChunkResult } from '../../src/wire/protocol.js';
 
 /**
  * Stands in for a pool: each chunk is answered one turn of the event loop after it is sent, oldest first,

@@ -1,10 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-// input-reader is internal, so it comes from the compiled package. The types are read from dist/ beside the
-// sources; the module is loaded relative to this file's compiled place, build/test/internal/.
-type InputReaderModule = typeof import('../../src/internal/input-reader.js');
-const { InputReader } = (await import(new URL('../../src/internal/input-reader.js', import.meta.url).href)) as InputReaderModule;
+// input-reader is internal: it comes from the sources compiled file by file with the tests (build/src/).
+import { InputReader } from '../../src/internal/input-reader.js';
 
 test('refuses what is not iterable, with the one message map, collect and resolve share', () => {
   for (const [items, received] of [
