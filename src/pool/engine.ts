@@ -407,22 +407,58 @@ export class PoolEngine {
     stop.timer?.clear();
   }
 
+  /**
+   * Stops a task at once: its future fails with `reason` now, whatever the worker does. A task still queued
+   * leaves the queue; one a thread worker has not claimed is revoked (the worker skips it); one that may be
+   * running stops its worker, and the tasks sent after it there run elsewhere (see #stopRunning).
+   */
   #abort(record: TaskRecord, reason: unknown): void {
     const { future, worker } = record;
     this.#release(record);
     if (future.done()) return;
+    if (future.state === 'pending') future.setRunningOrNotifyCancel();
     if (worker === undefined) {
       // Still queued: it leaves the queue lazily and never runs. (Queued again after a process died is
       // running already.)
-      if (future.state === 'pending') future.setRunningOrNotifyCancel();
       this.#liveQueued--;
+    } else if (worker.claims?.revoke(record.seq) === true) {
+      // It will not run there; it stays in the worker's list until the worker answers it with a skip.
+      worker.refund(1);
     } else {
-      // Running alone on its worker (abortable tasks are never batched): stopping the worker stops the task.
-      this.#stopWorker(worker);
+      this.#stopRunning(worker, record);
     }
     future.setException(reason);
     this.#failed++;
     this.#schedulePump();
+  }
+
+  /**
+   * `record`, sent to `worker`, may be running there and must stop. The worker runs its tasks in order and
+   * sends what finished before a guarded task begins (see GUARDED), so stopping it loses no result.
+   * A thread: the tasks after `record` that it has not claimed are taken back now; if it has claimed one,
+   * `record` had finished and the worker goes on. A process: it is killed once `record` is its first
+   * unanswered task (at once, or when the answers before it arrive); see #onResults and #settleTasksOf.
+   */
+  #stopRunning(worker: WorkerSlot, record: TaskRecord): void {
+    if (worker.state === WorkerState.STOPPING || worker.state === WorkerState.EXITED) return;
+    if (worker.claims === undefined) {
+      let at = worker.stops.length;
+      while (at > 0 && worker.stops[at - 1]! > record.seq) at--;
+      worker.stops.splice(at, 0, record.seq);
+      if (worker.inflight.peek() === record) this.#stopWorker(worker, 'abort');
+      return;
+    }
+    const taken = worker.takeBack(Infinity, record.seq);
+    for (let i = taken.length - 1; i >= 0; i--) this.#queue.unshift(taken[i]!);
+    this.#liveQueued += taken.length;
+    // What takeBack left after `record` was claimed (so `record` had finished) or carries a transfer list.
+    for (let i = worker.inflight.length - 1; i >= 0; i--) {
+      const later = worker.inflight.at(i)!;
+      if (later === record) break;
+      if (later.future.done()) continue;
+      if (worker.claims.claimed(later.seq)) return;
+    }
+    this.#stopWorker(worker, 'abort');
   }
 
   #schedulePump(): void {
@@ -442,7 +478,8 @@ export class PoolEngine {
           this.#liveQueued = 0;
           break;
         }
-        const exclusive = head.stop !== undefined;
+        // A background task runs alone on its worker, which then need not keep the program alive.
+        const exclusive = head.stop?.background === true;
         const worker = this.#pickWorker(exclusive, this.#estimateOf(head.code));
         if (worker === undefined) break;
         this.#dispatch(worker, exclusive);
@@ -519,7 +556,7 @@ export class PoolEngine {
     // A new worker gets work only once it is ready, so nothing waits for a start-up (slow for a process)
     // that a worker already running could have taken. Start as many as there is queued work for, at once,
     // so that their start-ups overlap.
-    for (; this.#workers.length < this.#options.maxWorkers && starting < this.#liveQueued; starting++) this.#spawn(true);
+    for (let live = this.#liveWorkers(); live < this.#options.maxWorkers && starting < this.#liveQueued; live++, starting++) this.#spawn(true);
     return best;
   }
 
@@ -546,8 +583,8 @@ export class PoolEngine {
     while (batch.length < Math.max(1, limit)) {
       const record = this.#liveHead();
       if (record === undefined) break;
-      // An abortable task runs alone, so it is never added to a batch.
-      if (record.stop !== undefined && !exclusive) break;
+      // A background task runs alone, so it is never added to a batch.
+      if (record.stop?.background === true && !exclusive) break;
       const expected = this.#estimateOf(record.code);
       if (!mayJoin(untimed, expectedMs, held, expected)) break;
       held++;
@@ -709,8 +746,21 @@ export class PoolEngine {
         record.future.setException(fromWire(results[i + 1] as WireError));
       }
     }
+    if (worker.stops.length > 0) this.#killAtStop(worker);
     if (worker.inflight.length === 0) this.#becameIdle(worker);
     this.#schedulePump();
+  }
+
+  /**
+   * A process with stopped tasks: one answered finished by itself; once the oldest other one is the first
+   * unanswered task, the process is killed (it may be running it).
+   */
+  #killAtStop(worker: WorkerSlot): void {
+    const { stops } = worker;
+    let done = 0;
+    while (done < stops.length && stops[done]! < worker.answered) done++;
+    stops.splice(0, done);
+    if (stops[0] === worker.answered) this.#stopWorker(worker, 'abort');
   }
 
   /** A map chunk answered: its items that ran, the one that threw (which stopped it), the ones left unrun. */
@@ -735,12 +785,25 @@ export class PoolEngine {
     worker.idleTimer.unref();
   }
 
-  #stopWorker(worker: WorkerSlot, reason: 'idle' | 'other' = 'other'): void {
+  #stopWorker(worker: WorkerSlot, reason: 'idle' | 'abort' | 'other' = 'other'): void {
     if (worker.state === WorkerState.STOPPING || worker.state === WorkerState.EXITED) return;
     worker.state = WorkerState.STOPPING;
-    worker.stoppedIdle = reason === 'idle';
+    worker.stoppedFor = reason;
     worker.clearIdleTimer();
     worker.handle.terminate();
+    // A worker stopped for an abort is replaced at once, not once it has exited: a stopping worker runs
+    // nothing and does not count towards maxWorkers (see #liveWorkers). Started for queued work, the
+    // replacement keeps the program alive; else it waits as a spare, as any idle worker does.
+    if (reason === 'abort' && this.#state === PoolState.OPEN && this.#liveWorkers() < this.#options.maxWorkers) {
+      this.#spawn(this.#liveQueued > 0);
+    }
+  }
+
+  /** Workers that are not stopping: those that run tasks or will. maxWorkers bounds these. */
+  #liveWorkers(): number {
+    let live = 0;
+    for (const w of this.#workers) if (w.state !== WorkerState.STOPPING) live++;
+    return live;
   }
 
   #onExit(worker: WorkerSlot, code: number | null, signal: NodeJS.Signals | null, error: Error | undefined): void {
@@ -770,8 +833,8 @@ export class PoolEngine {
     // Already broken, #break did nothing: a shutdown may be waiting for this exit.
     if (broken) return this.#maybeClose();
     // Keep minWorkers after a crash, an abort or a retirement; an idle stop never goes below it anyway.
-    if (!worker.stoppedIdle && this.#state === PoolState.OPEN) {
-      while (this.#workers.length < this.#options.minWorkers) this.#spawn(false);
+    if (worker.stoppedFor !== 'idle' && this.#state === PoolState.OPEN) {
+      for (let live = this.#liveWorkers(); live < this.#options.minWorkers; live++) this.#spawn(false);
     }
     this.#schedulePump();
   }
@@ -780,7 +843,8 @@ export class PoolEngine {
    * Fails the tasks the dead `worker` had begun with an error from `failure`, and queues the others again,
    * in order, to run elsewhere (see mayHaveBegun); with no `failure`, queues them all. Without a last word from
    * the worker, the oldest one is failed even if not begun when no task was (the worker may have died
-   * loading its module), so a task that kills every worker cannot loop. A task whose transfer list was moved
+   * loading its module), so a task that kills every worker cannot loop; a worker the engine stopped for an
+   * aborted task did not die of its tasks, so that rule does not apply to it. A task whose transfer list was moved
    * to the dead worker cannot be sent again. Returns how many it failed.
    */
   #settleTasksOf(worker: WorkerSlot, failure: (() => Error) | undefined): number {
@@ -792,7 +856,10 @@ export class PoolEngine {
         continue;
       }
       const mayRunElsewhere =
-        (failed > 0 || worker.died !== undefined) && this.#stoppedBy === undefined && record.transfer === undefined && !mayHaveBegun(worker, record);
+        (failed > 0 || worker.died !== undefined || worker.stoppedFor === 'abort') &&
+        this.#stoppedBy === undefined &&
+        record.transfer === undefined &&
+        !mayHaveBegun(worker, record);
       if (failure === undefined || mayRunElsewhere) {
         record.worker = undefined;
         requeue.push(record);
@@ -872,7 +939,10 @@ function itemsOf(record: TaskRecord): number {
 function mayHaveBegun(worker: WorkerSlot, record: TaskRecord): boolean {
   if (worker.died !== undefined && record.seq < worker.died.unstarted) return true;
   if (worker.claims !== undefined) return worker.claims.claimed(record.seq);
-  return worker.died === undefined;
+  if (worker.died !== undefined) return false;
+  // Killed for a stopped task: every batch it held was guarded, so only its first unanswered task may have
+  // begun (see GUARDED). Its exit is reported once its channel has closed, so every answer sent has arrived.
+  return worker.stoppedFor !== 'abort' || record.seq === worker.answered;
 }
 
 function describeOrigin(origin: WorkerErrorInfo['origin']): string {

@@ -33,9 +33,10 @@ export interface WorkerInit {
 export type UncaughtErrors = 'exit' | 'report';
 
 /**
- * A batch of tasks: `[seq, defs, fnId, args, fnId, args, ...]`. `seq` numbers the first task (the others
- * follow one by one); `defs` lists `[fnId, descriptor]` for task functions this worker has not seen yet,
- * or is 0. A negative fnId `-(id + 1)` is a chunk: its args are a list of argument lists.
+ * A batch of tasks: `[seq, defs, guarded, fnId, args, fnId, args, ...]`. `seq` numbers the first task (the
+ * others follow one by one); `defs` lists `[fnId, descriptor]` for task functions this worker has not seen
+ * yet, or is 0. A negative fnId `-(id + 1)` is a chunk: its args are a list of argument lists. `guarded` is 1
+ * when the engine may stop a task of the batch while it runs (see {@link GUARDED}), else 0.
  */
 export type RunMessage = readonly unknown[];
 
@@ -49,7 +50,15 @@ export function taskIdOf(code: number): number {
   return code < 0 ? -code - 1 : code;
 }
 /** Where the tasks of a {@link RunMessage} start. */
-export const RUN_HEADER = 2;
+export const RUN_HEADER = 3;
+/**
+ * A {@link RunMessage}'s `guarded` flag: before each task of the batch, the worker sends the results it
+ * holds and waits until every result it has posted has left (a process's send is asynchronous). Stopping a
+ * worker in the middle of such a task then loses no finished result, and the engine knows what had begun:
+ * on a thread from the claims, on a process from the answers (every task after the first unanswered one had
+ * not begun; the engine also guards every batch it sends a process behind a guarded one).
+ */
+export const GUARDED = 1;
 export type TaskDefs = readonly (readonly [number, TaskDescriptor])[];
 
 /** Sent to a process worker as its first message (a thread gets it as `workerData`). */

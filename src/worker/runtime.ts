@@ -2,6 +2,7 @@ import { Deque } from '../internal/deque.js';
 import { isThenable } from '../internal/validate.js';
 import { claim } from '../pool/claims.js';
 import {
+  GUARDED,
   RESULT_ERROR,
   RESULT_OK,
   RESULT_SKIPPED,
@@ -32,6 +33,8 @@ const RuntimeState = {
   AWAITING: 'awaiting',
   /** Waiting for the module of the task at #index, which counts as begun. */
   LOADING: 'loading',
+  /** In a guarded batch, waiting for the results posted so far to leave before the task at #index begins. */
+  SENDING: 'sending',
   /** Reported a fatal error: runs nothing more, posts nothing more, and is about to exit. */
   DEAD: 'dead',
 } as const;
@@ -74,6 +77,10 @@ export class WorkerRuntime {
   /** The number of the task after the last one received. */
   #received = 0;
   readonly #uncaughtErrors: UncaughtErrors;
+  /** Messages of results posted whose send has not completed yet (a thread's completes at once). */
+  #unsent = 0;
+  /** Called once #unsent is back to 0, while SENDING. */
+  #onAllSent: (() => void) | undefined = undefined;
 
   constructor(post: Post, init: WorkerInit) {
     this.#post = post;
@@ -164,7 +171,16 @@ export class WorkerRuntime {
         this.#seq = message[0] as number;
       }
       const batch = this.#batch;
+      const guarded = batch[2] === GUARDED;
       while (this.#index < batch.length) {
+        // The engine may stop this task while it runs: what finished before it must have left first.
+        if (guarded && (this.#results.length > RESULTS_HEADER || this.#unsent > 0)) {
+          this.#flush();
+          if (this.#unsent > 0) {
+            this.#suspend(new Promise<void>((resolve) => (this.#onAllSent = resolve)), RuntimeState.SENDING);
+            return;
+          }
+        }
         const code = batch[this.#index] as number;
         const args = batch[this.#index + 1] as unknown[];
         const task = this.#tasks.get(taskIdOf(code))!;
@@ -215,8 +231,11 @@ export class WorkerRuntime {
     }
   }
 
-  /** Stops running batches until `until` settles: an async task's end (AWAITING) or a module's load (LOADING). */
-  #suspend(until: Promise<void>, state: typeof RuntimeState.AWAITING | typeof RuntimeState.LOADING = RuntimeState.AWAITING): void {
+  /**
+   * Stops running batches until `until` settles: an async task's end (AWAITING), a module's load (LOADING)
+   * or the send of the results posted (SENDING).
+   */
+  #suspend(until: Promise<void>, state: Exclude<RuntimeState, 'starting' | 'ready' | 'dead'> = RuntimeState.AWAITING): void {
     this.#flush();
     this.#state = state;
     void until.then(() => {
@@ -248,22 +267,40 @@ export class WorkerRuntime {
     // Time from here on belongs to the next reply (an async task resumed after this flush, say).
     this.#groupStart = now;
     try {
-      this.#post(results);
+      this.#postResults(results);
     } catch {
       this.#postOneByOne(results);
     }
   }
+
+  /** Posts a message of results, counting it in #unsent until its send completes. */
+  #postResults(results: unknown[]): void {
+    this.#unsent++;
+    try {
+      this.#post(results, this.#sent);
+    } catch (error) {
+      this.#unsent--;
+      throw error;
+    }
+  }
+
+  readonly #sent = (): void => {
+    if (--this.#unsent > 0 || this.#onAllSent === undefined) return;
+    const resume = this.#onAllSent;
+    this.#onAllSent = undefined;
+    resume();
+  };
 
   // Something in the batch could not be cloned: send each result alone so only the culprit fails.
   #postOneByOne(results: unknown[]): void {
     for (let i = RESULTS_HEADER; i < results.length; i += 2) {
       const busy = i === RESULTS_HEADER ? results[0] : 0;
       try {
-        this.#post([busy, this.#token, results[i], results[i + 1]]);
+        this.#postResults([busy, this.#token, results[i], results[i + 1]]);
       } catch (error) {
         const what = results[i] === RESULT_OK ? 'result' : 'error';
         const reason = new TypeError(`the task's ${what} could not be sent back from the worker: ${(error as Error).message}`);
-        this.#post([busy, this.#token, RESULT_ERROR, toWire(reason)]);
+        this.#postResults([busy, this.#token, RESULT_ERROR, toWire(reason)]);
       }
     }
   }
