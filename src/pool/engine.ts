@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
-import { InvalidStateError, QueueFull, TimeoutError } from '../futures/errors.js';
+import { InvalidStateError, QueueFull } from '../futures/errors.js';
 import { Future, setOwner, type FutureOwner } from '../futures/future.js';
 import { Deque } from '../internal/deque.js';
 import { after } from '../internal/timers.js';
@@ -18,7 +18,8 @@ import {
   type UncaughtMessage,
   type WorkerInit,
 } from './protocol.js';
-import { TaskRecord, type StopWatch } from './task-record.js';
+import { StopHooks } from './stop-hooks.js';
+import { TaskRecord } from './task-record.js';
 import { distribution, micros, type PoolStats } from './stats.js';
 import { TaskTable } from './task-table.js';
 import type { SpawnWorker } from './transport.js';
@@ -150,6 +151,7 @@ export class PoolEngine {
   readonly #runHistogram: RecordableHistogram = createHistogram();
   /** Set by terminateWorkers() / killWorkers(): the name of the call, for the errors of what it stopped. */
   #stoppedBy: string | undefined;
+  readonly #stops = new StopHooks((record, reason) => this.#abort(record, reason));
 
   /** Asked by a pending future about its task: queued, or sent to a thread worker that has not claimed it. */
   readonly #owner: FutureOwner<TaskRecord> = {
@@ -205,7 +207,7 @@ export class PoolEngine {
         this.#failed++;
         return future;
       }
-      record.stop = this.#watch(record, options.signal, options.timeout, options[BACKGROUND] === true);
+      record.stop = this.#stops.arm(record, options.signal, options.timeout, options[BACKGROUND] === true);
     }
     setOwner(future, this.#owner, record);
     this.#queue.push(record);
@@ -388,23 +390,9 @@ export class PoolEngine {
     throw new InvalidStateError('cannot schedule new futures after shutdown');
   }
 
-  #watch(record: TaskRecord, signal: AbortSignal | undefined, timeout: number | undefined, background: boolean): StopWatch {
-    const stop: StopWatch = { signal, onAbort: () => this.#abort(record, signal!.reason), timer: undefined, background };
-    signal?.addEventListener('abort', stop.onAbort, { once: true });
-    if (timeout !== undefined && timeout !== Infinity) {
-      stop.timer = after(timeout, () => this.#abort(record, new TimeoutError(`the task timed out after ${timeout} ms`)));
-      if (background) stop.timer.unref();
-    }
-    return stop;
-  }
-
   /** Removes a record's abort listener and timer. */
   #release(record: TaskRecord): void {
-    const stop = record.stop;
-    if (stop === undefined) return;
-    record.stop = undefined;
-    stop.signal?.removeEventListener('abort', stop.onAbort);
-    stop.timer?.clear();
+    if (record.stop !== undefined) this.#stops.disarm(record);
   }
 
   /**
