@@ -7,6 +7,7 @@ import { after } from '../internal/timers.js';
 import { Waiters } from '../internal/waiters.js';
 import { fromWire, type WireError } from '../tasks/wire-error.js';
 import { CLAIM_RING, ClaimBoard } from './claims.js';
+import { readStash, STASH_BYTES } from './result-stash.js';
 import {
   RESULT_OK,
   RESULT_SKIPPED,
@@ -629,7 +630,9 @@ export class PoolEngine {
     const worker = new WorkerSlot(this.#nextWorkerId++, this.#options.maxTasksPerWorker, claims);
     this.#workers.push(worker);
     const token = randomInt(2 ** 47);
-    const init: WorkerInit = claims === undefined ? { ...this.#options.init, token } : { ...this.#options.init, claims: claims.buffer, token };
+    if (claims !== undefined) worker.stash = new SharedArrayBuffer(STASH_BYTES);
+    const init: WorkerInit =
+      claims === undefined ? { ...this.#options.init, token } : { ...this.#options.init, claims: claims.buffer, stash: worker.stash, token };
     worker.handle = this.#options.spawn(init, {
       message: (message) => this.#onMessage(worker, message),
       exit: (code, signal, error) => this.#onExit(worker, code, signal, error),
@@ -690,7 +693,8 @@ export class PoolEngine {
     }
   }
 
-  #onResults(worker: WorkerSlot, results: readonly unknown[]): void {
+  /** Answers the oldest tasks of `worker`; `timed` unless the message carries no busy time (see #answerFromStash). */
+  #onResults(worker: WorkerSlot, results: readonly unknown[], timed = true): void {
     // Results can still arrive from a worker the pool has given up on (broken pool, exited worker): the
     // tasks they answer were failed already.
     if (worker.state === WorkerState.EXITED || this.#state === PoolState.BROKEN) return;
@@ -705,7 +709,7 @@ export class PoolEngine {
     let ran = 0;
     for (let i = RESULTS_HEADER; i < results.length; i += 2) if (results[i] !== RESULT_SKIPPED) ran++;
     const perTask = busy / ran;
-    if (ran > 0) this.#runHistogram.record(micros(perTask));
+    if (ran > 0 && timed) this.#runHistogram.record(micros(perTask));
     let lastKey = -1;
     for (let i = RESULTS_HEADER; i < results.length; i += 2, seq++) {
       // The answer to task `seq`: the oldest in this worker's list, unless that task already left the list
@@ -718,7 +722,7 @@ export class PoolEngine {
       // Withdrawn by cancel() before the worker reached it; counted then.
       if (results[i] === RESULT_SKIPPED) continue;
       const key = estimateKey(record.code);
-      if (key !== lastKey) {
+      if (key !== lastKey && timed) {
         // Once per function and reply: a reply is mostly one function's tasks.
         const old = this.#estimates[key];
         this.#estimates[key] = old === undefined ? perTask : old * 0.7 + perTask * 0.3;
@@ -749,6 +753,20 @@ export class PoolEngine {
     while (done < stops.length && stops[done]! < worker.answered) done++;
     stops.splice(0, done);
     if (stops[0] === worker.answered) this.#stopWorker(worker, 'abort');
+  }
+
+  /**
+   * A thread worker stopped for an aborted task: answers, from its stash, the tasks it finished before that
+   * one and had not sent (see result-stash.ts), as if their message had come.
+   */
+  #answerFromStash(worker: WorkerSlot): void {
+    const results: unknown[] = [0, 0];
+    for (const [seq, status, value] of readStash(worker.stash!)) {
+      // Sent already (the stash is emptied only after a send), or not next in line.
+      if (seq !== worker.answered + (results.length - RESULTS_HEADER) / 2) continue;
+      results.push(status, value);
+    }
+    if (results.length > RESULTS_HEADER) this.#onResults(worker, results, false);
   }
 
   /** A map chunk answered: its items that ran, the one that threw (which stopped it), the ones left unrun. */
@@ -795,6 +813,8 @@ export class PoolEngine {
   }
 
   #onExit(worker: WorkerSlot, code: number | null, signal: NodeJS.Signals | null, error: Error | undefined): void {
+    // Its messages have all arrived; what it finished and had not sent is in its stash.
+    if (worker.stoppedFor === 'abort' && worker.stash !== undefined) this.#answerFromStash(worker);
     const started = worker.state !== WorkerState.STARTING;
     worker.state = WorkerState.EXITED;
     worker.clearIdleTimer();

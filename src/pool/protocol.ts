@@ -17,6 +17,8 @@ export interface WorkerInit {
   readonly initargs: readonly unknown[];
   /** Thread workers only: the ring of claims (see claims.ts). */
   readonly claims?: SharedArrayBuffer | undefined;
+  /** Thread workers only: where results wait before a task that may be stopped (see result-stash.ts). */
+  readonly stash?: SharedArrayBuffer | undefined;
   /** What the worker does with an error raised outside any task's call (see {@link UncaughtMessage}). */
   readonly uncaughtErrors: UncaughtErrors;
   /**
@@ -52,11 +54,13 @@ export function taskIdOf(code: number): number {
 /** Where the tasks of a {@link RunMessage} start. */
 export const RUN_HEADER = 3;
 /**
- * A {@link RunMessage}'s `guarded` flag: before each task of the batch, the worker sends the results it
- * holds and waits until every result it has posted has left (a process's send is asynchronous). Stopping a
- * worker in the middle of such a task then loses no finished result, and the engine knows what had begun:
- * on a thread from the claims, on a process from the answers (every task after the first unanswered one had
- * not begun; the engine also guards every batch it sends a process behind a guarded one).
+ * A {@link RunMessage}'s `guarded` flag: the engine may stop a task of the batch while it runs, so before
+ * each task the worker makes safe the results it holds. A thread copies them to its stash (see
+ * result-stash.ts), which the engine reads once it has stopped the worker. A process sends them and waits
+ * until every result it has posted has left (its send is asynchronous). Stopping a worker in the middle of
+ * such a task then loses no finished result, and the engine knows what had begun: on a thread from the
+ * claims, on a process from the answers (every task after the first unanswered one had not begun; the engine
+ * guards every batch it sends a process behind a guarded one).
  */
 export const GUARDED = 1;
 export type TaskDefs = readonly (readonly [number, TaskDescriptor])[];

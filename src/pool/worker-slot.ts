@@ -50,6 +50,8 @@ export class WorkerSlot {
    * killed once the oldest is its first unanswered task; an answer to one means it finished by itself.
    */
   readonly stops: number[] = [];
+  /** Thread workers only: the results it stashed before a task that may be stopped (see result-stash.ts). */
+  stash: SharedArrayBuffer | undefined = undefined;
   /** Process workers only: every batch sent before this seq is answered is guarded too (see GUARDED). */
   guardedUntil = 0;
   /** Milliseconds expected of the tasks in flight whose function has been timed. */
@@ -99,7 +101,7 @@ export class WorkerSlot {
     let guarded = this.claims === undefined && this.guardedUntil > this.answered;
     for (let i = 0; i < batch.length; i++) {
       const record = batch[i]!;
-      if (record.stop !== undefined && process.env.NOGUARD === undefined) guarded = true;
+      if (record.stop !== undefined) guarded = true;
       const id = taskIdOf(record.code);
       if (!this.known.has(id) && !defs?.some(([d]) => d === id)) (defs ??= []).push([id, table.descriptor(id)]);
       if (record.transfer !== undefined) (transfer ??= []).push(...record.transfer);

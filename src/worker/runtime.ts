@@ -1,6 +1,7 @@
 import { Deque } from '../internal/deque.js';
 import { isThenable } from '../internal/validate.js';
 import { claim } from '../pool/claims.js';
+import { StashWriter } from '../pool/result-stash.js';
 import {
   GUARDED,
   RESULT_ERROR,
@@ -77,6 +78,10 @@ export class WorkerRuntime {
   /** The number of the task after the last one received. */
   #received = 0;
   readonly #uncaughtErrors: UncaughtErrors;
+  /** Thread workers only: where held results go before a task that may be stopped. */
+  readonly #stash: StashWriter | undefined;
+  /** Results held (in #results) that are in the stash too. */
+  #stashed = 0;
   /** Messages of results posted whose send has not completed yet (a thread's completes at once). */
   #unsent = 0;
   /** Called once #unsent is back to 0, while SENDING. */
@@ -85,6 +90,7 @@ export class WorkerRuntime {
   constructor(post: Post, init: WorkerInit) {
     this.#post = post;
     this.#claims = init.claims === undefined ? undefined : new Int32Array(init.claims);
+    this.#stash = init.stash === undefined ? undefined : new StashWriter(init.stash);
     this.#uncaughtErrors = init.uncaughtErrors;
     this.#token = init.token;
     this.#results = [0, init.token];
@@ -173,8 +179,8 @@ export class WorkerRuntime {
       const batch = this.#batch;
       const guarded = batch[2] === GUARDED;
       while (this.#index < batch.length) {
-        // The engine may stop this task while it runs: what finished before it must have left first.
-        if (guarded && (this.#results.length > RESULTS_HEADER || this.#unsent > 0)) {
+        // The engine may stop this task while it runs: what finished before it must be safe first.
+        if (guarded && !this.#stashHeld()) {
           this.#flush();
           if (this.#unsent > 0) {
             this.#suspend(new Promise<void>((resolve) => (this.#onAllSent = resolve)), RuntimeState.SENDING);
@@ -246,6 +252,23 @@ export class WorkerRuntime {
     });
   }
 
+  /**
+   * Copies the results held and not stashed yet to the stash (a thread's); false if some did not go there,
+   * so that they must be sent. The results held are those of the tasks just before task #seq, in order.
+   */
+  #stashHeld(): boolean {
+    const held = (this.#results.length - RESULTS_HEADER) / 2;
+    if (held === this.#stashed) return this.#unsent === 0;
+    const stash = this.#stash;
+    if (stash === undefined) return false;
+    for (let k = this.#stashed; k < held; k++) {
+      const at = RESULTS_HEADER + 2 * k;
+      if (!stash.add(this.#seq - held + k, this.#results[at] as number, this.#results[at + 1])) return false;
+      this.#stashed = k + 1;
+    }
+    return true;
+  }
+
   #load(task: LoadedTask): Promise<void> {
     task.loading ??= loadTask(task.descriptor).then(
       (fn) => {
@@ -271,6 +294,9 @@ export class WorkerRuntime {
     } catch {
       this.#postOneByOne(results);
     }
+    // Only once sent: a stop in between leaves results the engine has had already, never a gap.
+    this.#stash?.clear();
+    this.#stashed = 0;
   }
 
   /** Posts a message of results, counting it in #unsent until its send completes. */
