@@ -364,7 +364,7 @@ export class PoolEngine {
       completed: this.#completed,
       failed: this.#failed,
       cancelled: this.#cancelled,
-      workers: this.#workers.length,
+      workers: this.#liveWorkers(),
       idleWorkers: idle,
       utilization: aliveMs > 0 ? Math.min(1, this.#busyMs / aliveMs) : 0,
       waitTime: distribution(this.#waitHistogram),
