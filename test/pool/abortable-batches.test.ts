@@ -168,8 +168,8 @@ describe('replacing a worker stopped for an abort', { timeout: 60_000 }, () => {
     test(`${kind}: the replacement starts at once, and maxWorkers still bounds the workers that run tasks`, async () => {
       const gates = new Gates(kind, 2);
       await using pool = makePool(kind, { maxWorkers: 2 });
+      const controllers = [new AbortController(), new AbortController()];
       try {
-        const controllers = [new AbortController(), new AbortController()];
         const stopped = [0, 1].map((i) => pool.submitWith(announceThenSpin, [gates.handle(i)], { signal: controllers[i]!.signal }));
         const queued = [1, 2, 3].map((n) => pool.submit(add, n, n));
         await Promise.all([gates.started(0), gates.started(1)]);
@@ -184,6 +184,8 @@ describe('replacing a worker stopped for an abort', { timeout: 60_000 }, () => {
         assert.deepEqual(await Promise.all(queued), [2, 4, 6]);
         assert.ok(pool.stats().workers <= 2);
       } finally {
+        // A failed assertion must not leave the spinning tasks for shutdown() to wait on.
+        for (const controller of controllers) controller.abort();
         gates.dispose();
       }
     });
