@@ -1,5 +1,6 @@
 import type { Scenario } from '../lib/context.js';
 import { abortable } from './abortable.js';
+import { restart } from './restart.js';
 import { floors } from './floors.js';
 import { s1Burst } from './s1-burst.js';
 import { s2Latency } from './s2-latency.js';
@@ -12,4 +13,4 @@ import { s8ColdStart } from './s8-cold-start.js';
 import { s9Mixed } from './s9-mixed.js';
 
 /** Every scenario, in the order they run. */
-export const SCENARIOS: readonly Scenario[] = [floors, s1Burst, s2Latency, s3Map, s4Cpu, s5Process, s6Collect, s7Resolve, s8ColdStart, s9Mixed, abortable];
+export const SCENARIOS: readonly Scenario[] = [floors, s1Burst, s2Latency, s3Map, s4Cpu, s5Process, s6Collect, s7Resolve, s8ColdStart, s9Mixed, abortable, restart];

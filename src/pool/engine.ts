@@ -152,6 +152,8 @@ export class PoolEngine {
   readonly #runHistogram: RecordableHistogram = createHistogram();
   /** Set by terminateWorkers() / killWorkers(): the name of the call, for the errors of what it stopped. */
   #stoppedBy: string | undefined;
+  /** The worker started ahead of need to replace the next one stopped for an abort (see #replace). */
+  #spare: WorkerSlot | undefined;
   readonly #stops = new StopHooks((record, reason) => this.#abort(record, reason));
 
   /** Asked by a pending future about its task: queued, or sent to a thread worker that has not claimed it. */
@@ -342,6 +344,7 @@ export class PoolEngine {
     const now = performance.now();
     for (const w of this.#workers) {
       aliveMs += now - w.startedAt;
+      if (w.spare) continue;
       // A stopping worker holds only tasks already failed (aborted) or about to be failed or queued again
       // (its exit is on the way), so it counts as neither.
       if (w.state === WorkerState.STOPPING) continue;
@@ -531,6 +534,7 @@ export class PoolEngine {
     let best: WorkerSlot | undefined;
     let starting = 0;
     for (const w of this.#workers) {
+      if (w.spare) continue;
       if (w.state === WorkerState.STARTING) {
         starting++;
         // Work is queued (the only time this runs): a worker it waits for keeps the program alive.
@@ -797,18 +801,34 @@ export class PoolEngine {
     worker.stoppedFor = reason;
     worker.clearIdleTimer();
     worker.handle.terminate();
-    // A worker stopped for an abort is replaced at once, not once it has exited: a stopping worker runs
-    // nothing and does not count towards maxWorkers (see #liveWorkers). Started for queued work, the
-    // replacement keeps the program alive; else it waits as a spare, as any idle worker does.
-    if (reason === 'abort' && this.#state === PoolState.OPEN && this.#liveWorkers() < this.#options.maxWorkers) {
-      this.#spawn(this.#liveQueued > 0);
-    }
+    if (reason === 'abort' && this.#state === PoolState.OPEN) this.#replace();
   }
 
-  /** Workers that are not stopping: those that run tasks or will. maxWorkers bounds these. */
+  /**
+   * Replaces a worker stopped for an abort at once, not once it has exited: a stopping worker runs nothing
+   * and does not count towards maxWorkers (see #liveWorkers). The spare started at the previous such stop
+   * becomes the replacement, ready by now; and a new spare starts, so that a pool whose tasks are often
+   * stopped does not wait for a start each time. A spare is one worker more than maxWorkers, taking no work
+   * until it replaces one, and stops when idle for idleTimeout, as any worker does.
+   */
+  #replace(): void {
+    const spare = this.#spare;
+    this.#spare = undefined;
+    if (spare !== undefined) {
+      spare.spare = false;
+      if (this.#liveQueued > 0) spare.handle.ref();
+    } else if (this.#liveWorkers() < this.#options.maxWorkers) {
+      this.#spawn(this.#liveQueued > 0);
+    }
+    this.#spare = this.#spawn(false);
+    this.#spare.spare = true;
+    this.#schedulePump();
+  }
+
+  /** Workers that are neither stopping nor a spare: those that run tasks or will. maxWorkers bounds these. */
   #liveWorkers(): number {
     let live = 0;
-    for (const w of this.#workers) if (w.state !== WorkerState.STOPPING) live++;
+    for (const w of this.#workers) if (w.state !== WorkerState.STOPPING && !w.spare) live++;
     return live;
   }
 
@@ -817,6 +837,7 @@ export class PoolEngine {
     if (worker.stoppedFor === 'abort' && worker.stash !== undefined) this.#answerFromStash(worker);
     const started = worker.state !== WorkerState.STARTING;
     worker.state = WorkerState.EXITED;
+    if (this.#spare === worker) this.#spare = undefined;
     worker.clearIdleTimer();
     this.#workers.splice(this.#workers.indexOf(worker), 1);
     this.#exitedAliveMs += performance.now() - worker.startedAt;

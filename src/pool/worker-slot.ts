@@ -50,6 +50,11 @@ export class WorkerSlot {
    * killed once the oldest is its first unanswered task; an answer to one means it finished by itself.
    */
   readonly stops: number[] = [];
+  /**
+   * Started ahead of need, as the replacement of the next worker stopped for an abort: it takes no work and
+   * does not count towards maxWorkers until then (see PoolEngine.#stopWorker).
+   */
+  spare = false;
   /** Thread workers only: the results it stashed before a task that may be stopped (see result-stash.ts). */
   stash: SharedArrayBuffer | undefined = undefined;
   /** Process workers only: every batch sent before this seq is answered is guarded too (see GUARDED). */
@@ -75,6 +80,7 @@ export class WorkerSlot {
   get accepting(): boolean {
     return (
       this.state === WorkerState.READY &&
+      !this.spare &&
       !this.exclusive &&
       this.budget > 0 &&
       this.nextSeq - this.answered < CLAIM_RING
