@@ -75,6 +75,6 @@ export class StopHooks {
   };
 }
 
-function isDelay(timer: Delay | NodeJS.Timeout): timer is Delay {
+function isDelay(timer: Delay | ReturnType<typeof setTimeout>): timer is Delay {
   return typeof (timer as Partial<Delay>).clear === 'function';
 }

@@ -30,7 +30,7 @@ export class TaskRecord {
 /** The signal and timer that stop an abortable task (see StopHooks); removed as soon as the task settles. */
 export interface StopWatch {
   readonly signal: AbortSignal | undefined;
-  timer: Delay | NodeJS.Timeout | undefined;
+  timer: Delay | ReturnType<typeof setTimeout> | undefined;
   /** Milliseconds, for the TimeoutError's message; Infinity without a timeout. */
   readonly timeout: number;
   /** The task does not keep the program alive while it runs (see `BACKGROUND`). */
