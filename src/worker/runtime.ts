@@ -56,7 +56,9 @@ interface LoadedTask {
  *
  * Sync tasks run in a plain loop with no `await` between them; the runner only leaves the loop to wait for
  * an async task or for a task module to load, and sends the results gathered so far before it waits, so a
- * finished result is never held back behind a slow one.
+ * finished result is never held back behind a slow one. In a guarded batch (one holding a task the engine
+ * may stop while it runs, see GUARDED), the results gathered are made safe before each task: stashed in
+ * shared memory by a thread, sent (and their send awaited) by a process.
  *
  * An error raised outside any task's call (a timer's or a callback's exception, a promise rejected with no
  * handler) is reported to the engine with {@link UncaughtMessage}. Under the default policy `'exit'` it
