@@ -1,11 +1,12 @@
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
-import { InvalidStateError, QueueFull, TimeoutError } from '../futures/errors.js';
+import { InvalidStateError, QueueFull } from '../futures/errors.js';
 import { Future, setOwner, type FutureOwner } from '../futures/future.js';
 import { Deque } from '../internal/deque.js';
 import { after } from '../internal/timers.js';
 import { Waiters } from '../internal/waiters.js';
 import { fromWire, type WireError } from '../tasks/wire-error.js';
 import { CLAIM_RING, ClaimBoard } from '../wire/claims.js';
+import { readStash, STASH_BYTES } from '../wire/result-stash.js';
 import {
   RESULT_OK,
   RESULT_SKIPPED,
@@ -17,7 +18,8 @@ import {
   type UncaughtMessage,
   type WorkerInit,
 } from '../wire/protocol.js';
-import { TaskRecord, type StopWatch } from './task-record.js';
+import { StopHooks } from './stop-hooks.js';
+import { TaskRecord } from './task-record.js';
 import { distribution, micros } from './stats.js';
 import { TaskTable } from './task-table.js';
 import type { Transport } from './transport.js';
@@ -92,6 +94,9 @@ export class PoolEngine {
   readonly #runHistogram: RecordableHistogram = createHistogram();
   /** Set by terminateWorkers() / killWorkers(): the name of the call, for the errors of what it stopped. */
   #stoppedBy: string | undefined;
+  /** The worker started ahead of need to replace the next one stopped for an abort (see #replace). */
+  #spare: WorkerSlot | undefined;
+  readonly #stops = new StopHooks((record, reason) => this.#abort(record, reason));
 
   /** Asked by a pending future about its task: queued, or sent to a thread worker that has not claimed it. */
   readonly #owner: FutureOwner<TaskRecord> = {
@@ -147,7 +152,7 @@ export class PoolEngine {
         this.#failed++;
         return future;
       }
-      record.stop = this.#watch(record, options.signal, options.timeout, options[BACKGROUND] === true);
+      record.stop = this.#stops.arm(record, options.signal, options.timeout, options[BACKGROUND] === true);
     }
     setOwner(future, this.#owner, record);
     this.#queue.push(record);
@@ -281,6 +286,7 @@ export class PoolEngine {
     const now = performance.now();
     for (const w of this.#workers) {
       aliveMs += now - w.startedAt;
+      if (w.spare) continue;
       // A stopping worker holds only tasks already failed (aborted) or about to be failed or queued again
       // (its exit is on the way), so it counts as neither.
       if (w.state === WorkerState.STOPPING) continue;
@@ -303,7 +309,7 @@ export class PoolEngine {
       completed: this.#completed,
       failed: this.#failed,
       cancelled: this.#cancelled,
-      workers: this.#workers.length,
+      workers: this.#liveWorkers(),
       idleWorkers: idle,
       utilization: aliveMs > 0 ? Math.min(1, this.#busyMs / aliveMs) : 0,
       waitTime: distribution(this.#waitHistogram),
@@ -330,41 +336,63 @@ export class PoolEngine {
     throw new InvalidStateError('cannot schedule new futures after shutdown');
   }
 
-  #watch(record: TaskRecord, signal: AbortSignal | undefined, timeout: number | undefined, background: boolean): StopWatch {
-    const stop: StopWatch = { signal, onAbort: () => this.#abort(record, signal!.reason), timer: undefined, background };
-    signal?.addEventListener('abort', stop.onAbort, { once: true });
-    if (timeout !== undefined && timeout !== Infinity) {
-      stop.timer = after(timeout, () => this.#abort(record, new TimeoutError(`the task timed out after ${timeout} ms`)));
-      if (background) stop.timer.unref();
-    }
-    return stop;
-  }
-
   /** Removes a record's abort listener and timer. */
   #release(record: TaskRecord): void {
-    const stop = record.stop;
-    if (stop === undefined) return;
-    record.stop = undefined;
-    stop.signal?.removeEventListener('abort', stop.onAbort);
-    stop.timer?.clear();
+    if (record.stop !== undefined) this.#stops.disarm(record);
   }
 
+  /**
+   * Stops a task at once: its future fails with `reason` now, whatever the worker does. A task still queued
+   * leaves the queue; one a thread worker has not claimed is revoked (the worker skips it); one that may be
+   * running stops its worker, and the tasks sent after it there run elsewhere (see #stopRunning).
+   */
   #abort(record: TaskRecord, reason: unknown): void {
     const { future, worker } = record;
     this.#release(record);
     if (future.done()) return;
+    if (future.state === 'pending') future.setRunningOrNotifyCancel();
     if (worker === undefined) {
       // Still queued: it leaves the queue lazily and never runs. (Queued again after a process died is
       // running already.)
-      if (future.state === 'pending') future.setRunningOrNotifyCancel();
       this.#liveQueued--;
+    } else if (worker.claims?.revoke(record.seq) === true) {
+      // It will not run there; it stays in the worker's list until the worker answers it with a skip.
+      worker.refund(1);
     } else {
-      // Running alone on its worker (abortable tasks are never batched): stopping the worker stops the task.
-      this.#stopWorker(worker);
+      this.#stopRunning(worker, record);
     }
     future.setException(reason);
     this.#failed++;
     this.#schedulePump();
+  }
+
+  /**
+   * `record`, sent to `worker`, may be running there and must stop. The worker runs its tasks in order and
+   * sends what finished before a guarded task begins (see GUARDED), so stopping it loses no result.
+   * A thread: the tasks after `record` that it has not claimed are taken back now; if it has claimed one,
+   * `record` had finished and the worker goes on. A process: it is killed once `record` is its first
+   * unanswered task (at once, or when the answers before it arrive); see #onResults and #settleTasksOf.
+   */
+  #stopRunning(worker: WorkerSlot, record: TaskRecord): void {
+    if (worker.state === WorkerState.STOPPING || worker.state === WorkerState.EXITED) return;
+    if (worker.claims === undefined) {
+      let at = worker.stops.length;
+      while (at > 0 && worker.stops[at - 1]! > record.seq) at--;
+      worker.stops.splice(at, 0, record.seq);
+      if (worker.inflight.peek() === record) this.#stopWorker(worker, 'abort');
+      return;
+    }
+    const taken = worker.takeBack(Infinity, record.seq);
+    for (let i = taken.length - 1; i >= 0; i--) this.#queue.unshift(taken[i]!);
+    this.#liveQueued += taken.length;
+    // What takeBack left after `record` was claimed (so `record` had finished) or carries a transfer list.
+    for (let i = worker.inflight.length - 1; i >= 0; i--) {
+      const later = worker.inflight.at(i)!;
+      if (later === record) break;
+      if (later.future.done()) continue;
+      if (worker.claims.claimed(later.seq)) return;
+    }
+    this.#stopWorker(worker, 'abort');
   }
 
   #schedulePump(): void {
@@ -384,7 +412,8 @@ export class PoolEngine {
           this.#liveQueued = 0;
           break;
         }
-        const exclusive = head.stop !== undefined;
+        // A background task runs alone on its worker, which then need not keep the program alive.
+        const exclusive = head.stop?.background === true;
         const worker = this.#pickWorker(exclusive, this.#estimateOf(head.code));
         if (worker === undefined) break;
         this.#dispatch(worker, exclusive);
@@ -447,6 +476,7 @@ export class PoolEngine {
     let best: WorkerSlot | undefined;
     let starting = 0;
     for (const w of this.#workers) {
+      if (w.spare) continue;
       if (w.state === WorkerState.STARTING) {
         starting++;
         // Work is queued (the only time this runs): a worker it waits for keeps the program alive.
@@ -461,7 +491,7 @@ export class PoolEngine {
     // A new worker gets work only once it is ready, so nothing waits for a start-up (slow for a process)
     // that a worker already running could have taken. Start as many as there is queued work for, at once,
     // so that their start-ups overlap.
-    for (; this.#workers.length < this.#options.maxWorkers && starting < this.#liveQueued; starting++) this.#spawn(true);
+    for (let live = this.#liveWorkers(); live < this.#options.maxWorkers && starting < this.#liveQueued; live++, starting++) this.#spawn(true);
     return best;
   }
 
@@ -488,8 +518,8 @@ export class PoolEngine {
     while (batch.length < Math.max(1, limit)) {
       const record = this.#liveHead();
       if (record === undefined) break;
-      // An abortable task runs alone, so it is never added to a batch.
-      if (record.stop !== undefined && !exclusive) break;
+      // A background task runs alone, so it is never added to a batch.
+      if (record.stop?.background === true && !exclusive) break;
       const expected = this.#estimateOf(record.code);
       if (!mayJoin(untimed, expectedMs, held, expected)) break;
       held++;
@@ -548,7 +578,9 @@ export class PoolEngine {
     // Not a secret (task code can read its workerData): only a number task code has no reason to send. So
     // Math.random, not node:crypto, whose loading alone costs a program's import of aiox about 3 ms.
     const token = Math.floor(Math.random() * 2 ** 47);
-    const init: WorkerInit = claims === undefined ? { ...this.#options.init, token } : { ...this.#options.init, claims: claims.buffer, token };
+    if (claims !== undefined) worker.stash = new SharedArrayBuffer(STASH_BYTES);
+    const init: WorkerInit =
+      claims === undefined ? { ...this.#options.init, token } : { ...this.#options.init, claims: claims.buffer, stash: worker.stash, token };
     worker.handle = this.#options.transport.spawn(init, {
       message: (message) => this.#onMessage(worker, message),
       exit: (code, signal, error) => this.#onExit(worker, code, signal, error),
@@ -610,7 +642,8 @@ export class PoolEngine {
     }
   }
 
-  #onResults(worker: WorkerSlot, results: readonly unknown[]): void {
+  /** Answers the oldest tasks of `worker`; `timed` unless the message carries no busy time (see #answerFromStash). */
+  #onResults(worker: WorkerSlot, results: readonly unknown[], timed = true): void {
     // Results can still arrive from a worker the pool has given up on (broken pool, exited worker): the
     // tasks they answer were failed already.
     if (worker.state === WorkerState.EXITED || this.#state === PoolState.BROKEN) return;
@@ -625,7 +658,7 @@ export class PoolEngine {
     let ran = 0;
     for (let i = RESULTS_HEADER; i < results.length; i += 2) if (results[i] !== RESULT_SKIPPED) ran++;
     const perTask = busy / ran;
-    if (ran > 0) this.#runHistogram.record(micros(perTask));
+    if (ran > 0 && timed) this.#runHistogram.record(micros(perTask));
     let lastKey = -1;
     for (let i = RESULTS_HEADER; i < results.length; i += 2, seq++) {
       // The answer to task `seq`: the oldest in this worker's list, unless that task already left the list
@@ -638,7 +671,7 @@ export class PoolEngine {
       // Withdrawn by cancel() before the worker reached it; counted then.
       if (results[i] === RESULT_SKIPPED) continue;
       const key = estimateKey(record.code);
-      if (key !== lastKey) {
+      if (key !== lastKey && timed) {
         // Once per function and reply: a reply is mostly one function's tasks.
         const old = this.#estimates[key];
         this.#estimates[key] = old === undefined ? perTask : old * 0.7 + perTask * 0.3;
@@ -654,8 +687,35 @@ export class PoolEngine {
         record.future.setException(fromWire(results[i + 1] as WireError));
       }
     }
+    if (worker.stops.length > 0) this.#killAtStop(worker);
     if (worker.inflight.length === 0) this.#becameIdle(worker);
     this.#schedulePump();
+  }
+
+  /**
+   * A process with stopped tasks: one answered finished by itself; once the oldest other one is the first
+   * unanswered task, the process is killed (it may be running it).
+   */
+  #killAtStop(worker: WorkerSlot): void {
+    const { stops } = worker;
+    let done = 0;
+    while (done < stops.length && stops[done]! < worker.answered) done++;
+    stops.splice(0, done);
+    if (stops[0] === worker.answered) this.#stopWorker(worker, 'abort');
+  }
+
+  /**
+   * A thread worker stopped for an aborted task: answers, from its stash, the tasks it finished before that
+   * one and had not sent (see result-stash.ts), as if their message had come.
+   */
+  #answerFromStash(worker: WorkerSlot): void {
+    const results: unknown[] = [0, 0];
+    for (const [seq, status, value] of readStash(worker.stash!)) {
+      // Sent already (the stash is emptied only after a send), or not next in line.
+      if (seq !== worker.answered + (results.length - RESULTS_HEADER) / 2) continue;
+      results.push(status, value);
+    }
+    if (results.length > RESULTS_HEADER) this.#onResults(worker, results, false);
   }
 
   /** A map chunk answered: its items that ran, the one that threw (which stopped it), the ones left unrun. */
@@ -680,17 +740,49 @@ export class PoolEngine {
     worker.idleTimer.unref();
   }
 
-  #stopWorker(worker: WorkerSlot, reason: 'idle' | 'other' = 'other'): void {
+  #stopWorker(worker: WorkerSlot, reason: 'idle' | 'abort' | 'other' = 'other'): void {
     if (worker.state === WorkerState.STOPPING || worker.state === WorkerState.EXITED) return;
     worker.state = WorkerState.STOPPING;
-    worker.stoppedIdle = reason === 'idle';
+    worker.stoppedFor = reason;
     worker.clearIdleTimer();
     worker.handle.terminate();
+    if (reason === 'abort' && this.#state === PoolState.OPEN) this.#replace();
+  }
+
+  /**
+   * Replaces a worker stopped for an abort at once, not once it has exited: a stopping worker runs nothing
+   * and does not count towards maxWorkers (see #liveWorkers). The spare started at the previous such stop
+   * becomes the replacement, ready by now; and a new spare starts, so that a pool whose tasks are often
+   * stopped does not wait for a start each time. A spare is one worker more than maxWorkers, taking no work
+   * until it replaces one, and stops when idle for idleTimeout, as any worker does.
+   */
+  #replace(): void {
+    const spare = this.#spare;
+    this.#spare = undefined;
+    if (spare !== undefined) {
+      spare.spare = false;
+      if (this.#liveQueued > 0) spare.handle.ref();
+    } else if (this.#liveWorkers() < this.#options.maxWorkers) {
+      this.#spawn(this.#liveQueued > 0);
+    }
+    this.#spare = this.#spawn(false);
+    this.#spare.spare = true;
+    this.#schedulePump();
+  }
+
+  /** Workers that are neither stopping nor a spare: those that run tasks or will. maxWorkers bounds these. */
+  #liveWorkers(): number {
+    let live = 0;
+    for (const w of this.#workers) if (w.state !== WorkerState.STOPPING && !w.spare) live++;
+    return live;
   }
 
   #onExit(worker: WorkerSlot, code: number | null, signal: NodeJS.Signals | null, error: Error | undefined): void {
+    // Its messages have all arrived; what it finished and had not sent is in its stash.
+    if (worker.stoppedFor === 'abort' && worker.stash !== undefined) this.#answerFromStash(worker);
     const started = worker.state !== WorkerState.STARTING;
     worker.state = WorkerState.EXITED;
+    if (this.#spare === worker) this.#spare = undefined;
     worker.clearIdleTimer();
     this.#workers.splice(this.#workers.indexOf(worker), 1);
     this.#exitedAliveMs += performance.now() - worker.startedAt;
@@ -715,8 +807,8 @@ export class PoolEngine {
     // Already broken, #break did nothing: a shutdown may be waiting for this exit.
     if (broken) return this.#maybeClose();
     // Keep minWorkers after a crash, an abort or a retirement; an idle stop never goes below it anyway.
-    if (!worker.stoppedIdle && this.#state === PoolState.OPEN) {
-      while (this.#workers.length < this.#options.minWorkers) this.#spawn(false);
+    if (worker.stoppedFor !== 'idle' && this.#state === PoolState.OPEN) {
+      for (let live = this.#liveWorkers(); live < this.#options.minWorkers; live++) this.#spawn(false);
     }
     this.#schedulePump();
   }
@@ -725,7 +817,8 @@ export class PoolEngine {
    * Fails the tasks the dead `worker` had begun with an error from `failure`, and queues the others again,
    * in order, to run elsewhere (see mayHaveBegun); with no `failure`, queues them all. Without a last word from
    * the worker, the oldest one is failed even if not begun when no task was (the worker may have died
-   * loading its module), so a task that kills every worker cannot loop. A task whose transfer list was moved
+   * loading its module), so a task that kills every worker cannot loop; a worker the engine stopped for an
+   * aborted task did not die of its tasks, so that rule does not apply to it. A task whose transfer list was moved
    * to the dead worker cannot be sent again. Returns how many it failed.
    */
   #settleTasksOf(worker: WorkerSlot, failure: (() => Error) | undefined): number {
@@ -737,7 +830,10 @@ export class PoolEngine {
         continue;
       }
       const mayRunElsewhere =
-        (failed > 0 || worker.died !== undefined) && this.#stoppedBy === undefined && record.transfer === undefined && !mayHaveBegun(worker, record);
+        (failed > 0 || worker.died !== undefined || worker.stoppedFor === 'abort') &&
+        this.#stoppedBy === undefined &&
+        record.transfer === undefined &&
+        !mayHaveBegun(worker, record);
       if (failure === undefined || mayRunElsewhere) {
         record.worker = undefined;
         requeue.push(record);
@@ -817,7 +913,10 @@ function itemsOf(record: TaskRecord): number {
 function mayHaveBegun(worker: WorkerSlot, record: TaskRecord): boolean {
   if (worker.died !== undefined && record.seq < worker.died.unstarted) return true;
   if (worker.claims !== undefined) return worker.claims.claimed(record.seq);
-  return worker.died === undefined;
+  if (worker.died !== undefined) return false;
+  // Killed for a stopped task: every batch it held was guarded, so only its first unanswered task may have
+  // begun (see GUARDED). Its exit is reported once its channel has closed, so every answer sent has arrived.
+  return worker.stoppedFor !== 'abort' || record.seq === worker.answered;
 }
 
 function describeOrigin(origin: WorkerErrorInfo['origin']): string {

@@ -9,7 +9,7 @@ export class TaskRecord {
   worker: WorkerSlot | undefined = undefined;
   /** Its sequence number on that worker. */
   seq = 0;
-  /** Set for tasks with a signal, a timeout or BACKGROUND: such a task runs alone on its worker. */
+  /** Set for tasks with a signal, a timeout or BACKGROUND (which alone runs alone on its worker). */
   stop: StopWatch | undefined = undefined;
   /**
    * Milliseconds its function was expected to take when it was sent; NaN if not timed yet. Until it is first
@@ -28,11 +28,12 @@ export class TaskRecord {
   ) {}
 }
 
-/** The listener and timer that stop an abortable task; removed as soon as the task settles. */
+/** The signal and timer that stop an abortable task (see StopHooks); removed as soon as the task settles. */
 export interface StopWatch {
   readonly signal: AbortSignal | undefined;
-  readonly onAbort: () => void;
-  timer: Delay | undefined;
+  timer: Delay | ReturnType<typeof setTimeout> | undefined;
+  /** Milliseconds, for the TimeoutError's message; Infinity without a timeout. */
+  readonly timeout: number;
   /** The task does not keep the program alive while it runs (see `BACKGROUND`). */
   readonly background: boolean;
 }

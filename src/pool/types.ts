@@ -85,7 +85,7 @@ export interface PoolStats {
   readonly failed: number;
   /** Tasks cancelled before they started, and `map` items left unrun when an earlier item of their chunk threw. */
   readonly cancelled: number;
-  /** Live workers. */
+  /** Live workers: started and not told to stop (one being stopped runs nothing; maxWorkers bounds these). */
   readonly workers: number;
   /** Live workers ready for work and with nothing to do. */
   readonly idleWorkers: number;

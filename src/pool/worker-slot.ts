@@ -2,7 +2,7 @@ import { Deque } from '../internal/deque.js';
 import type { Delay } from '../internal/timers.js';
 import type { TaskDescriptor } from '../tasks/task.js';
 import { CLAIM_RING, type ClaimBoard } from '../wire/claims.js';
-import { RUN_HEADER, fnIdOf, type RunMessage } from '../wire/protocol.js';
+import { GUARDED, RUN_HEADER, fnIdOf, type RunMessage } from '../wire/protocol.js';
 import type { TaskTable } from './task-table.js';
 import type { TaskRecord } from './task-record.js';
 import type { WorkerHandle } from './transport.js';
@@ -33,8 +33,11 @@ export class WorkerSlot {
   /** How many more tasks it may be given before it retires. */
   budget: number;
   idleTimer: Delay | undefined = undefined;
-  /** Stopped for having been idle too long (not replaced to keep minWorkers: it was above it). */
-  stoppedIdle = false;
+  /**
+   * Why it was told to stop: `'idle'` (not replaced to keep minWorkers: it was above it), `'abort'` (a task of
+   * it was stopped while it may have been running, see PoolEngine.#abort), `'other'`.
+   */
+  stoppedFor: 'idle' | 'abort' | 'other' | undefined = undefined;
   busyMs = 0;
   readonly startedAt = performance.now();
   handle!: WorkerHandle;
@@ -42,6 +45,20 @@ export class WorkerSlot {
   nextSeq = 0;
   /** Tasks answered so far (results and skips); `nextSeq - answered` tasks are unanswered. */
   answered = 0;
+  /**
+   * Process workers only: the seqs, ascending, of tasks stopped (aborted) while unanswered here. The child is
+   * killed once the oldest is its first unanswered task; an answer to one means it finished by itself.
+   */
+  readonly stops: number[] = [];
+  /**
+   * Started ahead of need, as the replacement of the next worker stopped for an abort: it takes no work and
+   * does not count towards maxWorkers until then (see PoolEngine.#stopWorker).
+   */
+  spare = false;
+  /** Thread workers only: the results it stashed before a task that may be stopped (see result-stash.ts). */
+  stash: SharedArrayBuffer | undefined = undefined;
+  /** Process workers only: every batch sent before this seq is answered is guarded too (see GUARDED). */
+  guardedUntil = 0;
   /** Milliseconds expected of the tasks in flight whose function has been timed. */
   expectedMs = 0;
   /** Tasks in flight whose function has not been timed yet. */
@@ -63,6 +80,7 @@ export class WorkerSlot {
   get accepting(): boolean {
     return (
       this.state === WorkerState.READY &&
+      !this.spare &&
       !this.exclusive &&
       this.budget > 0 &&
       this.nextSeq - this.answered < CLAIM_RING
@@ -70,11 +88,12 @@ export class WorkerSlot {
   }
 
   /**
-   * Holds an abortable task, which must stay alone on its worker so that stopping the worker stops only it.
-   * Such a task is only sent to a worker with nothing in flight, so it is the oldest one here.
+   * Holds a background task (see BACKGROUND), which stays alone on its worker so that the worker can be left
+   * unreferenced while it runs. Such a task is only sent to a worker with nothing in flight, so it is the
+   * oldest one here.
    */
   get exclusive(): boolean {
-    return this.inflight.peek()?.stop !== undefined;
+    return this.inflight.peek()?.stop?.background === true;
   }
 
   /** Posts `batch`; on success its tasks are in flight here. Throws if something cannot be cloned. */
@@ -84,8 +103,11 @@ export class WorkerSlot {
     let transfer: unknown[] | undefined;
     const message = new Array(RUN_HEADER + batch.length * 2) as [...RunMessage];
     message[0] = seq;
+    // A process cannot tell which of its tasks began: behind a guarded batch, every batch is guarded.
+    let guarded = this.claims === undefined && this.guardedUntil > this.answered;
     for (let i = 0; i < batch.length; i++) {
       const record = batch[i]!;
+      if (record.stop !== undefined) guarded = true;
       const id = fnIdOf(record.code);
       if (!this.known.has(id) && !defs?.some(([d]) => d === id)) (defs ??= []).push([id, table.descriptor(id)]);
       if (record.transfer !== undefined) (transfer ??= []).push(...record.transfer);
@@ -95,7 +117,9 @@ export class WorkerSlot {
       this.claims?.markSent(seq + i);
     }
     message[1] = defs ?? 0;
+    message[2] = guarded ? GUARDED : 0;
     this.handle.post(message, transfer);
+    if (guarded && this.claims === undefined) this.guardedUntil = seq + batch.length;
     if (defs !== undefined) for (const [id] of defs) this.known.add(id);
     for (const record of batch) {
       record.seq = this.nextSeq++;
@@ -123,12 +147,15 @@ export class WorkerSlot {
     if (this.inflight.length === 0) this.expectedMs = 0;
   }
 
-  /** Takes back up to `max` tasks not started yet, newest first, so they can be queued again. */
-  takeBack(max: number): TaskRecord[] {
+  /**
+   * Takes back up to `max` tasks not started yet, newest first and newer than task `after`, so they can be
+   * queued again.
+   */
+  takeBack(max: number, after = -1): TaskRecord[] {
     const taken: TaskRecord[] = [];
     if (this.claims === undefined) return taken;
     // From the newest back: the worker claims in order, so once one is claimed all older ones are too.
-    while (taken.length < max && this.inflight.length > 0) {
+    while (taken.length < max && this.inflight.length > 0 && this.inflight.peekLast()!.seq > after) {
       const newest = this.inflight.peekLast()!;
       // Cancelled while here: already revoked (its budget given back then), so it goes, and is not queued again.
       if (!newest.future.cancelled()) {

@@ -17,6 +17,8 @@ export interface WorkerInit {
   readonly initargs: readonly unknown[];
   /** Thread workers only: the ring of claims (see wire/claims.ts). */
   readonly claims?: SharedArrayBuffer | undefined;
+  /** Thread workers only: where results wait before a task that may be stopped (see result-stash.ts). */
+  readonly stash?: SharedArrayBuffer | undefined;
   /** What the worker does with an error raised outside any task's call (see {@link UncaughtMessage}). */
   readonly uncaughtErrors: UncaughtErrors;
   /**
@@ -52,13 +54,24 @@ export function fnIdOf(code: TaskCode): number {
 export type TaskDefs = readonly (readonly [fnId: number, descriptor: TaskDescriptor])[];
 
 /**
- * A batch of tasks: `[seq, defs, code, args, code, args, ...]`, each task a {@link TaskCode} and its
+ * A batch of tasks: `[seq, defs, guarded, code, args, code, args, ...]`, each task a {@link TaskCode} and its
  * arguments. `seq` numbers the first task (the others follow one by one); `defs` is 0 when the batch needs no
- * new function. The pairs cannot be spelled in a tuple type; only the header is checked.
+ * new function; `guarded` is {@link GUARDED} when the engine may stop a task of the batch while it runs, else
+ * 0. The pairs cannot be spelled in a tuple type; only the header is checked.
  */
-export type RunMessage = readonly [seq: number, defs: TaskDefs | 0, ...tasks: unknown[]];
+export type RunMessage = readonly [seq: number, defs: TaskDefs | 0, guarded: 0 | typeof GUARDED, ...tasks: unknown[]];
 /** Where the tasks of a {@link RunMessage} start. */
-export const RUN_HEADER = 2;
+export const RUN_HEADER = 3;
+/**
+ * A {@link RunMessage}'s `guarded` flag: the engine may stop a task of the batch while it runs, so before
+ * each task the worker makes safe the results it holds. A thread copies them to its stash (see
+ * result-stash.ts), which the engine reads once it has stopped the worker. A process sends them and waits
+ * until every result it has posted has left (its send is asynchronous). Stopping a worker in the middle of
+ * such a task then loses no finished result, and the engine knows what had begun: on a thread from the
+ * claims, on a process from the answers (every task after the first unanswered one had not begun; the engine
+ * guards every batch it sends a process behind a guarded one).
+ */
+export const GUARDED = 1;
 
 /** Sent to a process worker as its first message (a thread gets it as `workerData`). */
 export interface InitMessage {

@@ -1,7 +1,9 @@
 import { Deque } from '../internal/deque.js';
 import { isThenable } from '../internal/validate.js';
 import { claim } from '../wire/claims.js';
+import { StashWriter } from '../wire/result-stash.js';
 import {
+  GUARDED,
   RESULT_ERROR,
   RESULT_OK,
   RESULT_SKIPPED,
@@ -33,6 +35,8 @@ const RuntimeState = {
   AWAITING: 'awaiting',
   /** Waiting for the module of the task at #index, which counts as begun. */
   LOADING: 'loading',
+  /** In a guarded batch, waiting for the results posted so far to leave before the task at #index begins. */
+  SENDING: 'sending',
   /** Reported a fatal error: runs nothing more, posts nothing more, and is about to exit. */
   DEAD: 'dead',
 } as const;
@@ -53,7 +57,9 @@ interface LoadedTask {
  *
  * Sync tasks run in a plain loop with no `await` between them; the runner only leaves the loop to wait for
  * an async task or for a task module to load, and sends the results gathered so far before it waits, so a
- * finished result is never held back behind a slow one.
+ * finished result is never held back behind a slow one. In a guarded batch (one holding a task the engine
+ * may stop while it runs, see GUARDED), the results gathered are made safe before each task: stashed in
+ * shared memory by a thread, sent (and their send awaited) by a process.
  *
  * An error raised outside any task's call (a timer's or a callback's exception, a promise rejected with no
  * handler) is reported to the engine with {@link UncaughtMessage}. Under the default policy `'exit'` it
@@ -75,10 +81,19 @@ export class WorkerRuntime {
   /** The number of the task after the last one received. */
   #received = 0;
   readonly #uncaughtErrors: UncaughtErrors;
+  /** Thread workers only: where held results go before a task that may be stopped. */
+  readonly #stash: StashWriter | undefined;
+  /** Results held (in #results) that are in the stash too. */
+  #stashed = 0;
+  /** Messages of results posted whose send has not completed yet (a thread's completes at once). */
+  #unsent = 0;
+  /** Called once #unsent is back to 0, while SENDING. */
+  #onAllSent: (() => void) | undefined = undefined;
 
   constructor(post: Post, init: WorkerInit) {
     this.#post = post;
     this.#claims = init.claims === undefined ? undefined : new Int32Array(init.claims);
+    this.#stash = init.stash === undefined ? undefined : new StashWriter(init.stash);
     this.#uncaughtErrors = init.uncaughtErrors;
     this.#token = init.token;
     this.#results = [0, init.token];
@@ -165,7 +180,16 @@ export class WorkerRuntime {
         this.#seq = message[0] as number;
       }
       const batch = this.#batch;
+      const guarded = batch[2] === GUARDED;
       while (this.#index < batch.length) {
+        // The engine may stop this task while it runs: what finished before it must be safe first.
+        if (guarded && !this.#stashHeld()) {
+          this.#flush();
+          if (this.#unsent > 0) {
+            this.#suspend(new Promise<void>((resolve) => (this.#onAllSent = resolve)), RuntimeState.SENDING);
+            return;
+          }
+        }
         const code = batch[this.#index] as number;
         const args = batch[this.#index + 1] as unknown[];
         const task = this.#tasks.get(fnIdOf(code))!;
@@ -216,8 +240,11 @@ export class WorkerRuntime {
     }
   }
 
-  /** Stops running batches until `until` settles: an async task's end (AWAITING) or a module's load (LOADING). */
-  #suspend(until: Promise<void>, state: typeof RuntimeState.AWAITING | typeof RuntimeState.LOADING = RuntimeState.AWAITING): void {
+  /**
+   * Stops running batches until `until` settles: an async task's end (AWAITING), a module's load (LOADING)
+   * or the send of the results posted (SENDING).
+   */
+  #suspend(until: Promise<void>, state: Exclude<RuntimeState, 'starting' | 'ready' | 'dead'> = RuntimeState.AWAITING): void {
     this.#flush();
     this.#state = state;
     void until.then(() => {
@@ -226,6 +253,23 @@ export class WorkerRuntime {
       this.#state = RuntimeState.READY;
       this.#run();
     });
+  }
+
+  /**
+   * Copies the results held and not stashed yet to the stash (a thread's); false if some did not go there,
+   * so that they must be sent. The results held are those of the tasks just before task #seq, in order.
+   */
+  #stashHeld(): boolean {
+    const held = (this.#results.length - RESULTS_HEADER) / 2;
+    if (held === this.#stashed) return this.#unsent === 0;
+    const stash = this.#stash;
+    if (stash === undefined) return false;
+    for (let k = this.#stashed; k < held; k++) {
+      const at = RESULTS_HEADER + 2 * k;
+      if (!stash.add(this.#seq - held + k, this.#results[at] as number, this.#results[at + 1])) return false;
+      this.#stashed = k + 1;
+    }
+    return true;
   }
 
   #load(task: LoadedTask): Promise<void> {
@@ -249,22 +293,43 @@ export class WorkerRuntime {
     // Time from here on belongs to the next reply (an async task resumed after this flush, say).
     this.#groupStart = now;
     try {
-      this.#post(results);
+      this.#postResults(results);
     } catch {
       this.#postOneByOne(results);
     }
+    // Only once sent: a stop in between leaves results the engine has had already, never a gap.
+    this.#stash?.clear();
+    this.#stashed = 0;
   }
+
+  /** Posts a message of results, counting it in #unsent until its send completes. */
+  #postResults(results: ResultsMessage): void {
+    this.#unsent++;
+    try {
+      this.#post(results, this.#sent);
+    } catch (error) {
+      this.#unsent--;
+      throw error;
+    }
+  }
+
+  readonly #sent = (): void => {
+    if (--this.#unsent > 0 || this.#onAllSent === undefined) return;
+    const resume = this.#onAllSent;
+    this.#onAllSent = undefined;
+    resume();
+  };
 
   // Something in the batch could not be cloned: send each result alone so only the culprit fails.
   #postOneByOne(results: ResultsMessage): void {
     for (let i = RESULTS_HEADER; i < results.length; i += 2) {
       const busy = i === RESULTS_HEADER ? results[0] : 0;
       try {
-        this.#post([busy, this.#token, results[i], results[i + 1]]);
+        this.#postResults([busy, this.#token, results[i], results[i + 1]]);
       } catch (error) {
         const what = results[i] === RESULT_OK ? 'result' : 'error';
         const reason = new TypeError(`the task's ${what} could not be sent back from the worker: ${(error as Error).message}`);
-        this.#post([busy, this.#token, RESULT_ERROR, toWire(reason)]);
+        this.#postResults([busy, this.#token, RESULT_ERROR, toWire(reason)]);
       }
     }
   }

@@ -9,7 +9,7 @@ const TOKEN = 12345;
 /** A batch of `count` calls of function 0. */
 function batch(count: number): RunMessage {
   const tasks = Array.from({ length: count }, (_, i) => [taskCode(0, false), [i]]).flat();
-  return [0, 0, ...tasks];
+  return [0, 0, 0, ...tasks];
 }
 
 test('results that answer tasks sent pass and count them answered', (t) => {

@@ -22,7 +22,7 @@ test('a TaskCode names its function, a chunk of its calls apart from one call', 
 });
 
 test('the messages are typed: a header of the wrong type does not compile', () => {
-  const run: RunMessage = [5, 0, taskCode(0, false), [1, 2]];
+  const run: RunMessage = [5, 0, 0, taskCode(0, false), [1, 2]];
   const results: ResultsMessage = [0.5, 42, RESULT_OK, 3];
   // @ts-expect-error: a batch starts with the seq of its first task, a number
   const badRun: RunMessage = ['5', 0];

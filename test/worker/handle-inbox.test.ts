@@ -25,47 +25,47 @@ test('a handle is taken out of its batch, the caller\'s arguments left alone, an
   const server = listening();
   type Args = [{ options: { server: unknown; port: number } }, string];
   const args: Args = [{ options: { server, port: 1 } }, 'x'];
-  const message: RunMessage = [0, 0, taskCode(0, false), args];
+  const message: RunMessage = [0, 0, 0, taskCode(0, false), args];
   let ids = 7;
   const { run, handles } = extractHandles(message, [server], () => ids++);
   assert.deepEqual(handles, [[7, server]]);
-  assert.deepEqual(run.handles, [[7, [3, 0, 'options', 'server']]]);
-  assert.equal((run.run[3] as Args)[0].options.server, null);
+  assert.deepEqual(run.handles, [[7, [4, 0, 'options', 'server']]]);
+  assert.equal((run.run[4] as Args)[0].options.server, null);
   assert.equal(args[0].options.server, server, 'the caller\'s arguments are not changed');
 
   const { inbox: worker, delivered } = inbox();
   worker.receive({ type: 'handle', id: 7 } satisfies HandleMessage, 'the handle as IPC delivered it');
   worker.receive(run, undefined);
   assert.equal(delivered.length, 1);
-  assert.equal((delivered[0]![3] as Args)[0].options.server, 'the handle as IPC delivered it');
+  assert.equal((delivered[0]![4] as Args)[0].options.server, 'the handle as IPC delivered it');
 });
 
 test('a batch waits for a handle that comes after it, and the batches behind it wait too', () => {
   const socket = new Socket();
-  const message: RunMessage = [4, 0, taskCode(1, false), [socket]];
+  const message: RunMessage = [4, 0, 0, taskCode(1, false), [socket]];
   const { run } = extractHandles(message, [socket], () => 0);
   const { inbox: worker, delivered } = inbox();
-  const plain: RunMessage = [5, 0, taskCode(1, false), [1]];
+  const plain: RunMessage = [5, 0, 0, taskCode(1, false), [1]];
   worker.receive(run, undefined);
   worker.receive(plain, undefined);
   assert.deepEqual(delivered, []);
   worker.receive({ type: 'handle', id: 0 }, 'socket');
-  assert.deepEqual(delivered, [[4, 0, taskCode(1, false), ['socket']], plain]);
+  assert.deepEqual(delivered, [[4, 0, 0, taskCode(1, false), ['socket']], plain]);
   socket.destroy();
 });
 
 test('a handle closed before it left arrives as nothing: its place stays null', () => {
   const { inbox: worker, delivered } = inbox();
   worker.receive({ type: 'handle', id: 3 }, undefined);
-  worker.receive({ type: 'run', run: [0, 0, taskCode(0, false), [null]], handles: [[3, [3, 0]]] }, undefined);
-  assert.deepEqual(delivered, [[0, 0, taskCode(0, false), [null]]]);
+  worker.receive({ type: 'run', run: [0, 0, 0, taskCode(0, false), [null]], handles: [[3, [4, 0]]] }, undefined);
+  assert.deepEqual(delivered, [[0, 0, 0, taskCode(0, false), [null]]]);
 });
 
 test('a handle that is closed, or not among the arguments, is refused before anything is sent', () => {
   const socket = new Socket();
-  const message: RunMessage = [0, 0, taskCode(0, false), [1]];
+  const message: RunMessage = [0, 0, 0, taskCode(0, false), [1]];
   assert.throws(() => extractHandles(message, [socket], () => 0), /transfer lists a net.Socket that is not among the task's arguments/);
   socket.destroy();
-  assert.throws(() => extractHandles([0, 0, taskCode(0, false), [socket]], [socket], () => 0), /transfer lists a net.Socket that is closed/);
-  assert.throws(() => extractHandles([0, 0, taskCode(0, false), [new Server()]], [new Server()], () => 0), /a net.Server that is closed/);
+  assert.throws(() => extractHandles([0, 0, 0, taskCode(0, false), [socket]], [socket], () => 0), /transfer lists a net.Socket that is closed/);
+  assert.throws(() => extractHandles([0, 0, 0, taskCode(0, false), [new Server()]], [new Server()], () => 0), /a net.Server that is closed/);
 });

@@ -1,0 +1,105 @@
+import { deserialize, serialize } from 'node:v8';
+
+/**
+ * A thread worker's stash of finished results: what lets a batch of abortable tasks travel as one message
+ * each way, like any other batch.
+ *
+ * A worker answers a batch with one message at its end. If a task of the batch must be stopped while it runs
+ * (its timeout fires, or its signal aborts, even in `while (true) {}`), the worker is terminated, and the
+ * results it finished before that task but had not sent yet would be lost. Sending them before every task
+ * that may be stopped would cost a message per task. Instead, before such a task begins, the worker copies
+ * the results it holds into this shared memory, serialized; the engine reads them only when it has stopped
+ * the worker. When a result does not fit or cannot be serialized here, the worker sends what it holds
+ * instead. Each message of results sent empties the stash (after the send, so a stop in between leaves
+ * results the engine has had already, which it skips, never a gap).
+ *
+ * Layout: an Int32 with the bytes committed, then entries: a header (seq, status, how the value is held,
+ * its length) and the value, a number or a few primitives as they are, anything else serialized. The worker writes an entry, then commits it; the engine reads only what was committed.
+ */
+
+/** Bytes of one worker's stash. */
+export const STASH_BYTES = 64 * 1024;
+const HEADER = 8;
+/** An entry: seq (f64), status (u8), kind (u8), 2 spare bytes, payload length (u32), then the payload. */
+const ENTRY = 16;
+const SERIALIZED = 0;
+const NUMBER = 1;
+const OTHER_PRIMITIVE = 2;
+/** The primitives an entry of kind OTHER_PRIMITIVE holds, by index. */
+const PRIMITIVES: readonly unknown[] = [undefined, null, true, false];
+
+/** The worker's side. */
+export class StashWriter {
+  readonly #committed: Int32Array;
+  readonly #bytes: Uint8Array;
+  readonly #view: DataView;
+  #used = 0;
+
+  constructor(buffer: SharedArrayBuffer) {
+    this.#committed = new Int32Array(buffer, 0, 1);
+    this.#bytes = new Uint8Array(buffer);
+    this.#view = new DataView(buffer);
+  }
+
+  /** Stashes the result of task `seq`; false if it does not fit or cannot be serialized (send it instead). */
+  add(seq: number, status: number, value: unknown): boolean {
+    const at = HEADER + this.#used;
+    if (at + ENTRY + 8 > this.#bytes.length) return false;
+    const view = this.#view;
+    // Tiny tasks mostly return numbers, booleans or nothing: those skip the serializer, whose cost per call
+    // would make the worker the bottleneck of a burst.
+    let length = 0;
+    if (typeof value === 'number') {
+      view.setUint8(at + 9, NUMBER);
+      view.setFloat64(at + ENTRY, value);
+      length = 8;
+    } else if (PRIMITIVES.includes(value)) {
+      view.setUint8(at + 9, OTHER_PRIMITIVE);
+      view.setUint8(at + ENTRY, PRIMITIVES.indexOf(value));
+      length = 1;
+    } else {
+      let entry: Buffer;
+      try {
+        entry = serialize(value);
+      } catch {
+        return false;
+      }
+      if (at + ENTRY + entry.length > this.#bytes.length) return false;
+      view.setUint8(at + 9, SERIALIZED);
+      this.#bytes.set(entry, at + ENTRY);
+      length = entry.length;
+    }
+    view.setFloat64(at, seq);
+    view.setUint8(at + 8, status);
+    view.setUint32(at + 12, length);
+    this.#used += ENTRY + length;
+    Atomics.store(this.#committed, 0, this.#used);
+    return true;
+  }
+
+  /** Empties the stash: its results were sent. */
+  clear(): void {
+    if (this.#used === 0) return;
+    this.#used = 0;
+    Atomics.store(this.#committed, 0, 0);
+  }
+}
+
+/** The engine's side, once the worker is gone: the results stashed, in order, as `[seq, status, value]`. */
+export function readStash(buffer: SharedArrayBuffer): [number, number, unknown][] {
+  const used = Atomics.load(new Int32Array(buffer, 0, 1), 0);
+  const view = new DataView(buffer);
+  const entries: [number, number, unknown][] = [];
+  for (let at = HEADER; at < HEADER + used; ) {
+    const kind = view.getUint8(at + 9);
+    const length = view.getUint32(at + 12);
+    let value: unknown;
+    if (kind === NUMBER) value = view.getFloat64(at + ENTRY);
+    else if (kind === OTHER_PRIMITIVE) value = PRIMITIVES[view.getUint8(at + ENTRY)];
+    // Copied out of shared memory first: deserialize reads a plain buffer.
+    else value = deserialize(new Uint8Array(buffer, at + ENTRY, length).slice());
+    entries.push([view.getFloat64(at), view.getUint8(at + 8), value]);
+    at += ENTRY + length;
+  }
+  return entries;
+}

@@ -1,0 +1,193 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import type { Future } from 'aiox';
+import { hang, holdUntil, logRun } from '../fixtures/abort-tasks.js';
+import { Gates } from '../fixtures/gate.js';
+import { add, announceThenSpin, gated, whoAmI } from '../fixtures/tasks.js';
+import { KINDS, makePool } from '../executors/pools.js';
+
+// A task with a signal or a timeout travels in batches like any other. These tests stop one in the middle of
+// its batch and check that its batch-mates are neither lost, nor run twice, nor failed for it.
+
+type Pool = ReturnType<typeof makePool>;
+
+/** A file each logRun task appends its index to: how many times each task ran, in any worker. */
+function runLog(): { path: string; runs(): Map<number, number>; dispose(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'aiox-runs-'));
+  const path = join(dir, 'runs.txt');
+  writeFileSync(path, '');
+  return {
+    path,
+    runs: () => {
+      const counts = new Map<number, number>();
+      for (const line of readFileSync(path, 'utf8').split('\n')) if (line !== '') counts.set(Number(line), (counts.get(Number(line)) ?? 0) + 1);
+      return counts;
+    },
+    dispose: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * Teaches the pool that these functions are short, so that the tasks a test submits at once go to its one
+ * worker as one batch (a function not timed yet is only sent to a worker with nothing else in flight).
+ */
+async function warm(pool: Pool, log: string): Promise<void> {
+  for (let i = 0; i < 12; i++) {
+    await pool.submit(hang, null, 'sync');
+    await pool.submit(holdUntil, null);
+    await pool.submit(logRun, log, -1);
+    await pool.submit(add, 1, 1);
+  }
+}
+
+for (const kind of KINDS) {
+  describe(`${kind} pool: an abortable task stopped in the middle of its batch`, { timeout: 60_000 }, () => {
+    for (const how of ['sync', 'async'] as const) {
+      test(`(${how} hang) its batch-mates before it keep their results, those after it run elsewhere, each once`, async () => {
+        const gates = new Gates(kind, 1);
+        const log = runLog();
+        await using pool = makePool(kind, { maxWorkers: 1 });
+        try {
+          await warm(pool, log.path);
+          const first = await pool.submit(whoAmI);
+          const controller = new AbortController();
+          const before = [0, 1, 2].map((i) => pool.submitWith(logRun, [log.path, i], { timeout: 60_000 }));
+          const stopped = pool.submitWith(hang, [gates.handle(0), how], { signal: controller.signal });
+          const after = [3, 4, 5].map((i) => pool.submitWith(logRun, [log.path, i], { signal: controller.signal, timeout: 60_000 }).then((value) => value, (error: unknown) => error));
+          const plainAfter = pool.submit(logRun, log.path, 6);
+          await gates.started(0);
+          const reason = new Error('stop this one');
+          controller.abort(reason);
+          await assert.rejects(stopped, (error) => error === reason);
+          assert.deepEqual(await Promise.all(before), [0, 10, 20]);
+          // Aborted with the same signal: those that had not begun fail with its reason and never run.
+          assert.deepEqual(await Promise.all(after), [reason, reason, reason]);
+          assert.equal(await plainAfter, 60);
+          const runs = log.runs();
+          runs.delete(-1);
+          assert.deepEqual([...runs].sort(([a], [b]) => a - b), [[0, 1], [1, 1], [2, 1], [6, 1]]);
+          assert.notEqual(await pool.submit(whoAmI), first);
+        } finally {
+          log.dispose();
+          gates.dispose();
+        }
+      });
+    }
+
+    test('the tasks behind it with no signal of their own run on the replacement, each once', async () => {
+      const gates = new Gates(kind, 1);
+      const log = runLog();
+      await using pool = makePool(kind, { maxWorkers: 1 });
+      try {
+        await warm(pool, log.path);
+        const controller = new AbortController();
+        const before = [0, 1].map((i) => pool.submitWith(logRun, [log.path, i], { timeout: 60_000 }));
+        const stopped = pool.submitWith(hang, [gates.handle(0), 'sync'], { signal: controller.signal });
+        const after = [2, 3, 4].map((i) => pool.submitWith(logRun, [log.path, i], { timeout: 60_000 }));
+        await gates.started(0);
+        controller.abort(new Error('stop'));
+        await assert.rejects(stopped, /stop/);
+        assert.deepEqual(await Promise.all([...before, ...after]), [0, 10, 20, 30, 40]);
+        const runs = log.runs();
+        runs.delete(-1);
+        assert.deepEqual([...runs].sort(([a], [b]) => a - b), [[0, 1], [1, 1], [2, 1], [3, 1], [4, 1]]);
+      } finally {
+        log.dispose();
+        gates.dispose();
+      }
+    });
+
+    test('a task aborted before its worker began it fails at once; the task running there is not disturbed', async () => {
+      const gates = new Gates(kind, 1);
+      const log = runLog();
+      await using pool = makePool(kind, { maxWorkers: 1 });
+      try {
+        await warm(pool, log.path);
+        const first = await pool.submit(whoAmI);
+        const controller = new AbortController();
+        const running = pool.submitWith(holdUntil, [gates.handle(0)], { timeout: 60_000 });
+        const aborted = pool.submitWith(logRun, [log.path, 0], { signal: controller.signal });
+        const next = pool.submitWith(logRun, [log.path, 1], { timeout: 60_000 });
+        await gates.started(0);
+        controller.abort(new Error('not wanted'));
+        await assert.rejects(aborted, /not wanted/);
+        await gates.release(0);
+        assert.equal(await running, 'released');
+        assert.equal(await next, 10);
+        const runs = log.runs();
+        runs.delete(-1);
+        if (kind === 'thread') {
+          // Withdrawn from the worker before it began: it never ran, and the worker was not stopped.
+          assert.deepEqual([...runs], [[1, 1]]);
+          assert.equal(await pool.submit(whoAmI), first);
+        } else {
+          // A process cannot withdraw a task: it is killed when it reaches the aborted one (which may have
+          // begun by then); the tasks after it run elsewhere, each once.
+          assert.equal(runs.get(1), 1);
+          assert.ok((runs.get(0) ?? 0) <= 1);
+        }
+      } finally {
+        log.dispose();
+        gates.dispose();
+      }
+    });
+  });
+}
+
+describe('thread pool: abortable tasks around a slow one', { timeout: 60_000 }, () => {
+  test('tiny tasks with timeouts around a slow one with a timeout all finish while it still runs', async () => {
+    const gates = new Gates('thread', 1);
+    await using pool = makePool('thread', { maxWorkers: 2 });
+    try {
+      // As in bench scenario 9: the tiny function is known to be short, the slow one is not known yet.
+      for (let i = 0; i < 12; i++) await pool.submit(add, 1, 1);
+      const tiny: Future<number>[] = [];
+      let slow: Future<unknown> | undefined;
+      for (let i = 0; i < 400; i++) {
+        if (i === 200) slow = pool.submitWith(gated, [gates.handle(0), 'released'], { timeout: 60_000 });
+        tiny.push(pool.submitWith(add, [i, 1], { timeout: 60_000 }));
+      }
+      await gates.started(0);
+      // Were any stranded behind the slow task, this would wait until the test's own timeout.
+      const results = await Promise.all(tiny);
+      assert.equal(results.length, 400);
+      assert.equal(slow!.done(), false);
+      await gates.release(0);
+      assert.equal(await slow, 'released');
+    } finally {
+      gates.dispose();
+    }
+  });
+});
+
+describe('replacing a worker stopped for an abort', { timeout: 60_000 }, () => {
+  for (const kind of KINDS) {
+    test(`${kind}: the replacement starts at once, and maxWorkers still bounds the workers that run tasks`, async () => {
+      const gates = new Gates(kind, 2);
+      await using pool = makePool(kind, { maxWorkers: 2 });
+      const controllers = [new AbortController(), new AbortController()];
+      try {
+        const stopped = [0, 1].map((i) => pool.submitWith(announceThenSpin, [gates.handle(i)], { signal: controllers[i]!.signal }));
+        const queued = [1, 2, 3].map((n) => pool.submit(add, n, n));
+        await Promise.all([gates.started(0), gates.started(1)]);
+        assert.equal(pool.stats().workers, 2);
+        controllers[0]!.abort(new Error('first'));
+        // Not once the old worker has exited: now.
+        assert.equal(pool.stats().workers, 2);
+        controllers[1]!.abort(new Error('second'));
+        assert.equal(pool.stats().workers, 2);
+        await assert.rejects(stopped[0]!, /first/);
+        await assert.rejects(stopped[1]!, /second/);
+        assert.deepEqual(await Promise.all(queued), [2, 4, 6]);
+        assert.ok(pool.stats().workers <= 2);
+      } finally {
+        // A failed assertion must not leave the spinning tasks for shutdown() to wait on.
+        for (const controller of controllers) controller.abort();
+        gates.dispose();
+      }
+    });
+  }
+});
