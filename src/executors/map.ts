@@ -54,7 +54,12 @@ async function* run<T, R>(
       const result = current.done() ? current.result() : await settle(current, deadline, signal);
       window.shift(result);
       input.refill();
-      for (const value of result.values) yield value as R;
+      // A chunk holds many results: the step after an abort throws, rather than yield the rest of it.
+      for (const value of result.values) {
+        if (signal?.aborted === true) throw signal.reason;
+        yield value as R;
+      }
+      if (signal?.aborted === true) throw signal.reason;
       if (result.error !== undefined) throw fromWire(result.error);
     }
   } catch (error) {
