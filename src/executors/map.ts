@@ -48,6 +48,8 @@ async function* run<T, R>(
   let failed = false;
   try {
     for (;;) {
+      // Checked before reading: an aborted map submits nothing more.
+      signal?.throwIfAborted();
       if (window.length === 0 && !(await input.fill(deadline, signal))) return;
       const current = window.peek()!;
       // Still in the window while waiting, so it is cancelled with the rest if the wait ends early.
@@ -56,10 +58,10 @@ async function* run<T, R>(
       input.refill();
       // A chunk holds many results: the step after an abort throws, rather than yield the rest of it.
       for (const value of result.values) {
-        if (signal?.aborted === true) throw signal.reason;
+        signal?.throwIfAborted();
         yield value as R;
       }
-      if (signal?.aborted === true) throw signal.reason;
+      signal?.throwIfAborted();
       if (result.error !== undefined) throw fromWire(result.error);
     }
   } catch (error) {

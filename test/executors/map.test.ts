@@ -138,6 +138,16 @@ describe('map stops at its signal', () => {
       assert.deepEqual(await results.next(), { done: true, value: undefined });
     });
   }
+
+  test('aborted before the first step, it reads nothing and submits nothing', async () => {
+    for (const items of [range(100), asyncRange(100)]) {
+      const pool = new FakePool(() => 0.0001);
+      const reason = new Error('early');
+      const results = mapInOrder<number, number>(pool.submitChunk, items, { signal: AbortSignal.abort(reason) }, 2);
+      await assert.rejects(results.next(), (error) => error === reason);
+      assert.equal(pool.sent, 0);
+    }
+  });
 });
 
 describe('map reads its input as a for-of would', () => {
