@@ -43,12 +43,14 @@ async function* run<T, R>(
   deadline: number,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<R, void, undefined> {
+  // Aborted before the first step: the input is not even started.
+  signal?.throwIfAborted();
   const reader = new InputReader(items);
   const input = reader.isSync ? new SyncFeed(reader, window) : new AsyncFeed(reader, window);
   let failed = false;
   try {
     for (;;) {
-      // Checked before reading: an aborted map submits nothing more.
+      // Checked before reading on: an aborted map submits nothing more.
       signal?.throwIfAborted();
       if (window.length === 0 && !(await input.fill(deadline, signal))) return;
       const current = window.peek()!;

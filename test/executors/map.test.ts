@@ -139,13 +139,27 @@ describe('map stops at its signal', () => {
     });
   }
 
-  test('aborted before the first step, it reads nothing and submits nothing', async () => {
-    for (const items of [range(100), asyncRange(100)]) {
+  test('aborted before the first step, it neither starts its input nor submits anything', async () => {
+    let started = 0;
+    const sync: Iterable<number> = {
+      [Symbol.iterator]: () => {
+        started++;
+        return range(100);
+      },
+    };
+    const async: AsyncIterable<number> = {
+      [Symbol.asyncIterator]: () => {
+        started++;
+        return asyncRange(100);
+      },
+    };
+    for (const items of [sync, async]) {
       const pool = new FakePool(() => 0.0001);
       const reason = new Error('early');
       const results = mapInOrder<number, number>(pool.submitChunk, items, { signal: AbortSignal.abort(reason) }, 2);
       await assert.rejects(results.next(), (error) => error === reason);
       assert.equal(pool.sent, 0);
+      assert.equal(started, 0);
     }
   });
 });
