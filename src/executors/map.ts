@@ -43,18 +43,27 @@ async function* run<T, R>(
   deadline: number,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<R, void, undefined> {
+  // Aborted before the first step: the input is not even started.
+  signal?.throwIfAborted();
   const reader = new InputReader(items);
   const input = reader.isSync ? new SyncFeed(reader, window) : new AsyncFeed(reader, window);
   let failed = false;
   try {
     for (;;) {
+      // Checked before reading on: an aborted map submits nothing more.
+      signal?.throwIfAborted();
       if (window.length === 0 && !(await input.fill(deadline, signal))) return;
       const current = window.peek()!;
       // Still in the window while waiting, so it is cancelled with the rest if the wait ends early.
       const result = current.done() ? current.result() : await settle(current, deadline, signal);
       window.shift(result);
       input.refill();
-      for (const value of result.values) yield value as R;
+      // A chunk holds many results: the step after an abort throws, rather than yield the rest of it.
+      for (const value of result.values) {
+        signal?.throwIfAborted();
+        yield value as R;
+      }
+      signal?.throwIfAborted();
       if (result.error !== undefined) throw fromWire(result.error);
     }
   } catch (error) {

@@ -240,7 +240,8 @@ export class Future<T> extends Promise<T> {
    *
    * A future is observed once anything has taken charge of its outcome: `await` or `then`/`catch`/
    * `finally`, `result()`, `exception()`, `addDoneCallback()`, this method, or passing it to `wait()` or
-   * `asCompleted()`. Reading `state`, `done()` or `succeeded()` does not observe it. A failed future never
+   * `asCompleted()`. Reading `state`, `done()` or `succeeded()` does not observe it; `util.inspect` (and so
+   * `console.log`) does, since it reads the future's `constructor`, as `await` does. A failed future never
    * observed is reported once, through `process.emitWarning` (code `ERR_AIOX_UNOBSERVED_FAILURE`), when it
    * is garbage collected or when the program runs out of work, whichever comes first; never as an
    * unhandled rejection.

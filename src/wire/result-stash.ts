@@ -1,4 +1,4 @@
-import { deserialize, serialize } from 'node:v8';
+import { DefaultDeserializer, serialize } from 'node:v8';
 
 /**
  * A thread worker's stash of finished results: what lets a batch of abortable tasks travel as one message
@@ -83,6 +83,26 @@ export class StashWriter {
     this.#used = 0;
     Atomics.store(this.#committed, 0, 0);
   }
+}
+
+const readView = (DefaultDeserializer.prototype as unknown as { _readHostObject(this: DefaultDeserializer): unknown })._readHostObject;
+
+/**
+ * Reads what `serialize` wrote as a thread's message would arrive: postMessage turns a Buffer into a plain
+ * Uint8Array, where node:v8 would give back a Buffer.
+ */
+class StashDeserializer extends DefaultDeserializer {
+  // The hook of node:v8 that reads typed arrays, which its type declarations leave out.
+  _readHostObject(): unknown {
+    const view = readView.call(this);
+    return Buffer.isBuffer(view) ? new Uint8Array(view.buffer, view.byteOffset, view.byteLength) : view;
+  }
+}
+
+function deserialize(bytes: Uint8Array): unknown {
+  const deserializer = new StashDeserializer(bytes);
+  deserializer.readHeader();
+  return deserializer.readValue();
 }
 
 /** The engine's side, once the worker is gone: the results stashed, in order, as `[seq, status, value]`. */

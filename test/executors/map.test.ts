@@ -34,6 +34,8 @@ class FakePool {
     this.ahead.push(this.sent - this.consumed);
     const future = new Future<ChunkResult>();
     setImmediate(() => {
+      // Cancelled by map meanwhile, as a pool would withdraw it.
+      if (future.cancelled()) return;
       let ms = 0;
       for (const [item] of chunk) ms += this.#itemMs(item);
       future.setResult({ values: chunk.map(([item]) => item * 2), ms });
@@ -117,6 +119,48 @@ describe('map sizes its own chunks when chunksize is not given', () => {
     await drain(pool, mapInOrder(pool.submitChunk, range(1000), { chunksize: 3 }, 2));
     assert.ok(pool.sizes.slice(0, -1).every((size) => size === 3));
     assert.equal(pool.sizes.at(-1), 1);
+  });
+});
+
+describe('map stops at its signal', () => {
+  // Results already back (the rest of a chunk, chunks done meanwhile) are not yielded once the signal aborts.
+  for (const chunksize of [10, undefined]) {
+    test(`the step after the abort throws its reason (chunksize ${chunksize ?? 'not given'})`, async () => {
+      const pool = new FakePool(() => 0.0001);
+      const controller = new AbortController();
+      const results = mapInOrder<number, number>(pool.submitChunk, range(5000), chunksize === undefined ? { signal: controller.signal } : { chunksize, signal: controller.signal }, 2);
+      let taken = 0;
+      // Late enough that the adaptive size has grown past one item, and in the middle of a chunk.
+      for (; taken < 2005; taken++) assert.equal((await results.next()).value, 2 * taken);
+      const reason = new Error('stop');
+      controller.abort(reason);
+      await assert.rejects(results.next(), (error) => error === reason);
+      assert.deepEqual(await results.next(), { done: true, value: undefined });
+    });
+  }
+
+  test('aborted before the first step, it neither starts its input nor submits anything', async () => {
+    let started = 0;
+    const sync: Iterable<number> = {
+      [Symbol.iterator]: () => {
+        started++;
+        return range(100);
+      },
+    };
+    const async: AsyncIterable<number> = {
+      [Symbol.asyncIterator]: () => {
+        started++;
+        return asyncRange(100);
+      },
+    };
+    for (const items of [sync, async]) {
+      const pool = new FakePool(() => 0.0001);
+      const reason = new Error('early');
+      const results = mapInOrder<number, number>(pool.submitChunk, items, { signal: AbortSignal.abort(reason) }, 2);
+      await assert.rejects(results.next(), (error) => error === reason);
+      assert.equal(pool.sent, 0);
+      assert.equal(started, 0);
+    }
   });
 });
 

@@ -207,6 +207,13 @@ describe('awaiting a Future', () => {
     f.setResult(1);
   });
 
+  test('cannot be copied, as a promise cannot (README: submit, Future and await)', () => {
+    const f = new Future<number>();
+    assert.throws(() => structuredClone(f), { name: 'DataCloneError' });
+    assert.throws(() => structuredClone({ nested: [f] }), { name: 'DataCloneError' });
+    f.setResult(1);
+  });
+
   test('its prototype still names Future, and a subclass is a future and a promise too', async () => {
     const f = new Future<number>();
     assert.equal(Object.getPrototypeOf(f).constructor, Future);

@@ -28,3 +28,14 @@ test('a result that does not fit or cannot be serialized is refused, and nothing
   assert.equal(stash.add(2, 0, 5), true);
   assert.deepEqual(readStash(buffer), [[2, 0, 5]]);
 });
+
+test('results come back from the stash as they come in a message: a Buffer as a plain Uint8Array', () => {
+  const buffer = new SharedArrayBuffer(STASH_BYTES);
+  const stash = new StashWriter(buffer);
+  const values: unknown[] = [Buffer.from('ab'), { nested: [Buffer.from('cd')] }, new Uint16Array([1, 2, 3]).subarray(1)];
+  values.forEach((value, i) => assert.equal(stash.add(i, 0, value), true));
+  const back = readStash(buffer).map(([, , value]) => value);
+  // structuredClone is what postMessage does to a thread's results.
+  assert.deepEqual(back, values.map((value) => structuredClone(value)));
+  assert.equal(Object.getPrototypeOf(back[0]), Uint8Array.prototype);
+});
