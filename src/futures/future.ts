@@ -1,4 +1,5 @@
 import { inspect, type InspectOptions } from 'node:util';
+import { isThenable } from '../internal/validate.js';
 import { CancelledError, InvalidStateError } from './errors.js';
 import { trackUnobserved, untrackUnobserved } from './unobserved.js';
 
@@ -57,21 +58,12 @@ const OBSERVED = 8;
 
 let setOwnerImpl: (future: Future<unknown>, owner: FutureOwner<never>, key: unknown) => void;
 
-// The resolve function of the future under construction: one executor for all, so no closure per future.
+// The resolving functions of the future under construction: one executor for all, so no closure per future.
 let nextResolve: ((value: unknown) => void) | undefined;
-function capture(resolve: (value: unknown) => void): void {
+let nextReject: ((reason: unknown) => void) | undefined;
+function capture(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
   nextResolve = resolve;
-}
-
-/**
- * Rejects the promise it resolves, through the job that adopts a thenable: a future keeps only its resolve
- * function (its reject function would cost every future the size of a small object).
- */
-class Rejection {
-  constructor(readonly reason: unknown) {}
-  then(_: unknown, reject: (reason: unknown) => void): void {
-    reject(this.reason);
-  }
+  nextReject = reject;
 }
 
 /** Set while a future gives its own promise a handler, which does not count as observing it. */
@@ -113,17 +105,21 @@ export class Future<T> extends Promise<T> {
   // The outcome once done; before, the done callbacks: one is stored bare and more go to an array (most
   // futures have zero or one).
   #value: unknown = undefined;
-  // Resolves the promise this future is; dropped once done.
+  // Settle the promise this future is; dropped once done. The reject function costs a pending future a few
+  // dozen bytes; rejecting through resolve(thenable) instead would reach awaiters a job late, after a plain
+  // promise rejected later in the same turn (Promise.race would then pick the wrong one).
   #resolve: ((value: unknown) => void) | undefined;
+  #reject: ((reason: unknown) => void) | undefined;
   // Set while pending by the executor holding the work, with its key for this future.
   #owner: FutureOwner<unknown> | undefined = undefined;
   #key: unknown = undefined;
 
   /** A pending future. */
   constructor() {
-    super(capture as (resolve: (value: T) => void) => void);
+    super(capture as (resolve: (value: T) => void, reject: (reason: unknown) => void) => void);
     this.#resolve = nextResolve;
-    nextResolve = undefined;
+    this.#reject = nextReject;
+    nextResolve = nextReject = undefined;
   }
 
   static {
@@ -367,17 +363,22 @@ export class Future<T> extends Promise<T> {
   /** Settles the promise this future is, after its state. */
   #settle(): void {
     const resolve = this.#resolve!;
-    this.#resolve = undefined;
-    if (this.succeeded()) return resolve(this.#value);
-    // The promise gets a handler of its own first: a future that fails unobserved is reported by its
-    // warning, never as an unhandled rejection, and may still be awaited later.
-    quiet = true;
-    try {
-      Promise.prototype.then.call(this, undefined, ignore);
-    } finally {
-      quiet = false;
+    const reject = this.#reject!;
+    this.#resolve = this.#reject = undefined;
+    const succeeded = this.succeeded();
+    // The promise gets a handler of its own first when it may reject (a failure, or a result that is itself a
+    // thenable, which it adopts): a future that fails unobserved is reported by its warning, never as an
+    // unhandled rejection, and may still be awaited later.
+    if (!succeeded || isThenable(this.#value)) {
+      quiet = true;
+      try {
+        Promise.prototype.then.call(this, undefined, ignore);
+      } finally {
+        quiet = false;
+      }
     }
-    resolve(new Rejection(this.cancelled() ? new CancelledError() : this.#value));
+    if (succeeded) resolve(this.#value);
+    else reject(this.cancelled() ? new CancelledError() : this.#value);
   }
 }
 

@@ -252,6 +252,51 @@ describe('awaiting a Future', () => {
     assert.deepEqual(order, ['future', 'promise']);
   });
 
+  test('a failure or a cancellation reaches its awaiters as early as a plain promise rejected at the same moment', async () => {
+    const cases: Array<[Future<number>, (f: Future<number>) => void]> = [
+      [running<number>(), (f) => f.setException(new Error('x'))],
+      [new Future<number>(), (f) => void f.cancel()],
+    ];
+    for (const [f, fail] of cases) {
+      const order: string[] = [];
+      let reject!: (reason: unknown) => void;
+      const plain = new Promise<number>((_, rejectPlain) => (reject = rejectPlain));
+      const both = Promise.all([f.catch(() => order.push('future')), plain.catch(() => order.push('promise'))]);
+      fail(f);
+      reject(new Error('y'));
+      await both;
+      assert.deepEqual(order, ['future', 'promise']);
+    }
+  });
+
+  test('Promise.race picks a future that failed before a promise fulfilled in the same turn', async () => {
+    const f = running<number>();
+    let settle!: (value: number) => void;
+    const plain = new Promise<number>((resolve) => (settle = resolve));
+    const race = Promise.race([f, plain]);
+    f.setException(new Error('first'));
+    settle(2);
+    await assert.rejects(race, /first/);
+  });
+
+  test('a result that is a promise which rejects leaves no unhandled rejection when nobody awaits the future', async () => {
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', listener);
+    try {
+      const f = running<Promise<number>>();
+      const inner = Promise.reject(new Error('inner'));
+      inner.catch(() => undefined);
+      f.setResult(inner);
+      assert.equal(f.result(), inner);
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', listener);
+    }
+  });
+
   test('a failure or cancellation awaited by Promise.all rejects it once, with no unhandled rejection', async () => {
     const unhandled: unknown[] = [];
     const listener = (reason: unknown): void => void unhandled.push(reason);
