@@ -13,8 +13,6 @@
 import { InvalidStateError, QueueFull } from '../futures/errors.js';
 import { Future, setOwner, type FutureOwner } from '../futures/future.js';
 import { fromWire, type WireError } from '../tasks/wire-error.js';
-import { ClaimBoard } from '../wire/claims.js';
-import { STASH_BYTES } from '../wire/result-stash.js';
 import {
   RESULT_OK,
   RESULT_SKIPPED,
@@ -24,30 +22,21 @@ import {
   type FromWorker,
   type InitFailedMessage,
   type UncaughtMessage,
-  type WorkerInit,
 } from '../wire/protocol.js';
-import { batchLimit, Estimates, estimateKey, liveWorkers, mayJoin, pickWorker, rebalanceFrom } from './dispatch.js';
+import { batchLimit, Estimates, estimateKey, mayJoin, pickWorker, rebalanceFrom } from './dispatch.js';
 import { micros, PoolCounters } from './stats.js';
 import { StopHooks } from './stop-hooks.js';
 import { TaskQueue } from './task-queue.js';
 import { TaskRecord } from './task-record.js';
 import { TaskTable } from './task-table.js';
-import type { Transport } from './transport.js';
 import { BACKGROUND, PoolState, type PoolStats, type TaskOptions, type WorkerErrorInfo } from './types.js';
 import { exitOf, messageOf } from './worker-exit.js';
-import { WorkerSlot, WorkerState } from './worker-slot.js';
+import { WorkerSet, type WorkerSetOptions } from './worker-set.js';
+import { WorkerState, type WorkerSlot } from './worker-slot.js';
 
-export interface EngineOptions {
-  /** How workers are started and reached, and what that allows. */
-  readonly transport: Transport;
-  readonly maxWorkers: number;
-  readonly minWorkers: number;
-  readonly idleTimeout: number;
-  readonly maxTasksPerWorker: number;
+export interface EngineOptions extends WorkerSetOptions {
   /** Most tasks waiting in the queue; `submit` refuses more with QueueFull (map chunks and BACKGROUND excepted). */
   readonly maxQueue: number;
-  /** What every worker is given; each gets a token of its own on top (see WorkerInit.token). */
-  readonly init: Omit<WorkerInit, 'token'>;
   readonly onWorkerError: ((error: unknown, info: WorkerErrorInfo) => void) | undefined;
 }
 
@@ -59,8 +48,7 @@ export class PoolEngine {
   readonly #options: EngineOptions;
   #state: PoolState = PoolState.OPEN;
   readonly #queue: TaskQueue;
-  readonly #workers: WorkerSlot[] = [];
-  #nextWorkerId = 1;
+  readonly #workers: WorkerSet;
   #pumpScheduled = false;
   readonly #estimates = new Estimates();
   #brokenBy: Error | undefined;
@@ -70,8 +58,6 @@ export class PoolEngine {
   #resolveClosed: (() => void) | undefined;
   /** Set by terminateWorkers() / killWorkers(): the name of the call, for the errors of what it stopped. */
   #stoppedBy: string | undefined;
-  /** The worker started ahead of need to replace the next one stopped for an abort (see #replace). */
-  #spare: WorkerSlot | undefined;
   readonly #stops = new StopHooks((record, reason) => this.#abort(record, reason));
 
   /** Asked by a pending future about its task: queued, or sent to a thread worker that has not claimed it. */
@@ -93,7 +79,14 @@ export class PoolEngine {
   constructor(options: EngineOptions) {
     this.#options = options;
     this.#queue = new TaskQueue(options.maxQueue, (record) => this.#release(record), () => this.#state === PoolState.OPEN);
-    for (let i = 0; i < options.minWorkers; i++) this.#spawn(false);
+    this.#workers = new WorkerSet(options, {
+      message: (worker, message) => this.#onMessage(worker, message),
+      exit: (worker, code, signal, error) => this.#onExit(worker, code, signal, error),
+      queued: () => this.#queue.live,
+      open: () => this.#state === PoolState.OPEN,
+      replaced: () => this.#schedulePump(),
+    });
+    for (let i = 0; i < options.minWorkers; i++) this.#workers.spawn(false);
   }
 
   get state(): PoolState {
@@ -157,7 +150,7 @@ export class PoolEngine {
       }
       this.#queue.putBack(kept);
       // Tasks handed to a thread worker that has not started them are withdrawn too.
-      for (const worker of this.#workers) {
+      for (const worker of this.#workers.all) {
         if (!worker.canWithdraw) continue;
         for (let i = 0; i < worker.inflight.length; i++) worker.inflight.at(i)!.future.cancel();
       }
@@ -180,7 +173,7 @@ export class PoolEngine {
     if (this.#state === PoolState.OPEN) this.#queue.refuseWaiters(reason);
     void this.shutdown(false, true);
     this.#failRequeued(() => reason);
-    for (const worker of this.#workers) {
+    for (const worker of this.#workers.all) {
       for (let i = 0; i < worker.inflight.length; i++) {
         const record = worker.inflight.at(i)!;
         if (record.future.done()) continue;
@@ -190,7 +183,7 @@ export class PoolEngine {
         failStopped(record, reason);
       }
       // Its tasks are done now: the exit that follows only removes them.
-      this.#stopWorker(worker);
+      this.#workers.stop(worker);
     }
   }
 
@@ -205,7 +198,7 @@ export class PoolEngine {
     const { kind, Broken } = this.#options.transport;
     this.#failRequeued(() => new Broken(`the ${kind} pool was stopped by ${by} before the task ran`));
     // A worker already stopping is signalled again: killWorkers() after terminateWorkers() must kill.
-    for (const worker of this.#workers) worker.terminate(signal);
+    for (const worker of this.#workers.all) worker.terminate(signal);
     return closed;
   }
 
@@ -224,7 +217,7 @@ export class PoolEngine {
   }
 
   stats(): PoolStats {
-    return this.#counts.snapshot(this.#workers, this.#queue);
+    return this.#counts.snapshot(this.#workers.all, this.#queue);
   }
 
   #assertOpen(): void {
@@ -257,7 +250,7 @@ export class PoolEngine {
       // running already.)
       this.#queue.live--;
     } else if (!worker.revoke(record.seq) && worker.abortedTask(record, this.#requeue)) {
-      this.#stopWorker(worker, 'abort');
+      this.#workers.stop(worker, 'abort');
     }
     future.setException(reason);
     this.#counts.failed++;
@@ -286,10 +279,10 @@ export class PoolEngine {
         }
         // A background task runs alone on its worker, which then need not keep the program alive.
         const exclusive = head.stop?.background === true;
-        const worker = pickWorker(this.#workers, exclusive, this.#estimates.of(head.code));
+        const worker = pickWorker(this.#workers.all, exclusive, this.#estimates.of(head.code));
         // With no idle worker, more may start: a new one gets work only once it is ready, so nothing waits
         // for a start-up (slow for a process) that a worker already running could have taken.
-        if (worker === undefined || worker.inflight.length > 0) this.#grow();
+        if (worker === undefined || worker.inflight.length > 0) this.#workers.grow();
         if (worker === undefined) break;
         this.#dispatch(worker, exclusive);
       }
@@ -299,24 +292,9 @@ export class PoolEngine {
     this.#maybeClose();
   }
 
-  /**
-   * Starts as many workers as there is queued work for, within maxWorkers, at once so that their start-ups
-   * overlap. A worker still starting now keeps the program alive: work waits for it.
-   */
-  #grow(): void {
-    let starting = 0;
-    for (const w of this.#workers) {
-      if (w.spare || w.state !== WorkerState.STARTING) continue;
-      starting++;
-      w.handle.ref();
-    }
-    const queued = this.#queue.live;
-    for (let live = liveWorkers(this.#workers); live < this.#options.maxWorkers && starting < queued; live++, starting++) this.#spawn(true);
-  }
-
   /** With the queue empty and a worker idle, takes back work from the most loaded one (see rebalanceFrom). */
   #rebalance(): boolean {
-    const victim = rebalanceFrom(this.#workers);
+    const victim = rebalanceFrom(this.#workers.all);
     if (victim === undefined) return false;
     // Newest first: queued again oldest first.
     const taken = victim.takeBack(victim.inflight.length >> 1).reverse();
@@ -355,7 +333,7 @@ export class PoolEngine {
     if (batch.length === 0) return;
     // An exclusive batch is one task: a background one leaves the worker unreferenced.
     worker.dispatch(batch, exclusive && batch[0]!.stop!.background, this.#tasks, this.#unsendable);
-    if (worker.inflight.length === 0) this.#becameIdle(worker);
+    if (worker.inflight.length === 0) this.#workers.idle(worker);
   }
 
   /** A task whose arguments could not be sent to the worker (see WorkerSlot.dispatch). */
@@ -365,34 +343,13 @@ export class PoolEngine {
     record.future.setException(new TypeError(`the task's arguments could not be sent to the worker: ${messageOf(error)}`, { cause: error }));
   };
 
-  /** Starts a worker; one started for queued work keeps the program alive until it is ready to take it. */
-  #spawn(forWork: boolean): WorkerSlot {
-    const { transport, init, maxTasksPerWorker } = this.#options;
-    const claims = transport.canWithdraw ? new ClaimBoard() : undefined;
-    const stash = claims !== undefined ? new SharedArrayBuffer(STASH_BYTES) : undefined;
-    const worker = new WorkerSlot(this.#nextWorkerId++, maxTasksPerWorker, claims, stash);
-    this.#workers.push(worker);
-    // Not a secret (task code can read its workerData): only a number task code has no reason to send. So
-    // Math.random, not node:crypto, whose loading alone costs a program's import of aiox about 3 ms.
-    const token = Math.floor(Math.random() * 2 ** 47);
-    const start: WorkerInit = claims === undefined ? { ...init, token } : { ...init, claims: claims.buffer, stash, token };
-    worker.start(() =>
-      transport.spawn(start, {
-        message: (message) => this.#onMessage(worker, message),
-        exit: (code, signal, error) => this.#onExit(worker, code, signal, error),
-      }),
-    );
-    if (!forWork) worker.handle.unref();
-    return worker;
-  }
-
   #onMessage(worker: WorkerSlot, message: FromWorker): void {
     if (Array.isArray(message)) return this.#onResults(worker, message);
     switch ((message as Exclude<FromWorker, readonly unknown[]>).type) {
       case 'ready':
         worker.ready();
         this.#pump();
-        if (worker.inflight.length === 0) this.#becameIdle(worker);
+        if (worker.inflight.length === 0) this.#workers.idle(worker);
         break;
       case 'init-failed': {
         // Only a worker's start can fail; the same message later (task code can post on the channel) would
@@ -415,7 +372,7 @@ export class PoolEngine {
     worker.dying({ error, origin: message.origin, unstarted: message.unstarted });
     // It exits by itself and takes nothing new meanwhile. One still starting is left so: its exit before
     // `ready` breaks the pool, as a failing initializer does (the error was the initializer's, or its module's).
-    if (worker.state !== WorkerState.STARTING) this.#stopWorker(worker);
+    if (worker.state !== WorkerState.STARTING) this.#workers.stop(worker);
   }
 
   /**
@@ -481,8 +438,8 @@ export class PoolEngine {
       }
     }
     // A process with aborted tasks is killed once it may be running one.
-    if (worker.answeredStops()) this.#stopWorker(worker, 'abort');
-    if (worker.inflight.length === 0) this.#becameIdle(worker);
+    if (worker.answeredStops()) this.#workers.stop(worker, 'abort');
+    if (worker.inflight.length === 0) this.#workers.idle(worker);
     this.#schedulePump();
   }
 
@@ -495,47 +452,12 @@ export class PoolEngine {
     this.#counts.cancelled += record.items - ran - 1;
   }
 
-  #becameIdle(worker: WorkerSlot): void {
-    if (worker.idle()) return this.#stopWorker(worker);
-    const { idleTimeout, minWorkers } = this.#options;
-    if (idleTimeout === Infinity || this.#workers.length <= minWorkers || worker.state === WorkerState.STOPPING) return;
-    worker.stopWhenIdleFor(idleTimeout, () => {
-      if (this.#workers.length > minWorkers) this.#stopWorker(worker, 'idle');
-    });
-  }
-
-  #stopWorker(worker: WorkerSlot, reason: 'idle' | 'abort' | 'other' = 'other'): void {
-    if (worker.stop(reason) && reason === 'abort' && this.#state === PoolState.OPEN) this.#replace();
-  }
-
-  /**
-   * Replaces a worker stopped for an abort at once, not once it has exited: a stopping worker runs nothing
-   * and does not count towards maxWorkers (see liveWorkers). The spare started at the previous such stop
-   * becomes the replacement, ready by now; and a new spare starts, so that a pool whose tasks are often
-   * stopped does not wait for a start each time. A spare is one worker more than maxWorkers, taking no work
-   * until it replaces one, and stops when idle for idleTimeout, as any worker does.
-   */
-  #replace(): void {
-    const spare = this.#spare;
-    this.#spare = undefined;
-    if (spare !== undefined) {
-      spare.spare = false;
-      if (this.#queue.live > 0) spare.handle.ref();
-    } else if (liveWorkers(this.#workers) < this.#options.maxWorkers) {
-      this.#spawn(this.#queue.live > 0);
-    }
-    this.#spare = this.#spawn(false);
-    this.#spare.spare = true;
-    this.#schedulePump();
-  }
-
   #onExit(worker: WorkerSlot, code: number | null, signal: NodeJS.Signals | null, error: Error | undefined): void {
     // Its messages have all arrived; what it finished and had not sent is in its stash.
     const stashed = worker.stashedResults();
     if (stashed !== undefined) this.#onResults(worker, stashed, false);
     const started = worker.exited();
-    if (this.#spare === worker) this.#spare = undefined;
-    this.#workers.splice(this.#workers.indexOf(worker), 1);
+    this.#workers.remove(worker);
     this.#counts.exitedAliveMs += performance.now() - worker.startedAt;
     const exit = exitOf(worker, started, this.#options.transport.kind, this.#stoppedBy, { code, signal, error });
     const { Broken } = this.#options.transport;
@@ -548,7 +470,7 @@ export class PoolEngine {
     if (exit.broken !== undefined) return this.#maybeClose();
     // Keep minWorkers after a crash, an abort or a retirement; an idle stop never goes below it anyway.
     if (worker.stoppedFor !== 'idle' && this.#state === PoolState.OPEN) {
-      for (let live = liveWorkers(this.#workers); live < this.#options.minWorkers; live++) this.#spawn(false);
+      this.#workers.refill();
     }
     this.#schedulePump();
   }
@@ -610,9 +532,9 @@ export class PoolEngine {
     };
     for (const record of this.#queue.drain()) fail(record);
     this.#queue.live = 0;
-    for (const worker of this.#workers) {
+    for (const worker of this.#workers.all) {
       for (const record of worker.takeAll()) fail(record);
-      this.#stopWorker(worker);
+      this.#workers.stop(worker);
     }
     this.#maybeClose();
     return failed;
@@ -622,9 +544,9 @@ export class PoolEngine {
   #maybeClose(): void {
     if (this.#state === PoolState.OPEN || this.#state === PoolState.CLOSED) return;
     if (this.#queue.live > 0) return;
-    for (const worker of this.#workers) if (worker.inflight.length > 0) return;
-    for (const worker of this.#workers) this.#stopWorker(worker);
-    if (this.#workers.length > 0) return;
+    for (const worker of this.#workers.all) if (worker.inflight.length > 0) return;
+    for (const worker of this.#workers.all) this.#workers.stop(worker);
+    if (this.#workers.all.length > 0) return;
     if (this.#state === PoolState.SHUTTING_DOWN) this.#state = PoolState.CLOSED;
     this.#resolveClosed?.();
   }
