@@ -30,7 +30,7 @@ import { TaskQueue } from './task-queue.js';
 import { TaskRecord } from './task-record.js';
 import { TaskTable } from './task-table.js';
 import { BACKGROUND, PoolState, type PoolStats, type TaskOptions, type WorkerErrorInfo } from './types.js';
-import { exitOf, messageOf } from './worker-exit.js';
+import { exitOf, messageOf, reportUncaught } from './worker-exit.js';
 import { WorkerSet, type WorkerSetOptions } from './worker-set.js';
 import { WorkerState, type WorkerSlot } from './worker-slot.js';
 
@@ -177,10 +177,8 @@ export class PoolEngine {
       for (let i = 0; i < worker.inflight.length; i++) {
         const record = worker.inflight.at(i)!;
         if (record.future.done()) continue;
-        this.#release(record);
         if (record.future.state === 'pending') record.future.setRunningOrNotifyCancel();
-        this.#counts.failed += record.items;
-        failStopped(record, reason);
+        this.#fail(record, reason, true);
       }
       // Its tasks are done now: the exit that follows only removes them.
       this.#workers.stop(worker);
@@ -208,11 +206,12 @@ export class PoolEngine {
    */
   #failRequeued(error: () => unknown): void {
     for (const record of this.#queue.drain()) {
-      this.#release(record);
-      if (record.future.done()) continue;
+      if (record.future.done()) {
+        this.#release(record);
+        continue;
+      }
       this.#queue.live--;
-      this.#counts.failed += record.items;
-      failStopped(record, error());
+      this.#fail(record, error(), true);
     }
   }
 
@@ -231,6 +230,19 @@ export class PoolEngine {
   /** Removes a record's abort listener and timer. */
   #release(record: TaskRecord): void {
     if (record.stop !== undefined) this.#stops.disarm(record);
+  }
+
+  /**
+   * Fails a task not done yet with `error`, counted, its hooks removed. `stopped`: the pool's own stop ended it
+   * (its signal: abort(); terminateWorkers(), killWorkers()). The caller asked for that stop, as for a
+   * cancellation, so a task submitted and forgotten raises no unobserved-failure warning (under run(),
+   * Ctrl-C would print one per task); awaiting it still throws.
+   */
+  #fail(record: TaskRecord, error: unknown, stopped: boolean): void {
+    this.#release(record);
+    this.#counts.failed += record.items;
+    if (stopped) record.future.markObserved().setException(error);
+    else record.future.setException(error);
   }
 
   /**
@@ -338,9 +350,7 @@ export class PoolEngine {
 
   /** A task whose arguments could not be sent to the worker (see WorkerSlot.dispatch). */
   readonly #unsendable = (record: TaskRecord, error: unknown): void => {
-    this.#release(record);
-    this.#counts.failed += record.items;
-    record.future.setException(new TypeError(`the task's arguments could not be sent to the worker: ${messageOf(error)}`, { cause: error }));
+    this.#fail(record, new TypeError(`the task's arguments could not be sent to the worker: ${messageOf(error)}`, { cause: error }), false);
   };
 
   #onMessage(worker: WorkerSlot, message: FromWorker): void {
@@ -375,25 +385,9 @@ export class PoolEngine {
     if (worker.state !== WorkerState.STARTING) this.#workers.stop(worker);
   }
 
-  /**
-   * Hands an error raised outside any task to `onWorkerError`. Without one, an error no future carries
-   * (the worker went on, or it held no task) is written to stderr, as Node writes an uncaught error.
-   */
+  /** See {@link reportUncaught}. */
   #reportUncaught(error: unknown, info: WorkerErrorInfo): void {
-    const { onWorkerError } = this.#options;
-    const { kind } = this.#options.transport;
-    if (onWorkerError === undefined) {
-      if (info.tasksFailed === 0) console.error(`aiox: a ${kind} worker ${info.fatal ? 'died of' : 'went on after'} an error raised outside any task (${info.origin}):`, error);
-      return;
-    }
-    try {
-      onWorkerError(error, info);
-    } catch (thrown) {
-      // The caller's own bug: raised as theirs, outside the engine, whose state stays whole.
-      process.nextTick(() => {
-        throw thrown;
-      });
-    }
+    reportUncaught(this.#options.onWorkerError, this.#options.transport.kind, error, info);
   }
 
   /** Answers the oldest tasks of `worker`; `timed` unless the message carries no busy time (see WorkerSlot.stashedResults). */
@@ -429,7 +423,7 @@ export class PoolEngine {
       }
       if (record.future.done()) continue;
       if (results[i] === RESULT_OK) {
-        if (record.code < 0) this.#countChunk(record, results[i + 1] as ChunkResult);
+        if (record.code < 0) counts.chunk(record, results[i + 1] as ChunkResult);
         else counts.completed++;
         record.future.setResult(results[i + 1]);
       } else {
@@ -441,15 +435,6 @@ export class PoolEngine {
     if (worker.answeredStops()) this.#workers.stop(worker, 'abort');
     if (worker.inflight.length === 0) this.#workers.idle(worker);
     this.#schedulePump();
-  }
-
-  /** A map chunk answered: its items that ran, the one that threw (which stopped it), the ones left unrun. */
-  #countChunk(record: TaskRecord, result: ChunkResult): void {
-    const ran = result.values.length;
-    this.#counts.completed += ran;
-    if (result.error === undefined) return;
-    this.#counts.failed++;
-    this.#counts.cancelled += record.items - ran - 1;
   }
 
   #onExit(worker: WorkerSlot, code: number | null, signal: NodeJS.Signals | null, error: Error | undefined): void {
@@ -502,10 +487,7 @@ export class PoolEngine {
         continue;
       }
       failed++;
-      this.#release(record);
-      this.#counts.failed += record.items;
-      if (this.#stoppedBy !== undefined) failStopped(record, failure());
-      else record.future.setException(failure());
+      this.#fail(record, failure(), this.#stoppedBy !== undefined);
     }
     this.#queue.requeue(requeue);
     return failed;
@@ -523,12 +505,10 @@ export class PoolEngine {
     this.#brokenBy = new Broken(message, { cause });
     this.#queue.refuseWaiters(new Broken(message, { cause }));
     const fail = (record: TaskRecord): void => {
-      this.#release(record);
-      if (record.future.done()) return;
+      if (record.future.done()) return this.#release(record);
       if (record.future.state === 'pending') record.future.setRunningOrNotifyCancel();
-      this.#counts.failed += record.items;
       failed++;
-      record.future.setException(new Broken(message, { cause }));
+      this.#fail(record, new Broken(message, { cause }), false);
     };
     for (const record of this.#queue.drain()) fail(record);
     this.#queue.live = 0;
@@ -552,11 +532,3 @@ export class PoolEngine {
   }
 }
 
-/**
- * Fails a task that the pool's own stop ended (its signal: abort(); terminateWorkers(), killWorkers()). The
- * caller asked for that stop, as for a cancellation, so a task submitted and forgotten raises no
- * unobserved-failure warning (under run(), Ctrl-C would print one per task); awaiting it still throws.
- */
-function failStopped(record: TaskRecord, error: unknown): void {
-  record.future.markObserved().setException(error);
-}

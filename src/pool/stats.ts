@@ -1,7 +1,9 @@
 // The pool's counters and histograms, and the snapshot PoolStats makes of them.
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
+import type { ChunkResult } from '../wire/protocol.js';
 import { liveWorkers } from './dispatch.js';
 import type { TaskQueue } from './task-queue.js';
+import type { TaskRecord } from './task-record.js';
 import type { PoolStats, TimeDistribution } from './types.js';
 import { WorkerState, type WorkerSlot } from './worker-slot.js';
 
@@ -32,6 +34,15 @@ export class PoolCounters {
    */
   timesWait(queued: number): boolean {
     return queued < TIME_EVERY_TASK_BELOW || (++this.#untimedSubmits & 15) === 0;
+  }
+
+  /** A map chunk answered: its items that ran, the one that threw (which stopped it), the ones left unrun. */
+  chunk(record: TaskRecord, result: ChunkResult): void {
+    const ran = result.values.length;
+    this.completed += ran;
+    if (result.error === undefined) return;
+    this.failed++;
+    this.cancelled += record.items - ran - 1;
   }
 
   /** A snapshot of the counters and of what `workers` and `queue` hold now. */

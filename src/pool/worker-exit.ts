@@ -35,6 +35,31 @@ export function exitOf(
   return { message, cause, broken };
 }
 
+/**
+ * Hands an error raised in a `kind` worker outside any task to `onWorkerError`. Without one, an error no
+ * future carries (the worker went on, or it held no task) is written to stderr, as Node writes an uncaught
+ * error.
+ */
+export function reportUncaught(
+  onWorkerError: ((error: unknown, info: WorkerErrorInfo) => void) | undefined,
+  kind: string,
+  error: unknown,
+  info: WorkerErrorInfo,
+): void {
+  if (onWorkerError === undefined) {
+    if (info.tasksFailed === 0) console.error(`aiox: a ${kind} worker ${info.fatal ? 'died of' : 'went on after'} an error raised outside any task (${info.origin}):`, error);
+    return;
+  }
+  try {
+    onWorkerError(error, info);
+  } catch (thrown) {
+    // The caller's own bug: raised as theirs, outside the engine, whose state stays whole.
+    process.nextTick(() => {
+      throw thrown;
+    });
+  }
+}
+
 function describeOrigin(origin: WorkerErrorInfo['origin']): string {
   const what = origin === 'unhandledRejection' ? 'an unhandled promise rejection' : 'an uncaught exception';
   return `${what} raised outside any task's own call (in a timer, a callback or work an earlier task left behind)`;
