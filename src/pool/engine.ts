@@ -1,15 +1,17 @@
-// How the engine is laid out. PoolEngine is the coordinator: it owns the pool's state and its workers, and
-// turns what happens (a submit, a reply, an abort, an exit) into calls on its parts, which do the rest:
+// How the engine is laid out. PoolEngine is the coordinator: it holds the pool's state (PoolState) and turns
+// what happens (a submit, a reply, an abort, a worker's exit) into calls on named parts, which do the rest:
 // - TaskQueue (task-queue.ts): the tasks not sent yet, their live count, maxQueue and room();
 // - dispatch.ts: the dispatch policy as decisions that only read (which worker, how big a batch, may a task
-//   join a busy worker, whom to take work back from) and the learnt estimates they use;
-// - WorkerSlot (worker-slot.ts): one worker's bookkeeping (tasks in flight, budget, claims, idle timer)
-//   and every transition of its state;
+//   join a busy worker, which worker gives work back) and the learnt estimates they use;
+// - WorkerSet (worker-set.ts): starting, idling, stopping and replacing workers, with the spare;
+// - WorkerSlot (worker-slot.ts): one worker's bookkeeping (tasks in flight, budget, claims, idle timer) and
+//   every transition of its state, with what its transport allows decided once, at spawn;
 // - StopHooks (stop-hooks.ts): the signals and timeouts that abort tasks;
 // - PoolCounters (stats.ts): the counters and histograms behind stats();
-// - worker-exit.ts: what a worker's exit means for the tasks it held.
-// The hot path is submit, #dispatch and #onResults: keep their allocations and property writes per task as
-// they are (see bench/README.md).
+// - worker-exit.ts: what a worker's exit means (the error of its tasks, whether the pool breaks).
+// What stays here is what needs several parts at once: the hot path (submit, #dispatch, #onResults: keep
+// their allocations and property writes per task as they are; bench scenarios s1, s5 and s10 measure them),
+// aborting a task, settling a dead worker's tasks, breaking and closing the pool.
 import { InvalidStateError, QueueFull } from '../futures/errors.js';
 import { Future, setOwner, type FutureOwner } from '../futures/future.js';
 import { fromWire, type WireError } from '../tasks/wire-error.js';

@@ -49,6 +49,8 @@ export interface LastWord {
 export class WorkerSlot {
   #state: WorkerState = WorkerState.STARTING;
   readonly #inflight = new Deque<TaskRecord>();
+  /** Tasks sent and not yet answered, oldest first; the worker answers in this order. A field, not a getter: read per answer. */
+  readonly inflight: InflightView = this.#inflight;
   /** The fnIds of the task functions this worker has been sent the descriptor of. */
   readonly #known = new Set<number>();
   /** How many more tasks it may be given before it retires. */
@@ -106,11 +108,6 @@ export class WorkerSlot {
 
   get state(): WorkerState {
     return this.#state;
-  }
-
-  /** Tasks sent and not yet answered, oldest first; the worker answers in this order. */
-  get inflight(): InflightView {
-    return this.#inflight;
   }
 
   /** Whether tasks sent here can be taken back until the worker starts them (a thread, not a process). */
