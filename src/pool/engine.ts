@@ -143,19 +143,8 @@ export class PoolEngine {
     // No submit can succeed any more: a producer waiting for room learns it now, as submit would tell it.
     this.#queue.refuseWaiters(new InvalidStateError('cannot schedule new futures after shutdown'));
     if (cancelFutures) {
-      const kept: TaskRecord[] = [];
-      for (const record of this.#queue.drain()) {
-        // A process task queued again after its worker died before beginning it was started when first
-        // sent, so it cannot be cancelled: it stays queued and runs.
-        if (!record.future.done() && !record.future.cancel()) kept.push(record);
-        else this.#release(record);
-      }
-      this.#queue.putBack(kept);
-      // Tasks handed to a thread worker that has not started them are withdrawn too.
-      for (const worker of this.#workers.all) {
-        if (!worker.canWithdraw) continue;
-        for (let i = 0; i < worker.inflight.length; i++) worker.inflight.at(i)!.future.cancel();
-      }
+      this.#queue.cancelAll();
+      this.#workers.cancelUnstarted();
     }
     this.#closed ??= new Promise((resolve) => {
       this.#resolveClosed = resolve;

@@ -78,9 +78,18 @@ export class TaskQueue {
     this.live--;
   }
 
-  /** Puts back, in order, records {@link drain} returned that are still counted {@link live}. */
-  putBack(records: readonly TaskRecord[]): void {
-    for (const record of records) this.#records.push(record);
+  /**
+   * Cancels every queued task that can be (each cancel settles its count through the future's owner). A
+   * process task queued again after its worker died before beginning it was started when first sent, so it
+   * cannot be cancelled: it stays queued and runs.
+   */
+  cancelAll(): void {
+    const kept: TaskRecord[] = [];
+    for (const record of this.#records.drain()) {
+      if (!record.future.done() && !record.future.cancel()) kept.push(record);
+      else this.#release(record);
+    }
+    for (const record of kept) this.#records.push(record);
   }
 
   /** Empties the queue, dead records included, and returns them in order. The caller sets {@link live}. */

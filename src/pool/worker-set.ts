@@ -108,6 +108,14 @@ export class WorkerSet {
     });
   }
 
+  /** Cancels the tasks handed to thread workers that have not started them (a process starts what it is sent). */
+  cancelUnstarted(): void {
+    for (const worker of this.#all) {
+      if (!worker.canWithdraw) continue;
+      for (let i = 0; i < worker.inflight.length; i++) worker.inflight.at(i)!.future.cancel();
+    }
+  }
+
   /** `worker` has exited: it leaves the set. */
   remove(worker: WorkerSlot): void {
     if (this.#spare === worker) this.#spare = undefined;
