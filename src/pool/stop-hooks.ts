@@ -1,6 +1,6 @@
 import { TimeoutError } from '../futures/errors.js';
 import { after, MAX_DELAY, type Delay } from '../internal/timers.js';
-import type { StopWatch, TaskRecord } from './task-record.js';
+import type { StopHook, TaskRecord } from './task-record.js';
 
 /**
  * The timeouts and signals that stop tasks. A burst where every task has a safety timeout or shares one
@@ -19,8 +19,8 @@ export class StopHooks {
   }
 
   /** Starts `record`'s timeout and listens to its signal (not aborted yet). */
-  arm(record: TaskRecord, signal: AbortSignal | undefined, timeout: number | undefined, background: boolean): StopWatch {
-    const hook: StopWatch = { signal, timer: undefined, timeout: timeout ?? Infinity, background };
+  arm(record: TaskRecord, signal: AbortSignal | undefined, timeout: number | undefined, background: boolean): StopHook {
+    const hook: StopHook = { signal, timer: undefined, timeout: timeout ?? Infinity, background };
     if (signal !== undefined) {
       const records = this.#bySignal.get(signal);
       if (records !== undefined) records.add(record);

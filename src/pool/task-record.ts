@@ -5,17 +5,18 @@ import type { WorkerSlot } from './worker-slot.js';
 
 /** One submitted task as the engine tracks it, from queue to result. */
 export class TaskRecord {
-  /** The worker it was sent to, once dispatched. */
+  /** The worker it is in flight on; set and cleared by that worker's slot. */
   worker: WorkerSlot | undefined = undefined;
   /** Its sequence number on that worker. */
   seq = 0;
   /** Set for tasks with a signal, a timeout or BACKGROUND (which alone runs alone on its worker). */
-  stop: StopWatch | undefined = undefined;
+  stop: StopHook | undefined = undefined;
   /**
    * Milliseconds its function was expected to take when it was sent; NaN if not timed yet. Until it is first
    * sent, a task whose wait is timed (see PoolStats.waitTime) holds `-performance.now()` of its submission
    * here instead: negative, so never mistaken for an estimate. Not a field of its own, because a second
-   * number field that holds fractions costs every record a boxed number, measurably in a burst.
+   * number field that holds fractions costs every record a boxed number, measurably in a burst. Written
+   * through {@link timeWait} and {@link sending}.
    */
   expected = 0;
 
@@ -26,10 +27,33 @@ export class TaskRecord {
     readonly args: unknown,
     readonly transfer: readonly unknown[] | undefined,
   ) {}
+
+  /** Times its wait in the queue, from `now` (its submission) to its first send. */
+  timeWait(now: number): void {
+    this.expected = -now;
+  }
+
+  /**
+   * It is being sent, expected to take `expected` ms. Returns the ms it waited in the queue if that wait was
+   * timed (its first send), else -1. A task sent again (taken back, or requeued) is not timed again.
+   */
+  sending(expected: number, now: number): number {
+    const waited = this.expected < 0 ? now + this.expected : -1;
+    this.expected = expected;
+    return waited;
+  }
+
+  /** How many items it holds: a map chunk's argument lists, else one. */
+  get items(): number {
+    return this.code < 0 ? (this.args as readonly unknown[]).length : 1;
+  }
 }
 
-/** The signal and timer that stop an abortable task (see StopHooks); removed as soon as the task settles. */
-export interface StopWatch {
+/**
+ * What stops an abortable task: its signal's listener and its timeout's timer (see StopHooks); removed as
+ * soon as the task settles.
+ */
+export interface StopHook {
   readonly signal: AbortSignal | undefined;
   timer: Delay | ReturnType<typeof setTimeout> | undefined;
   /** Milliseconds, for the TimeoutError's message; Infinity without a timeout. */

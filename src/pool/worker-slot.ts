@@ -1,13 +1,18 @@
 import { Deque } from '../internal/deque.js';
-import type { Delay } from '../internal/timers.js';
+import { after, type Delay } from '../internal/timers.js';
 import type { TaskDescriptor } from '../tasks/task.js';
 import { CLAIM_RING, type ClaimBoard } from '../wire/claims.js';
-import { GUARDED, RUN_HEADER, fnIdOf, type RunMessage } from '../wire/protocol.js';
+import { readStash } from '../wire/result-stash.js';
+import { GUARDED, RESULTS_HEADER, RUN_HEADER, fnIdOf, type RunMessage } from '../wire/protocol.js';
 import type { TaskTable } from './task-table.js';
 import type { TaskRecord } from './task-record.js';
 import type { WorkerHandle } from './transport.js';
 
-/** The lifecycle of one pool worker. */
+/**
+ * The lifecycle of one pool worker. Every transition is a method of {@link WorkerSlot}:
+ * STARTING -ready()-> READY -dispatch() spends its budget-> RETIRING -refund()-> READY;
+ * any but EXITED -stop() / terminate()-> STOPPING; any -exited()-> EXITED.
+ */
 export const WorkerState = {
   /** Spawned; not ready yet (starting, or running its initializer). It is given no tasks. */
   STARTING: 'starting',
@@ -23,68 +28,130 @@ export const WorkerState = {
 } as const;
 export type WorkerState = (typeof WorkerState)[keyof typeof WorkerState];
 
-/** The engine's record of one worker. */
+/** Why a worker was told to stop: see {@link WorkerSlot.stoppedFor}. */
+export type StopReason = 'idle' | 'abort' | 'other';
+
+/** What the engine may read of a worker's tasks in flight; only the slot changes the list. */
+export type InflightView = Pick<Deque<TaskRecord>, 'length' | 'at' | 'peek' | 'peekLast'>;
+
+/** Its last word: it is dying of an error raised outside any task, and had not begun task `unstarted` on. */
+export interface LastWord {
+  readonly error: unknown;
+  readonly origin: 'uncaughtException' | 'unhandledRejection';
+  readonly unstarted: number;
+}
+
+/**
+ * The engine's record of one worker: its tasks in flight, its budget, its state and every transition of
+ * it, its idle timer, and what its transport allows (decided once, at spawn: a thread worker comes with a
+ * ring of claims, which lets the engine take back tasks it has not started; a process does not).
+ */
 export class WorkerSlot {
-  state: WorkerState = WorkerState.STARTING;
-  /** Tasks sent and not yet answered, oldest first; the worker answers in this order. */
-  readonly inflight = new Deque<TaskRecord>();
+  #state: WorkerState = WorkerState.STARTING;
+  readonly #inflight = new Deque<TaskRecord>();
+  /** Tasks sent and not yet answered, oldest first; the worker answers in this order. A field, not a getter: read per answer. */
+  readonly inflight: InflightView = this.#inflight;
   /** The fnIds of the task functions this worker has been sent the descriptor of. */
-  readonly known = new Set<number>();
+  readonly #known = new Set<number>();
   /** How many more tasks it may be given before it retires. */
-  budget: number;
-  idleTimer: Delay | undefined = undefined;
-  /**
-   * Why it was told to stop: `'idle'` (not replaced to keep minWorkers: it was above it), `'abort'` (a task of
-   * it was stopped while it may have been running, see PoolEngine.#abort), `'other'`.
-   */
-  stoppedFor: 'idle' | 'abort' | 'other' | undefined = undefined;
-  busyMs = 0;
+  #budget: number;
+  #idleTimer: Delay | undefined = undefined;
+  #stoppedFor: StopReason | undefined = undefined;
   readonly startedAt = performance.now();
-  handle!: WorkerHandle;
+  #handle: WorkerHandle | undefined = undefined;
   /** Sequence number the next task sent gets. */
-  nextSeq = 0;
-  /** Tasks answered so far (results and skips); `nextSeq - answered` tasks are unanswered. */
-  answered = 0;
+  #nextSeq = 0;
+  /** Tasks answered so far (results and skips); `#nextSeq - #answered` tasks are unanswered. */
+  #answered = 0;
   /**
    * Process workers only: the seqs, ascending, of tasks stopped (aborted) while unanswered here. The child is
    * killed once the oldest is its first unanswered task; an answer to one means it finished by itself.
    */
-  readonly stops: number[] = [];
+  readonly #stops: number[] = [];
   /**
    * Started ahead of need, as the replacement of the next worker stopped for an abort: it takes no work and
-   * does not count towards maxWorkers until then (see PoolEngine.#stopWorker).
+   * does not count towards maxWorkers until then (see PoolEngine.#replace).
    */
   spare = false;
-  /** Thread workers only: the results it stashed before a task that may be stopped (see result-stash.ts). */
-  stash: SharedArrayBuffer | undefined = undefined;
   /** Process workers only: every batch sent before this seq is answered is guarded too (see GUARDED). */
-  guardedUntil = 0;
+  #guardedUntil = 0;
   /** Milliseconds expected of the tasks in flight whose function has been timed. */
-  expectedMs = 0;
+  #expectedMs = 0;
   /** Tasks in flight whose function has not been timed yet. */
-  untimed = 0;
-  /** Its last word: it is dying of an error raised outside any task, and had not begun task `unstarted` on. */
-  died: { readonly error: unknown; readonly origin: 'uncaughtException' | 'unhandledRejection'; readonly unstarted: number } | undefined =
-    undefined;
+  #untimed = 0;
+  #died: LastWord | undefined = undefined;
+  /** Thread workers only: lets the engine take unstarted tasks back. */
+  readonly #claims: ClaimBoard | undefined;
+  /** Thread workers only: the results it stashed before a task that may be stopped (see result-stash.ts). */
+  readonly #stash: SharedArrayBuffer | undefined;
 
   constructor(
     readonly id: number,
     budget: number,
-    /** Thread workers only: lets the engine take unstarted tasks back. */
-    readonly claims: ClaimBoard | undefined,
+    claims: ClaimBoard | undefined,
+    stash: SharedArrayBuffer | undefined,
   ) {
-    this.budget = budget;
+    this.#budget = budget;
+    this.#claims = claims;
+    this.#stash = stash;
+  }
+
+  /** Starts the worker itself. */
+  start(spawn: (slot: WorkerSlot) => WorkerHandle): void {
+    this.#handle = spawn(this);
+  }
+
+  /** The worker itself, once started. */
+  get handle(): WorkerHandle {
+    return this.#handle!;
+  }
+
+  get state(): WorkerState {
+    return this.#state;
+  }
+
+  /** Whether tasks sent here can be taken back until the worker starts them (a thread, not a process). */
+  get canWithdraw(): boolean {
+    return this.#claims !== undefined;
+  }
+
+  get budget(): number {
+    return this.#budget;
+  }
+
+  /** Tasks sent here and not answered yet, taken-back ones included (they are answered with a skip). */
+  get unanswered(): number {
+    return this.#nextSeq - this.#answered;
+  }
+
+  /** Milliseconds expected of the tasks in flight whose function has been timed. */
+  get expectedMs(): number {
+    return this.#expectedMs;
+  }
+
+  /** Tasks in flight whose function has not been timed yet. */
+  get untimed(): number {
+    return this.#untimed;
+  }
+
+  /** Why it was told to stop: `'idle'` (it was above minWorkers), `'abort'` (a task it may run was stopped), `'other'`. */
+  get stoppedFor(): StopReason | undefined {
+    return this.#stoppedFor;
+  }
+
+  /** Its last word, if it is dying of an error raised outside any task. */
+  get died(): LastWord | undefined {
+    return this.#died;
+  }
+
+  /** Whether it is told to stop or gone: it runs nothing new. */
+  get stopping(): boolean {
+    return this.#state === WorkerState.STOPPING || this.#state === WorkerState.EXITED;
   }
 
   /** Whether the engine may send it more work. */
   get accepting(): boolean {
-    return (
-      this.state === WorkerState.READY &&
-      !this.spare &&
-      !this.exclusive &&
-      this.budget > 0 &&
-      this.nextSeq - this.answered < CLAIM_RING
-    );
+    return this.#state === WorkerState.READY && !this.spare && !this.exclusive && this.#budget > 0 && this.#nextSeq - this.#answered < CLAIM_RING;
   }
 
   /**
@@ -93,58 +160,119 @@ export class WorkerSlot {
    * oldest one here.
    */
   get exclusive(): boolean {
-    return this.inflight.peek()?.stop?.background === true;
+    return this.#inflight.peek()?.stop?.background === true;
+  }
+
+  /** Whether the worker has claimed task `seq` (a thread); a process claims nothing. */
+  claimed(seq: number): boolean {
+    return this.#claims?.claimed(seq) ?? false;
+  }
+
+  /** Whether task `seq` counts as begun: claimed by a thread; sent, for a process. */
+  begun(seq: number): boolean {
+    return this.#claims === undefined || this.#claims.claimed(seq);
+  }
+
+  /**
+   * Takes task `seq` back from a thread worker that has not claimed it (it will answer it with a skip), and
+   * gives back its budget. False if it was claimed, or the worker is a process.
+   */
+  revoke(seq: number): boolean {
+    if (this.#claims?.revoke(seq) !== true) return false;
+    this.refund(1);
+    return true;
+  }
+
+  /** STARTING -> READY: its start (and initializer) is done. */
+  ready(): void {
+    if (this.#state === WorkerState.STARTING) this.#state = WorkerState.READY;
+  }
+
+  /**
+   * Hands it `batch`, spending its budget (it retires once the budget is spent). A worker that had nothing
+   * to do keeps the program alive while it works, unless the batch is one `background` task. A task whose
+   * arguments cannot be sent is handed to `unsendable` (the batch is sent again task by task to find it).
+   */
+  dispatch(batch: TaskRecord[], background: boolean, table: TaskTable, unsendable: (record: TaskRecord, error: unknown) => void): void {
+    this.#budget -= batch.length;
+    if (this.#inflight.length === 0) {
+      if (background) this.#handle!.unref();
+      else this.#handle!.ref();
+      this.clearIdleTimer();
+    }
+    this.#post(batch, table, unsendable);
+    if (this.#budget === 0 && this.#state !== WorkerState.STOPPING) this.#state = WorkerState.RETIRING;
+  }
+
+  #post(batch: TaskRecord[], table: TaskTable, unsendable: (record: TaskRecord, error: unknown) => void): void {
+    try {
+      this.#send(batch, table);
+    } catch (error) {
+      if (batch.length === 1) {
+        // It never reached the worker, so it does not count towards the worker's maxTasksPerWorker.
+        this.refund(1);
+        return unsendable(batch[0]!, error);
+      }
+      // Something in the batch cannot be cloned: send each task alone so only the culprit fails.
+      for (const record of batch) this.#post([record], table, unsendable);
+    }
   }
 
   /** Posts `batch`; on success its tasks are in flight here. Throws if something cannot be cloned. */
-  send(batch: TaskRecord[], table: TaskTable): void {
-    const seq = this.nextSeq;
+  #send(batch: TaskRecord[], table: TaskTable): void {
+    const seq = this.#nextSeq;
     let defs: [number, TaskDescriptor][] | undefined;
     let transfer: unknown[] | undefined;
     const message = new Array(RUN_HEADER + batch.length * 2) as [...RunMessage];
     message[0] = seq;
     // A process cannot tell which of its tasks began: behind a guarded batch, every batch is guarded.
-    let guarded = this.claims === undefined && this.guardedUntil > this.answered;
+    let guarded = this.#claims === undefined && this.#guardedUntil > this.#answered;
     for (let i = 0; i < batch.length; i++) {
       const record = batch[i]!;
       if (record.stop !== undefined) guarded = true;
       const id = fnIdOf(record.code);
-      if (!this.known.has(id) && !defs?.some(([d]) => d === id)) (defs ??= []).push([id, table.descriptor(id)]);
+      if (!this.#known.has(id) && !defs?.some(([d]) => d === id)) (defs ??= []).push([id, table.descriptor(id)]);
       if (record.transfer !== undefined) (transfer ??= []).push(...record.transfer);
       message[RUN_HEADER + 2 * i] = record.code;
       message[RUN_HEADER + 2 * i + 1] = record.args;
       // Marked before the post: the worker may claim a task as soon as the message lands.
-      this.claims?.markSent(seq + i);
+      this.#claims?.markSent(seq + i);
     }
     message[1] = defs ?? 0;
     message[2] = guarded ? GUARDED : 0;
-    this.handle.post(message, transfer);
-    if (guarded && this.claims === undefined) this.guardedUntil = seq + batch.length;
-    if (defs !== undefined) for (const [id] of defs) this.known.add(id);
+    this.#handle!.post(message, transfer);
+    if (guarded && this.#claims === undefined) this.#guardedUntil = seq + batch.length;
+    if (defs !== undefined) for (const [id] of defs) this.#known.add(id);
     for (const record of batch) {
-      record.seq = this.nextSeq++;
-      this.inflight.push(record);
+      record.seq = this.#nextSeq++;
+      record.worker = this;
+      this.#inflight.push(record);
       this.#count(record, 1);
     }
   }
 
-  clearIdleTimer(): void {
-    this.idleTimer?.clear();
-    this.idleTimer = undefined;
+  /** Counts `count` more answers; returns the seq of the first task they answer. */
+  answered(count: number): number {
+    const seq = this.#answered;
+    this.#answered += count;
+    return seq;
   }
 
   /** Removes the oldest task in flight: it has been answered. */
   shift(): TaskRecord | undefined {
-    const record = this.inflight.shift();
-    if (record !== undefined) this.#count(record, -1);
+    const record = this.#inflight.shift();
+    if (record !== undefined) {
+      this.#count(record, -1);
+      record.worker = undefined;
+    }
     return record;
   }
 
   #count(record: TaskRecord, sign: 1 | -1): void {
-    if (Number.isNaN(record.expected)) this.untimed += sign;
-    else this.expectedMs += sign * record.expected;
+    if (Number.isNaN(record.expected)) this.#untimed += sign;
+    else this.#expectedMs += sign * record.expected;
     // No drift from adding and removing fractions.
-    if (this.inflight.length === 0) this.expectedMs = 0;
+    if (this.#inflight.length === 0) this.#expectedMs = 0;
   }
 
   /**
@@ -153,23 +281,28 @@ export class WorkerSlot {
    */
   takeBack(max: number, after = -1): TaskRecord[] {
     const taken: TaskRecord[] = [];
-    if (this.claims === undefined) return taken;
+    if (this.#claims === undefined) return taken;
     // From the newest back: the worker claims in order, so once one is claimed all older ones are too.
-    while (taken.length < max && this.inflight.length > 0 && this.inflight.peekLast()!.seq > after) {
-      const newest = this.inflight.peekLast()!;
+    while (taken.length < max && this.#inflight.length > 0 && this.#inflight.peekLast()!.seq > after) {
+      const newest = this.#inflight.peekLast()!;
       // Cancelled while here: already revoked (its budget given back then), so it goes, and is not queued again.
       if (!newest.future.cancelled()) {
         // A task whose transfer list was posted cannot be sent again: its buffers and ports moved to this
         // worker and are empty here. It stays, and so do the older ones.
-        if (newest.transfer !== undefined || !this.claims.revoke(newest.seq)) break;
+        if (newest.transfer !== undefined || !this.#claims.revoke(newest.seq)) break;
         taken.push(newest);
       }
-      this.inflight.pop();
+      this.#inflight.pop();
       this.#count(newest, -1);
       newest.worker = undefined;
     }
     this.refund(taken.length);
     return taken;
+  }
+
+  /** Empties its list of tasks in flight, oldest first: it has exited, or the pool broke. */
+  takeAll(): TaskRecord[] {
+    return this.#inflight.drain();
   }
 
   /**
@@ -178,7 +311,131 @@ export class WorkerSlot {
    */
   refund(count: number): void {
     if (count === 0) return;
-    this.budget += count;
-    if (this.state === WorkerState.RETIRING) this.state = WorkerState.READY;
+    this.#budget += count;
+    if (this.#state === WorkerState.RETIRING) this.#state = WorkerState.READY;
+  }
+
+  /**
+   * It has nothing in flight: it no longer keeps the program alive. Returns whether it has retired (spent
+   * its budget), and should stop.
+   */
+  idle(): boolean {
+    this.#handle!.unref();
+    this.clearIdleTimer();
+    return this.#state === WorkerState.RETIRING;
+  }
+
+  /** Calls `onTimeout` if it is still idle `ms` from now (the timer does not keep the program alive). */
+  stopWhenIdleFor(ms: number, onTimeout: () => void): void {
+    const timer = after(ms, () => {
+      this.#idleTimer = undefined;
+      if (this.#inflight.length === 0) onTimeout();
+    });
+    timer.unref();
+    this.#idleTimer = timer;
+  }
+
+  clearIdleTimer(): void {
+    this.#idleTimer?.clear();
+    this.#idleTimer = undefined;
+  }
+
+  /** -> STOPPING: terminates it, for `reason`. Returns false if it was stopping or gone already. */
+  stop(reason: StopReason): boolean {
+    if (this.stopping) return false;
+    this.#state = WorkerState.STOPPING;
+    this.#stoppedFor = reason;
+    this.clearIdleTimer();
+    this.#handle!.terminate();
+    return true;
+  }
+
+  /** -> STOPPING, even if stopping already: terminateWorkers() / killWorkers() signal it again. */
+  terminate(signal: 'SIGTERM' | 'SIGKILL'): void {
+    this.#state = WorkerState.STOPPING;
+    this.clearIdleTimer();
+    this.#handle!.terminate(signal);
+  }
+
+  /** It is dying of an error raised outside any task: its last word. */
+  dying(word: LastWord): void {
+    this.#died = word;
+  }
+
+  /** -> EXITED. Returns whether it had started (said it was ready) before. */
+  exited(): boolean {
+    const started = this.#state !== WorkerState.STARTING;
+    this.#state = WorkerState.EXITED;
+    this.clearIdleTimer();
+    return started;
+  }
+
+  /**
+   * Task `record`, sent here, was aborted and may be running: whether the worker must be stopped now. A
+   * process: it is killed once `record` is its first unanswered task (now, or when the answers before it
+   * arrive: see {@link answeredStops}). A thread: the tasks after `record` it has not claimed are taken back
+   * into `requeue`; if it has claimed one, `record` had finished and the worker goes on.
+   */
+  abortedTask(record: TaskRecord, requeue: (taken: TaskRecord[]) => void): boolean {
+    if (this.stopping) return false;
+    if (this.#claims === undefined) {
+      let at = this.#stops.length;
+      while (at > 0 && this.#stops[at - 1]! > record.seq) at--;
+      this.#stops.splice(at, 0, record.seq);
+      return this.#inflight.peek() === record;
+    }
+    requeue(this.takeBack(Infinity, record.seq));
+    // What takeBack left after `record` was claimed (so `record` had finished) or carries a transfer list.
+    for (let i = this.#inflight.length - 1; i >= 0; i--) {
+      const later = this.#inflight.at(i)!;
+      if (later === record) break;
+      if (later.future.done()) continue;
+      if (this.#claims.claimed(later.seq)) return false;
+    }
+    return true;
+  }
+
+  /**
+   * After answers, for a process with aborted tasks: one answered finished by itself; returns whether the
+   * oldest other one is now the first unanswered task (it may be running it: the process must be killed).
+   */
+  answeredStops(): boolean {
+    const stops = this.#stops;
+    if (stops.length === 0) return false;
+    let done = 0;
+    while (done < stops.length && stops[done]! < this.#answered) done++;
+    stops.splice(0, done);
+    return stops[0] === this.#answered;
+  }
+
+  /**
+   * A thread worker stopped for an aborted task, now exited: the results, from its stash, of the tasks it
+   * finished before that one and had not sent (see result-stash.ts), as a message of results without busy
+   * time; undefined if there are none.
+   */
+  stashedResults(): unknown[] | undefined {
+    if (this.#stoppedFor !== 'abort' || this.#stash === undefined) return undefined;
+    const results: unknown[] = [0, 0];
+    for (const [seq, status, value] of readStash(this.#stash)) {
+      // Sent already (the stash is emptied only after a send), or not next in line.
+      if (seq !== this.#answered + (results.length - RESULTS_HEADER) / 2) continue;
+      results.push(status, value);
+    }
+    return results.length > RESULTS_HEADER ? results : undefined;
+  }
+
+  /**
+   * Whether `record`, held here when the worker died, may have begun, so that it must not run again.
+   * A thread worker's claims say exactly. A process that died of an error raised outside any task said in its
+   * last message which tasks it had not begun. A process that died without a last word (killed by a signal,
+   * out of memory, `process.exit()`) cannot say: every task it held may have begun, and fails with it.
+   */
+  mayHaveBegun(record: TaskRecord): boolean {
+    if (this.#died !== undefined && record.seq < this.#died.unstarted) return true;
+    if (this.#claims !== undefined) return this.#claims.claimed(record.seq);
+    if (this.#died !== undefined) return false;
+    // Killed for a stopped task: every batch it held was guarded, so only its first unanswered task may have
+    // begun (see GUARDED). Its exit is reported once its channel has closed, so every answer sent has arrived.
+    return this.#stoppedFor !== 'abort' || record.seq === this.#answered;
   }
 }

@@ -1,0 +1,99 @@
+// The dispatch policy, as decisions that only read: which worker takes the next task, how big a batch,
+// whether a task may join the ones a worker holds, which worker gives work back. The engine acts on them.
+//
+// Each task function's time is learnt from the replies. A busy worker is given more only while the tasks it
+// holds are expected to take at most PIPELINE_MS, so a fast stream of tiny tasks keeps it fed through the
+// message round trip, while a slow task, or one whose function has not been timed yet, goes to a worker with
+// nothing else behind it: nothing waits long behind a slow task, even in a child process, which cannot give
+// work back.
+import { CLAIM_RING } from '../wire/claims.js';
+import { WorkerState, type WorkerSlot } from './worker-slot.js';
+
+export const PIPELINE_MS = 2;
+export const MAX_INFLIGHT = 4096;
+export const MAX_BATCH = 512;
+
+/** Milliseconds per call of each task function, smoothed from the replies; missing until timed. */
+export class Estimates {
+  /** By {@link estimateKey}. */
+  readonly #ms: number[] = [];
+
+  /** What a task of `code` is expected to take, in ms; NaN while its function has not been timed. */
+  of(code: number): number {
+    return this.#ms[estimateKey(code)] ?? Number.NaN;
+  }
+
+  /** Learns that the tasks under `key` (see {@link estimateKey}) took `perTask` ms each. */
+  learn(key: number, perTask: number): void {
+    const old = this.#ms[key];
+    this.#ms[key] = old === undefined ? perTask : old * 0.7 + perTask * 0.3;
+  }
+}
+
+/** Where a task's estimate is kept: a function's single calls and its map chunks apart. */
+export function estimateKey(code: number): number {
+  return code >= 0 ? 2 * code : -2 * code - 1;
+}
+
+/**
+ * Whether a task expected to take `expected` ms (NaN: not timed yet) may join `held` tasks in flight on a
+ * worker, `untimed` of them not timed yet and the others expected to take `expectedMs` in all.
+ */
+export function mayJoin(untimed: number, expectedMs: number, held: number, expected: number): boolean {
+  if (held === 0) return true;
+  return untimed === 0 && held < MAX_INFLIGHT && expectedMs + expected <= PIPELINE_MS;
+}
+
+/**
+ * At most how many of `queued` tasks one batch to `worker` takes (at least 1): a fair share among
+ * `maxWorkers`, within its budget and the claim ring. An exclusive batch (a background task) is one task.
+ */
+export function batchLimit(queued: number, maxWorkers: number, worker: WorkerSlot, exclusive: boolean): number {
+  if (exclusive) return 1;
+  const limit = Math.min(
+    Math.ceil(queued / maxWorkers),
+    MAX_BATCH,
+    worker.budget,
+    // Never more unanswered tasks than the claim ring has cells (taken-back ones are still unanswered).
+    CLAIM_RING - worker.unanswered,
+  );
+  return Math.max(1, limit);
+}
+
+/**
+ * The worker to take the next task, expected to take `expected` ms (NaN: not timed yet, which only an idle
+ * worker takes): an idle one first, else the least loaded one it may join; undefined if none may take it.
+ */
+export function pickWorker(workers: readonly WorkerSlot[], exclusive: boolean, expected: number): WorkerSlot | undefined {
+  let best: WorkerSlot | undefined;
+  for (const w of workers) {
+    if (!w.accepting) continue;
+    if (w.inflight.length === 0) return w;
+    if (!exclusive && mayJoin(w.untimed, w.expectedMs, w.inflight.length, expected) && (best === undefined || w.expectedMs < best.expectedMs)) {
+      best = w;
+    }
+  }
+  return best;
+}
+
+/**
+ * With the queue empty: the worker to take half its unstarted tasks back from, so that nothing waits behind
+ * a slow task while a worker has nothing to do. The most loaded one that can give work back and holds at
+ * least 2, if some worker is idle; else undefined.
+ */
+export function rebalanceFrom(workers: readonly WorkerSlot[]): WorkerSlot | undefined {
+  let idle: WorkerSlot | undefined;
+  let victim: WorkerSlot | undefined;
+  for (const w of workers) {
+    if (w.accepting && w.inflight.length === 0) idle ??= w;
+    else if (w.canWithdraw && w.inflight.length >= 2 && (victim === undefined || w.inflight.length > victim.inflight.length)) victim = w;
+  }
+  return idle === undefined ? undefined : victim;
+}
+
+/** Workers that are neither stopping nor a spare: those that run tasks or will. maxWorkers bounds these. */
+export function liveWorkers(workers: readonly WorkerSlot[]): number {
+  let live = 0;
+  for (const w of workers) if (w.state !== WorkerState.STOPPING && !w.spare) live++;
+  return live;
+}

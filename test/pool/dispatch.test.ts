@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Future } from '../../src/futures/future.js';
+import {
+  batchLimit,
+  Estimates,
+  estimateKey,
+  liveWorkers,
+  MAX_BATCH,
+  MAX_INFLIGHT,
+  mayJoin,
+  PIPELINE_MS,
+  pickWorker,
+  rebalanceFrom,
+} from '../../src/pool/dispatch.js';
+import { TaskRecord } from '../../src/pool/task-record.js';
+import { TaskTable } from '../../src/pool/task-table.js';
+import type { WorkerHandle } from '../../src/pool/transport.js';
+import { WorkerSlot, WorkerState } from '../../src/pool/worker-slot.js';
+import { CLAIM_RING, ClaimBoard } from '../../src/wire/claims.js';
+import { taskCode } from '../../src/wire/protocol.js';
+
+// The dispatch policy on its own: slots with a handle that records nothing, no worker started.
+
+const table = new TaskTable();
+const FN = table.idOf((n: number) => n);
+const handle: WorkerHandle = { post() {}, terminate() {}, ref() {}, unref() {} };
+let nextId = 1;
+
+/** A ready slot holding tasks expected to take `expected` ms each (NaN: not timed). A thread unless `process`. */
+function slot({ holding = [] as number[], budget = 1000, process = false, ready = true } = {}): WorkerSlot {
+  const claims = process ? undefined : new ClaimBoard();
+  const worker = new WorkerSlot(nextId++, budget, claims, undefined);
+  worker.start(() => handle);
+  if (ready) worker.ready();
+  if (holding.length > 0) worker.dispatch(holding.map(record), false, table, assert.fail);
+  return worker;
+}
+
+function record(expected = Number.NaN): TaskRecord {
+  const r = new TaskRecord(new Future<unknown>(), taskCode(FN, false), [1], undefined);
+  r.sending(expected, performance.now());
+  return r;
+}
+
+test('mayJoin: an idle worker takes anything; a busy one only timed tasks while it holds at most PIPELINE_MS', () => {
+  assert.equal(mayJoin(0, 0, 0, Number.NaN), true);
+  assert.equal(mayJoin(3, 100, 0, 50), true, 'held 0 means idle, whatever the counters say');
+  assert.equal(mayJoin(0, 0.5, 2, Number.NaN), false, 'an untimed task only goes to an idle worker');
+  assert.equal(mayJoin(1, 0, 2, 0.1), false, 'nothing joins an untimed task');
+  assert.equal(mayJoin(0, PIPELINE_MS - 0.5, 2, 0.5), true);
+  assert.equal(mayJoin(0, PIPELINE_MS - 0.5, 2, 0.6), false);
+  assert.equal(mayJoin(0, 0, MAX_INFLIGHT, 0), false);
+});
+
+test('estimates: NaN until learnt, then smoothed; a function and its map chunks are kept apart', () => {
+  const estimates = new Estimates();
+  const single = taskCode(3, false);
+  const chunk = taskCode(3, true);
+  assert.notEqual(estimateKey(single), estimateKey(chunk));
+  assert.ok(Number.isNaN(estimates.of(single)));
+  estimates.learn(estimateKey(single), 10);
+  assert.equal(estimates.of(single), 10);
+  estimates.learn(estimateKey(single), 20);
+  assert.equal(estimates.of(single), 13);
+  assert.ok(Number.isNaN(estimates.of(chunk)));
+  // Every code has a key of its own.
+  const keys = new Set([0, 1, 2].flatMap((id) => [estimateKey(taskCode(id, false)), estimateKey(taskCode(id, true))]));
+  assert.equal(keys.size, 6);
+});
+
+test('batchLimit: a fair share of the queue, within the budget, MAX_BATCH and the claim ring; 1 when exclusive', () => {
+  const worker = slot();
+  assert.equal(batchLimit(10, 4, worker, false), 3);
+  assert.equal(batchLimit(1, 4, worker, false), 1);
+  assert.equal(batchLimit(100_000, 1, worker, false), MAX_BATCH);
+  assert.equal(batchLimit(100, 1, worker, true), 1);
+  assert.equal(batchLimit(100, 1, slot({ budget: 7 }), false), 7);
+  const busy = slot({ holding: [0.001, 0.001] });
+  assert.equal(busy.unanswered, 2);
+  assert.equal(batchLimit(CLAIM_RING * 2, 1, busy, false), MAX_BATCH);
+  assert.equal(CLAIM_RING - busy.unanswered >= MAX_BATCH, true);
+});
+
+test('pickWorker: an idle worker first, else the least loaded one the task may join', () => {
+  const slow = slot({ holding: [1] });
+  const fast = slot({ holding: [0.25, 0.25] });
+  const idle = slot();
+  assert.equal(pickWorker([slow, fast, idle], false, 0.5), idle);
+  assert.equal(pickWorker([slow, fast], false, 0.5), fast);
+  assert.equal(pickWorker([slow, fast], false, 1.6), undefined, 'joining either would exceed PIPELINE_MS');
+  assert.equal(pickWorker([slow, fast], false, Number.NaN), undefined, 'an untimed task waits for an idle worker');
+  assert.equal(pickWorker([slow, fast], true, 0.1), undefined, 'an exclusive task waits for an idle worker');
+  assert.equal(pickWorker([slot({ holding: [Number.NaN] })], false, 0.1), undefined, 'nothing joins an untimed task');
+});
+
+test('pickWorker: a worker starting, stopping, spare, retired or holding a background task takes nothing', () => {
+  const starting = slot({ ready: false });
+  const stopping = slot();
+  stopping.stop('other');
+  const spare = slot();
+  spare.spare = true;
+  const retired = slot({ budget: 1, holding: [0.1] });
+  assert.equal(retired.state, WorkerState.RETIRING);
+  const background = slot();
+  const task = record(0.1);
+  task.stop = { signal: undefined, timer: undefined, timeout: Infinity, background: true };
+  background.dispatch([task], true, table, assert.fail);
+  assert.equal(pickWorker([starting, stopping, spare, retired, background], false, 0.1), undefined);
+  assert.equal(liveWorkers([starting, stopping, spare, retired, background]), 3, 'stopping and spare workers are not live');
+});
+
+test('rebalanceFrom: with a worker idle, the most loaded thread worker holding at least 2 gives work back', () => {
+  const idle = slot();
+  const two = slot({ holding: [Number.NaN, Number.NaN] });
+  const three = slot({ holding: [Number.NaN, Number.NaN, Number.NaN] });
+  const one = slot({ holding: [Number.NaN] });
+  const process = slot({ process: true, holding: [Number.NaN, Number.NaN, Number.NaN, Number.NaN] });
+  assert.equal(rebalanceFrom([two, three, one]), undefined, 'no worker is idle');
+  assert.equal(rebalanceFrom([idle, two, three, one, process]), three, 'a process cannot give work back');
+  assert.equal(rebalanceFrom([idle, one]), undefined);
+});

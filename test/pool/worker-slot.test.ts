@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Future } from '../../src/futures/future.js';
+import { TaskRecord } from '../../src/pool/task-record.js';
+import { TaskTable } from '../../src/pool/task-table.js';
+import type { WorkerHandle } from '../../src/pool/transport.js';
+import { WorkerSlot, WorkerState } from '../../src/pool/worker-slot.js';
+import { ClaimBoard } from '../../src/wire/claims.js';
+import { GUARDED, taskCode, type RunMessage } from '../../src/wire/protocol.js';
+
+// One slot on a handle that records what the engine would have done to the worker; no worker starts.
+
+const table = new TaskTable();
+const FN = table.idOf((n: number) => n);
+
+class FakeHandle implements WorkerHandle {
+  readonly posted: RunMessage[] = [];
+  readonly calls: string[] = [];
+  refuse = false;
+  post(message: RunMessage): void {
+    if (this.refuse) throw new Error('cannot be cloned');
+    this.posted.push(message);
+  }
+  terminate(signal?: string): void {
+    this.calls.push(`terminate${signal === undefined ? '' : ` ${signal}`}`);
+  }
+  ref(): void {
+    this.calls.push('ref');
+  }
+  unref(): void {
+    this.calls.push('unref');
+  }
+}
+
+function slot({ budget = 100, process = false } = {}): { worker: WorkerSlot; handle: FakeHandle } {
+  const handle = new FakeHandle();
+  const worker = new WorkerSlot(1, budget, process ? undefined : new ClaimBoard(), undefined);
+  worker.start(() => handle);
+  return { worker, handle };
+}
+
+function records(count: number, expected = 0.1): TaskRecord[] {
+  return Array.from({ length: count }, (_, i) => {
+    const r = new TaskRecord(new Future<unknown>(), taskCode(FN, false), [i], undefined);
+    r.sending(expected, performance.now());
+    return r;
+  });
+}
+
+test('a slot goes STARTING -> READY -> RETIRING as its budget is spent, and back to READY on a refund', () => {
+  const { worker, handle } = slot({ budget: 3 });
+  assert.equal(worker.state, WorkerState.STARTING);
+  assert.equal(worker.accepting, false);
+  worker.ready();
+  assert.equal(worker.accepting, true);
+  const batch = records(3);
+  worker.dispatch(batch, false, table, assert.fail);
+  assert.equal(worker.state, WorkerState.RETIRING);
+  assert.deepEqual(handle.calls, ['ref']);
+  assert.deepEqual(
+    batch.map((r) => [r.worker, r.seq]),
+    [
+      [worker, 0],
+      [worker, 1],
+      [worker, 2],
+    ],
+  );
+  assert.equal(worker.inflight.length, 3);
+  assert.equal(worker.expectedMs.toFixed(1), '0.3');
+  assert.equal(worker.revoke(2), true, 'a thread takes back a task it has not claimed');
+  assert.equal(worker.state, WorkerState.READY);
+  assert.equal(worker.budget, 1);
+});
+
+test('answers: answered() counts them and shift() removes the oldest task, clearing its worker', () => {
+  const { worker } = slot();
+  worker.ready();
+  const batch = records(2, Number.NaN);
+  worker.dispatch(batch, false, table, assert.fail);
+  assert.equal(worker.untimed, 2);
+  assert.equal(worker.answered(2), 0);
+  assert.equal(worker.unanswered, 0);
+  assert.equal(worker.shift(), batch[0]);
+  assert.equal(batch[0]!.worker, undefined);
+  assert.equal(worker.untimed, 1);
+  assert.equal(worker.idle(), false);
+});
+
+test('a batch that cannot be sent is sent task by task; each task that fails gives its budget back', () => {
+  const { worker, handle } = slot({ budget: 2 });
+  worker.ready();
+  handle.refuse = true;
+  const failed: TaskRecord[] = [];
+  const batch = records(2);
+  worker.dispatch(batch, false, table, (record) => failed.push(record));
+  assert.deepEqual(failed, batch);
+  assert.equal(worker.budget, 2);
+  assert.equal(worker.state, WorkerState.READY);
+  assert.equal(worker.inflight.length, 0);
+  assert.equal(batch[0]!.worker, undefined);
+});
+
+test('stop() is a transition once; terminate() signals again; exited() says whether it had started', () => {
+  const { worker, handle } = slot();
+  assert.equal(worker.stop('idle'), true);
+  assert.equal(worker.stop('abort'), false);
+  assert.equal(worker.stoppedFor, 'idle');
+  assert.equal(worker.stopping, true);
+  worker.terminate('SIGKILL');
+  assert.deepEqual(handle.calls, ['terminate', 'terminate SIGKILL']);
+  assert.equal(worker.exited(), true, 'one told to stop counts as started: its exit does not break the pool');
+  assert.equal(worker.state, WorkerState.EXITED);
+  assert.equal(slot().worker.exited(), false, 'one that exits while starting never said it was ready');
+});
+
+test('a process with an aborted task is killed once that task is its first unanswered one', () => {
+  const { worker, handle } = slot({ process: true });
+  worker.ready();
+  const batch = records(3);
+  batch[2]!.stop = { signal: undefined, timer: undefined, timeout: 1, background: false };
+  worker.dispatch(batch, false, table, assert.fail);
+  assert.equal(handle.posted[0]![2], GUARDED);
+  assert.equal(worker.canWithdraw, false);
+  assert.equal(worker.revoke(2), false, 'a process cannot take back what it was sent');
+  assert.equal(worker.abortedTask(batch[2]!, () => assert.fail()), false, 'two answers come before it');
+  worker.answered(1);
+  worker.shift();
+  assert.equal(worker.answeredStops(), false);
+  worker.answered(1);
+  worker.shift();
+  assert.equal(worker.answeredStops(), true);
+  // Killed for it: only that task may have begun; the others would run elsewhere.
+  worker.stop('abort');
+  assert.equal(worker.mayHaveBegun(batch[2]!), true);
+});
+
+test('a thread whose aborted task may be running gives back what it has not claimed and must stop', () => {
+  const { worker } = slot();
+  worker.ready();
+  const batch = records(3);
+  worker.dispatch(batch, false, table, assert.fail);
+  const requeued: TaskRecord[][] = [];
+  assert.equal(
+    worker.abortedTask(batch[0]!, (taken) => requeued.push(taken)),
+    true,
+  );
+  assert.deepEqual(requeued, [[batch[2], batch[1]]], 'newest first, as takeBack gives them');
+  assert.equal(worker.inflight.length, 1);
+  assert.equal(worker.budget, 99);
+});
