@@ -384,7 +384,8 @@ export class WorkerSlot {
       this.#stops.splice(at, 0, record.seq);
       return this.#inflight.peek() === record;
     }
-    requeue(this.takeBack(Infinity, record.seq));
+    // Newest first from takeBack: queued again oldest first, in the order they were submitted.
+    requeue(this.takeBack(Infinity, record.seq).reverse());
     // What takeBack left after `record` was claimed (so `record` had finished) or carries a transfer list.
     for (let i = this.#inflight.length - 1; i >= 0; i--) {
       const later = this.#inflight.at(i)!;

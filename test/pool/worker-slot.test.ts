@@ -144,7 +144,7 @@ test('a thread whose aborted task may be running gives back what it has not clai
     worker.abortedTask(batch[0]!, (taken) => requeued.push(taken)),
     true,
   );
-  assert.deepEqual(requeued, [[batch[2], batch[1]]], 'newest first, as takeBack gives them');
+  assert.deepEqual(requeued, [[batch[1], batch[2]]], 'oldest first: queued again in the order they were submitted');
   assert.equal(worker.inflight.length, 1);
   assert.equal(worker.budget, 99);
 });
