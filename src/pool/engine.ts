@@ -249,7 +249,7 @@ export class PoolEngine {
       // Still queued: it leaves the queue lazily and never runs. (Queued again after a process died is
       // running already.)
       this.#queue.live--;
-    } else if (!worker.revoke(record.seq) && worker.abortedTask(record, this.#requeue)) {
+    } else if (!worker.revoke(record.seq) && worker.abortedTask(record, this.#requeue, () => this.#workers.stop(worker, 'abort'))) {
       this.#workers.stop(worker, 'abort');
     }
     future.setException(reason);
@@ -437,8 +437,9 @@ export class PoolEngine {
         record.future.setException(fromWire(results[i + 1] as WireError));
       }
     }
-    // A process with aborted tasks is killed once it may be running one.
-    if (worker.answeredStops()) this.#workers.stop(worker, 'abort');
+    // A process with aborted tasks is killed once it may be running one (not one that has exited: `timed` is
+    // false for the results read from its stash then).
+    if (worker.answeredStops() && timed) this.#workers.stop(worker, 'abort');
     if (worker.inflight.length === 0) this.#workers.idle(worker);
     this.#schedulePump();
   }
