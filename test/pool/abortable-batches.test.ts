@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import type { Future } from 'aiox';
+import { BrokenProcessPool, type Future } from 'aiox';
 import { hang, holdUntil, logRun } from '../fixtures/abort-tasks.js';
 import { Gates } from '../fixtures/gate.js';
 import { add, announceThenSpin, gated, whoAmI } from '../fixtures/tasks.js';
@@ -190,4 +190,40 @@ describe('replacing a worker stopped for an abort', { timeout: 60_000 }, () => {
       }
     });
   }
+});
+
+describe('process pool: the stash file', { timeout: 60_000 }, () => {
+  test('a child killed from outside in a guarded batch: what it finished keeps its results, what it had not begun runs elsewhere, each once', async () => {
+    const gates = new Gates('process', 1);
+    const log = runLog();
+    await using pool = makePool('process', { maxWorkers: 1 });
+    try {
+      await warm(pool, log.path);
+      const pid = Number((await pool.submit(whoAmI)).split(':')[0]);
+      const before = [0, 1, 2].map((i) => pool.submitWith(logRun, [log.path, i], { timeout: 60_000 }));
+      const killed = pool.submitWith(hang, [gates.handle(0), 'sync'], { timeout: 60_000 });
+      const after = [3, 4].map((i) => pool.submitWith(logRun, [log.path, i], { timeout: 60_000 }));
+      const plainAfter = pool.submit(logRun, log.path, 5);
+      await gates.started(0);
+      // Out of memory, say: no last word. The results before it were never sent (one reply per batch).
+      process.kill(pid, 'SIGKILL');
+      await assert.rejects(killed, BrokenProcessPool);
+      assert.deepEqual(await Promise.all([...before, ...after, plainAfter]), [0, 10, 20, 30, 40, 50]);
+      const runs = log.runs();
+      runs.delete(-1);
+      assert.deepEqual([...runs].sort(([a], [b]) => a - b), [[0, 1], [1, 1], [2, 1], [3, 1], [4, 1], [5, 1]]);
+    } finally {
+      log.dispose();
+      gates.dispose();
+    }
+  });
+
+  test('nothing is left on disk: the file is unlinked before the child runs anything', { skip: !existsSync('/proc/self/fd') }, async () => {
+    await using pool = makePool('process', { maxWorkers: 1 });
+    const pid = Number((await pool.submit(whoAmI)).split(':')[0]);
+    // The child's descriptor 4 (after the IPC channel) is the stash file, open and deleted.
+    const target = readlinkSync(`/proc/${pid}/fd/4`);
+    assert.ok(target.startsWith(tmpdir()) && target.endsWith('(deleted)'), target);
+    assert.deepEqual(readdirSync(tmpdir()).filter((name) => name.startsWith(`aiox-stash-${process.pid}-`)), []);
+  });
 });
