@@ -218,6 +218,33 @@ describe('process pool: the stash file', { timeout: 60_000 }, () => {
     }
   });
 
+  test('a task aborted before the child reached it: the child is killed once it begins it, not before', async () => {
+    const gates = new Gates('process', 2);
+    const log = runLog();
+    await using pool = makePool('process', { maxWorkers: 1 });
+    try {
+      await warm(pool, log.path);
+      const controller = new AbortController();
+      const running = pool.submitWith(holdUntil, [gates.handle(0)], { timeout: 60_000 });
+      const stopped = pool.submitWith(hang, [gates.handle(1), 'sync'], { signal: controller.signal });
+      const next = pool.submitWith(logRun, [log.path, 0], { timeout: 60_000 });
+      await gates.started(0);
+      controller.abort(new Error('not wanted'));
+      await assert.rejects(stopped, /not wanted/);
+      // The child goes on with the task it runs, then begins the stopped one, which never returns: only the
+      // engine's look at its stash file finds it there and kills it.
+      await gates.release(0);
+      assert.equal(await running, 'released');
+      assert.equal(await next, 0);
+      const runs = log.runs();
+      runs.delete(-1);
+      assert.deepEqual([...runs], [[0, 1]]);
+    } finally {
+      log.dispose();
+      gates.dispose();
+    }
+  });
+
   test('nothing is left on disk: the file is unlinked before the child runs anything', { skip: !existsSync('/proc/self/fd') }, async () => {
     await using pool = makePool('process', { maxWorkers: 1 });
     const pid = Number((await pool.submit(whoAmI)).split(':')[0]);
