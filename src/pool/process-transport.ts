@@ -1,5 +1,5 @@
 import { fork } from 'node:child_process';
-import { closeSync, constants, openSync, unlinkSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DefaultSerializer } from 'node:v8';
@@ -137,7 +137,7 @@ const STASH_FD = 4;
  * results before each task that may be stopped instead.
  */
 function openStashFile(): number | undefined {
-  const path = join(tmpdir(), `aiox-stash-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  const path = join(stashDir(), `aiox-stash-${process.pid}-${Math.random().toString(36).slice(2)}`);
   let fd: number;
   try {
     // O_EXCL: a file of that name that somebody else made is never used.
@@ -152,6 +152,24 @@ function openStashFile(): number | undefined {
     return undefined;
   }
   return fd;
+}
+
+let stashDirectory: string | undefined;
+
+/**
+ * Where stash files are made: Linux's shared-memory file system when it can be written, else `os.tmpdir()`.
+ * A file in memory is never written back to a disk, and the last process that closes it frees it at once,
+ * where a disk's file system may spend a journal write on it, in the middle of a child's exit.
+ */
+export function stashDir(): string {
+  if (stashDirectory !== undefined) return stashDirectory;
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+    stashDirectory = '/dev/shm';
+  } catch {
+    stashDirectory = tmpdir();
+  }
+  return stashDirectory;
 }
 
 interface HostObjectWriter {
