@@ -399,7 +399,9 @@ export class WorkerSlot {
       let at = this.#stops.length;
       while (at > 0 && this.#stops[at - 1]! > record.seq) at--;
       this.#stops.splice(at, 0, record.seq);
-      if (this.#inflight.peek() === record || this.#runsStop()) return true;
+      if (this.#inflight.peek() === record) return true;
+      // While a look is due anyway, the file is not read again: a signal shared by a burst aborts many at once.
+      if (this.#watch === undefined && this.#runsStop()) return true;
       this.#watchStops(stop);
       return false;
     }
