@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { BrokenProcessPool, type Future } from 'aiox';
 import { hang, holdUntil, logRun } from '../fixtures/abort-tasks.js';
 import { Gates } from '../fixtures/gate.js';
-import { add, announceThenSpin, gated, whoAmI } from '../fixtures/tasks.js';
+import { add, announceThenSpin, echo, gated, whoAmI } from '../fixtures/tasks.js';
 import { KINDS, makePool } from '../executors/pools.js';
 
 // A task with a signal or a timeout travels in batches like any other. These tests stop one in the middle of
@@ -239,6 +239,35 @@ describe('process pool: the stash file', { timeout: 60_000 }, () => {
       const runs = log.runs();
       runs.delete(-1);
       assert.deepEqual([...runs], [[0, 1]]);
+    } finally {
+      log.dispose();
+      gates.dispose();
+    }
+  });
+
+  test('a result too big for the file is sent before the next task begins, and kept when that task is stopped', async () => {
+    const gates = new Gates('process', 1);
+    const log = runLog();
+    await using pool = makePool('process', { maxWorkers: 1 });
+    try {
+      await warm(pool, log.path);
+      for (let i = 0; i < 12; i++) await pool.submit(echo, i);
+      const controller = new AbortController();
+      // Past the file's bound (1 MiB): the child sends it, and waits for the send, instead.
+      const big = pool.submitWith(echo, [new Uint8Array(2 << 20).fill(7)], { timeout: 60_000 });
+      const small = pool.submitWith(logRun, [log.path, 0], { timeout: 60_000 });
+      const stopped = pool.submitWith(hang, [gates.handle(0), 'sync'], { signal: controller.signal });
+      const after = pool.submitWith(logRun, [log.path, 1], { timeout: 60_000 });
+      await gates.started(0);
+      controller.abort(new Error('stop'));
+      await assert.rejects(stopped, /stop/);
+      const bytes = (await big) as Uint8Array;
+      assert.equal(bytes.length, 2 << 20);
+      assert.equal(bytes[12345], 7);
+      assert.deepEqual(await Promise.all([small, after]), [0, 10]);
+      const runs = log.runs();
+      runs.delete(-1);
+      assert.deepEqual([...runs].sort(([x], [y]) => x - y), [[0, 1], [1, 1]]);
     } finally {
       log.dispose();
       gates.dispose();
