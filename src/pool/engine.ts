@@ -237,8 +237,8 @@ export class PoolEngine {
    * Stops a task at once: its future fails with `reason` now, whatever the worker does. A task still queued
    * leaves the queue; one a thread worker has not claimed is revoked (the worker skips it); one that may be
    * running stops its worker (see WorkerSlot.abortedTask), and the tasks sent after it there run elsewhere.
-   * The worker runs its tasks in order and sends what finished before a guarded task begins (see GUARDED),
-   * so stopping it loses no result.
+   * The worker runs its tasks in order and makes safe what finished before a guarded task begins (see
+   * GUARDED), so stopping it loses no result.
    */
   #abort(record: TaskRecord, reason: unknown): void {
     const { future, worker } = record;

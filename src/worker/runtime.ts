@@ -60,7 +60,8 @@ interface LoadedTask {
  * an async task or for a task module to load, and sends the results gathered so far before it waits, so a
  * finished result is never held back behind a slow one. In a guarded batch (one holding a task the engine
  * may stop while it runs, see GUARDED), the results gathered are made safe before each task: stashed in
- * shared memory by a thread, sent (and their send awaited) by a process.
+ * shared memory by a thread, appended to its stash file with a mark of the task it begins by a process (see
+ * stash-file.ts), or, where neither can take them, sent, and their send awaited.
  *
  * An error raised outside any task's call (a timer's or a callback's exception, a promise rejected with no
  * handler) is reported to the engine with {@link UncaughtMessage}. Under the default policy `'exit'` it
