@@ -240,8 +240,8 @@ export class PoolEngine {
    * Stops a task at once: its future fails with `reason` now, whatever the worker does. A task still queued
    * leaves the queue; one a thread worker has not claimed is revoked (the worker skips it); one that may be
    * running stops its worker (see WorkerSlot.abortedTask), and the tasks sent after it there run elsewhere.
-   * The worker runs its tasks in order and sends what finished before a guarded task begins (see GUARDED),
-   * so stopping it loses no result.
+   * The worker runs its tasks in order and makes safe what finished before a guarded task begins (see
+   * GUARDED), so stopping it loses no result.
    */
   #abort(record: TaskRecord, reason: unknown): void {
     const { future, worker } = record;
@@ -252,7 +252,7 @@ export class PoolEngine {
       // Still queued: it leaves the queue lazily and never runs. (Queued again after a process died is
       // running already.)
       this.#queue.live--;
-    } else if (!worker.revoke(record.seq) && worker.abortedTask(record, this.#requeue)) {
+    } else if (!worker.revoke(record.seq) && worker.abortedTask(record, this.#requeue, () => this.#workers.stop(worker, 'abort'))) {
       this.#workers.stop(worker, 'abort');
     }
     future.setException(reason);
@@ -422,8 +422,9 @@ export class PoolEngine {
         record.future.setException(fromWire(results[i + 1] as WireError));
       }
     }
-    // A process with aborted tasks is killed once it may be running one.
-    if (worker.answeredStops()) this.#workers.stop(worker, 'abort');
+    // A process with aborted tasks is killed once it may be running one (not one that has exited: `timed` is
+    // false for the results read from its stash then).
+    if (worker.answeredStops() && timed) this.#workers.stop(worker, 'abort');
     if (worker.inflight.length === 0) this.#workers.idle(worker);
     this.#schedulePump();
   }

@@ -1,4 +1,7 @@
 import { fork } from 'node:child_process';
+import { accessSync, closeSync, constants, openSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DefaultSerializer } from 'node:v8';
 import { BrokenProcessPool } from '../futures/errors.js';
 import { extractHandles } from './handles.js';
@@ -21,12 +24,20 @@ export function processTransport(options: ProcessTransportOptions): Transport {
 function spawner(options: ProcessTransportOptions): SpawnWorker {
   const entry = workerEntry('process-entry');
   return (init, events) => {
-    const child = fork(entry, [], {
-      serialization: 'advanced',
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      ...(options.execArgv === undefined ? {} : { execArgv: [...options.execArgv] }),
-      ...(options.env === undefined ? {} : { env: options.env }),
-    });
+    const stash = openStashFile();
+    let child: ReturnType<typeof fork>;
+    try {
+      child = fork(entry, [], {
+        serialization: 'advanced',
+        // The stash file is the child's descriptor STASH_FD, after the IPC channel.
+        stdio: stash === undefined ? ['ignore', 'inherit', 'inherit', 'ipc'] : ['ignore', 'inherit', 'inherit', 'ipc', stash],
+        ...(options.execArgv === undefined ? {} : { execArgv: [...options.execArgv] }),
+        ...(options.env === undefined ? {} : { env: options.env }),
+      });
+    } catch (error) {
+      if (stash !== undefined) closeSync(stash);
+      throw error;
+    }
     let lastError: Error | undefined;
     const inbound = new InboundCheck(init.token);
     child.on('message', (message) => {
@@ -41,7 +52,13 @@ function spawner(options: ProcessTransportOptions): SpawnWorker {
     let exited: [number | null, NodeJS.Signals | null] | undefined;
     let disconnected = false;
     const reportExit = (): void => {
-      if (exited !== undefined && disconnected) events.exit(exited[0], exited[1], lastError);
+      if (exited === undefined || !disconnected) return;
+      try {
+        // The engine reads the stash file here, so it is closed only after.
+        events.exit(exited[0], exited[1], lastError);
+      } finally {
+        if (stash !== undefined) closeSync(stash);
+      }
     };
     child.on('exit', (code, signal) => {
       exited = [code, signal];
@@ -51,7 +68,7 @@ function spawner(options: ProcessTransportOptions): SpawnWorker {
       disconnected = true;
       reportExit();
     });
-    child.send({ type: 'init', init });
+    child.send({ type: 'init', init: stash === undefined ? init : { ...init, stashFd: STASH_FD } });
     let referenced = true;
     let terminating = false;
     let handleIds = 0;
@@ -60,6 +77,7 @@ function spawner(options: ProcessTransportOptions): SpawnWorker {
     let sentTasks = 0;
     let handleBatchAt = -1;
     return {
+      stashFd: stash,
       post: (message, transfer) => {
         if (transfer === undefined || transfer.length === 0) {
           // Until the child acknowledges a handle, Node holds back every later message and serializes it only
@@ -107,6 +125,51 @@ function spawner(options: ProcessTransportOptions): SpawnWorker {
       },
     };
   };
+}
+
+/** The child's descriptor of its stash file: its stdio entry after stdin, stdout, stderr and the IPC channel. */
+const STASH_FD = 4;
+
+/**
+ * Opens a new, empty stash file for one child (see wire/stash-file.ts) and unlinks it at once: only the two
+ * descriptors keep it, so nothing is left on disk, however either process ends. Undefined where that cannot
+ * be done (no writable temp directory; a platform that cannot unlink an open file): the child then sends its
+ * results before each task that may be stopped instead.
+ */
+function openStashFile(): number | undefined {
+  const path = join(stashDir(), `aiox-stash-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  let fd: number;
+  try {
+    // O_EXCL: a file of that name that somebody else made is never used.
+    fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600);
+  } catch {
+    return undefined;
+  }
+  try {
+    unlinkSync(path);
+  } catch {
+    closeSync(fd);
+    return undefined;
+  }
+  return fd;
+}
+
+let stashDirectory: string | undefined;
+
+/**
+ * Where stash files are made: Linux's shared-memory file system when it can be written, else `os.tmpdir()`.
+ * A file in memory is never written back to a disk, and the last process that closes it frees it at once,
+ * where a disk's file system may spend a journal write on it, in the middle of a child's exit.
+ */
+export function stashDir(): string {
+  if (stashDirectory !== undefined) return stashDirectory;
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+    stashDirectory = '/dev/shm';
+  } catch {
+    stashDirectory = tmpdir();
+  }
+  return stashDirectory;
 }
 
 interface HostObjectWriter {

@@ -22,6 +22,8 @@ export interface WorkerHandle {
    * SIGTERM can be handled by the child. A thread is terminated at once either way.
    */
   terminate(signal?: 'SIGTERM' | 'SIGKILL'): void;
+  /** Process workers only: the descriptor of its stash file (see wire/stash-file.ts), open until its exit is reported. */
+  readonly stashFd?: number | undefined;
   /** Whether this worker keeps the program alive. Idle workers must not. */
   ref(): void;
   unref(): void;

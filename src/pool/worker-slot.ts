@@ -3,6 +3,7 @@ import { after, type Delay } from '../internal/timers.js';
 import type { TaskDescriptor } from '../tasks/task.js';
 import { CLAIM_RING, type ClaimBoard } from '../wire/claims.js';
 import { readStash } from '../wire/result-stash.js';
+import { readStashFile } from '../wire/stash-file.js';
 import { GUARDED, RESULTS_HEADER, RUN_HEADER, fnIdOf, type RunMessage } from '../wire/protocol.js';
 import type { TaskTable } from './task-table.js';
 import type { TaskRecord } from './task-record.js';
@@ -27,6 +28,12 @@ export const WorkerState = {
   EXITED: 'exited',
 } as const;
 export type WorkerState = (typeof WorkerState)[keyof typeof WorkerState];
+
+/**
+ * How often, in milliseconds, the engine looks at a process's stash file while an aborted task it sent there
+ * waits for the child to reach it (see WorkerSlot.abortedTask).
+ */
+export const WATCH_MS = 2;
 
 /** Why a worker was told to stop: see {@link WorkerSlot.stoppedFor}. */
 export type StopReason = 'idle' | 'abort' | 'other';
@@ -84,6 +91,10 @@ export class WorkerSlot {
   readonly #claims: ClaimBoard | undefined;
   /** Thread workers only: the results it stashed before a task that may be stopped (see result-stash.ts). */
   readonly #stash: SharedArrayBuffer | undefined;
+  /** Process workers only: while stops wait for the child to reach their task, the timer that looks again. */
+  #watch: Delay | undefined = undefined;
+  /** Process workers only, once exited: the last task its stash file marks as begun (see stash-file.ts). */
+  #begun: number | undefined = undefined;
 
   constructor(
     readonly id: number,
@@ -346,6 +357,7 @@ export class WorkerSlot {
     this.#state = WorkerState.STOPPING;
     this.#stoppedFor = reason;
     this.clearIdleTimer();
+    this.#watch?.clear();
     this.#handle!.terminate();
     return true;
   }
@@ -367,22 +379,28 @@ export class WorkerSlot {
     const started = this.#state !== WorkerState.STARTING;
     this.#state = WorkerState.EXITED;
     this.clearIdleTimer();
+    this.#watch?.clear();
     return started;
   }
 
   /**
    * Task `record`, sent here, was aborted and may be running: whether the worker must be stopped now. A
-   * process: it is killed once `record` is its first unanswered task (now, or when the answers before it
-   * arrive: see {@link answeredStops}). A thread: the tasks after `record` it has not claimed are taken back
+   * process: it is killed once `record` is its first unanswered task, or its stash file marks it as begun:
+   * now, or when the answers before it arrive (see {@link answeredStops}), or when a look at the file finds it
+   * begun (then `stop` is called; the file is read every {@link WATCH_MS} until then). A thread: the tasks after `record` it has not claimed are taken back
    * into `requeue`; if it has claimed one, `record` had finished and the worker goes on.
    */
-  abortedTask(record: TaskRecord, requeue: (taken: TaskRecord[]) => void): boolean {
+  abortedTask(record: TaskRecord, requeue: (taken: TaskRecord[]) => void, stop: () => void): boolean {
     if (this.stopping) return false;
     if (this.#claims === undefined) {
       let at = this.#stops.length;
       while (at > 0 && this.#stops[at - 1]! > record.seq) at--;
       this.#stops.splice(at, 0, record.seq);
-      return this.#inflight.peek() === record;
+      if (this.#inflight.peek() === record) return true;
+      // While a look is due anyway, the file is not read again: a signal shared by a burst aborts many at once.
+      if (this.#watch === undefined && this.#runsStop()) return true;
+      this.#watchStops(stop);
+      return false;
     }
     // Newest first from takeBack: queued again oldest first, in the order they were submitted.
     requeue(this.takeBack(Infinity, record.seq).reverse());
@@ -406,18 +424,52 @@ export class WorkerSlot {
     let done = 0;
     while (done < stops.length && stops[done]! < this.#answered) done++;
     stops.splice(0, done);
-    return stops[0] === this.#answered;
+    return stops[0] === this.#answered || this.#runsStop();
+  }
+
+  /** Process workers only: whether its stash file marks a task stopped here as the one it began last. */
+  #runsStop(): boolean {
+    const fd = this.#handle?.stashFd;
+    if (fd === undefined || this.#stops.length === 0) return false;
+    const { begun } = readStashFile(fd, false);
+    // A mark older than the answers is stale: the child runs a batch that is not guarded.
+    return begun !== undefined && begun >= this.#answered && this.#stops.includes(begun);
+  }
+
+  /** Looks at the stash file every WATCH_MS until the child begins a stopped task (then calls `stop`) or has none left. */
+  #watchStops(stop: () => void): void {
+    if (this.#watch !== undefined || this.#handle?.stashFd === undefined) return;
+    const look = (): void => {
+      this.#watch = undefined;
+      if (this.stopping || this.#stops.length === 0) return;
+      if (this.#runsStop()) return stop();
+      this.#watch = after(WATCH_MS, look);
+      this.#watch.unref();
+    };
+    this.#watch = after(WATCH_MS, look);
+    this.#watch.unref();
   }
 
   /**
-   * A thread worker stopped for an aborted task, now exited: the results, from its stash, of the tasks it
-   * finished before that one and had not sent (see result-stash.ts), as a message of results without busy
-   * time; undefined if there are none.
+   * A thread worker stopped for an aborted task, or a process with a stash file, now exited: the results,
+   * from its stash, of the tasks it finished and had not sent (see result-stash.ts, stash-file.ts), as a
+   * message of results without busy time; undefined if there are none.
    */
   stashedResults(): unknown[] | undefined {
-    if (this.#stoppedFor !== 'abort' || this.#stash === undefined) return undefined;
+    const fd = this.#handle?.stashFd;
+    let stashed: [number, number, unknown][];
+    if (fd !== undefined) {
+      // However a process ended, its file is exact: it is read whenever there is one.
+      const file = readStashFile(fd, true);
+      this.#begun = file.begun;
+      stashed = file.results;
+    } else if (this.#stoppedFor === 'abort' && this.#stash !== undefined) {
+      stashed = readStash(this.#stash);
+    } else {
+      return undefined;
+    }
     const results: unknown[] = [0, 0];
-    for (const [seq, status, value] of readStash(this.#stash)) {
+    for (const [seq, status, value] of stashed) {
       // Sent already (the stash is emptied only after a send), or not next in line.
       if (seq !== this.#answered + (results.length - RESULTS_HEADER) / 2) continue;
       results.push(status, value);
@@ -428,13 +480,19 @@ export class WorkerSlot {
   /**
    * Whether `record`, held here when the worker died, may have begun, so that it must not run again.
    * A thread worker's claims say exactly. A process that died of an error raised outside any task said in its
-   * last message which tasks it had not begun. A process that died without a last word (killed by a signal,
-   * out of memory, `process.exit()`) cannot say: every task it held may have begun, and fails with it.
+   * last message which tasks it had not begun. A process with a stash file marks each task of a guarded batch
+   * before it begins it: the last mark says (see stash-file.ts). Otherwise a process that died without a last
+   * word (killed by a signal, out of memory, `process.exit()`) cannot say: every task it held may have begun,
+   * and fails with it.
    */
   mayHaveBegun(record: TaskRecord): boolean {
     if (this.#died !== undefined && record.seq < this.#died.unstarted) return true;
     if (this.#claims !== undefined) return this.#claims.claimed(record.seq);
     if (this.#died !== undefined) return false;
+    // Its stash file marks the last task it began; a mark older than the answers is stale (see #runsStop).
+    // Every task after a marked one is in a guarded batch, so it would have been marked had it begun.
+    const begun = this.#begun;
+    if (begun !== undefined && begun >= this.#answered) return record.seq <= begun;
     // Killed for a stopped task: every batch it held was guarded, so only its first unanswered task may have
     // begun (see GUARDED). Its exit is reported once its channel has closed, so every answer sent has arrived.
     return this.#stoppedFor !== 'abort' || record.seq === this.#answered;

@@ -19,6 +19,8 @@ export interface WorkerInit {
   readonly claims?: SharedArrayBuffer | undefined;
   /** Thread workers only: where results wait before a task that may be stopped (see result-stash.ts). */
   readonly stash?: SharedArrayBuffer | undefined;
+  /** Process workers only, when the platform allows: the same in a file, this descriptor (see stash-file.ts). */
+  readonly stashFd?: number | undefined;
   /** What the worker does with an error raised outside any task's call (see {@link UncaughtMessage}). */
   readonly uncaughtErrors: UncaughtErrors;
   /**
@@ -65,11 +67,13 @@ export const RUN_HEADER = 3;
 /**
  * A {@link RunMessage}'s `guarded` flag: the engine may stop a task of the batch while it runs, so before
  * each task the worker makes safe the results it holds. A thread copies them to its stash (see
- * result-stash.ts), which the engine reads once it has stopped the worker. A process sends them and waits
+ * result-stash.ts), which the engine reads once it has stopped the worker. A process appends them to its stash
+ * file with a mark of the task it begins (see stash-file.ts); without one, it sends them and waits
  * until every result it has posted has left (its send is asynchronous). Stopping a worker in the middle of
  * such a task then loses no finished result, and the engine knows what had begun: on a thread from the
- * claims, on a process from the answers (every task after the first unanswered one had not begun; the engine
- * guards every batch it sends a process behind a guarded one).
+ * claims, on a process from the last mark in its file (without a file, from the answers: every task after the
+ * first unanswered one had not begun). Either way the engine guards every batch it sends a process behind a
+ * guarded one, so that no task after a guarded one begins unmarked.
  */
 export const GUARDED = 1;
 

@@ -14,7 +14,9 @@ import { DefaultDeserializer, serialize } from 'node:v8';
  * results the engine has had already, which it skips, never a gap).
  *
  * Layout: an Int32 with the bytes committed, then entries: a header (seq, status, how the value is held,
- * its length) and the value, a number or a few primitives as they are, anything else serialized. The worker writes an entry, then commits it; the engine reads only what was committed.
+ * its length) and the value, a number or a few primitives as they are, anything else serialized. The worker
+ * writes an entry, then commits it; the engine reads only what was committed. A process worker keeps the
+ * same entries in a file instead (see stash-file.ts).
  */
 
 /** Bytes of one worker's stash. */
@@ -27,6 +29,61 @@ const NUMBER = 1;
 const OTHER_PRIMITIVE = 2;
 /** The primitives an entry of kind OTHER_PRIMITIVE holds, by index. */
 const PRIMITIVES: readonly unknown[] = [undefined, null, true, false];
+
+/**
+ * Writes the entry of task `seq`'s result at `at` in `bytes` (viewed by `view`), using no byte at or past
+ * `end`: returns the bytes it took, or -1 if it does not fit or the value cannot be serialized. The byte-level
+ * core shared by this stash and a process's stash file (see stash-file.ts).
+ */
+export function encodeEntry(bytes: Uint8Array, view: DataView, at: number, end: number, seq: number, status: number, value: unknown): number {
+  if (at + ENTRY + 8 > end) return -1;
+  // Tiny tasks mostly return numbers, booleans or nothing: those skip the serializer, whose cost per call
+  // would make the worker the bottleneck of a burst.
+  let length = 0;
+  if (typeof value === 'number') {
+    view.setUint8(at + 9, NUMBER);
+    view.setFloat64(at + ENTRY, value);
+    length = 8;
+  } else if (PRIMITIVES.includes(value)) {
+    view.setUint8(at + 9, OTHER_PRIMITIVE);
+    view.setUint8(at + ENTRY, PRIMITIVES.indexOf(value));
+    length = 1;
+  } else {
+    let entry: Buffer;
+    try {
+      entry = serialize(value);
+    } catch {
+      return -1;
+    }
+    if (at + ENTRY + entry.length > end) return -1;
+    view.setUint8(at + 9, SERIALIZED);
+    bytes.set(entry, at + ENTRY);
+    length = entry.length;
+  }
+  view.setFloat64(at, seq);
+  view.setUint8(at + 8, status);
+  view.setUint32(at + 12, length);
+  return ENTRY + length;
+}
+
+/** The bytes the entry at `at` takes, header included (see {@link encodeEntry}). */
+export function entrySize(view: DataView, at: number): number {
+  return ENTRY + view.getUint32(at + 12);
+}
+
+/**
+ * Reads the entry at `at` as `[seq, status, value]`; the caller knows it is whole (see {@link entrySize}).
+ * Throws only if a serialized value is corrupt.
+ */
+export function decodeEntry(bytes: Uint8Array, view: DataView, at: number): [number, number, unknown] {
+  const kind = view.getUint8(at + 9);
+  let value: unknown;
+  if (kind === NUMBER) value = view.getFloat64(at + ENTRY);
+  else if (kind === OTHER_PRIMITIVE) value = PRIMITIVES[view.getUint8(at + ENTRY)];
+  // Copied out first: deserialize reads a plain buffer, and shared memory is not one.
+  else value = deserialize(bytes.slice(at + ENTRY, at + ENTRY + view.getUint32(at + 12)));
+  return [view.getFloat64(at), view.getUint8(at + 8), value];
+}
 
 /** The worker's side. */
 export class StashWriter {
@@ -43,36 +100,9 @@ export class StashWriter {
 
   /** Stashes the result of task `seq`; false if it does not fit or cannot be serialized (send it instead). */
   add(seq: number, status: number, value: unknown): boolean {
-    const at = HEADER + this.#used;
-    if (at + ENTRY + 8 > this.#bytes.length) return false;
-    const view = this.#view;
-    // Tiny tasks mostly return numbers, booleans or nothing: those skip the serializer, whose cost per call
-    // would make the worker the bottleneck of a burst.
-    let length = 0;
-    if (typeof value === 'number') {
-      view.setUint8(at + 9, NUMBER);
-      view.setFloat64(at + ENTRY, value);
-      length = 8;
-    } else if (PRIMITIVES.includes(value)) {
-      view.setUint8(at + 9, OTHER_PRIMITIVE);
-      view.setUint8(at + ENTRY, PRIMITIVES.indexOf(value));
-      length = 1;
-    } else {
-      let entry: Buffer;
-      try {
-        entry = serialize(value);
-      } catch {
-        return false;
-      }
-      if (at + ENTRY + entry.length > this.#bytes.length) return false;
-      view.setUint8(at + 9, SERIALIZED);
-      this.#bytes.set(entry, at + ENTRY);
-      length = entry.length;
-    }
-    view.setFloat64(at, seq);
-    view.setUint8(at + 8, status);
-    view.setUint32(at + 12, length);
-    this.#used += ENTRY + length;
+    const size = encodeEntry(this.#bytes, this.#view, HEADER + this.#used, this.#bytes.length, seq, status, value);
+    if (size < 0) return false;
+    this.#used += size;
     Atomics.store(this.#committed, 0, this.#used);
     return true;
   }
@@ -107,19 +137,10 @@ function deserialize(bytes: Uint8Array): unknown {
 
 /** The engine's side, once the worker is gone: the results stashed, in order, as `[seq, status, value]`. */
 export function readStash(buffer: SharedArrayBuffer): [number, number, unknown][] {
-  const used = Atomics.load(new Int32Array(buffer, 0, 1), 0);
+  const end = HEADER + Atomics.load(new Int32Array(buffer, 0, 1), 0);
+  const bytes = new Uint8Array(buffer);
   const view = new DataView(buffer);
   const entries: [number, number, unknown][] = [];
-  for (let at = HEADER; at < HEADER + used; ) {
-    const kind = view.getUint8(at + 9);
-    const length = view.getUint32(at + 12);
-    let value: unknown;
-    if (kind === NUMBER) value = view.getFloat64(at + ENTRY);
-    else if (kind === OTHER_PRIMITIVE) value = PRIMITIVES[view.getUint8(at + ENTRY)];
-    // Copied out of shared memory first: deserialize reads a plain buffer.
-    else value = deserialize(new Uint8Array(buffer, at + ENTRY, length).slice());
-    entries.push([view.getFloat64(at), view.getUint8(at + 8), value]);
-    at += ENTRY + length;
-  }
+  for (let at = HEADER; at < end; at += entrySize(view, at)) entries.push(decodeEntry(bytes, view, at));
   return entries;
 }

@@ -2,6 +2,7 @@ import { Deque } from '../internal/deque.js';
 import { isThenable } from '../internal/validate.js';
 import { claim } from '../wire/claims.js';
 import { StashWriter } from '../wire/result-stash.js';
+import { StashFileWriter } from '../wire/stash-file.js';
 import {
   GUARDED,
   RESULT_ERROR,
@@ -59,7 +60,8 @@ interface LoadedTask {
  * an async task or for a task module to load, and sends the results gathered so far before it waits, so a
  * finished result is never held back behind a slow one. In a guarded batch (one holding a task the engine
  * may stop while it runs, see GUARDED), the results gathered are made safe before each task: stashed in
- * shared memory by a thread, sent (and their send awaited) by a process.
+ * shared memory by a thread, appended to its stash file with a mark of the task it begins by a process (see
+ * stash-file.ts), or, where neither can take them, sent, and their send awaited.
  *
  * An error raised outside any task's call (a timer's or a callback's exception, a promise rejected with no
  * handler) is reported to the engine with {@link UncaughtMessage}. Under the default policy `'exit'` it
@@ -83,6 +85,14 @@ export class WorkerRuntime {
   readonly #uncaughtErrors: UncaughtErrors;
   /** Thread workers only: where held results go before a task that may be stopped. */
   readonly #stash: StashWriter | undefined;
+  /** Process workers only: the same, in a file (see stash-file.ts); dropped if a write to it fails. */
+  #stashFile: StashFileWriter | undefined;
+  /** Whether the batch running is guarded (see GUARDED). */
+  #guarded = false;
+  /** Whether results were posted that are not in the stash file and whose send has not completed. */
+  #unfiled = false;
+  /** Results posted so far: the seq of the first result held. */
+  #posted = 0;
   /** Results held (in #results) that are in the stash too. */
   #stashed = 0;
   /** Messages of results posted whose send has not completed yet (a thread's completes at once). */
@@ -94,6 +104,7 @@ export class WorkerRuntime {
     this.#post = post;
     this.#claims = init.claims === undefined ? undefined : new Int32Array(init.claims);
     this.#stash = init.stash === undefined ? undefined : new StashWriter(init.stash);
+    this.#stashFile = init.stashFd === undefined ? undefined : new StashFileWriter(init.stashFd);
     this.#uncaughtErrors = init.uncaughtErrors;
     this.#token = init.token;
     this.#results = [0, init.token];
@@ -181,6 +192,7 @@ export class WorkerRuntime {
       }
       const batch = this.#batch;
       const guarded = batch[2] === GUARDED;
+      this.#guarded = guarded;
       while (this.#index < batch.length) {
         // The engine may stop this task while it runs: what finished before it must be safe first.
         if (guarded && !this.#stashHeld()) {
@@ -260,6 +272,7 @@ export class WorkerRuntime {
    * so that they must be sent. The results held are those of the tasks just before task #seq, in order.
    */
   #stashHeld(): boolean {
+    if (this.#stashFile !== undefined) return this.#fileHeld(true);
     const held = (this.#results.length - RESULTS_HEADER) / 2;
     if (held === this.#stashed) return this.#unsent === 0;
     const stash = this.#stash;
@@ -269,6 +282,42 @@ export class WorkerRuntime {
       if (!stash.add(this.#seq - held + k, this.#results[at] as number, this.#results[at + 1])) return false;
       this.#stashed = k + 1;
     }
+    return true;
+  }
+
+  /**
+   * A process's #stashHeld: appends to the stash file, in one write, the results held and not in it yet and,
+   * with `begins`, the mark that task #seq is about to begin. False if it could not (a result that cannot be
+   * serialized, a full file, or results posted and still leaving that are not in the file): then what is
+   * held must be sent, and its send awaited, first.
+   */
+  #fileHeld(begins: boolean): boolean {
+    const file = this.#stashFile!;
+    // Everything posted has left: the file starts over (unless results held are in it already). Only with a
+    // mark, so that the file never loses the mark of the task running.
+    if (begins && this.#unsent === 0 && this.#stashed === 0) file.restart();
+    else if (this.#unfiled) return false;
+    const held = (this.#results.length - RESULTS_HEADER) / 2;
+    // Every task is answered once, in order: the results held are those of the tasks from #posted on.
+    for (let k = this.#stashed; k < held; k++) {
+      const at = RESULTS_HEADER + 2 * k;
+      if (!file.add(this.#posted + k, this.#results[at] as number, this.#results[at + 1])) {
+        file.discard();
+        return false;
+      }
+    }
+    if (begins && !file.begins(this.#posted + held)) {
+      file.discard();
+      return false;
+    }
+    try {
+      file.write();
+    } catch {
+      // Cannot write (the disk is full, say): from now on it sends, as without a file.
+      this.#stashFile = undefined;
+      return false;
+    }
+    this.#stashed = held;
     return true;
   }
 
@@ -287,7 +336,13 @@ export class WorkerRuntime {
   #flush(): void {
     const results = this.#results;
     if (results.length === RESULTS_HEADER || this.#state === RuntimeState.DEAD) return;
+    // In a guarded batch a process files what it sends too, so that its next guarded task need not wait for
+    // the send to complete: a stop before then loses nothing.
+    if (this.#stashFile !== undefined && this.#stashed < (results.length - RESULTS_HEADER) / 2 && !(this.#guarded && this.#fileHeld(false))) {
+      this.#unfiled = true;
+    }
     this.#results = [0, this.#token];
+    this.#posted += (results.length - RESULTS_HEADER) / 2;
     const now = performance.now();
     results[0] = now - this.#groupStart;
     // Time from here on belongs to the next reply (an async task resumed after this flush, say).
@@ -314,7 +369,9 @@ export class WorkerRuntime {
   }
 
   readonly #sent = (): void => {
-    if (--this.#unsent > 0 || this.#onAllSent === undefined) return;
+    if (--this.#unsent > 0) return;
+    this.#unfiled = false;
+    if (this.#onAllSent === undefined) return;
     const resume = this.#onAllSent;
     this.#onAllSent = undefined;
     resume();

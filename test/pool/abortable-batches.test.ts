@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import type { Future } from 'aiox';
+import { BrokenProcessPool, type Future } from 'aiox';
 import { hang, holdUntil, logRun } from '../fixtures/abort-tasks.js';
 import { Gates } from '../fixtures/gate.js';
-import { add, announceThenSpin, gated, whoAmI } from '../fixtures/tasks.js';
+import { add, announceThenSpin, echo, gated, whoAmI } from '../fixtures/tasks.js';
 import { KINDS, makePool } from '../executors/pools.js';
 
 // A task with a signal or a timeout travels in batches like any other. These tests stop one in the middle of
@@ -190,4 +190,98 @@ describe('replacing a worker stopped for an abort', { timeout: 60_000 }, () => {
       }
     });
   }
+});
+
+describe('process pool: the stash file', { timeout: 60_000 }, () => {
+  test('a child killed from outside in a guarded batch: what it finished keeps its results, what it had not begun runs elsewhere, each once', async () => {
+    const gates = new Gates('process', 1);
+    const log = runLog();
+    await using pool = makePool('process', { maxWorkers: 1 });
+    try {
+      await warm(pool, log.path);
+      const pid = Number((await pool.submit(whoAmI)).split(':')[0]);
+      const before = [0, 1, 2].map((i) => pool.submitWith(logRun, [log.path, i], { timeout: 60_000 }));
+      const killed = pool.submitWith(hang, [gates.handle(0), 'sync'], { timeout: 60_000 });
+      const after = [3, 4].map((i) => pool.submitWith(logRun, [log.path, i], { timeout: 60_000 }));
+      const plainAfter = pool.submit(logRun, log.path, 5);
+      await gates.started(0);
+      // Out of memory, say: no last word. The results before it were never sent (one reply per batch).
+      process.kill(pid, 'SIGKILL');
+      await assert.rejects(killed, BrokenProcessPool);
+      assert.deepEqual(await Promise.all([...before, ...after, plainAfter]), [0, 10, 20, 30, 40, 50]);
+      const runs = log.runs();
+      runs.delete(-1);
+      assert.deepEqual([...runs].sort(([a], [b]) => a - b), [[0, 1], [1, 1], [2, 1], [3, 1], [4, 1], [5, 1]]);
+    } finally {
+      log.dispose();
+      gates.dispose();
+    }
+  });
+
+  test('a task aborted before the child reached it: the child is killed once it begins it, not before', async () => {
+    const gates = new Gates('process', 2);
+    const log = runLog();
+    await using pool = makePool('process', { maxWorkers: 1 });
+    try {
+      await warm(pool, log.path);
+      const controller = new AbortController();
+      const running = pool.submitWith(holdUntil, [gates.handle(0)], { timeout: 60_000 });
+      const stopped = pool.submitWith(hang, [gates.handle(1), 'sync'], { signal: controller.signal });
+      const next = pool.submitWith(logRun, [log.path, 0], { timeout: 60_000 });
+      await gates.started(0);
+      controller.abort(new Error('not wanted'));
+      await assert.rejects(stopped, /not wanted/);
+      // The child goes on with the task it runs, then begins the stopped one, which never returns: only the
+      // engine's look at its stash file finds it there and kills it.
+      await gates.release(0);
+      assert.equal(await running, 'released');
+      assert.equal(await next, 0);
+      const runs = log.runs();
+      runs.delete(-1);
+      assert.deepEqual([...runs], [[0, 1]]);
+    } finally {
+      log.dispose();
+      gates.dispose();
+    }
+  });
+
+  test('a result too big for the file is sent before the next task begins, and kept when that task is stopped', async () => {
+    const gates = new Gates('process', 1);
+    const log = runLog();
+    await using pool = makePool('process', { maxWorkers: 1 });
+    try {
+      await warm(pool, log.path);
+      for (let i = 0; i < 12; i++) await pool.submit(echo, i);
+      const controller = new AbortController();
+      // Past the file's bound (1 MiB): the child sends it, and waits for the send, instead.
+      const big = pool.submitWith(echo, [new Uint8Array(2 << 20).fill(7)], { timeout: 60_000 });
+      const small = pool.submitWith(logRun, [log.path, 0], { timeout: 60_000 });
+      const stopped = pool.submitWith(hang, [gates.handle(0), 'sync'], { signal: controller.signal });
+      const after = pool.submitWith(logRun, [log.path, 1], { timeout: 60_000 });
+      await gates.started(0);
+      controller.abort(new Error('stop'));
+      await assert.rejects(stopped, /stop/);
+      const bytes = (await big) as Uint8Array;
+      assert.equal(bytes.length, 2 << 20);
+      assert.equal(bytes[12345], 7);
+      assert.deepEqual(await Promise.all([small, after]), [0, 10]);
+      const runs = log.runs();
+      runs.delete(-1);
+      assert.deepEqual([...runs].sort(([x], [y]) => x - y), [[0, 1], [1, 1]]);
+    } finally {
+      log.dispose();
+      gates.dispose();
+    }
+  });
+
+  test('nothing is left on disk: the file is unlinked before the child runs anything', { skip: !existsSync('/proc/self/fd') }, async () => {
+    await using pool = makePool('process', { maxWorkers: 1 });
+    const pid = Number((await pool.submit(whoAmI)).split(':')[0]);
+    // The child's descriptor 4 (after the IPC channel) is the stash file, open and deleted. It is made in
+    // /dev/shm where that can be written, else in the temp directory.
+    const target = readlinkSync(`/proc/${pid}/fd/4`);
+    const dirs = ['/dev/shm', tmpdir()].filter((dir) => existsSync(dir));
+    assert.ok(dirs.some((dir) => target.startsWith(`${dir}/aiox-stash-`)) && target.endsWith('(deleted)'), target);
+    for (const dir of dirs) assert.deepEqual(readdirSync(dir).filter((name) => name.startsWith(`aiox-stash-${process.pid}-`)), []);
+  });
 });

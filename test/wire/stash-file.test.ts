@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+// stash-file is internal: it comes from the sources compiled file by file with the tests (build/src/).
+import { readStashFile, StashFileWriter } from '../../src/wire/stash-file.js';
+
+/** Runs `body` with a fresh, empty file's descriptor. */
+function withFile(body: (fd: number) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'aiox-stash-test-'));
+  const fd = openSync(join(dir, 'stash'), 'w+');
+  try {
+    body(fd);
+  } finally {
+    closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('the file gives back the results written, in order, and the last task marked as begun', () => {
+  withFile((fd) => {
+    assert.deepEqual(readStashFile(fd, true), { results: [], begun: undefined });
+    const file = new StashFileWriter(fd);
+    file.restart();
+    assert.equal(file.begins(0), true);
+    file.write();
+    assert.deepEqual(readStashFile(fd, true), { results: [], begun: 0 });
+    const values: unknown[] = [42, undefined, 'text', { a: [1, 2] }];
+    values.forEach((value, i) => assert.equal(file.add(i, 0, value), true));
+    assert.equal(file.begins(4), true);
+    file.write();
+    assert.deepEqual(readStashFile(fd, true), { results: values.map((value, i) => [i, 0, value]), begun: 4 });
+    // While the child runs, only the mark is wanted.
+    assert.deepEqual(readStashFile(fd, false), { results: [], begun: 4 });
+    // What was prepared and dropped is not written.
+    assert.equal(file.add(4, 0, 'dropped'), true);
+    file.discard();
+    file.write();
+    assert.equal(readStashFile(fd, true).results.length, 4);
+  });
+});
+
+test('starting over hides what the older generation left, even where the new one is shorter', () => {
+  withFile((fd) => {
+    const file = new StashFileWriter(fd);
+    file.restart();
+    for (let i = 0; i < 5; i++) file.add(i, 0, `a long result, number ${i}`);
+    file.begins(5);
+    file.write();
+    file.restart();
+    file.add(5, 1, 7);
+    file.begins(6);
+    file.write();
+    assert.deepEqual(readStashFile(fd, true), { results: [[5, 1, 7]], begun: 6 });
+  });
+});
+
+test('a write cut short counts for nothing: the records before it stand', () => {
+  withFile((fd) => {
+    const file = new StashFileWriter(fd);
+    file.restart();
+    file.add(0, 0, 1);
+    file.begins(1);
+    file.write();
+    file.add(1, 0, { big: 'x'.repeat(100) });
+    file.begins(2);
+    file.write();
+    const whole = readStashFile(fd, true);
+    assert.equal(whole.begun, 2);
+    // Cut the last write anywhere: the reader sees the file as it was before that write.
+    for (const keep of [130, 100, 90, 60]) {
+      ftruncateSync(fd, keep);
+      assert.deepEqual(readStashFile(fd, true), { results: [[0, 0, 1]], begun: 1 }, `cut at ${keep}`);
+    }
+    // Garbage where a record should be (an older generation's bytes, say) is not read either.
+    writeSync(fd, new Uint8Array(40).fill(7), 0, 40, 64);
+    assert.deepEqual(readStashFile(fd, true), { results: [[0, 0, 1]], begun: 1 });
+  });
+});
+
+test('a result that cannot be serialized, or that would make the file too big, is refused', () => {
+  withFile((fd) => {
+    const file = new StashFileWriter(fd);
+    file.restart();
+    assert.equal(file.add(0, 0, () => 1), false);
+    assert.equal(file.add(0, 0, new Uint8Array(2 << 20)), false);
+    assert.equal(file.add(0, 0, new Uint8Array(100_000)), true);
+    file.begins(1);
+    file.write();
+    const { results, begun } = readStashFile(fd, true);
+    assert.equal((results[0]![2] as Uint8Array).length, 100_000);
+    assert.equal(begun, 1);
+  });
+});
