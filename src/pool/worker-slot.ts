@@ -396,7 +396,10 @@ export class WorkerSlot {
       let at = this.#stops.length;
       while (at > 0 && this.#stops[at - 1]! > record.seq) at--;
       this.#stops.splice(at, 0, record.seq);
-      if (this.#inflight.peek() === record) return true;
+      // With a stash file, only its mark says the child runs `record`: it may have finished it and begun the
+      // next one before its answers arrive, and killing it then would fail that one. Without, the first
+      // unanswered task is the one it runs (it sends each answer before it begins the next).
+      if (this.#handle?.stashFd === undefined) return this.#inflight.peek() === record;
       // While a look is due anyway, the file is not read again: a signal shared by a burst aborts many at once.
       if (this.#watch === undefined && this.#runsStop()) return true;
       this.#watchStops(stop);
@@ -424,7 +427,7 @@ export class WorkerSlot {
     let done = 0;
     while (done < stops.length && stops[done]! < this.#answered) done++;
     stops.splice(0, done);
-    return stops[0] === this.#answered || this.#runsStop();
+    return this.#handle?.stashFd === undefined ? stops[0] === this.#answered : this.#runsStop();
   }
 
   /** Process workers only: whether its stash file marks a task stopped here as the one it began last. */

@@ -77,6 +77,34 @@ for (const kind of KINDS) {
       });
     }
 
+    test('a task aborted after it finished, while its worker runs the next one of its batch, stops nothing', async () => {
+      // The answers of a batch of sync tasks come together at its end: the aborted task is still the first
+      // unanswered one while its worker runs the next. Only the claims (thread) or the stash file's mark
+      // (process) tell that it is over; stopping the worker then would fail the task it runs.
+      const gates = new Gates(kind, 1);
+      const log = runLog();
+      await using pool = makePool(kind, { maxWorkers: 1 });
+      try {
+        await warm(pool, log.path);
+        const first = await pool.submit(whoAmI);
+        const controller = new AbortController();
+        const finished = pool.submitWith(logRun, [log.path, 0], { signal: controller.signal });
+        const running = pool.submitWith(holdUntil, [gates.handle(0)], { timeout: 60_000 });
+        await gates.started(0);
+        const reason = new Error('too late');
+        controller.abort(reason);
+        await assert.rejects(finished, (error) => error === reason);
+        // A worker stopped now would fail `running` and never open the gate: whichever comes first tells.
+        const outcome = await Promise.race([gates.release(0).then(() => 'gate opened'), running.then(String, (error: unknown) => error)]);
+        assert.equal(outcome, 'gate opened');
+        assert.equal(await running, 'released');
+        assert.equal(await pool.submit(whoAmI), first, 'the worker was not stopped');
+      } finally {
+        log.dispose();
+        gates.dispose();
+      }
+    });
+
     test('the tasks behind it with no signal of their own run on the replacement, each once', async () => {
       const gates = new Gates(kind, 1);
       const log = runLog();

@@ -122,7 +122,7 @@ test('a process with an aborted task is killed once that task is its first unans
   assert.equal(handle.posted[0]![2], GUARDED);
   assert.equal(worker.canWithdraw, false);
   assert.equal(worker.revoke(2), false, 'a process cannot take back what it was sent');
-  assert.equal(worker.abortedTask(batch[2]!, () => assert.fail()), false, 'two answers come before it');
+  assert.equal(worker.abortedTask(batch[2]!, () => assert.fail(), assert.fail), false, 'two answers come before it');
   worker.answered(1);
   worker.shift();
   assert.equal(worker.answeredStops(), false);
@@ -141,7 +141,7 @@ test('a thread whose aborted task may be running gives back what it has not clai
   worker.dispatch(batch, false, table, assert.fail);
   const requeued: TaskRecord[][] = [];
   assert.equal(
-    worker.abortedTask(batch[0]!, (taken) => requeued.push(taken)),
+    worker.abortedTask(batch[0]!, (taken) => requeued.push(taken), assert.fail),
     true,
   );
   assert.deepEqual(requeued, [[batch[1], batch[2]]], 'oldest first: queued again in the order they were submitted');
