@@ -58,7 +58,7 @@ export class PoolEngine {
   #resolveClosed: (() => void) | undefined;
   /** Set by terminateWorkers() / killWorkers(): the name of the call, for the errors of what it stopped. */
   #stoppedBy: string | undefined;
-  readonly #stops = new StopHooks((record, reason) => this.#abort(record, reason));
+  readonly #stops = new StopHooks((record, reason) => this.#abort(record as TaskRecord, reason));
 
   /** Asked by a pending future about its task: queued, or sent to a thread worker that has not claimed it. */
   readonly #owner: FutureOwner<TaskRecord> = {
@@ -113,7 +113,7 @@ export class PoolEngine {
         this.#counts.failed++;
         return future;
       }
-      record.stop = this.#stops.arm(record, options.signal, options.timeout, options[BACKGROUND] === true);
+      this.#stops.arm(record, options.signal, options.timeout, options[BACKGROUND] === true);
     }
     setOwner(future, this.#owner, record);
     this.#queue.push(record);

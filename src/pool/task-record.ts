@@ -1,6 +1,6 @@
 import type { Future } from '../futures/future.js';
-import type { Delay } from '../internal/timers.js';
 import type { TaskCode } from '../wire/protocol.js';
+import type { StopHook } from './stop-hooks.js';
 import type { WorkerSlot } from './worker-slot.js';
 
 /** One submitted task as the engine tracks it, from queue to result. */
@@ -9,7 +9,10 @@ export class TaskRecord {
   worker: WorkerSlot | undefined = undefined;
   /** Its sequence number on that worker. */
   seq = 0;
-  /** Set for tasks with a signal, a timeout or BACKGROUND (which alone runs alone on its worker). */
+  /**
+   * Set for tasks with a signal, a timeout or BACKGROUND (which alone runs alone on its worker): the hook it
+   * shares with the tasks armed just before it with the same options (see StopHooks).
+   */
   stop: StopHook | undefined = undefined;
   /**
    * Milliseconds its function was expected to take when it was sent; NaN if not timed yet. Until it is first
@@ -47,17 +50,4 @@ export class TaskRecord {
   get items(): number {
     return this.code < 0 ? (this.args as readonly unknown[]).length : 1;
   }
-}
-
-/**
- * What stops an abortable task: its signal's listener and its timeout's timer (see StopHooks); removed as
- * soon as the task settles.
- */
-export interface StopHook {
-  readonly signal: AbortSignal | undefined;
-  timer: Delay | ReturnType<typeof setTimeout> | undefined;
-  /** Milliseconds, for the TimeoutError's message; Infinity without a timeout. */
-  readonly timeout: number;
-  /** The task does not keep the program alive while it runs (see `BACKGROUND`). */
-  readonly background: boolean;
 }
