@@ -105,7 +105,7 @@ export class PoolEngine {
     const id = this.#tasks.idOf(task);
     const future = new Future<unknown>();
     const record = new TaskRecord(future, taskCode(id, chunk), args, options?.transfer);
-    if (this.#counts.timesWait(this.#queue.live)) record.timeWait(performance.now());
+    if (this.#counts.timesWait(this.#queue.live)) this.#counts.submitted(record);
     if (options !== undefined && (options.signal !== undefined || options.timeout !== undefined || options[BACKGROUND] === true)) {
       if (options.signal?.aborted) {
         future.setRunningOrNotifyCancel();
@@ -321,8 +321,7 @@ export class PoolEngine {
       held++;
       if (Number.isNaN(expected)) untimed++;
       else expectedMs += expected;
-      const waited = record.sending(expected, now);
-      if (waited >= 0) this.#counts.waitHistogram.record(micros(waited));
+      if (record.sending(expected)) this.#counts.sent(record, now);
       this.#queue.take();
       // A process worker's task counts as started once sent (or before: see #onExit); a thread worker's once
       // it claims it.

@@ -2,6 +2,7 @@
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { liveWorkers } from './dispatch.js';
 import type { TaskQueue } from './task-queue.js';
+import type { TaskRecord } from './task-record.js';
 import type { PoolStats, TimeDistribution } from './types.js';
 import { WorkerState, type WorkerSlot } from './worker-slot.js';
 
@@ -25,6 +26,8 @@ export class PoolCounters {
   readonly runHistogram: RecordableHistogram = createHistogram();
   /** Tasks submitted to a deep queue, of which one in 16 is timed. */
   #untimedSubmits = 0;
+  /** When each task whose wait is timed was submitted (performance.now()), until its first send. */
+  readonly #submittedAt = new WeakMap<TaskRecord, number>();
 
   /**
    * Whether to time the wait of a task submitted while `queued` tasks wait. Timing every task of a deep queue
@@ -32,6 +35,20 @@ export class PoolCounters {
    */
   timesWait(queued: number): boolean {
     return queued < TIME_EVERY_TASK_BELOW || (++this.#untimedSubmits & 15) === 0;
+  }
+
+  /** Times the wait of `record`, submitted now: see {@link timesWait}. */
+  submitted(record: TaskRecord): void {
+    record.timeWait();
+    this.#submittedAt.set(record, performance.now());
+  }
+
+  /** `record`, whose wait is timed, is sent at `now`. */
+  sent(record: TaskRecord, now: number): void {
+    const at = this.#submittedAt.get(record);
+    if (at === undefined) return;
+    this.#submittedAt.delete(record);
+    this.waitHistogram.record(micros(now - at));
   }
 
   /** A snapshot of the counters and of what `workers` and `queue` hold now. */

@@ -3,6 +3,13 @@ import type { TaskCode } from '../wire/protocol.js';
 import type { StopHook } from './stop-hooks.js';
 import type { WorkerSlot } from './worker-slot.js';
 
+/**
+ * The most nanoseconds a record holds as its expected time (about 1.07 s): far above what lets a task join
+ * a busy worker (PIPELINE_MS), so capping changes no decision, and a small integer on every platform.
+ */
+export const MAX_EXPECTED_NS = 2 ** 30;
+const WAIT_TIMED = -2;
+
 /** One submitted task as the engine tracks it, from queue to result. */
 export class TaskRecord {
   /** The worker it is in flight on; set and cleared by that worker's slot. */
@@ -15,13 +22,12 @@ export class TaskRecord {
    */
   stop: StopHook | undefined = undefined;
   /**
-   * Milliseconds its function was expected to take when it was sent; NaN if not timed yet. Until it is first
-   * sent, a task whose wait is timed (see PoolStats.waitTime) holds `-performance.now()` of its submission
-   * here instead: negative, so never mistaken for an estimate. Not a field of its own, because a second
-   * number field that holds fractions costs every record a boxed number, measurably in a burst. Written
-   * through {@link timeWait} and {@link sending}.
+   * Nanoseconds its function was expected to take when it was sent, at most {@link MAX_EXPECTED_NS}; -1 if
+   * not timed yet. Before its first send, WAIT_TIMED if its wait in the queue is timed (see PoolCounters).
+   * Kept a small integer, never a fraction, NaN or -0: a number field that ever holds one costs every record
+   * a boxed number, measurably in a burst. Written through {@link sending}; read as ms through {@link expected}.
    */
-  expected = 0;
+  expectedNs = 0;
 
   constructor(
     readonly future: Future<unknown>,
@@ -31,19 +37,25 @@ export class TaskRecord {
     readonly transfer: readonly unknown[] | undefined,
   ) {}
 
-  /** Times its wait in the queue, from `now` (its submission) to its first send. */
-  timeWait(now: number): void {
-    this.expected = -now;
+  /** Its wait in the queue is timed, from its submission to its first send (see PoolCounters.sent). */
+  timeWait(): void {
+    this.expectedNs = WAIT_TIMED;
   }
 
   /**
-   * It is being sent, expected to take `expected` ms. Returns the ms it waited in the queue if that wait was
-   * timed (its first send), else -1. A task sent again (taken back, or requeued) is not timed again.
+   * It is being sent, expected to take `expected` ms (NaN: not timed yet). Returns whether its wait in the
+   * queue was timed and ends now (its first send); a task sent again (taken back, or requeued) is not.
    */
-  sending(expected: number, now: number): number {
-    const waited = this.expected < 0 ? now + this.expected : -1;
-    this.expected = expected;
-    return waited;
+  sending(expected: number): boolean {
+    const waitTimed = this.expectedNs === WAIT_TIMED;
+    // `| 0`: an int32 (no -0), a small integer under the cap.
+    this.expectedNs = Number.isNaN(expected) ? -1 : Math.min(Math.round(expected * 1e6), MAX_EXPECTED_NS) | 0;
+    return waitTimed;
+  }
+
+  /** Milliseconds its function was expected to take when it was sent; NaN if not timed yet. */
+  get expected(): number {
+    return this.expectedNs < 0 ? Number.NaN : this.expectedNs / 1e6;
   }
 
   /** How many items it holds: a map chunk's argument lists, else one. */

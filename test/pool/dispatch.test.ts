@@ -40,7 +40,7 @@ function slot({ holding = [] as number[], budget = 1000, process = false, ready 
 
 function record(expected = Number.NaN): TaskRecord {
   const r = new TaskRecord(new Future<unknown>(), taskCode(FN, false), [1], undefined);
-  r.sending(expected, performance.now());
+  r.sending(expected);
   return r;
 }
 
