@@ -29,13 +29,33 @@ export class TaskRecord {
    */
   expectedNs = 0;
 
+  /**
+   * Its arguments, or for the rare task with a transfer list, both in a {@link WithTransfer}: no record pays
+   * a field for what few tasks have. Read through {@link args} and {@link transfer}.
+   */
+  readonly #payload: unknown;
+
   constructor(
     readonly future: Future<unknown>,
     /** Its function, and whether it is a map chunk, as a batch names them. */
     readonly code: TaskCode,
-    readonly args: unknown,
-    readonly transfer: readonly unknown[] | undefined,
-  ) {}
+    args: unknown,
+    transfer: readonly unknown[] | undefined,
+  ) {
+    this.#payload = transfer === undefined ? args : new WithTransfer(args, transfer);
+  }
+
+  /** Its argument list; a map chunk's, its list of argument lists. */
+  get args(): unknown {
+    const payload = this.#payload;
+    return payload instanceof WithTransfer ? payload.args : payload;
+  }
+
+  /** What its arguments move to the worker rather than copy (see SubmitOptions.transfer). */
+  get transfer(): readonly unknown[] | undefined {
+    const payload = this.#payload;
+    return payload instanceof WithTransfer ? payload.transfer : undefined;
+  }
 
   /** Its wait in the queue is timed, from its submission to its first send (see PoolCounters.sent). */
   timeWait(): void {
@@ -62,4 +82,12 @@ export class TaskRecord {
   get items(): number {
     return this.code < 0 ? (this.args as readonly unknown[]).length : 1;
   }
+}
+
+/** The arguments of a task that has a transfer list, with that list. */
+class WithTransfer {
+  constructor(
+    readonly args: unknown,
+    readonly transfer: readonly unknown[],
+  ) {}
 }

@@ -35,3 +35,14 @@ test('sending() says whether the wait was timed, at the first send only', () => 
   const untimed = record();
   assert.equal(untimed.sending(Number.NaN), false);
 });
+
+test('a record gives back its arguments and its transfer list, with or without one', () => {
+  const args = [new ArrayBuffer(8)];
+  const plain = new TaskRecord(new Future<unknown>(), taskCode(0, false), args, undefined);
+  assert.equal(plain.args, args);
+  assert.equal(plain.transfer, undefined);
+  const transfer = [args[0]];
+  const moving = new TaskRecord(new Future<unknown>(), taskCode(0, false), args, transfer);
+  assert.equal(moving.args, args);
+  assert.equal(moving.transfer, transfer);
+});
