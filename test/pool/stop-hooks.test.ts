@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { TimeoutError } from '../../src/futures/errors.js';
 import { StopHooks, type Stoppable } from '../../src/pool/stop-hooks.js';
-import { jumpClock } from '../fixtures/settle.js';
+import { TimeoutError as PoolTimeoutError } from 'aiox';
+import { makePool } from '../executors/pools.js';
+import { holdUntil } from '../fixtures/abort-tasks.js';
+import { Gates } from '../fixtures/gate.js';
+import { fakeClock, jumpClock, track } from '../fixtures/settle.js';
+import { add } from '../fixtures/tasks.js';
 
 /** StopHooks over plain tasks, recording which were stopped, when (the faked clock) and why. */
 function hooks(): { stops: StopHooks; stopped: [Stoppable, number, unknown][] } {
@@ -159,4 +164,35 @@ test('many tasks settling behind one that stays armed are not held: the FIFO is 
   advance(100);
   assert.equal(stopped.length, 2);
   assert.ok(stopped[0]![0] === first && stopped[1]![0] === later[1999]);
+});
+
+test('in a pool, tasks sharing one timeout each time out at their own deadline while their neighbours finish', { timeout: 60_000 }, async (t) => {
+  const advance = fakeClock(t);
+  const gates = new Gates('thread', 2);
+  await using pool = makePool('thread', { maxWorkers: 2 });
+  try {
+    const quick = [pool.submitWith(add, [1, 1], { timeout: 100 }), pool.submitWith(add, [2, 1], { timeout: 100 })];
+    const first = track(pool.submitWith(holdUntil, [gates.handle(0)], { timeout: 100 }));
+    assert.deepEqual(await Promise.all(quick), [2, 3]);
+    await gates.started(0);
+    await advance(50);
+    assert.equal(await pool.submitWith(add, [3, 1], { timeout: 100 }), 4);
+    const second = track(pool.submitWith(holdUntil, [gates.handle(1)], { timeout: 100 }));
+    await gates.started(1);
+    await advance(49);
+    assert.equal(first.settled, false);
+    await advance(1);
+    assert.equal(first.state, 'rejected');
+    assert.ok(first.reason instanceof PoolTimeoutError);
+    assert.equal(second.settled, false, 'the task submitted 50 ms later has 50 ms left');
+    await advance(49);
+    assert.equal(second.settled, false);
+    await advance(1);
+    assert.equal(second.state, 'rejected');
+    assert.ok(second.reason instanceof PoolTimeoutError);
+  } finally {
+    await gates.release(0);
+    await gates.release(1);
+    gates.dispose();
+  }
 });
