@@ -144,6 +144,8 @@ export abstract class PoolExecutor implements Executor {
   }
 
   readonly #engine: PoolEngine;
+  /** See #taskOptions. */
+  #lastOptions: TaskOptions | undefined = undefined;
   readonly #maxWorkers: number;
   readonly #allowed: TaskCheck | undefined;
   /** Tasks the allowedTasks check has passed, by identity: it runs once per task, not at every submit. */
@@ -215,7 +217,28 @@ export abstract class PoolExecutor implements Executor {
   #submitWith<A extends unknown[], R>(fn: Task<A, R>, args: A, options: SubmitOptions, background: boolean): Future<Awaited<R>> {
     if (!Array.isArray(args)) throw new TypeError(`args must be an array, received ${describe(args)}`);
     if (this.#allowed !== undefined) this.#checkAllowed(fn);
-    return this.#engine.submit(fn, args, validateSubmitOptions(options, this.#kind, background)) as Future<Awaited<R>>;
+    return this.#engine.submit(fn, args, this.#taskOptions(options, background)) as Future<Awaited<R>>;
+  }
+
+  /**
+   * `options` validated, as the engine takes them. A burst passes the same options to every task: a call
+   * whose values equal the last call's (and that transfers nothing) reuses its object, a copy that no one
+   * changes, rather than allocating one per task.
+   */
+  #taskOptions(options: SubmitOptions, background: boolean): TaskOptions {
+    validateOptions(options);
+    const last = this.#lastOptions;
+    if (
+      last !== undefined &&
+      options.transfer === undefined &&
+      last.transfer === undefined &&
+      options.signal === last.signal &&
+      options.timeout === last.timeout &&
+      background === (last[BACKGROUND] === true)
+    ) {
+      return last;
+    }
+    return (this.#lastOptions = validateSubmitOptions(options, this.#kind, background));
   }
 
   map<T, R>(fn: Task<[T], R>, items: Iterable<T> | AsyncIterable<T>, options: MapOptions = {}): AsyncIterableIterator<Awaited<R>> {

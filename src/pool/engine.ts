@@ -60,7 +60,7 @@ export class PoolEngine {
   #resolveClosed: (() => void) | undefined;
   /** Set by terminateWorkers() / killWorkers(): the name of the call, for the errors of what it stopped. */
   #stoppedBy: string | undefined;
-  readonly #stops = new StopHooks((record, reason) => this.#abort(record, reason));
+  readonly #stops = new StopHooks((record, reason) => this.#abort(record as TaskRecord, reason));
 
   /** Asked by a pending future about its task: queued, or sent to a thread worker that has not claimed it. */
   readonly #owner: FutureOwner<TaskRecord> = {
@@ -107,7 +107,7 @@ export class PoolEngine {
     const id = this.#tasks.idOf(task);
     const future = new Future<unknown>();
     const record = new TaskRecord(future, taskCode(id, chunk), args, options?.transfer);
-    if (this.#counts.timesWait(this.#queue.live)) record.timeWait(performance.now());
+    if (this.#counts.timesWait(this.#queue.live)) this.#counts.submitted(record);
     if (options !== undefined && (options.signal !== undefined || options.timeout !== undefined || options[BACKGROUND] === true)) {
       if (options.signal?.aborted) {
         future.setRunningOrNotifyCancel();
@@ -115,7 +115,7 @@ export class PoolEngine {
         this.#counts.failed++;
         return future;
       }
-      record.stop = this.#stops.arm(record, options.signal, options.timeout, options[BACKGROUND] === true);
+      this.#stops.arm(record, options.signal, options.timeout, options[BACKGROUND] === true);
     }
     setOwner(future, this.#owner, record);
     this.#queue.push(record);
@@ -324,8 +324,7 @@ export class PoolEngine {
       held++;
       if (Number.isNaN(expected)) untimed++;
       else expectedMs += expected;
-      const waited = record.sending(expected, now);
-      if (waited >= 0) this.#counts.waitHistogram.record(micros(waited));
+      if (record.sending(expected)) this.#counts.sent(record, now);
       this.#queue.take();
       // A process worker's task counts as started once sent (or before: see #onExit); a thread worker's once
       // it claims it.

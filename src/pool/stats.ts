@@ -27,6 +27,8 @@ export class PoolCounters {
   readonly runHistogram: RecordableHistogram = createHistogram();
   /** Tasks submitted to a deep queue, of which one in 16 is timed. */
   #untimedSubmits = 0;
+  /** When each task whose wait is timed was submitted (performance.now()), until its first send. */
+  readonly #submittedAt = new WeakMap<TaskRecord, number>();
 
   /**
    * Whether to time the wait of a task submitted while `queued` tasks wait. Timing every task of a deep queue
@@ -43,6 +45,20 @@ export class PoolCounters {
     if (result.error === undefined) return;
     this.failed++;
     this.cancelled += record.items - ran - 1;
+  }
+
+  /** Times the wait of `record`, submitted now: see {@link timesWait}. */
+  submitted(record: TaskRecord): void {
+    record.timeWait();
+    this.#submittedAt.set(record, performance.now());
+  }
+
+  /** `record`, whose wait is timed, is sent at `now`. */
+  sent(record: TaskRecord, now: number): void {
+    const at = this.#submittedAt.get(record);
+    if (at === undefined) return;
+    this.#submittedAt.delete(record);
+    this.waitHistogram.record(micros(now - at));
   }
 
   /** A snapshot of the counters and of what `workers` and `queue` hold now. */

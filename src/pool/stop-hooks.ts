@@ -1,78 +1,198 @@
 import { TimeoutError } from '../futures/errors.js';
 import { after, MAX_DELAY, type Delay } from '../internal/timers.js';
-import type { StopHook, TaskRecord } from './task-record.js';
+
+/** What a StopHook is attached to: a task, whose `stop` names its hook while it is armed. */
+export interface Stoppable {
+  stop: StopHook | undefined;
+}
+
+/**
+ * What stops a group of abortable tasks submitted with the same signal, timeout and BACKGROUND flag: one
+ * timer for the whole group, over a FIFO of their deadlines, and one place under the signal. A task points to
+ * its group's hook while armed (`task.stop`); it leaves the group when disarmed, lazily: an entry whose task
+ * no longer points here is dead and is skipped.
+ */
+export class StopHook {
+  /** Tasks in submission order from {@link #head}; those whose `stop` is not this hook are dead entries. */
+  tasks: (Stoppable | undefined)[] = [];
+  /** `deadlines[i]` is when `tasks[i]` times out (performance.now() ms); empty without a timeout. */
+  deadlines: number[] = [];
+  head = 0;
+  /** Tasks pointing here. At 0 the hook is retired: no timer, out of the signal's set. */
+  live = 0;
+  timer: Delay | ReturnType<typeof setTimeout> | undefined = undefined;
+  /** The deadline the timer was armed for: the task then at the head is due when it fires, whatever the clock says. */
+  armedFor = 0;
+
+  constructor(
+    readonly signal: AbortSignal | undefined,
+    /** Milliseconds, for the TimeoutError's message; Infinity without a timeout. */
+    readonly timeout: number,
+    /** The tasks do not keep the program alive while they run (see `BACKGROUND`). */
+    readonly background: boolean,
+  ) {}
+}
+
+/** Over this many dead entries, and more than there are live ones, a hook's FIFO is compacted. */
+const COMPACT_ABOVE = 256;
 
 /**
  * The timeouts and signals that stop tasks. A burst where every task has a safety timeout or shares one
- * signal must cost little more than one without, so: a timeout is one plain timer with a shared callback (no
- * closure per task), and a signal gets one listener however many tasks it stops, the tasks waiting in a set
- * (listeners of one AbortSignal are a list that every add and remove walks: one each would cost O(n^2)).
+ * signal must cost little more than one without, so tasks armed one after the other with the same signal,
+ * timeout and BACKGROUND flag share one {@link StopHook}: a timeout is one timer per hook, re-armed for the
+ * oldest deadline still pending (tasks with one timeout have deadlines in submission order), and a signal
+ * gets one listener however many tasks it stops (listeners of one AbortSignal are a list that every add and
+ * remove walks). A task times out once `performance.now()` has reached its deadline, or with the task its
+ * timer was set for (that one is due when the timer fires, as with a timer of its own, even under a faked
+ * setTimeout); a later one never sooner. No timer is left once no task it could stop is pending, so the
+ * program lives no longer than with one timer per task; a hook of BACKGROUND tasks leaves it unreferenced.
  */
 export class StopHooks {
-  readonly #stop: (record: TaskRecord, reason: unknown) => void;
-  /** The tasks each signal stops, while it has any. */
-  readonly #bySignal = new Map<AbortSignal, Set<TaskRecord>>();
+  readonly #stop: (task: Stoppable, reason: unknown) => void;
+  /** The hooks each signal stops, while it has any. */
+  readonly #bySignal = new Map<AbortSignal, Set<StopHook>>();
+  /** The hook of the last task armed: the next one with the same options joins it. */
+  #last: StopHook | undefined = undefined;
 
   /** `stop` is called once for a task whose timeout fires or whose signal aborts, already disarmed. */
-  constructor(stop: (record: TaskRecord, reason: unknown) => void) {
+  constructor(stop: (task: Stoppable, reason: unknown) => void) {
     this.#stop = stop;
   }
 
-  /** Starts `record`'s timeout and listens to its signal (not aborted yet). */
-  arm(record: TaskRecord, signal: AbortSignal | undefined, timeout: number | undefined, background: boolean): StopHook {
-    const hook: StopHook = { signal, timer: undefined, timeout: timeout ?? Infinity, background };
-    if (signal !== undefined) {
-      const records = this.#bySignal.get(signal);
-      if (records !== undefined) records.add(record);
-      else {
-        this.#bySignal.set(signal, new Set([record]));
-        signal.addEventListener('abort', this.#onAbort);
+  /** Starts `task`'s timeout and listens to its signal (not aborted yet); sets `task.stop`. */
+  arm(task: Stoppable, signal: AbortSignal | undefined, timeout: number | undefined, background: boolean): StopHook {
+    const ms = timeout ?? Infinity;
+    let hook = this.#last;
+    if (hook === undefined || hook.live === 0 || hook.signal !== signal || hook.timeout !== ms || hook.background !== background) {
+      hook = this.#last = new StopHook(signal, ms, background);
+      if (signal !== undefined) {
+        const hooks = this.#bySignal.get(signal);
+        if (hooks !== undefined) hooks.add(hook);
+        else {
+          this.#bySignal.set(signal, new Set([hook]));
+          signal.addEventListener('abort', this.#onAbort);
+        }
       }
     }
-    if (timeout !== undefined && timeout !== Infinity) {
-      // A delay setTimeout cannot wait goes in steps (see after()); the global is looked up now, so that fake
-      // clocks in tests control it.
-      hook.timer = timeout > MAX_DELAY ? after(timeout, () => this.#timedOut(record)) : setTimeout(this.#timedOut, timeout, record);
-      if (background) hook.timer.unref();
+    task.stop = hook;
+    hook.live++;
+    hook.tasks.push(task);
+    if (ms !== Infinity) {
+      // The clock is read once per task, and only for tasks with a timeout.
+      const now = performance.now();
+      hook.deadlines.push(now + ms);
+      if (hook.timer === undefined) this.#arm(hook, now);
     }
     return hook;
   }
 
-  /** Removes `record`'s timer and its place under its signal; the hook is gone from the record after. */
-  disarm(record: TaskRecord): void {
-    const hook = record.stop;
+  /** Takes `task` out of its hook; the hook's timer and listener go with its last task. */
+  disarm(task: Stoppable): void {
+    const hook = task.stop;
     if (hook === undefined) return;
-    record.stop = undefined;
-    const { signal, timer } = hook;
+    task.stop = undefined;
+    if (--hook.live === 0) return this.#retire(hook);
+    // Tasks mostly settle in the order they were submitted: drop the dead entries at the head now, and
+    // compact when many die behind a live one.
+    skipDead(hook);
+    const { tasks } = hook;
+    if (tasks.length - hook.head - hook.live > COMPACT_ABOVE && tasks.length - hook.head > 2 * hook.live) compact(hook);
+  }
+
+  /** Arms `hook`'s timer for the deadline of its oldest live task, `now` being performance.now(). */
+  #arm(hook: StopHook, now: number): void {
+    const deadline = hook.deadlines[hook.head]!;
+    hook.armedFor = deadline;
+    // A delay setTimeout cannot wait goes in steps (see after()); the global is looked up now, so that fake
+    // clocks in tests control it. Rounded up: a timer never fires before its delay has passed.
+    const delay = Math.max(1, Math.ceil(deadline - now));
+    hook.timer = delay > MAX_DELAY ? after(delay, () => this.#timedOut(hook)) : setTimeout(this.#timedOut, delay, hook);
+    if (hook.background) hook.timer.unref();
+  }
+
+  /** The timer went off: stops every task whose deadline has come, and arms the timer for the next one. */
+  readonly #timedOut = (hook: StopHook): void => {
+    hook.timer = undefined;
+    const now = performance.now();
+    // The task the timer was armed for is due even if the clock disagrees (a faked setTimeout alone).
+    const due = Math.max(now, hook.armedFor);
+    const { tasks, deadlines } = hook;
+    const stopped: Stoppable[] = [];
+    for (; hook.head < tasks.length && deadlines[hook.head]! <= due; hook.head++) {
+      const task = tasks[hook.head]!;
+      tasks[hook.head] = undefined;
+      if (task.stop === hook) stopped.push(task);
+    }
+    // They left the FIFO above: the hook is whole again before any of them is stopped.
+    for (const task of stopped) task.stop = undefined;
+    hook.live -= stopped.length;
+    if (hook.live === 0) this.#retire(hook);
+    else {
+      skipDead(hook);
+      this.#arm(hook, now);
+    }
+    for (const task of stopped) this.#stop(task, new TimeoutError(`the task timed out after ${hook.timeout} ms`));
+  };
+
+  /** No task points to `hook` any more: its timer and its place under its signal go. */
+  #retire(hook: StopHook): void {
+    const { timer, signal } = hook;
     if (timer !== undefined) {
       if (isDelay(timer)) timer.clear();
       else clearTimeout(timer);
+      hook.timer = undefined;
     }
+    hook.tasks = [];
+    hook.deadlines = [];
+    hook.head = 0;
+    if (this.#last === hook) this.#last = undefined;
     if (signal === undefined) return;
-    const records = this.#bySignal.get(signal);
-    if (records === undefined || !records.delete(record) || records.size > 0) return;
+    const hooks = this.#bySignal.get(signal);
+    if (hooks === undefined || !hooks.delete(hook) || hooks.size > 0) return;
     this.#bySignal.delete(signal);
     signal.removeEventListener('abort', this.#onAbort);
   }
 
-  readonly #timedOut = (record: TaskRecord): void => {
-    const timeout = record.stop?.timeout;
-    this.disarm(record);
-    this.#stop(record, new TimeoutError(`the task timed out after ${timeout} ms`));
-  };
-
   readonly #onAbort = (event: Event): void => {
     const signal = event.target as AbortSignal;
     signal.removeEventListener('abort', this.#onAbort);
-    const records = this.#bySignal.get(signal);
+    const hooks = this.#bySignal.get(signal);
     this.#bySignal.delete(signal);
-    if (records === undefined) return;
-    for (const record of records) {
-      // Its place under the signal went with the set: disarm only clears its timer.
-      this.disarm(record);
-      this.#stop(record, signal.reason);
+    if (hooks === undefined) return;
+    const stopped: Stoppable[] = [];
+    for (const hook of hooks) {
+      for (let i = hook.head; i < hook.tasks.length; i++) {
+        const task = hook.tasks[i];
+        if (task?.stop === hook) stopped.push(task);
+      }
+    }
+    for (const task of stopped) {
+      this.disarm(task);
+      this.#stop(task, signal.reason);
     }
   };
+}
+
+/** Drops the dead entries at the head of `hook`'s FIFO, which holds a live one. */
+function skipDead(hook: StopHook): void {
+  const { tasks } = hook;
+  while (hook.head < tasks.length && tasks[hook.head]?.stop !== hook) tasks[hook.head++] = undefined;
+}
+
+/** Drops the dead entries of `hook`'s FIFO, keeping the live ones in order. */
+function compact(hook: StopHook): void {
+  const tasks: Stoppable[] = [];
+  const deadlines: number[] = [];
+  const timed = hook.deadlines.length > 0;
+  for (let i = hook.head; i < hook.tasks.length; i++) {
+    const task = hook.tasks[i];
+    if (task?.stop !== hook) continue;
+    tasks.push(task);
+    if (timed) deadlines.push(hook.deadlines[i]!);
+  }
+  hook.tasks = tasks;
+  hook.deadlines = deadlines;
+  hook.head = 0;
 }
 
 function isDelay(timer: Delay | ReturnType<typeof setTimeout>): timer is Delay {

@@ -280,8 +280,9 @@ export class WorkerSlot {
   }
 
   #count(record: TaskRecord, sign: 1 | -1): void {
-    if (Number.isNaN(record.expected)) this.#untimed += sign;
-    else this.#expectedMs += sign * record.expected;
+    const ns = record.expectedNs;
+    if (ns < 0) this.#untimed += sign;
+    else this.#expectedMs += (sign * ns) / 1e6;
     // No drift from adding and removing fractions.
     if (this.#inflight.length === 0) this.#expectedMs = 0;
   }

@@ -13,6 +13,7 @@ import {
   pickWorker,
   rebalanceFrom,
 } from '../../src/pool/dispatch.js';
+import { StopHook } from '../../src/pool/stop-hooks.js';
 import { TaskRecord } from '../../src/pool/task-record.js';
 import { TaskTable } from '../../src/pool/task-table.js';
 import type { WorkerHandle } from '../../src/pool/transport.js';
@@ -39,7 +40,7 @@ function slot({ holding = [] as number[], budget = 1000, process = false, ready 
 
 function record(expected = Number.NaN): TaskRecord {
   const r = new TaskRecord(new Future<unknown>(), taskCode(FN, false), [1], undefined);
-  r.sending(expected, performance.now());
+  r.sending(expected);
   return r;
 }
 
@@ -104,7 +105,7 @@ test('pickWorker: a worker starting, stopping, spare, retired or holding a backg
   assert.equal(retired.state, WorkerState.RETIRING);
   const background = slot();
   const task = record(0.1);
-  task.stop = { signal: undefined, timer: undefined, timeout: Infinity, background: true };
+  task.stop = new StopHook(undefined, Infinity, true);
   background.dispatch([task], true, table, assert.fail);
   assert.equal(pickWorker([starting, stopping, spare, retired, background], false, 0.1), undefined);
   assert.equal(liveWorkers([starting, stopping, spare, retired, background]), 3, 'stopping and spare workers are not live');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Future } from '../../src/futures/future.js';
 import { TaskRecord } from '../../src/pool/task-record.js';
+import { StopHook } from '../../src/pool/stop-hooks.js';
 import { TaskTable } from '../../src/pool/task-table.js';
 import type { WorkerHandle } from '../../src/pool/transport.js';
 import { WorkerSlot, WorkerState } from '../../src/pool/worker-slot.js';
@@ -42,7 +43,7 @@ function slot({ budget = 100, process = false } = {}): { worker: WorkerSlot; han
 function records(count: number, expected = 0.1): TaskRecord[] {
   return Array.from({ length: count }, (_, i) => {
     const r = new TaskRecord(new Future<unknown>(), taskCode(FN, false), [i], undefined);
-    r.sending(expected, performance.now());
+    r.sending(expected);
     return r;
   });
 }
@@ -117,7 +118,7 @@ test('a process with an aborted task is killed once that task is its first unans
   const { worker, handle } = slot({ process: true });
   worker.ready();
   const batch = records(3);
-  batch[2]!.stop = { signal: undefined, timer: undefined, timeout: 1, background: false };
+  batch[2]!.stop = new StopHook(undefined, 1, false);
   worker.dispatch(batch, false, table, assert.fail);
   assert.equal(handle.posted[0]![2], GUARDED);
   assert.equal(worker.canWithdraw, false);

@@ -1,0 +1,198 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { TimeoutError } from '../../src/futures/errors.js';
+import { StopHooks, type Stoppable } from '../../src/pool/stop-hooks.js';
+import { TimeoutError as PoolTimeoutError } from 'aiox';
+import { makePool } from '../executors/pools.js';
+import { holdUntil } from '../fixtures/abort-tasks.js';
+import { Gates } from '../fixtures/gate.js';
+import { fakeClock, jumpClock, track } from '../fixtures/settle.js';
+import { add } from '../fixtures/tasks.js';
+
+/** StopHooks over plain tasks, recording which were stopped, when (the faked clock) and why. */
+function hooks(): { stops: StopHooks; stopped: [Stoppable, number, unknown][] } {
+  const stopped: [Stoppable, number, unknown][] = [];
+  const stops = new StopHooks((task, reason) => {
+    assert.equal(task.stop, undefined, 'a task is disarmed before it is stopped');
+    stopped.push([task, performance.now(), reason]);
+  });
+  return { stops, stopped };
+}
+
+const task = (): Stoppable => ({ stop: undefined });
+
+
+test('tasks with one timeout share one timer: each times out at its own deadline, in order', (t) => {
+  const advance = jumpClock(t);
+  const setTimeoutSpy = t.mock.method(globalThis, 'setTimeout');
+  const { stops, stopped } = hooks();
+  const a = task();
+  const b = task();
+  const c = task();
+  stops.arm(a, undefined, 100, false);
+  advance(10);
+  stops.arm(b, undefined, 100, false);
+  advance(30);
+  stops.arm(c, undefined, 100, false);
+  assert.equal(a.stop, b.stop, 'one hook for tasks armed in a row with the same options');
+  assert.equal(setTimeoutSpy.mock.callCount(), 1, 'one timer for three tasks');
+  advance(59);
+  assert.equal(stopped.length, 0);
+  advance(1);
+  assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[a, 100]]);
+  advance(9);
+  assert.equal(stopped.length, 1, 'b is not stopped before its deadline');
+  advance(1);
+  advance(30);
+  assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[a, 100], [b, 110], [c, 140]]);
+  for (const [, , reason] of stopped) {
+    assert.ok(reason instanceof TimeoutError);
+    assert.equal(reason.message, 'the task timed out after 100 ms');
+  }
+  assert.notEqual(stopped[0]![2], stopped[1]![2], 'each task gets its own error');
+});
+
+test('a disarmed task never times out; the timer goes with the last armed task', (t) => {
+  const advance = jumpClock(t);
+  const clear = t.mock.method(globalThis, 'clearTimeout');
+  const { stops, stopped } = hooks();
+  const a = task();
+  const b = task();
+  stops.arm(a, undefined, 50, false);
+  advance(5);
+  stops.arm(b, undefined, 50, false);
+  stops.disarm(a);
+  assert.equal(a.stop, undefined);
+  advance(50);
+  assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[b, 55]], 'the timer armed for a is re-armed for b');
+  const c = task();
+  stops.arm(c, undefined, 50, false);
+  const before = clear.mock.callCount();
+  stops.disarm(c);
+  assert.equal(clear.mock.callCount(), before + 1, 'no timer is left once no task is armed');
+  advance(100);
+  assert.equal(stopped.length, 1);
+});
+
+test('tasks with different timeouts, signals or BACKGROUND get hooks of their own', (t) => {
+  jumpClock(t);
+  const { stops } = hooks();
+  const signal = new AbortController().signal;
+  const tasks = [task(), task(), task(), task(), task()];
+  stops.arm(tasks[0]!, undefined, 100, false);
+  stops.arm(tasks[1]!, undefined, 200, false);
+  stops.arm(tasks[2]!, signal, 200, false);
+  stops.arm(tasks[3]!, signal, 200, true);
+  stops.arm(tasks[4]!, signal, 200, true);
+  const hooksOf = new Set(tasks.map((s) => s.stop));
+  assert.equal(hooksOf.size, 4);
+  assert.equal(tasks[3]!.stop, tasks[4]!.stop);
+  assert.equal(tasks[3]!.stop!.background, true);
+  for (const s of tasks) stops.disarm(s);
+});
+
+test('a background hook leaves its timer unreferenced', (t) => {
+  jumpClock(t);
+  const { stops } = hooks();
+  const unref = t.mock.fn();
+  t.mock.method(globalThis, 'setTimeout', () => ({ unref, ref: () => undefined }));
+  t.mock.method(globalThis, 'clearTimeout', () => undefined);
+  const a = task();
+  stops.arm(a, undefined, 100, true);
+  assert.equal(unref.mock.callCount(), 1);
+  const b = task();
+  stops.arm(b, undefined, 100, false);
+  assert.equal(unref.mock.callCount(), 1, 'a task that keeps the program alive has a referenced timer');
+  stops.disarm(a);
+  stops.disarm(b);
+});
+
+test('one abort stops every armed task of the signal, with one listener for all', (t) => {
+  jumpClock(t);
+  const { stops, stopped } = hooks();
+  const controller = new AbortController();
+  const add = t.mock.method(controller.signal, 'addEventListener');
+  const remove = t.mock.method(controller.signal, 'removeEventListener');
+  const tasks = Array.from({ length: 5 }, task);
+  stops.arm(tasks[0]!, controller.signal, undefined, false);
+  stops.arm(tasks[1]!, controller.signal, 1000, false);
+  stops.arm(tasks[2]!, controller.signal, undefined, false);
+  stops.arm(tasks[3]!, controller.signal, undefined, false);
+  stops.arm(tasks[4]!, controller.signal, undefined, false);
+  stops.disarm(tasks[2]!);
+  assert.equal(add.mock.callCount(), 1);
+  controller.abort('stop');
+  assert.deepEqual(
+    stopped.map(([s, , reason]) => [tasks.indexOf(s), reason]),
+    [
+      [0, 'stop'],
+      [1, 'stop'],
+      [3, 'stop'],
+      [4, 'stop'],
+    ],
+  );
+  assert.equal(remove.mock.callCount(), 1, 'the listener is removed');
+});
+
+test('the listener goes with the last task of the signal', (t) => {
+  jumpClock(t);
+  const { stops, stopped } = hooks();
+  const controller = new AbortController();
+  const remove = t.mock.method(controller.signal, 'removeEventListener');
+  const a = task();
+  const b = task();
+  stops.arm(a, controller.signal, undefined, false);
+  stops.arm(b, controller.signal, undefined, false);
+  stops.disarm(b);
+  assert.equal(remove.mock.callCount(), 0);
+  stops.disarm(a);
+  assert.equal(remove.mock.callCount(), 1);
+  controller.abort();
+  assert.equal(stopped.length, 0);
+});
+
+test('many tasks settling behind one that stays armed are not held: the FIFO is compacted', (t) => {
+  const advance = jumpClock(t);
+  const { stops, stopped } = hooks();
+  const first = task();
+  stops.arm(first, undefined, 100, false);
+  const later = Array.from({ length: 2000 }, task);
+  for (const s of later) stops.arm(s, undefined, 100, false);
+  const hook = first.stop!;
+  for (const s of later.slice(0, 1999)) stops.disarm(s);
+  assert.ok(hook.tasks.length - hook.head < 600, `${hook.tasks.length - hook.head} entries held for 2 live tasks`);
+  advance(100);
+  assert.equal(stopped.length, 2);
+  assert.ok(stopped[0]![0] === first && stopped[1]![0] === later[1999]);
+});
+
+test('in a pool, tasks sharing one timeout each time out at their own deadline while their neighbours finish', { timeout: 60_000 }, async (t) => {
+  const advance = fakeClock(t);
+  const gates = new Gates('thread', 2);
+  await using pool = makePool('thread', { maxWorkers: 2 });
+  try {
+    const quick = [pool.submitWith(add, [1, 1], { timeout: 100 }), pool.submitWith(add, [2, 1], { timeout: 100 })];
+    const first = track(pool.submitWith(holdUntil, [gates.handle(0)], { timeout: 100 }));
+    assert.deepEqual(await Promise.all(quick), [2, 3]);
+    await gates.started(0);
+    await advance(50);
+    assert.equal(await pool.submitWith(add, [3, 1], { timeout: 100 }), 4);
+    const second = track(pool.submitWith(holdUntil, [gates.handle(1)], { timeout: 100 }));
+    await gates.started(1);
+    await advance(49);
+    assert.equal(first.settled, false);
+    await advance(1);
+    assert.equal(first.state, 'rejected');
+    assert.ok(first.reason instanceof PoolTimeoutError);
+    assert.equal(second.settled, false, 'the task submitted 50 ms later has 50 ms left');
+    await advance(49);
+    assert.equal(second.settled, false);
+    await advance(1);
+    assert.equal(second.state, 'rejected');
+    assert.ok(second.reason instanceof PoolTimeoutError);
+  } finally {
+    await gates.release(0);
+    await gates.release(1);
+    gates.dispose();
+  }
+});
