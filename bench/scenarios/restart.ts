@@ -1,10 +1,8 @@
-import { ProcessPoolExecutor, ThreadPoolExecutor, taskRef } from 'aiox';
+import { ProcessPoolExecutor, ThreadPoolExecutor } from 'aiox';
 import { addDetail, figure, type BenchContext, type Scenario } from '../lib/context.js';
-import { addTask, type AioxPool, type Kind } from '../lib/contenders.js';
-import { fromRoot } from '../lib/paths.js';
+import { addTask, holdTask, type AioxPool, type Kind } from '../lib/contenders.js';
 import { median, perSecond } from '../lib/stats.js';
 
-const holdTask = taskRef<(ms: number) => number>(fromRoot('bench/workers/work.cjs'), 'hold');
 /** How long a hanging task of the 5%-hang pool runs before its timeout stops it. */
 const HANG_TIMEOUT_MS = 50;
 /** A hanging task holds its worker far longer than its timeout. */

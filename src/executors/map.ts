@@ -49,9 +49,8 @@ async function* run<T, R>(
   const input = reader.isSync ? new SyncFeed(reader, window) : new AsyncFeed(reader, window);
   let failed = false;
   try {
+    // An aborted map submits nothing more: checked before the loop and at the end of each turn of it.
     for (;;) {
-      // Checked before reading on: an aborted map submits nothing more.
-      signal?.throwIfAborted();
       if (window.length === 0 && !(await input.fill(deadline, signal))) return;
       const current = window.peek()!;
       // Still in the window while waiting, so it is cancelled with the rest if the wait ends early.

@@ -243,8 +243,9 @@ export abstract class PoolExecutor implements Executor {
 
   map<T, R>(fn: Task<[T], R>, items: Iterable<T> | AsyncIterable<T>, options: MapOptions = {}): AsyncIterableIterator<Awaited<R>> {
     validateOptions(options);
-    describeTask(fn);
+    // Checked now, not at the first chunk (#checkAllowed describes it the first time it sees it).
     if (this.#allowed !== undefined) this.#checkAllowed(fn);
+    else describeTask(fn);
     const submitChunk = (chunk: [T][]): Future<ChunkResult> => this.#engine.submit(fn, chunk, undefined, true) as Future<ChunkResult>;
     return mapInOrder<T, Awaited<R>>(submitChunk, items, options, this.#maxWorkers);
   }
@@ -365,8 +366,8 @@ function resolvePoolOptions(options: PoolExecutorOptions): ResolvedPoolOptions {
   return { maxWorkers, minWorkers, idleTimeout, maxTasksPerWorker, maxQueue };
 }
 
+/** `options` is an object already (see #taskOptions). */
 function validateSubmitOptions(options: SubmitOptions, kind: 'thread' | 'process', background: boolean): TaskOptions {
-  validateOptions(options);
   const { signal, timeout, transfer } = options;
   validateSignal(signal);
   if (timeout !== undefined) validateTimeout(timeout);

@@ -423,7 +423,7 @@ export class PoolEngine {
     }
     // A process with aborted tasks is killed once it may be running one (not one that has exited: `timed` is
     // false for the results read from its stash then).
-    if (worker.answeredStops() && timed) this.#workers.stop(worker, 'abort');
+    if (timed && worker.answeredStops()) this.#workers.stop(worker, 'abort');
     if (worker.inflight.length === 0) this.#workers.idle(worker);
     this.#schedulePump();
   }

@@ -25,7 +25,7 @@ export class TaskRecord {
    * Nanoseconds its function was expected to take when it was sent, at most {@link MAX_EXPECTED_NS}; -1 if
    * not timed yet. Before its first send, WAIT_TIMED if its wait in the queue is timed (see PoolCounters).
    * Kept a small integer, never a fraction, NaN or -0: a number field that ever holds one costs every record
-   * a boxed number, measurably in a burst. Written through {@link sending}; read as ms through {@link expected}.
+   * a boxed number, measurably in a burst. Written through {@link sending}.
    */
   expectedNs = 0;
 
@@ -73,10 +73,6 @@ export class TaskRecord {
     return waitTimed;
   }
 
-  /** Milliseconds its function was expected to take when it was sent; NaN if not timed yet. */
-  get expected(): number {
-    return this.expectedNs < 0 ? Number.NaN : this.expectedNs / 1e6;
-  }
 
   /** How many items it holds: a map chunk's argument lists, else one. */
   get items(): number {

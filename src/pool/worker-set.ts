@@ -78,14 +78,19 @@ export class WorkerSet {
    * maxWorkers, at once so that their start-ups overlap. A worker still starting now keeps the program alive.
    */
   grow(): void {
+    // One walk counts what liveWorkers() counts and the workers still starting (this runs on dispatch).
     let starting = 0;
+    let live = 0;
     for (const w of this.#all) {
-      if (w.spare || w.state !== WorkerState.STARTING) continue;
+      if (w.spare || w.state === WorkerState.STOPPING) continue;
+      live++;
+      if (w.state !== WorkerState.STARTING) continue;
       starting++;
       w.handle.ref();
     }
+    if (live >= this.#options.maxWorkers) return;
     const queued = this.#host.queued();
-    for (let live = liveWorkers(this.#all); live < this.#options.maxWorkers && starting < queued; live++, starting++) this.spawn(true);
+    for (; live < this.#options.maxWorkers && starting < queued; live++, starting++) this.spawn(true);
   }
 
   /** Starts workers until minWorkers are live (after a crash, an abort or a retirement). */

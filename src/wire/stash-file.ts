@@ -40,10 +40,6 @@ export class StashFileWriter {
     this.#fd = fd;
   }
 
-  /** Whether nothing was written since the file last started over. */
-  get empty(): boolean {
-    return this.#position === 0 && this.#pending === 0;
-  }
 
   /** Starts the file over: nothing in it is needed any more (its results were sent). */
   restart(): void {

@@ -14,7 +14,7 @@ process.on('message', (message: ToWorker, handle: unknown) => {
     runtime = new WorkerRuntime((reply, sent) => {
       // A message that cannot be cloned still throws here. A send that fails because the parent is gone
       // (it may end while a generator task it no longer waits for still runs here) has no one to tell.
-      process.send!(reply, undefined, undefined, sent === undefined ? ignoreSendError : () => sent());
+      process.send!(reply, undefined, undefined, sent ?? ignoreSendError);
     }, (message as InitMessage).init);
     // Started once the 'ready' is on its way, so its start-up does not delay the child's, and before any
     // task can arrive, so that even a child whose first task never returns dies with its parent.

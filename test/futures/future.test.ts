@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { CancelledError, Future, FutureState, InvalidStateError } from 'aiox';
 import { catchWarningsOfType } from '../fixtures/quiet.js';
-import { nextTurn } from '../fixtures/settle.js';
+import { nextTurn, watchUnhandledRejections } from '../fixtures/settle.js';
 
 // setOwner is internal, so it comes from the sources compiled file by file with the tests (build/src/), and
 // so does the Future class its tests use: the package is a bundle with its own copy of Future, whose private
@@ -279,41 +279,26 @@ describe('awaiting a Future', () => {
     await assert.rejects(race, /first/);
   });
 
-  test('a result that is a promise which rejects leaves no unhandled rejection when nobody awaits the future', async () => {
-    const unhandled: unknown[] = [];
-    const listener = (reason: unknown): void => void unhandled.push(reason);
-    process.on('unhandledRejection', listener);
-    try {
-      const f = running<Promise<number>>();
-      const inner = Promise.reject(new Error('inner'));
-      inner.catch(() => undefined);
-      f.setResult(inner);
-      assert.equal(f.result(), inner);
-      await new Promise((resolve) => setImmediate(resolve));
-      await new Promise((resolve) => setImmediate(resolve));
-      assert.deepEqual(unhandled, []);
-    } finally {
-      process.off('unhandledRejection', listener);
-    }
+  test('a result that is a promise which rejects leaves no unhandled rejection when nobody awaits the future', async (t) => {
+    const noUnhandled = watchUnhandledRejections(t);
+    const f = running<Promise<number>>();
+    const inner = Promise.reject(new Error('inner'));
+    inner.catch(() => undefined);
+    f.setResult(inner);
+    assert.equal(f.result(), inner);
+    await noUnhandled();
   });
 
-  test('a failure or cancellation awaited by Promise.all rejects it once, with no unhandled rejection', async () => {
-    const unhandled: unknown[] = [];
-    const listener = (reason: unknown): void => void unhandled.push(reason);
-    process.on('unhandledRejection', listener);
-    try {
-      const error = new Error('first');
-      const [a, b, c] = [running<number>(), running<number>(), new Future<number>()];
-      const all = Promise.all([a, b, c]);
-      a.setException(error);
-      b.setException(new Error('second'));
-      c.cancel();
-      await assert.rejects(all, (e) => e === error);
-      await nextTurn();
-      assert.deepEqual(unhandled, []);
-    } finally {
-      process.off('unhandledRejection', listener);
-    }
+  test('a failure or cancellation awaited by Promise.all rejects it once, with no unhandled rejection', async (t) => {
+    const noUnhandled = watchUnhandledRejections(t);
+    const error = new Error('first');
+    const [a, b, c] = [running<number>(), running<number>(), new Future<number>()];
+    const all = Promise.all([a, b, c]);
+    a.setException(error);
+    b.setException(new Error('second'));
+    c.cancel();
+    await assert.rejects(all, (e) => e === error);
+    await noUnhandled();
   });
 });
 
@@ -680,20 +665,12 @@ describe('unobserved outcomes', () => {
     }
   });
 
-  test('code that reads constructor without awaiting leaves no unhandled rejection either', async () => {
-    const unhandled: unknown[] = [];
-    const listener = (reason: unknown): void => void unhandled.push(reason);
-    process.on('unhandledRejection', listener);
-    try {
-      const read = running<number>();
-      assert.equal(read.constructor, Promise);
-      read.setException(new Error('read, never awaited'));
-      await nextTurn();
-      await nextTurn();
-      assert.deepEqual(unhandled, []);
-    } finally {
-      process.off('unhandledRejection', listener);
-    }
+  test('code that reads constructor without awaiting leaves no unhandled rejection either', async (t) => {
+    const noUnhandled = watchUnhandledRejections(t);
+    const read = running<number>();
+    assert.equal(read.constructor, Promise);
+    read.setException(new Error('read, never awaited'));
+    await noUnhandled();
   });
 
   test('a failure awaited later is still delivered', async () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 
 // input-reader is internal: it comes from the sources compiled file by file with the tests (build/src/).
 import { InputReader } from '../../src/internal/input-reader.js';
+import { watchUnhandledRejections } from '../fixtures/settle.js';
 
 test('refuses what is not iterable, with the one message map, collect and resolve share', () => {
   for (const [items, received] of [
@@ -117,21 +118,12 @@ test('an async input whose next() throws at once fails the read, not the caller'
   assert.deepEqual(reader.failure, { error: boom });
 });
 
-test('close() marks the promises of an array input that were never taken as handled', async () => {
-  const unhandled: unknown[] = [];
-  const onUnhandled = (reason: unknown): void => {
-    unhandled.push(reason);
-  };
-  process.on('unhandledRejection', onUnhandled);
-  try {
-    const taken = Promise.reject(new Error('taken'));
-    taken.catch(() => undefined);
-    const reader = new InputReader([taken, Promise.reject(new Error('left'))]);
-    reader.takeSync();
-    reader.close();
-    await new Promise((resolve) => setImmediate(resolve));
-    assert.deepEqual(unhandled, []);
-  } finally {
-    process.off('unhandledRejection', onUnhandled);
-  }
+test('close() marks the promises of an array input that were never taken as handled', async (t) => {
+  const noUnhandled = watchUnhandledRejections(t);
+  const taken = Promise.reject(new Error('taken'));
+  taken.catch(() => undefined);
+  const reader = new InputReader([taken, Promise.reject(new Error('left'))]);
+  reader.takeSync();
+  reader.close();
+  await noUnhandled();
 });

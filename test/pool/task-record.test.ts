@@ -20,11 +20,6 @@ test('a record keeps its expected time as a small integer of nanoseconds: no fra
     r.sending(ms);
     assert.ok(Object.is(r.expectedNs, ns), `${ms} ms is held as ${r.expectedNs}, expected ${ns}`);
   }
-  const r = record();
-  r.sending(0.00031);
-  assert.equal(r.expected, 0.00031);
-  r.sending(Number.NaN);
-  assert.ok(Number.isNaN(r.expected));
 });
 
 test('sending() says whether the wait was timed, at the first send only', () => {
