@@ -16,6 +16,20 @@ export { isPoolWorker } from './tasks/import-guard.js';
 export type { Executor, MapOptions, ShutdownOptions, SubmitOptions } from './executors/executor.js';
 export type { PoolExecutorOptions, RoomOptions } from './executors/pool-executor.js';
 export type { AllowedTasks } from './executors/allowed-tasks.js';
+export type { PoolEventName, PoolEvents } from './executors/pool-events.js';
+export type { WorkerDeathInfo } from './pool/pool-watch.js';
+export type {
+  PoolMessage,
+  TaskFinishMessage,
+  TaskMessage,
+  TaskOutcome,
+  TaskQueuedMessage,
+  TaskStartMessage,
+  WorkerExitMessage,
+  WorkerExitReason,
+  WorkerMessage,
+  WorkerReadyMessage,
+} from './pool/diagnostics.js';
 export { PoolState, type PoolStats, type TimeDistribution, type WorkerErrorInfo } from './pool/types.js';
 export { ThreadPoolExecutor, type ThreadPoolExecutorOptions } from './executors/thread-pool-executor.js';
 export { ProcessPoolExecutor, type ProcessPoolExecutorOptions } from './executors/process-pool-executor.js';

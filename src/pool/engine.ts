@@ -25,7 +25,23 @@ import {
   type InitFailedMessage,
   type UncaughtMessage,
 } from '../wire/protocol.js';
+import {
+  exitReason,
+  publishExit,
+  publishFinish,
+  publishQueued,
+  publishReady,
+  publishStart,
+  taskFinishChannel,
+  taskStartChannel,
+  tracing,
+  workerExitChannel,
+  workerReadyChannel,
+  type Publisher,
+  type WorkerExitReason,
+} from './diagnostics.js';
 import { batchLimit, Estimates, estimateKey, mayJoin, pickWorker, rebalanceFrom } from './dispatch.js';
+import { deathError, PoolWatch, type PoolListener } from './pool-watch.js';
 import { micros, PoolCounters } from './stats.js';
 import { StopHooks } from './stop-hooks.js';
 import { TaskQueue } from './task-queue.js';
@@ -61,6 +77,10 @@ export class PoolEngine {
   /** Set by terminateWorkers() / killWorkers(): the name of the call, for the errors of what it stopped. */
   #stoppedBy: string | undefined;
   readonly #stops = new StopHooks((record, reason) => this.#abort(record as TaskRecord, reason));
+  /** Who the diagnostics channels name as the publisher (see diagnostics.ts). */
+  readonly #publisher: Publisher;
+  /** Set while the executor listens for its events (see pool-watch.ts). */
+  #watch: PoolWatch | undefined = undefined;
 
   /** Asked by a pending future about its task: queued, or sent to a thread worker that has not claimed it. */
   readonly #owner: FutureOwner<TaskRecord> = {
@@ -71,6 +91,7 @@ export class PoolEngine {
       // until the worker answers it with a skip.
       else if (!worker.revoke(record.seq)) return false;
       this.#counts.cancelled += record.items;
+      if (taskFinishChannel.hasSubscribers) publishFinish(this.#publisher, record, 'cancelled', undefined);
       this.#release(record);
       this.#schedulePump();
       return true;
@@ -80,8 +101,9 @@ export class PoolEngine {
 
   constructor(options: EngineOptions) {
     this.#options = options;
+    this.#publisher = { pool: options.pool ?? this, kind: options.transport.kind, tasks: this.#tasks };
     this.#queue = new TaskQueue(options.maxQueue, (record) => this.#release(record), () => this.#state === PoolState.OPEN);
-    this.#workers = new WorkerSet(options, {
+    this.#workers = new WorkerSet({ ...options, pool: this.#publisher.pool }, {
       message: (worker, message) => this.#onMessage(worker, message),
       exit: (worker, code, signal, error) => this.#onExit(worker, code, signal, error),
       queued: () => this.#queue.live,
@@ -119,6 +141,7 @@ export class PoolEngine {
     }
     setOwner(future, this.#owner, record);
     this.#queue.push(record);
+    if (tracing()) publishQueued(this.#publisher, record);
     this.#schedulePump();
     return future;
   }
@@ -210,6 +233,11 @@ export class PoolEngine {
     return this.#counts.snapshot(this.#workers.all, this.#queue);
   }
 
+  /** Reports the pool's transitions (drain, idle, a worker's death) to `listener`; undefined stops that. */
+  watch(listener: PoolListener | undefined): void {
+    this.#watch = listener === undefined ? undefined : new PoolWatch(listener, this.#queue, this.#workers.all);
+  }
+
   #assertOpen(): void {
     if (this.#state === PoolState.OPEN) return;
     if (this.#state === PoolState.BROKEN) {
@@ -234,6 +262,8 @@ export class PoolEngine {
     this.#counts.failed += record.items;
     if (stopped) record.future.markObserved().setException(error);
     else record.future.setException(error);
+    // Stopped with no stopping call named: by abort(), the pool's signal.
+    if (taskFinishChannel.hasSubscribers) publishFinish(this.#publisher, record, stopped && this.#stoppedBy === undefined ? 'aborted' : 'error', error);
   }
 
   /**
@@ -257,6 +287,7 @@ export class PoolEngine {
     }
     future.setException(reason);
     this.#counts.failed++;
+    if (taskFinishChannel.hasSubscribers) publishFinish(this.#publisher, record, 'aborted', reason);
     this.#schedulePump();
   }
 
@@ -272,6 +303,7 @@ export class PoolEngine {
 
   #pump(): void {
     this.#pumpScheduled = false;
+    this.#watch?.pumping(this.#queue);
     if (this.#state === PoolState.OPEN || this.#state === PoolState.SHUTTING_DOWN) {
       while (this.#queue.live > 0) {
         const head = this.#queue.head();
@@ -292,6 +324,7 @@ export class PoolEngine {
       if (this.#queue.live === 0 && this.#rebalance()) return this.#pump();
       if (this.#queue.waiting) this.#queue.wakeWaiters();
     }
+    this.#watch?.pumped(this.#queue, this.#workers.all);
     this.#maybeClose();
   }
 
@@ -333,6 +366,7 @@ export class PoolEngine {
       if (exclusive) break;
     }
     if (batch.length === 0) return;
+    if (taskStartChannel.hasSubscribers) publishStart(this.#publisher, batch, worker);
     // An exclusive batch is one task: a background one leaves the worker unreferenced.
     worker.dispatch(batch, exclusive && batch[0]!.stop!.background, this.#tasks, this.#unsendable);
     if (worker.inflight.length === 0) this.#workers.idle(worker);
@@ -348,6 +382,7 @@ export class PoolEngine {
     switch ((message as Exclude<FromWorker, readonly unknown[]>).type) {
       case 'ready':
         worker.ready();
+        if (workerReadyChannel.hasSubscribers) publishReady(this.#publisher, worker);
         this.#pump();
         if (worker.inflight.length === 0) this.#workers.idle(worker);
         break;
@@ -395,6 +430,7 @@ export class PoolEngine {
     for (let i = RESULTS_HEADER; i < results.length; i += 2) if (results[i] !== RESULT_SKIPPED) ran++;
     const perTask = busy / ran;
     if (ran > 0 && timed) counts.runHistogram.record(micros(perTask));
+    const publish = taskFinishChannel.hasSubscribers;
     let lastKey = -1;
     for (let i = RESULTS_HEADER; i < results.length; i += 2, seq++) {
       // The answer to task `seq`: the oldest in this worker's list, unless that task already left the list
@@ -416,9 +452,12 @@ export class PoolEngine {
         if (record.code < 0) counts.chunk(record, results[i + 1] as ChunkResult);
         else counts.completed++;
         record.future.setResult(results[i + 1]);
+        if (publish) publishFinish(this.#publisher, record, 'ok', undefined, timed ? perTask : undefined);
       } else {
         counts.failed += record.items;
-        record.future.setException(fromWire(results[i + 1] as WireError));
+        const error = fromWire(results[i + 1] as WireError);
+        record.future.setException(error);
+        if (publish) publishFinish(this.#publisher, record, 'error', error, timed ? perTask : undefined);
       }
     }
     // A process with aborted tasks is killed once it may be running one (not one that has exited: `timed` is
@@ -429,6 +468,8 @@ export class PoolEngine {
   }
 
   #onExit(worker: WorkerSlot, code: number | null, signal: NodeJS.Signals | null, error: Error | undefined): void {
+    // Read before its exit is handled, which changes what it is judged on.
+    const reason = workerExitChannel.hasSubscribers || this.#watch !== undefined ? exitReason(worker, this.#stoppedBy, this.#state === PoolState.BROKEN) : undefined;
     // Its messages have all arrived; what it finished and had not sent is in its stash.
     const stashed = worker.stashedResults();
     if (stashed !== undefined) this.#onResults(worker, stashed, false);
@@ -442,6 +483,7 @@ export class PoolEngine {
     if (exit.broken !== undefined) blamed += this.#break(exit.broken, exit.cause);
     const died = worker.died;
     if (died !== undefined) this.#reportUncaught(died.error, { origin: died.origin, fatal: true, tasksFailed: blamed });
+    if (reason !== undefined) this.#reportExit(worker, reason, code, signal, exit.cause, blamed);
     // Already broken, #break did nothing: a shutdown may be waiting for this exit.
     if (exit.broken !== undefined) return this.#maybeClose();
     // Keep minWorkers after a crash, an abort or a retirement; an idle stop never goes below it anyway.
@@ -449,6 +491,16 @@ export class PoolEngine {
       this.#workers.refill();
     }
     this.#schedulePump();
+  }
+
+  /** Publishes `worker`'s exit on its channel, and tells the watch of a death. */
+  #reportExit(worker: WorkerSlot, reason: WorkerExitReason, code: number | null, signal: NodeJS.Signals | null, cause: unknown, tasksFailed: number): void {
+    const crashed = reason === 'crash';
+    if (workerExitChannel.hasSubscribers) publishExit(this.#publisher, worker, reason, code, signal, crashed ? cause : undefined);
+    if (crashed && this.#watch !== undefined) {
+      const error = deathError(this.#options.transport, worker, code, signal, cause);
+      this.#watch.died(error, { workerId: worker.id, code, signal, tasksFailed });
+    }
   }
 
   /**

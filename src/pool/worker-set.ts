@@ -1,4 +1,5 @@
 import { ClaimBoard } from '../wire/claims.js';
+import { publishSpawn, workerSpawnChannel } from './diagnostics.js';
 import { STASH_BYTES } from '../wire/result-stash.js';
 import type { FromWorker, WorkerInit } from '../wire/protocol.js';
 import { liveWorkers } from './dispatch.js';
@@ -15,6 +16,8 @@ export interface WorkerSetOptions {
   readonly maxTasksPerWorker: number;
   /** What every worker is given; each gets a token of its own on top (see WorkerInit.token). */
   readonly init: Omit<WorkerInit, 'token'>;
+  /** The executor the diagnostics channels name as the publisher (see diagnostics.ts). */
+  readonly pool?: object;
 }
 
 /** What the worker set tells the engine, and asks of it. */
@@ -70,6 +73,7 @@ export class WorkerSet {
       }),
     );
     if (!forWork) worker.handle.unref();
+    if (workerSpawnChannel.hasSubscribers) publishSpawn({ pool: this.#options.pool ?? this, kind: transport.kind }, worker);
     return worker;
   }
 
