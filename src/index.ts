@@ -16,12 +16,10 @@ export { isPoolWorker } from './tasks/import-guard.js';
 export type { Executor, MapOptions, ShutdownOptions, SubmitOptions } from './executors/executor.js';
 export type { PoolExecutorOptions, RoomOptions } from './executors/pool-executor.js';
 export type { AllowedTasks } from './executors/allowed-tasks.js';
-export type { PoolEventName, PoolEvents } from './executors/pool-events.js';
+export type { PoolEvents } from './executors/pool-events.js';
 export type { WorkerDeathInfo } from './pool/pool-watch.js';
 export type {
-  PoolMessage,
   TaskFinishMessage,
-  TaskMessage,
   TaskOutcome,
   TaskQueuedMessage,
   TaskStartMessage,

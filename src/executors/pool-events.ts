@@ -10,7 +10,8 @@ import type { PoolListener, WorkerDeathInfo } from '../pool/pool-watch.js';
  *   from outside); the error is a `BrokenThreadPool` / `BrokenProcessPool` with what it died of as `cause`.
  *   The pool heals as always (see `uncaughtErrors`); this tells an operator that it had to.
  *
- * Each fires once per transition. See docs/observability.md.
+ * Each fires once per transition. A pool never emits `'error'`, so a pool without listeners never throws
+ * from an event. See docs/observability.md.
  * @example
  * ```ts
  * import { once } from 'node:events';
@@ -33,54 +34,66 @@ export type PoolEventName = keyof PoolEvents;
 
 const NAMES: readonly PoolEventName[] = ['drain', 'idle', 'workerError'];
 
+/** Internal: connects a pool's events to its engine, once the engine exists. */
+export let watchEngine: (emitter: PoolEventEmitter, engine: PoolEngine) => void;
+
 /**
- * The listeners of one pool's events. The engine watches for the transitions only while one of them has a
- * listener, so a pool no one listens to pays nothing for them.
+ * What makes a pool executor an `EventEmitter` of {@link PoolEvents}. The engine looks for the transitions
+ * only while one of those events has a listener, so a pool no one listens to pays nothing for them: the
+ * `newListener` and `removeListener` events (listened to here, so they show in `eventNames()`) say when.
  */
-export class PoolEventHub {
-  readonly #engine: PoolEngine;
-  readonly #emitter = new EventEmitter();
+export abstract class PoolEventEmitter extends EventEmitter<PoolEvents> {
+  static {
+    watchEngine = (emitter, engine) => {
+      emitter.#engine = engine;
+      emitter.#update();
+    };
+  }
+
+  #engine: PoolEngine | undefined = undefined;
+  #watching = false;
   readonly #listener: PoolListener = {
     drain: () => this.#emit('drain'),
     idle: () => this.#emit('idle'),
     workerError: (error, info) => this.#emit('workerError', error, info),
   };
-  #watching = false;
+  // Called just before a listener is added.
+  readonly #added = (event: string | symbol): void => {
+    if (NAMES.includes(event as PoolEventName)) this.#watch(true);
+  };
+  readonly #removed = (): void => this.#update();
 
-  constructor(engine: PoolEngine) {
-    this.#engine = engine;
+  constructor() {
+    super();
+    this.#hook();
   }
 
-  add(event: string | symbol, listener: (...args: never) => void, once: boolean): void {
-    if (typeof listener !== 'function') throw new TypeError(`listener must be a function, received ${typeof listener}`);
-    const add = once ? this.#emitter.once : this.#emitter.on;
-    add.call(this.#emitter, event, listener as (...args: unknown[]) => void);
+  /** As EventEmitter's; the pool keeps listening to its own `newListener` and `removeListener`. */
+  override removeAllListeners(...args: Parameters<EventEmitter<PoolEvents>['removeAllListeners']>): this {
+    super.removeAllListeners(...args);
+    this.#hook();
     this.#update();
+    return this;
   }
 
-  remove(event: string | symbol, listener: (...args: never) => void): void {
-    this.#emitter.off(event, listener as (...args: unknown[]) => void);
-    this.#update();
-  }
-
-  count(event: string | symbol): number {
-    return this.#emitter.listenerCount(event);
+  #hook(): void {
+    // Typed for PoolEvents alone, the class does not name EventEmitter's own events.
+    const untyped = this as unknown as EventEmitter;
+    if (!untyped.listeners('newListener').includes(this.#added)) untyped.on('newListener', this.#added);
+    if (!untyped.listeners('removeListener').includes(this.#removed)) untyped.on('removeListener', this.#removed);
   }
 
   #emit(event: PoolEventName, ...args: unknown[]): void {
-    try {
-      this.#emitter.emit(event, ...args);
-    } finally {
-      // A `once` listener that fired is gone.
-      this.#update();
-    }
+    (this as unknown as EventEmitter).emit(event, ...args);
   }
 
-  /** Watches the engine while any pool event has a listener (a `once` listener removes itself when it fires). */
   #update(): void {
-    const watched = NAMES.some((name) => this.#emitter.listenerCount(name) > 0);
-    if (watched === this.#watching) return;
-    this.#watching = watched;
-    this.#engine.watch(watched ? this.#listener : undefined);
+    this.#watch(NAMES.some((name) => this.listenerCount(name) > 0));
+  }
+
+  #watch(on: boolean): void {
+    if (on === this.#watching || this.#engine === undefined) return;
+    this.#watching = on;
+    this.#engine.watch(on ? this.#listener : undefined);
   }
 }

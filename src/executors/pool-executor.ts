@@ -11,7 +11,7 @@ import { describeTask, type Task } from '../tasks/task.js';
 import { allowedTasksCheck, type AllowedTasks, type TaskCheck } from './allowed-tasks.js';
 import type { Executor, MapOptions, ShutdownOptions, SubmitOptions } from './executor.js';
 import { mapInOrder } from './map.js';
-import { PoolEventHub, type PoolEventName, type PoolEvents } from './pool-events.js';
+import { PoolEventEmitter, watchEngine } from './pool-events.js';
 import { validateTransfer } from './transfer.js';
 
 /**
@@ -136,7 +136,7 @@ export let submitBackground: <A extends unknown[], R>(pool: PoolExecutor, fn: Ta
  * What `ThreadPoolExecutor` and `ProcessPoolExecutor` share: a thin public surface over the private pool
  * engine. Not exported; each executor adds its own options and worker kind.
  */
-export abstract class PoolExecutor implements Executor {
+export abstract class PoolExecutor extends PoolEventEmitter implements Executor {
   static {
     followRun = (pool, signal) => {
       if (pool.#follows === undefined) pool.#follow(signal);
@@ -155,9 +155,9 @@ export abstract class PoolExecutor implements Executor {
   // The signal option as given: undefined (follow run's), null (nothing) or a signal.
   readonly #follows: AbortSignal | null | undefined;
   #unfollow: (() => void) | undefined;
-  readonly #events: PoolEventHub;
 
   protected constructor(options: PoolExecutorOptions, transport: Transport) {
+    super();
     const { kind } = transport;
     assertMayStartPool(kind === 'thread' ? 'a ThreadPoolExecutor' : 'a ProcessPoolExecutor');
     const resolved = resolvePoolOptions(options);
@@ -180,7 +180,7 @@ export abstract class PoolExecutor implements Executor {
       pool: this,
       init: { initializer: initializer === undefined ? undefined : describeTask(initializer), initargs, uncaughtErrors },
     });
-    this.#events = new PoolEventHub(this.#engine);
+    watchEngine(this, this.#engine);
     const follow = signal === undefined ? runSignal() : (signal ?? undefined);
     if (follow !== undefined) this.#follow(follow);
   }
@@ -340,52 +340,6 @@ export abstract class PoolExecutor implements Executor {
   /** Queued, running, completed and failed tasks (counted in items), workers, utilization, wait and run times. */
   stats(): PoolStats {
     return this.#engine.stats();
-  }
-
-  /**
-   * Calls `listener` each time the pool event `event` happens: `'drain'`, `'idle'` or `'workerError'` (see
-   * {@link PoolEvents}). As in an EventEmitter: listeners run in the order added, synchronously, and
-   * `once(pool, 'idle')` from `node:events` works. A listener that throws is the program's bug: its exception
-   * is raised as an uncaught exception on the next tick (listeners after it miss that event), and the pool
-   * goes on. With no listener the pool does not even look for these transitions.
-   * @throws {TypeError} if `listener` is not a function.
-   * @example
-   * ```ts
-   * import { ThreadPoolExecutor } from 'aiox';
-   * await using pool = new ThreadPoolExecutor();
-   * pool.on('drain', () => console.log('queue empty: time to submit more'));
-   * ```
-   */
-  on<E extends PoolEventName>(event: E, listener: (...args: PoolEvents[E]) => void): this {
-    this.#events.add(event, listener, false);
-    return this;
-  }
-
-  /** The same as {@link on}. */
-  addListener<E extends PoolEventName>(event: E, listener: (...args: PoolEvents[E]) => void): this {
-    return this.on(event, listener);
-  }
-
-  /** As {@link on}, for the next time only. */
-  once<E extends PoolEventName>(event: E, listener: (...args: PoolEvents[E]) => void): this {
-    this.#events.add(event, listener, true);
-    return this;
-  }
-
-  /** Removes `listener` (the last time it was added for `event`). */
-  off<E extends PoolEventName>(event: E, listener: (...args: PoolEvents[E]) => void): this {
-    this.#events.remove(event, listener);
-    return this;
-  }
-
-  /** The same as {@link off}. */
-  removeListener<E extends PoolEventName>(event: E, listener: (...args: PoolEvents[E]) => void): this {
-    return this.off(event, listener);
-  }
-
-  /** How many listeners `event` has. */
-  listenerCount(event: PoolEventName): number {
-    return this.#events.count(event);
   }
 
   /** `await using pool = new ThreadPoolExecutor()` shuts the pool down with `wait` at the end of the block. */

@@ -39,7 +39,16 @@ export interface TaskMessage extends PoolMessage {
   readonly queuedAt: number | undefined;
 }
 
-/** `aiox:task:queued`. */
+/**
+ * `aiox:task:queued`, and what every task message carries.
+ * @example
+ * ```ts
+ * import dc from 'node:diagnostics_channel';
+ * import type { TaskQueuedMessage } from 'aiox';
+ * let submitted = 0;
+ * dc.subscribe('aiox:task:queued', (message) => void (submitted += (message as TaskQueuedMessage).items));
+ * ```
+ */
 export type TaskQueuedMessage = TaskMessage;
 
 /**
@@ -47,6 +56,15 @@ export type TaskQueuedMessage = TaskMessage;
  * batch in order, so a task may wait in its worker behind the ones sent with it. A process task counts as
  * running from here; a thread task not begun yet can still be taken back by the pool (and sent to another
  * worker, publishing this again) or cancelled.
+ * @example
+ * ```ts
+ * import dc from 'node:diagnostics_channel';
+ * import type { TaskStartMessage } from 'aiox';
+ * dc.subscribe('aiox:task:start', (message) => {
+ *   const { name, workerId, waitMs } = message as TaskStartMessage;
+ *   if (waitMs !== undefined && waitMs > 1000) console.warn(`${name} waited ${waitMs} ms for worker ${workerId}`);
+ * });
+ * ```
  */
 export interface TaskStartMessage extends TaskMessage {
   readonly workerId: number;
@@ -59,10 +77,28 @@ export interface TaskStartMessage extends TaskMessage {
  * How a task ended: `'ok'` (it returned), `'error'` (it threw, its worker died, the pool broke or was
  * stopped, its arguments could not be sent), `'cancelled'` (cancelled before it began), `'aborted'` (its
  * signal or timeout, or the pool's own signal, stopped it).
+ * @example
+ * ```ts
+ * import type { TaskOutcome } from 'aiox';
+ * const counts: Record<TaskOutcome, number> = { ok: 0, error: 0, cancelled: 0, aborted: 0 };
+ * ```
  */
 export type TaskOutcome = 'ok' | 'error' | 'cancelled' | 'aborted';
 
-/** `aiox:task:finish`: the task's future has settled (a subscriber may read it no more than that). */
+/**
+ * `aiox:task:finish`: the task's future has settled (or, for `'cancelled'`, is being cancelled).
+ * @example
+ * ```ts
+ * import dc from 'node:diagnostics_channel';
+ * import { createHistogram } from 'node:perf_hooks';
+ * import type { TaskFinishMessage } from 'aiox';
+ * const latency = createHistogram(); // microseconds
+ * dc.subscribe('aiox:task:finish', (message) => {
+ *   const { outcome, totalMs } = message as TaskFinishMessage;
+ *   if (outcome === 'ok' && totalMs !== undefined) latency.record(Math.max(1, Math.round(totalMs * 1000)));
+ * });
+ * ```
+ */
 export interface TaskFinishMessage extends TaskMessage {
   readonly outcome: TaskOutcome;
   /** What it threw or failed with (`'error'`), or the abort's reason (`'aborted'`). */
@@ -84,7 +120,17 @@ export interface TaskFinishMessage extends TaskMessage {
   readonly workerMs?: number;
 }
 
-/** `aiox:worker:spawn`, and what every worker message carries. */
+/**
+ * `aiox:worker:spawn`, and what every worker message carries.
+ * @example
+ * ```ts
+ * import dc from 'node:diagnostics_channel';
+ * import type { WorkerMessage } from 'aiox';
+ * const live = new Set<number>();
+ * dc.subscribe('aiox:worker:spawn', (message) => void live.add((message as WorkerMessage).workerId));
+ * dc.subscribe('aiox:worker:exit', (message) => void live.delete((message as WorkerMessage).workerId));
+ * ```
+ */
 export interface WorkerMessage extends PoolMessage {
   /** Unique within its pool, in the order started. */
   readonly workerId: number;
@@ -92,7 +138,15 @@ export interface WorkerMessage extends PoolMessage {
   readonly spawnedAt: number;
 }
 
-/** `aiox:worker:ready`. */
+/**
+ * `aiox:worker:ready`.
+ * @example
+ * ```ts
+ * import dc from 'node:diagnostics_channel';
+ * import type { WorkerReadyMessage } from 'aiox';
+ * dc.subscribe('aiox:worker:ready', (message) => console.log(`worker ready in ${(message as WorkerReadyMessage).startupMs} ms`));
+ * ```
+ */
 export interface WorkerReadyMessage extends WorkerMessage {
   /** Milliseconds from its start to ready: the start-up and the initializer. */
   readonly startupMs: number;
@@ -103,10 +157,28 @@ export interface WorkerReadyMessage extends WorkerMessage {
  * run its share), `'abort'` (stopped because it ran an aborted or timed-out task), `'crash'` (it died, or
  * exited, without being told to), `'broken'` (stopped because the pool broke), `'shutdown'` (stopped by
  * `shutdown()`, `terminateWorkers()`, `killWorkers()` or the pool's signal).
+ * @example
+ * ```ts
+ * import type { WorkerExitReason } from 'aiox';
+ * const unexpected = (reason: WorkerExitReason): boolean => reason === 'crash';
+ * ```
  */
 export type WorkerExitReason = 'idle' | 'maxTasksPerWorker' | 'abort' | 'crash' | 'broken' | 'shutdown';
 
-/** `aiox:worker:exit`. */
+/**
+ * `aiox:worker:exit`.
+ * @example
+ * ```ts
+ * import dc from 'node:diagnostics_channel';
+ * import type { WorkerExitMessage, WorkerExitReason } from 'aiox';
+ * const exits = new Map<WorkerExitReason, number>();
+ * dc.subscribe('aiox:worker:exit', (message) => {
+ *   const { reason, code, signal } = message as WorkerExitMessage;
+ *   exits.set(reason, (exits.get(reason) ?? 0) + 1);
+ *   if (reason === 'crash') console.error(`a worker crashed: code ${code}, signal ${signal}`);
+ * });
+ * ```
+ */
 export interface WorkerExitMessage extends WorkerMessage {
   readonly reason: WorkerExitReason;
   /** The exit code (a process's, or a thread's `process.exit()` code); null when killed by a signal. */

@@ -6,7 +6,17 @@ import type { Transport } from './transport.js';
 import { messageOf } from './worker-exit.js';
 import type { WorkerSlot } from './worker-slot.js';
 
-/** What a worker's unexpected death tells a `workerError` listener, beside the error. */
+/**
+ * What a worker's unexpected death tells a `workerError` listener, beside the error.
+ * @example
+ * ```ts
+ * import { ThreadPoolExecutor, type WorkerDeathInfo } from 'aiox';
+ * await using pool = new ThreadPoolExecutor();
+ * pool.on('workerError', (error: Error, { workerId, tasksFailed }: WorkerDeathInfo) => {
+ *   console.error(`worker ${workerId} died, failing ${tasksFailed} task(s):`, error.message);
+ * });
+ * ```
+ */
 export interface WorkerDeathInfo {
   /** The worker's id, as the `aiox:worker:*` channels give it. */
   readonly workerId: number;

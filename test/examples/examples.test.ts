@@ -69,6 +69,20 @@ test('crash: a dying worker fails only its task, in threads and in processes', a
   assert.equal(out.match(/5 of 6 tasks succeeded; the pool is still open/g)?.length, 2);
 });
 
+test('dashboard: the figures add up, from the diagnostics channels alone', async () => {
+  const out = await example('dashboard');
+  assert.match(out, /^ +[\d.]+ s │ done +\d+ │ +\d+\/s │ queue +\d+ │ in flight +\d+ │ workers \+\d+ -\d+ │/m);
+  assert.match(out, /^tasks: +1806 in [\d.]+ s, \d+\/s \((?=.*ok 1800)(?=.*error 3)(?=.*aborted 3).*\)$/m);
+  assert.match(out, /^ {2}total +[\d.]+ ms \/ +[\d.]+ ms \/ +[\d.]+ ms \/ +[\d.]+ ms +\(submit to result\)$/m);
+  const exits = /^workers: +(\d+) started, exits by reason: (.*)$/m.exec(out);
+  assert.ok(exits !== null, out);
+  const reasons = new Map(exits[2]!.split(', ').map((pair) => [pair.split(' ')[0]!, Number(pair.split(' ')[1])]));
+  assert.equal(reasons.get('crash'), 3);
+  assert.equal(reasons.get('abort'), 3);
+  // Every worker started has exited once the pool has shut down.
+  assert.equal([...reasons.values()].reduce((a, b) => a + b, 0), Number(exits[1]));
+});
+
 test('tour: runs the scenario it is given, and lists the scenarios for an unknown name', async () => {
   const out = await example('tour', 'blocking-io');
   assert.match(out, /── blocking-io: /);
