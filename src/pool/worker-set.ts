@@ -1,7 +1,7 @@
 import { ClaimBoard } from '../wire/claims.js';
-import { publishSpawn, workerSpawnChannel } from './diagnostics.js';
 import { STASH_BYTES } from '../wire/result-stash.js';
 import type { FromWorker, WorkerInit } from '../wire/protocol.js';
+import { publishSpawn, workerSpawnChannel } from './diagnostics.js';
 import { liveWorkers } from './dispatch.js';
 import type { Transport } from './transport.js';
 import { WorkerSlot, WorkerState, type StopReason } from './worker-slot.js';

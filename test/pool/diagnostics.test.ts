@@ -5,7 +5,7 @@ import type { TaskFinishMessage, TaskQueuedMessage, TaskStartMessage, WorkerExit
 import { KINDS, makePool } from '../executors/pools.js';
 import { Gates } from '../fixtures/gate.js';
 import { deferred, nextTurn } from '../fixtures/settle.js';
-import { add, announceThenSpin, exitWith, fail, gated } from '../fixtures/tasks.js';
+import { add, announceThenSpin, exitWith, fail, gated, squareUnless } from '../fixtures/tasks.js';
 
 const NAMES = ['aiox:task:queued', 'aiox:task:start', 'aiox:task:finish', 'aiox:worker:spawn', 'aiox:worker:ready', 'aiox:worker:exit'] as const;
 type Name = (typeof NAMES)[number];
@@ -170,6 +170,22 @@ for (const kind of KINDS) {
       assert.deepEqual(
         spawned.slice(0, 4).map((id) => reasons.get(id)),
         ['crash', 'maxTasksPerWorker', 'idle', 'abort'],
+      );
+    });
+
+    test('a map chunk travels and finishes as one task of several items', async (t) => {
+      await using pool = makePool(kind, { maxWorkers: 1 });
+      const seen = record(t, () => pool);
+      const values: number[] = [];
+      for await (const value of pool.map(squareUnless, [1, 2, 4, 5, 6, 7], { chunksize: 3 })) values.push(value);
+      assert.deepEqual(values, [1, 4, 16, 25, 36, 49]);
+      const finished = of<TaskFinishMessage>(seen, 'aiox:task:finish');
+      assert.deepEqual(
+        finished.map(({ name, items, outcome }) => ({ name, items, outcome })),
+        [
+          { name: 'squareUnless', items: 3, outcome: 'ok' },
+          { name: 'squareUnless', items: 3, outcome: 'ok' },
+        ],
       );
     });
 
