@@ -20,15 +20,20 @@ export const workerReadyChannel = channel('aiox:worker:ready');
 /** Published when a worker has exited: {@link WorkerExitMessage}. */
 export const workerExitChannel = channel('aiox:worker:exit');
 
-/** What every message of the pool's channels carries: which pool it comes from. */
-export interface PoolMessage {
+/**
+ * `aiox:task:queued`, and what every task message carries. Times are `performance.now()` milliseconds.
+ * @example
+ * ```ts
+ * import dc from 'node:diagnostics_channel';
+ * import type { TaskQueuedMessage } from 'aiox';
+ * let submitted = 0;
+ * dc.subscribe('aiox:task:queued', (message) => void (submitted += (message as TaskQueuedMessage).items));
+ * ```
+ */
+export interface TaskQueuedMessage {
   /** The executor (`ThreadPoolExecutor` or `ProcessPoolExecutor`) that published it: compare by identity. */
   readonly pool: object;
   readonly kind: 'thread' | 'process';
-}
-
-/** What every task message carries. Times are `performance.now()` milliseconds. */
-export interface TaskMessage extends PoolMessage {
   /** A number unique in the program, given to the task when one of the task channels first sees it. */
   readonly taskId: number;
   /** The task function's name (a source function without a name: `''`). */
@@ -38,18 +43,6 @@ export interface TaskMessage extends PoolMessage {
   /** When it was submitted; undefined if no task channel had a subscriber then. */
   readonly queuedAt: number | undefined;
 }
-
-/**
- * `aiox:task:queued`, and what every task message carries.
- * @example
- * ```ts
- * import dc from 'node:diagnostics_channel';
- * import type { TaskQueuedMessage } from 'aiox';
- * let submitted = 0;
- * dc.subscribe('aiox:task:queued', (message) => void (submitted += (message as TaskQueuedMessage).items));
- * ```
- */
-export type TaskQueuedMessage = TaskMessage;
 
 /**
  * `aiox:task:start`: the task was sent to worker `workerId`. Tasks travel in batches and a worker runs a
@@ -66,7 +59,7 @@ export type TaskQueuedMessage = TaskMessage;
  * });
  * ```
  */
-export interface TaskStartMessage extends TaskMessage {
+export interface TaskStartMessage extends TaskQueuedMessage {
   readonly workerId: number;
   readonly startedAt: number;
   /** `startedAt - queuedAt`: its wait in the pool's queue; undefined without `queuedAt`. */
@@ -99,7 +92,7 @@ export type TaskOutcome = 'ok' | 'error' | 'cancelled' | 'aborted';
  * });
  * ```
  */
-export interface TaskFinishMessage extends TaskMessage {
+export interface TaskFinishMessage extends TaskQueuedMessage {
   readonly outcome: TaskOutcome;
   /** What it threw or failed with (`'error'`), or the abort's reason (`'aborted'`). */
   readonly error?: unknown;
@@ -131,7 +124,10 @@ export interface TaskFinishMessage extends TaskMessage {
  * dc.subscribe('aiox:worker:exit', (message) => void live.delete((message as WorkerMessage).workerId));
  * ```
  */
-export interface WorkerMessage extends PoolMessage {
+export interface WorkerMessage {
+  /** The executor that published it: compare by identity. */
+  readonly pool: object;
+  readonly kind: 'thread' | 'process';
   /** Unique within its pool, in the order started. */
   readonly workerId: number;
   /** When it was started (`performance.now()` milliseconds). */
@@ -218,7 +214,7 @@ function traceOf(record: TaskRecord, queuedAt?: number): Trace {
   return trace;
 }
 
-function taskMessage(from: Publisher, record: TaskRecord, trace: Trace): TaskMessage {
+function taskMessage(from: Publisher, record: TaskRecord, trace: Trace): TaskQueuedMessage {
   return {
     pool: from.pool,
     kind: from.kind,
