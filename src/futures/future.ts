@@ -36,14 +36,14 @@ type StoredCallback = (future: never) => void;
  * Internal: the executor that holds a pending future's work (queued, or handed to a worker that has not
  * started it yet). Asked by the future, so that no listener per future is needed.
  */
-export interface FutureOwner<K> {
+export interface FutureOwner<F extends Future<unknown>> {
   /**
-   * `cancel()` was called: true if the work is withdrawn and will never run (the future is cancelled),
-   * false if it has just started (the future becomes running and `cancel()` fails).
+   * `future.cancel()` was called: true if the work is withdrawn and will never run (the future is
+   * cancelled), false if it has just started (the future becomes running and `cancel()` fails).
    */
-  cancel(key: K): boolean;
-  /** Whether the work has started; the future then becomes running. */
-  started(key: K): boolean;
+  cancel(future: F): boolean;
+  /** Whether the work of `future` has started; the future then becomes running. */
+  started(future: F): boolean;
 }
 
 // Future.#bits: the state's index in STATES (two bits), then flags. One field keeps a future small.
@@ -56,7 +56,7 @@ const STATE = 3;
 const FAILED = 4;
 const OBSERVED = 8;
 
-let setOwnerImpl: (future: Future<unknown>, owner: FutureOwner<never>, key: unknown) => void;
+let setOwnerImpl: (future: Future<unknown>, owner: FutureOwner<never>) => void;
 
 // The resolving functions of the future under construction: one executor for all, so no closure per future.
 let nextResolve: ((value: unknown) => void) | undefined;
@@ -110,9 +110,8 @@ export class Future<T> extends Promise<T> {
   // promise rejected later in the same turn (Promise.race would then pick the wrong one).
   #resolve: ((value: unknown) => void) | undefined;
   #reject: ((reason: unknown) => void) | undefined;
-  // Set while pending by the executor holding the work, with its key for this future.
-  #owner: FutureOwner<unknown> | undefined = undefined;
-  #key: unknown = undefined;
+  // Set while pending by the executor holding the work (which knows the work by the future itself).
+  #owner: FutureOwner<Future<unknown>> | undefined = undefined;
 
   /** A pending future. */
   constructor() {
@@ -123,9 +122,8 @@ export class Future<T> extends Promise<T> {
   }
 
   static {
-    setOwnerImpl = (future, owner, key) => {
-      future.#owner = owner as FutureOwner<unknown>;
-      future.#key = key;
+    setOwnerImpl = (future, owner) => {
+      future.#owner = owner as FutureOwner<Future<unknown>>;
     };
     // `await`, `Promise.all` and the like take a promise as it is, with no extra promise and job per future
     // as for a thenable, when its `constructor` is Promise. `await` attaches its handlers with no call of
@@ -136,7 +134,7 @@ export class Future<T> extends Promise<T> {
       enumerable: false,
       get(this: object) {
         if (!(#bits in this)) return Future;
-        if (!quiet) (this as Future<unknown>).#observe();
+        if (!quiet) Future.#observe(this as Future<unknown>);
         return Promise;
       },
     });
@@ -152,13 +150,13 @@ export class Future<T> extends Promise<T> {
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    this.#observe();
+    Future.#observe(this);
     return super.then(onfulfilled, onrejected);
   }
 
   /** The current state; see {@link FutureState}. */
   get state(): FutureState {
-    if ((this.#bits & STATE) === PENDING && this.#owner?.started(this.#key) === true) this.#startedElsewhere();
+    if ((this.#bits & STATE) === PENDING && this.#owner?.started(this) === true) Future.#startedElsewhere(this);
     return STATES[this.#bits & STATE]!;
   }
 
@@ -174,12 +172,12 @@ export class Future<T> extends Promise<T> {
     if (state === CANCELLED) return true;
     if (state !== PENDING) return false;
     const owner = this.#owner;
-    if (owner !== undefined && !owner.cancel(this.#key)) {
-      this.#startedElsewhere();
+    if (owner !== undefined && !owner.cancel(this)) {
+      Future.#startedElsewhere(this);
       return false;
     }
-    this.#owner = this.#key = undefined;
-    this.#complete(CANCELLED, undefined);
+    this.#owner = undefined;
+    Future.#complete(this, CANCELLED, undefined);
     return true;
   }
 
@@ -205,10 +203,10 @@ export class Future<T> extends Promise<T> {
    * @throws {InvalidStateError} if it is not done yet.
    */
   result(): T {
-    this.#assertDone('result');
-    this.#observe();
+    Future.#assertDone(this, 'result');
+    Future.#observe(this);
     if ((this.#bits & STATE) === CANCELLED) throw new CancelledError();
-    if (this.#failed()) throw this.#value;
+    if (Future.#failed(this)) throw this.#value;
     return this.#value as T;
   }
 
@@ -219,10 +217,10 @@ export class Future<T> extends Promise<T> {
    * @throws {InvalidStateError} if it is not done yet.
    */
   exception(): unknown {
-    this.#assertDone('exception');
-    this.#observe();
+    Future.#assertDone(this, 'exception');
+    Future.#observe(this);
     if ((this.#bits & STATE) === CANCELLED) throw new CancelledError();
-    return this.#failed() ? this.#value : undefined;
+    return Future.#failed(this) ? this.#value : undefined;
   }
 
   /** Whether the future finished with a result (not an exception, not cancelled). */
@@ -243,7 +241,7 @@ export class Future<T> extends Promise<T> {
    * unhandled rejection.
    */
   markObserved(): this {
-    this.#observe();
+    Future.#observe(this);
     return this;
   }
 
@@ -253,7 +251,7 @@ export class Future<T> extends Promise<T> {
    */
   addDoneCallback(fn: (future: Future<T>) => void): void {
     if (typeof fn !== 'function') throw new TypeError(`fn must be a function, received ${typeof fn}`);
-    this.#observe();
+    Future.#observe(this);
     if (this.done()) return runCallback(fn, this);
     const cbs = this.#value as StoredCallback | StoredCallback[] | undefined;
     if (cbs === undefined) this.#value = fn;
@@ -287,7 +285,7 @@ export class Future<T> extends Promise<T> {
     const state = this.#bits & STATE;
     if (state === CANCELLED) return false;
     if (state !== PENDING) throw new InvalidStateError(`cannot start a future that is ${STATES[state]}`);
-    this.#startedElsewhere();
+    Future.#startedElsewhere(this);
     return true;
   }
 
@@ -296,7 +294,7 @@ export class Future<T> extends Promise<T> {
    * @throws {InvalidStateError} if it is already done.
    */
   setResult(value: T): void {
-    this.#finish(false, value);
+    Future.#finish(this, false, value);
   }
 
   /**
@@ -304,7 +302,7 @@ export class Future<T> extends Promise<T> {
    * @throws {InvalidStateError} if it is already done.
    */
   setException(error: unknown): void {
-    this.#finish(true, error);
+    Future.#finish(this, true, error);
   }
 
   override get [Symbol.toStringTag](): string {
@@ -316,69 +314,72 @@ export class Future<T> extends Promise<T> {
   [inspect.custom](depth: number, options: InspectOptions): string {
     if ((this.#bits & STATE) !== FINISHED) return `Future <${this.state}>`;
     const value = inspect(this.#value, { ...options, depth: options.depth === null ? null : depth - 1 });
-    return `Future <finished${this.#failed() ? ', failed' : ''}: ${value}>`;
+    return `Future <finished${Future.#failed(this) ? ', failed' : ''}: ${value}>`;
   }
 
-  #assertDone(what: string): void {
-    if (!this.done()) throw new InvalidStateError(`${what}() called on a future that is ${STATES[this.#bits & STATE]}`);
+  // The helpers below are static so that a future carries no private brand (a field that instances of a
+  // class with private instance methods pay).
+
+  static #assertDone(f: Future<unknown>, what: string): void {
+    if (!f.done()) throw new InvalidStateError(`${what}() called on a future that is ${STATES[f.#bits & STATE]}`);
   }
 
-  #finish(failed: boolean, value: unknown): void {
-    if (this.done()) throw new InvalidStateError(`cannot complete a future that is ${STATES[this.#bits & STATE]}`);
-    this.#owner = this.#key = undefined;
+  static #finish(f: Future<unknown>, failed: boolean, value: unknown): void {
+    if (f.done()) throw new InvalidStateError(`cannot complete a future that is ${STATES[f.#bits & STATE]}`);
+    f.#owner = undefined;
     if (failed) {
-      this.#bits |= FAILED;
-      if ((this.#bits & OBSERVED) === 0) trackUnobserved(this, value);
+      f.#bits |= FAILED;
+      if ((f.#bits & OBSERVED) === 0) trackUnobserved(f, value);
     }
-    this.#complete(FINISHED, value);
+    Future.#complete(f, FINISHED, value);
   }
 
-  #failed(): boolean {
-    return (this.#bits & FAILED) !== 0;
+  static #failed(f: Future<unknown>): boolean {
+    return (f.#bits & FAILED) !== 0;
   }
 
-  #observe(): void {
-    const bits = this.#bits;
+  static #observe(f: Future<unknown>): void {
+    const bits = f.#bits;
     if ((bits & OBSERVED) !== 0) return;
-    this.#bits = bits | OBSERVED;
-    if ((bits & FAILED) !== 0) untrackUnobserved(this);
+    f.#bits = bits | OBSERVED;
+    if ((bits & FAILED) !== 0) untrackUnobserved(f);
   }
 
-  #startedElsewhere(): void {
-    this.#bits = (this.#bits & ~STATE) | RUNNING;
-    this.#owner = this.#key = undefined;
+  static #startedElsewhere(f: Future<unknown>): void {
+    f.#bits = (f.#bits & ~STATE) | RUNNING;
+    f.#owner = undefined;
   }
 
-  /** Enters a done state with `value`, settles the promise this future is and runs the done callbacks. */
-  #complete(state: typeof CANCELLED | typeof FINISHED, value: unknown): void {
-    const cbs = this.#value as StoredCallback | StoredCallback[] | undefined;
-    this.#bits = (this.#bits & ~STATE) | state;
-    this.#value = value;
-    this.#settle();
+  /** Enters a done state with `value`, settles the promise `f` is and runs the done callbacks. */
+  static #complete(f: Future<unknown>, state: typeof CANCELLED | typeof FINISHED, value: unknown): void {
+    const cbs = f.#value as StoredCallback | StoredCallback[] | undefined;
+    f.#bits = (f.#bits & ~STATE) | state;
+    f.#value = value;
+    Future.#settle(f);
     if (cbs === undefined) return;
-    if (typeof cbs === 'function') runCallback(cbs as DoneCallback<T>, this);
-    else for (const cb of cbs) runCallback(cb as DoneCallback<T>, this);
+    if (typeof cbs === 'function') runCallback(cbs as DoneCallback<unknown>, f);
+    else for (const cb of cbs) runCallback(cb as DoneCallback<unknown>, f);
   }
 
-  /** Settles the promise this future is, after its state. */
-  #settle(): void {
-    const resolve = this.#resolve!;
-    const reject = this.#reject!;
-    this.#resolve = this.#reject = undefined;
-    const succeeded = this.succeeded();
+  /** Settles the promise `f` is, after its state. */
+  static #settle(f: Future<unknown>): void {
+    const resolve = f.#resolve!;
+    const reject = f.#reject!;
+    f.#resolve = f.#reject = undefined;
+    const succeeded = f.succeeded();
     // The promise gets a handler of its own first when it may reject (a failure, or a result that is itself a
     // thenable, which it adopts): a future that fails unobserved is reported by its warning, never as an
     // unhandled rejection, and may still be awaited later.
-    if (!succeeded || isThenable(this.#value)) {
+    if (!succeeded || isThenable(f.#value)) {
       quiet = true;
       try {
-        Promise.prototype.then.call(this, undefined, ignore);
+        Promise.prototype.then.call(f, undefined, ignore);
       } finally {
         quiet = false;
       }
     }
-    if (succeeded) resolve(this.#value);
-    else reject(this.cancelled() ? new CancelledError() : this.#value);
+    if (succeeded) resolve(f.#value);
+    else reject(f.cancelled() ? new CancelledError() : f.#value);
   }
 }
 
@@ -394,9 +395,9 @@ function runCallback<T>(fn: DoneCallback<T>, future: Future<T>): void {
 }
 
 /**
- * Internal: makes `owner` the holder of a pending future's work, asked with `key` when the future is
- * cancelled or its state is read. Not part of the public API.
+ * Internal: makes `owner` the holder of a pending future's work, asked when the future is cancelled or its
+ * state is read. Not part of the public API.
  */
-export function setOwner<K>(future: Future<unknown>, owner: FutureOwner<K>, key: K): void {
-  setOwnerImpl(future, owner as FutureOwner<never>, key);
+export function setOwner<F extends Future<unknown>>(future: F, owner: FutureOwner<F>): void {
+  setOwnerImpl(future, owner as unknown as FutureOwner<never>);
 }

@@ -13,7 +13,7 @@
 // their allocations and property writes per task as they are; bench scenarios s1, s5 and s10 measure them),
 // aborting a task, settling a dead worker's tasks, breaking and closing the pool.
 import { InvalidStateError, QueueFull } from '../futures/errors.js';
-import { Future, setOwner, type FutureOwner } from '../futures/future.js';
+import { setOwner, type Future, type FutureOwner } from '../futures/future.js';
 import { fromWire, type WireError } from '../tasks/wire-error.js';
 import {
   RESULT_OK,
@@ -118,7 +118,7 @@ export class PoolEngine {
   }
 
   /** Queues a task. With `chunk`, `args` is a list of argument lists, run one by one in one task. */
-  submit(task: unknown, args: unknown, options: TaskOptions | undefined, chunk = false): Future<unknown> {
+  submit(task: unknown, args: readonly unknown[], options: TaskOptions | undefined, chunk = false): Future<unknown> {
     this.#assertOpen();
     // map is bounded by its readAhead and a generator holds one task: neither is refused, but both take room.
     // A task whose signal is already aborted never enters the queue, so it is not refused either.
@@ -127,23 +127,22 @@ export class PoolEngine {
     }
     if (chunk) this.#counts.mapped = true;
     const id = this.#tasks.idOf(task);
-    const future = new Future<unknown>();
-    const record = new TaskRecord(future, taskCode(id, chunk), args, options?.transfer);
+    const record = new TaskRecord(taskCode(id, chunk), args, options?.transfer);
     if (this.#counts.timesWait(this.#queue.live)) this.#counts.submitted(record);
     if (options !== undefined && (options.signal !== undefined || options.timeout !== undefined || options[BACKGROUND] === true)) {
       if (options.signal?.aborted) {
-        future.setRunningOrNotifyCancel();
-        future.setException(options.signal.reason);
+        record.setRunningOrNotifyCancel();
+        record.setException(options.signal.reason);
         this.#counts.failed++;
-        return future;
+        return record;
       }
       this.#stops.arm(record, options.signal, options.timeout, options[BACKGROUND] === true);
     }
-    setOwner(future, this.#owner, record);
+    setOwner(record, this.#owner);
     this.#queue.push(record);
     if (tracing()) publishQueued(this.#publisher, record);
     this.#schedulePump();
-    return future;
+    return record;
   }
 
   /** See {@link TaskQueue.room}; rejects once the pool takes no more work. */
@@ -190,8 +189,8 @@ export class PoolEngine {
     for (const worker of this.#workers.all) {
       for (let i = 0; i < worker.inflight.length; i++) {
         const record = worker.inflight.at(i)!;
-        if (record.future.done()) continue;
-        if (record.future.state === 'pending') record.future.setRunningOrNotifyCancel();
+        if (record.done()) continue;
+        if (record.state === 'pending') record.setRunningOrNotifyCancel();
         this.#fail(record, reason, true);
       }
       // Its tasks are done now: the exit that follows only removes them.
@@ -220,7 +219,7 @@ export class PoolEngine {
    */
   #failRequeued(error: () => unknown): void {
     for (const record of this.#queue.drain()) {
-      if (record.future.done()) {
+      if (record.done()) {
         this.#release(record);
         continue;
       }
@@ -260,8 +259,8 @@ export class PoolEngine {
   #fail(record: TaskRecord, error: unknown, stopped: boolean): void {
     this.#release(record);
     this.#counts.failed += record.items;
-    if (stopped) record.future.markObserved().setException(error);
-    else record.future.setException(error);
+    if (stopped) record.markObserved().setException(error);
+    else record.setException(error);
     // Stopped with no stopping call named: by abort(), the pool's signal.
     if (taskFinishChannel.hasSubscribers) publishFinish(this.#publisher, record, stopped && this.#stoppedBy === undefined ? 'aborted' : 'error', error);
   }
@@ -274,10 +273,10 @@ export class PoolEngine {
    * GUARDED), so stopping it loses no result.
    */
   #abort(record: TaskRecord, reason: unknown): void {
-    const { future, worker } = record;
+    const worker = record.worker;
     this.#release(record);
-    if (future.done()) return;
-    if (future.state === 'pending') future.setRunningOrNotifyCancel();
+    if (record.done()) return;
+    if (record.state === 'pending') record.setRunningOrNotifyCancel();
     if (worker === undefined) {
       // Still queued: it leaves the queue lazily and never runs. (Queued again after a process died is
       // running already.)
@@ -285,7 +284,7 @@ export class PoolEngine {
     } else if (!worker.revoke(record.seq) && worker.abortedTask(record, this.#requeue, () => this.#workers.stop(worker, 'abort'))) {
       this.#workers.stop(worker, 'abort');
     }
-    future.setException(reason);
+    record.setException(reason);
     this.#counts.failed++;
     if (taskFinishChannel.hasSubscribers) publishFinish(this.#publisher, record, 'aborted', reason);
     this.#schedulePump();
@@ -361,7 +360,7 @@ export class PoolEngine {
       this.#queue.take();
       // A process worker's task counts as started once sent (or before: see #onExit); a thread worker's once
       // it claims it.
-      if (toProcess && record.future.state === 'pending') record.future.setRunningOrNotifyCancel();
+      if (toProcess && record.state === 'pending') record.setRunningOrNotifyCancel();
       batch.push(record);
       if (exclusive) break;
     }
@@ -447,16 +446,16 @@ export class PoolEngine {
         this.#estimates.learn(key, perTask);
         lastKey = key;
       }
-      if (record.future.done()) continue;
+      if (record.done()) continue;
       if (results[i] === RESULT_OK) {
         if (record.code < 0) counts.chunk(record, results[i + 1] as ChunkResult);
         else counts.completed++;
-        record.future.setResult(results[i + 1]);
+        record.setResult(results[i + 1]);
         if (publish) publishFinish(this.#publisher, record, 'ok', undefined, timed ? perTask : undefined);
       } else {
         counts.failed += record.items;
         const error = fromWire(results[i + 1] as WireError);
-        record.future.setException(error);
+        record.setException(error);
         if (publish) publishFinish(this.#publisher, record, 'error', error, timed ? perTask : undefined);
       }
     }
@@ -515,7 +514,7 @@ export class PoolEngine {
     const requeue: TaskRecord[] = [];
     let failed = 0;
     for (const record of worker.takeAll()) {
-      if (record.future.done()) {
+      if (record.done()) {
         this.#release(record);
         continue;
       }
@@ -548,8 +547,8 @@ export class PoolEngine {
     this.#brokenBy = new Broken(message, { cause });
     this.#queue.refuseWaiters(new Broken(message, { cause }));
     const fail = (record: TaskRecord): void => {
-      if (record.future.done()) return this.#release(record);
-      if (record.future.state === 'pending') record.future.setRunningOrNotifyCancel();
+      if (record.done()) return this.#release(record);
+      if (record.state === 'pending') record.setRunningOrNotifyCancel();
       failed++;
       this.#fail(record, new Broken(message, { cause }), false);
     };

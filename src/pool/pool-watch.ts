@@ -97,7 +97,7 @@ export class PoolWatch {
 function running(workers: readonly WorkerSlot[]): boolean {
   for (const worker of workers) {
     // Mostly the oldest task in flight is the one not done: the walk stops at once.
-    for (let i = 0; i < worker.inflight.length; i++) if (!worker.inflight.at(i)!.future.done()) return true;
+    for (let i = 0; i < worker.inflight.length; i++) if (!worker.inflight.at(i)!.done()) return true;
   }
   return false;
 }

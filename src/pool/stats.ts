@@ -82,7 +82,7 @@ export class PoolCounters {
       }
       for (let i = 0; i < w.inflight.length; i++) {
         const record = w.inflight.at(i)!;
-        if (record.future.done()) continue;
+        if (record.done()) continue;
         if (w.begun(record.seq)) running += record.items;
         else waiting += record.items;
       }
@@ -107,7 +107,7 @@ export class PoolCounters {
     let items = 0;
     for (let i = 0; i < queue.length; i++) {
       const record = queue.at(i)!;
-      if (!record.future.done()) items += record.items;
+      if (!record.done()) items += record.items;
     }
     return items;
   }

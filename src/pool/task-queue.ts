@@ -65,7 +65,7 @@ export class TaskQueue {
   /** The oldest queued record whose future is not done; done ones met on the way leave the queue. */
   head(): TaskRecord | undefined {
     let head = this.#records.peek();
-    while (head !== undefined && head.future.done()) {
+    while (head !== undefined && head.done()) {
       this.#release(this.#records.shift()!);
       head = this.#records.peek();
     }
@@ -86,7 +86,7 @@ export class TaskQueue {
   cancelAll(): void {
     const kept: TaskRecord[] = [];
     for (const record of this.#records.drain()) {
-      if (!record.future.done() && !record.future.cancel()) kept.push(record);
+      if (!record.done() && !record.cancel()) kept.push(record);
       else this.#release(record);
     }
     for (const record of kept) this.#records.push(record);

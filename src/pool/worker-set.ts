@@ -121,7 +121,7 @@ export class WorkerSet {
   cancelUnstarted(): void {
     for (const worker of this.#all) {
       if (!worker.canWithdraw) continue;
-      for (let i = 0; i < worker.inflight.length; i++) worker.inflight.at(i)!.future.cancel();
+      for (let i = 0; i < worker.inflight.length; i++) worker.inflight.at(i)!.cancel();
     }
   }
 

@@ -298,7 +298,7 @@ export class WorkerSlot {
     while (taken.length < max && this.#inflight.length > 0 && this.#inflight.peekLast()!.seq > after) {
       const newest = this.#inflight.peekLast()!;
       // Cancelled while here: already revoked (its budget given back then), so it goes, and is not queued again.
-      if (!newest.future.cancelled()) {
+      if (!newest.cancelled()) {
         // A task whose transfer list was posted cannot be sent again: its buffers and ports moved to this
         // worker and are empty here. It stays, and so do the older ones.
         if (newest.transfer !== undefined || !this.#claims.revoke(newest.seq)) break;
@@ -412,7 +412,7 @@ export class WorkerSlot {
     for (let i = this.#inflight.length - 1; i >= 0; i--) {
       const later = this.#inflight.at(i)!;
       if (later === record) break;
-      if (later.future.done()) continue;
+      if (later.done()) continue;
       if (this.#claims.claimed(later.seq)) return false;
     }
     return true;

@@ -683,30 +683,33 @@ describe('unobserved outcomes', () => {
 });
 
 describe('owner (internal, for executors)', () => {
-  /** An owner whose answers the test sets, recording what it was asked. */
+  /** An owner whose answers the test sets, recording what it was asked, and about which future. */
   function owner(answers: { cancel?: boolean; started?: boolean } = {}) {
     const asked: string[] = [];
+    const about: SourceFuture<unknown>[] = [];
     return {
       asked,
+      about,
       answers,
-      cancel: (key: string) => (asked.push(`cancel ${key}`), answers.cancel ?? true),
-      started: (key: string) => (asked.push(`started ${key}`), answers.started ?? false),
+      cancel: (future: SourceFuture<unknown>) => (asked.push('cancel'), about.push(future), answers.cancel ?? true),
+      started: (future: SourceFuture<unknown>) => (asked.push('started'), about.push(future), answers.started ?? false),
     };
   }
 
-  test('is asked once when a pending future is cancelled, with its key, before the done callbacks', () => {
+  test('is asked once when a pending future is cancelled, about that future, before the done callbacks', () => {
     const f = new SourceFuture<number>();
     const o = owner();
-    setOwner(f as SourceFuture<unknown>, o, 'k');
+    setOwner(f as SourceFuture<unknown>, o);
     f.addDoneCallback(() => o.asked.push('callback'));
     assert.equal(f.cancel(), true);
     assert.equal(f.cancel(), true);
-    assert.deepEqual(o.asked, ['cancel k', 'callback']);
+    assert.deepEqual(o.asked, ['cancel', 'callback']);
+    assert.deepEqual(o.about, [f]);
   });
 
   test('an owner that says the work has started makes cancel() fail and the future running', () => {
     const f = new SourceFuture<number>();
-    setOwner(f as SourceFuture<unknown>, owner({ cancel: false }), 'k');
+    setOwner(f as SourceFuture<unknown>, owner({ cancel: false }));
     assert.equal(f.cancel(), false);
     assert.equal(f.state, FutureState.RUNNING);
     f.setResult(1);
@@ -716,7 +719,7 @@ describe('owner (internal, for executors)', () => {
   test('the state of a pending future follows what its owner says', () => {
     const f = new SourceFuture<number>();
     const o = owner();
-    setOwner(f as SourceFuture<unknown>, o, 'k');
+    setOwner(f as SourceFuture<unknown>, o);
     assert.equal(f.state, FutureState.PENDING);
     assert.equal(f.running(), false);
     o.answers.started = true;
@@ -733,7 +736,7 @@ describe('owner (internal, for executors)', () => {
     const f = new SourceFuture<number>();
     assert.equal(f.setRunningOrNotifyCancel(), true);
     const o = owner();
-    setOwner(f as SourceFuture<unknown>, o, 'k');
+    setOwner(f as SourceFuture<unknown>, o);
     assert.equal(f.cancel(), false);
     f.setResult(1);
     assert.equal(f.cancel(), false);

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Future } from '../../src/futures/future.js';
 import {
   batchLimit,
   Estimates,
@@ -39,7 +38,7 @@ function slot({ holding = [] as number[], budget = 1000, process = false, ready 
 }
 
 function record(expected = Number.NaN): TaskRecord {
-  const r = new TaskRecord(new Future<unknown>(), taskCode(FN, false), [1], undefined);
+  const r = new TaskRecord(taskCode(FN, false), [1], undefined);
   r.sending(expected);
   return r;
 }

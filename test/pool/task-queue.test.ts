@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Future } from '../../src/futures/future.js';
 import { TaskQueue } from '../../src/pool/task-queue.js';
 import { TaskRecord } from '../../src/pool/task-record.js';
 import { taskCode } from '../../src/wire/protocol.js';
 import { nextTurn, track } from '../fixtures/settle.js';
 
 function record(n: number): TaskRecord {
-  return new TaskRecord(new Future<unknown>(), taskCode(0, false), [n], undefined);
+  return new TaskRecord(taskCode(0, false), [n], undefined);
 }
 
 function queue(maxQueue = Infinity, released: TaskRecord[] = [], open = () => true): TaskQueue {
@@ -20,7 +19,7 @@ test('head skips records settled while queued, releasing them; take removes the 
   const [a, b, c] = [record(0), record(1), record(2)];
   for (const r of [a, b, c]) q.push(r);
   assert.equal(q.live, 3);
-  a.future.cancel();
+  a.cancel();
   q.live--; // as the engine does where it settles a queued task
   assert.equal(q.head(), b);
   assert.deepEqual(released, [a]);

@@ -4,7 +4,7 @@ import { Future } from '../../src/futures/future.js';
 import { MAX_EXPECTED_NS, TaskRecord } from '../../src/pool/task-record.js';
 import { taskCode } from '../../src/wire/protocol.js';
 
-const record = (): TaskRecord => new TaskRecord(new Future<unknown>(), taskCode(0, false), [], undefined);
+const record = (): TaskRecord => new TaskRecord(taskCode(0, false), [], undefined);
 
 test('a record keeps its expected time as a small integer of nanoseconds: no fraction, NaN or -0', () => {
   const values: [number, number][] = [
@@ -33,11 +33,60 @@ test('sending() says whether the wait was timed, at the first send only', () => 
 
 test('a record gives back its arguments and its transfer list, with or without one', () => {
   const args = [new ArrayBuffer(8)];
-  const plain = new TaskRecord(new Future<unknown>(), taskCode(0, false), args, undefined);
-  assert.equal(plain.args, args);
+  const plain = new TaskRecord(taskCode(0, false), args, undefined);
+  assert.deepEqual(plain.args, args);
+  assert.equal(plain.args[0], args[0]);
   assert.equal(plain.transfer, undefined);
   const transfer = [args[0]];
-  const moving = new TaskRecord(new Future<unknown>(), taskCode(0, false), args, transfer);
+  const moving = new TaskRecord(taskCode(0, false), args, transfer);
   assert.equal(moving.args, args);
   assert.equal(moving.transfer, transfer);
+});
+
+test('a record gives back the arguments of a call however many there are, and a map chunk its list', () => {
+  for (const args of [[], [1], [undefined], [1, 'b'], [undefined, undefined], [1, 2, 3], [[1], [2]]]) {
+    const r = new TaskRecord(taskCode(3, false), args, undefined);
+    assert.deepEqual(r.args, args);
+    assert.equal(r.args.length, args.length);
+    assert.equal(r.code, taskCode(3, false));
+    assert.equal(r.items, 1);
+  }
+  const chunk = [[1], [2], [3]];
+  const r = new TaskRecord(taskCode(3, true), chunk, undefined);
+  assert.equal(r.args, chunk);
+  assert.equal(r.code, taskCode(3, true));
+  assert.equal(r.items, 3);
+});
+
+test('a record is the future of its task, which await and Promise.all take as a promise', async () => {
+  const r = new TaskRecord(taskCode(0, false), [], undefined);
+  assert.ok(r instanceof Future);
+  assert.equal(r.constructor, Promise);
+  assert.deepEqual(Object.keys(r), []);
+  r.setRunningOrNotifyCancel();
+  r.setResult(7);
+  assert.equal(await r, 7);
+});
+
+test('an awaiter of a record resumes as early as one of a plain promise settled at the same moment', async () => {
+  // A subclass whose prototype named its own constructor would be adopted as a thenable, two jobs later.
+  const order: string[] = [];
+  const r = new TaskRecord(taskCode(0, false), [], undefined);
+  r.setRunningOrNotifyCancel();
+  let settle!: (value: unknown) => void;
+  const plain = new Promise((resolve) => (settle = resolve));
+  const both = Promise.all([
+    (async () => {
+      await r;
+      order.push('record');
+    })(),
+    (async () => {
+      await plain;
+      order.push('promise');
+    })(),
+  ]);
+  r.setResult(1);
+  settle(1);
+  await both;
+  assert.deepEqual(order, ['record', 'promise']);
 });

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Future } from '../../src/futures/future.js';
 import { TaskRecord } from '../../src/pool/task-record.js';
 import { StopHook } from '../../src/pool/stop-hooks.js';
 import { TaskTable } from '../../src/pool/task-table.js';
@@ -42,7 +41,7 @@ function slot({ budget = 100, process = false } = {}): { worker: WorkerSlot; han
 
 function records(count: number, expected = 0.1): TaskRecord[] {
   return Array.from({ length: count }, (_, i) => {
-    const r = new TaskRecord(new Future<unknown>(), taskCode(FN, false), [i], undefined);
+    const r = new TaskRecord(taskCode(FN, false), [i], undefined);
     r.sending(expected);
     return r;
   });
