@@ -23,9 +23,11 @@ import {
   type ChunkResult,
   type FromWorker,
   type InitFailedMessage,
+  type ReportMessage,
   type UncaughtMessage,
 } from '../wire/protocol.js';
 import { batchLimit, Estimates, estimateKey, mayJoin, pickWorker, rebalanceFrom } from './dispatch.js';
+import { ReportListeners } from './reports.js';
 import { micros, PoolCounters } from './stats.js';
 import { StopHooks } from './stop-hooks.js';
 import { TaskQueue } from './task-queue.js';
@@ -61,6 +63,7 @@ export class PoolEngine {
   /** Set by terminateWorkers() / killWorkers(): the name of the call, for the errors of what it stopped. */
   #stoppedBy: string | undefined;
   readonly #stops = new StopHooks((record, reason) => this.#abort(record as TaskRecord, reason));
+  readonly #listeners = new ReportListeners();
 
   /** Asked by a pending future about its task: queued, or sent to a thread worker that has not claimed it. */
   readonly #owner: FutureOwner<TaskRecord> = {
@@ -106,7 +109,10 @@ export class PoolEngine {
     if (chunk) this.#counts.mapped = true;
     const id = this.#tasks.idOf(task);
     const future = new Future<unknown>();
-    const record = new TaskRecord(future, taskCode(id, chunk), args, options?.transfer);
+    const listener = options?.listener;
+    const record = new TaskRecord(future, taskCode(id, chunk, listener !== undefined), args, options?.transfer);
+    // Before anything can settle the future: its listener ends with it.
+    if (listener !== undefined) this.#listeners.add(record, listener);
     if (this.#counts.timesWait(this.#queue.live)) this.#counts.submitted(record);
     if (options !== undefined && (options.signal !== undefined || options.timeout !== undefined || options[BACKGROUND] === true)) {
       if (options.signal?.aborted) {
@@ -361,6 +367,9 @@ export class PoolEngine {
       }
       case 'uncaught':
         this.#onUncaught(worker, message as UncaughtMessage);
+        break;
+      case 'report':
+        if (worker.state !== WorkerState.EXITED) this.#listeners.deliver(worker.inflight, message as ReportMessage);
         break;
     }
   }
