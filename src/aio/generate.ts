@@ -7,7 +7,7 @@ import { ChannelError } from '../futures/errors.js';
 import { socketPair, socketPort } from '../internal/socket-port.js';
 import { MAX_DELAY } from '../internal/timers.js';
 import { Deque } from '../internal/deque.js';
-import { validateInteger, validateOptions, validateSignal, validateTimeout } from '../internal/validate.js';
+import { validateFunction, validateInteger, validateOptions, validateSignal, validateTimeout } from '../internal/validate.js';
 import type { ReportOptions } from '../executors/task-reports.js';
 import { describeTask, type TaskDescriptor, type TaskRef } from '../tasks/task.js';
 import { fromWire, toWire } from '../tasks/wire-error.js';
@@ -339,6 +339,8 @@ function validateGenerateOptions(options: GenerateOptions<never, never>): void {
   validateInteger(options.readAhead ?? 0, 'readAhead', 0);
   validateSignal(options.signal);
   if (options.timeout !== undefined) validateTimeout(options.timeout);
+  if (options.onProgress !== undefined) validateFunction(options.onProgress, 'onProgress');
+  if (options.onEvent !== undefined) validateFunction(options.onEvent, 'onEvent');
 }
 
 /**

@@ -11,7 +11,7 @@ export type TaskReport<P = unknown, E = unknown> = { readonly kind: 'progress'; 
  * nothing. Every report the task made before it returned reaches these before its future settles.
  * @example
  * ```ts
- * import { ThreadPoolExecutor } from 'aiox';
+ * import { currentTask, ThreadPoolExecutor } from 'aiox';
  * await using pool = new ThreadPoolExecutor();
  * const task = (n: number) => {
  *   for (let i = 1; i <= n; i++) currentTask<number>().progress(i / n); // currentTask is in scope of a function sent as source
@@ -43,7 +43,7 @@ let attach: (reports: TaskReports) => TaskListener;
  * the future for that). Values are kept until read. One consumer, one task.
  * @example
  * ```ts
- * import { TaskReports, ThreadPoolExecutor } from 'aiox';
+ * import { currentTask, TaskReports, ThreadPoolExecutor } from 'aiox';
  * await using pool = new ThreadPoolExecutor();
  * const reports = new TaskReports<number, string>();
  * const future = pool.submitWith((n: number) => {

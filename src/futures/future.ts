@@ -57,6 +57,7 @@ const FAILED = 4;
 const OBSERVED = 8;
 
 let setOwnerImpl: (future: Future<unknown>, owner: FutureOwner<never>, key: unknown) => void;
+let whenDoneImpl: (future: Future<unknown>, fn: DoneCallback<unknown>) => void;
 
 // The resolving functions of the future under construction: one executor for all, so no closure per future.
 let nextResolve: ((value: unknown) => void) | undefined;
@@ -123,6 +124,7 @@ export class Future<T> extends Promise<T> {
   }
 
   static {
+    whenDoneImpl = (future, fn) => future.#addCallback(fn);
     setOwnerImpl = (future, owner, key) => {
       future.#owner = owner as FutureOwner<unknown>;
       future.#key = key;
@@ -254,6 +256,10 @@ export class Future<T> extends Promise<T> {
   addDoneCallback(fn: (future: Future<T>) => void): void {
     if (typeof fn !== 'function') throw new TypeError(`fn must be a function, received ${typeof fn}`);
     this.#observe();
+    this.#addCallback(fn);
+  }
+
+  #addCallback(fn: (future: Future<T>) => void): void {
     if (this.done()) return runCallback(fn, this);
     const cbs = this.#value as StoredCallback | StoredCallback[] | undefined;
     if (cbs === undefined) this.#value = fn;
@@ -399,4 +405,12 @@ function runCallback<T>(fn: DoneCallback<T>, future: Future<T>): void {
  */
 export function setOwner<K>(future: Future<unknown>, owner: FutureOwner<K>, key: K): void {
   setOwnerImpl(future, owner as FutureOwner<never>, key);
+}
+
+/**
+ * Internal: `addDoneCallback` without observing the future, for the pool's own bookkeeping (a failure no
+ * one awaits must still be reported). Not part of the public API.
+ */
+export function whenDone(future: Future<unknown>, fn: (future: Future<unknown>) => void): void {
+  whenDoneImpl(future, fn);
 }

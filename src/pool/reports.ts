@@ -1,3 +1,4 @@
+import { whenDone } from '../futures/future.js';
 import type { ReportMessage } from '../wire/protocol.js';
 import type { TaskRecord } from './task-record.js';
 import type { InflightView } from './worker-slot.js';
@@ -25,8 +26,8 @@ export class ReportListeners {
       this.#byRecord.delete(record);
       listener.end();
     };
-    // Not `future.then`, which would count as observing the future (a failure nobody awaits must still warn).
-    Promise.prototype.then.call(record.future, drop, drop);
+    // Not addDoneCallback or then, which count as observing the future: a failure nobody awaits must still warn.
+    whenDone(record.future, drop);
   }
 
   /**
