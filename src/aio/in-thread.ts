@@ -19,8 +19,8 @@ export interface RunElsewhere {
   <A extends unknown[], R>(fn: Task<A, R>, ...args: A): Promise<Awaited<R>>;
   /**
    * The same, with per-call options: `signal` or `timeout` stop the task even while it runs, by
-   * terminating its worker; `onProgress` and `onEvent` hear its reports (see {@link currentTask}).
-   * @example `await inThread.with({ timeout: 1000, onProgress: (p) => bar.update(p) })(work, input)`
+   * terminating its worker; `onProgress` and `onEvent` hear its reports (see {@link currentTask}), for
+   * example `await inThread.with({ timeout: 1000, onProgress: (p) => bar.update(p) })(work, input)`.
    */
   with<P = unknown, E = unknown>(options: SubmitOptions<P, E>): <A extends unknown[], R>(fn: Task<A, R> & Reports<P, E>, ...args: A) => Promise<Awaited<R>>;
 }

@@ -148,7 +148,7 @@ export interface Executor extends AsyncDisposable {
   submit<A extends unknown[], R>(fn: Task<A, R>, ...args: A): Future<Awaited<R>>;
   /**
    * Like `submit`, with per-task options: a signal, a timeout, a transfer list, listeners of the task's
-   * progress and events (typed as the task declares them, see {@link DefinedTask.reports}).
+   * progress and events (typed as the task declares them, see {@link DefinedTask}).
    */
   submitWith<A extends unknown[], R, P = unknown, E = unknown>(fn: Task<A, R> & Reports<P, E>, args: A, options: SubmitOptions<P, E>): Future<Awaited<R>>;
   /**

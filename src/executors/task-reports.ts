@@ -2,7 +2,16 @@ import { Deque } from '../internal/deque.js';
 import { describe, validateFunction } from '../internal/validate.js';
 import type { TaskListener } from '../pool/reports.js';
 
-/** One report of a task, as {@link TaskReports} yields it: a progress value or an event. */
+/**
+ * One report of a task, as {@link TaskReports} yields it: a progress value or an event.
+ * @example
+ * ```ts
+ * import type { TaskReport } from 'aiox';
+ * const describe = (report: TaskReport<number, string>): string =>
+ *   report.kind === 'progress' ? `${Math.round(report.value * 100)}%` : `event: ${report.value}`;
+ * console.log(describe({ kind: 'progress', value: 0.5 })); // 50%
+ * ```
+ */
 export type TaskReport<P = unknown, E = unknown> = { readonly kind: 'progress'; readonly value: P } | { readonly kind: 'event'; readonly value: E };
 
 /**
@@ -17,7 +26,7 @@ export type TaskReport<P = unknown, E = unknown> = { readonly kind: 'progress'; 
  *   for (let i = 1; i <= n; i++) currentTask<number>().progress(i / n); // currentTask is in scope of a function sent as source
  *   return n;
  * };
- * await pool.submitWith(task, [1e6], { onProgress: (done) => console.log(`${Math.round(done * 100)}%`) });
+ * await pool.submitWith(task, [1e6], { onProgress: (done: number) => console.log(`${Math.round(done * 100)}%`) });
  * ```
  */
 export interface ReportOptions<P = unknown, E = unknown> {

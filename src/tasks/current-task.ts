@@ -49,20 +49,56 @@ export interface TaskContext<P = unknown, E = unknown> {
 /**
  * Milliseconds between two progress messages of one task, at least: values reported in between are
  * coalesced (the last one is sent).
+ * @example
+ * ```ts
+ * import { PROGRESS_INTERVAL_MS } from 'aiox';
+ * // A task that runs 1 s and reports in a loop sends about this many progress messages:
+ * console.log(Math.ceil(1000 / PROGRESS_INTERVAL_MS) + 1); // 41
+ * ```
  */
 export const PROGRESS_INTERVAL_MS = 25;
 
 /**
- * A task's declared report types, carried by its type only (see {@link DefinedTask.reports}); never set.
+ * A task's declared report types, carried by its type only (see {@link DefinedTask}); never set.
+ * @example
+ * ```ts
+ * import { defineTask, type Reports } from 'aiox';
+ * const task = defineTask(import.meta.url, function resize(path: string): string {
+ *   return path;
+ * }).reports<number, { file: string }>();
+ * const declared: Reports<number, { file: string }> = task; // what .reports() adds to its type
+ * ```
  */
 export interface Reports<P, E> {
   /** Type-level only; never set. */
   readonly __reports?: { readonly progress: P; readonly event: E };
 }
 
-/** The progress type a task declares (see {@link DefinedTask.reports}), `unknown` if none. */
+/**
+ * The progress type a task declares (see {@link DefinedTask}), `unknown` if none.
+ * @example
+ * ```ts
+ * import { defineTask, type EventOf, type ProgressOf } from 'aiox';
+ * const scan = defineTask(import.meta.url, function scan(dir: string): number {
+ *   return dir.length;
+ * }).reports<number, string>();
+ * type Progress = ProgressOf<typeof scan>; // number
+ * type Event = EventOf<typeof scan>; // string
+ * const handlers: { onProgress: (p: Progress) => void; onEvent: (e: Event) => void } = { onProgress: () => {}, onEvent: () => {} };
+ * ```
+ */
 export type ProgressOf<T> = T extends { readonly __reports?: { readonly progress: infer P; readonly event: unknown } } ? P : unknown;
-/** The event type a task declares (see {@link DefinedTask.reports}), `unknown` if none. */
+/**
+ * The event type a task declares (see {@link DefinedTask}), `unknown` if none.
+ * @example
+ * ```ts
+ * import { defineTask, type EventOf } from 'aiox';
+ * const crawl = defineTask(import.meta.url, function crawl(url: string): string {
+ *   return url;
+ * }).reports<never, { found: string }>();
+ * const onEvent = (event: EventOf<typeof crawl>): void => console.log(event.found);
+ * ```
+ */
 export type EventOf<T> = T extends { readonly __reports?: { readonly progress: unknown; readonly event: infer E } } ? E : unknown;
 
 /**
@@ -106,7 +142,7 @@ export function contextSlot(): ContextSlot {
  * 2.5 times slower), so a call after an `await` throws. A generator task may call it in each step.
  *
  * Pass the task itself (`currentTask(resize)`) or type arguments (`currentTask<number, Stage>()`) to type
- * `progress` and `emit` as the task declares them (see {@link DefinedTask.reports}); the argument is only
+ * `progress` and `emit` as the task declares them (see {@link DefinedTask}); the argument is only
  * read for its type.
  * @throws {InvalidStateError} outside a running task, or in an async task after its first `await`.
  * @example

@@ -160,6 +160,17 @@ function returnThis<T>(this: T): T {
 /**
  * What {@link defineTask} returns: the function itself, with `reports<P, E>()` to declare the types of the
  * progress values and events it reports (see {@link currentTask}).
+ * @example
+ * ```ts
+ * import { defineTask, type DefinedTask } from 'aiox';
+ * function hash(text: string): number {
+ *   let h = 0;
+ *   for (const c of text) h = (h * 31 + c.charCodeAt(0)) | 0;
+ *   return h;
+ * }
+ * const task: DefinedTask<typeof hash> = defineTask(import.meta.url, hash);
+ * console.log(task('abc') === hash('abc')); // true: still the function itself
+ * ```
  */
 export type DefinedTask<F> = F & {
   /**

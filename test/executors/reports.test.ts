@@ -160,6 +160,21 @@ describe('task reports', () => {
         assert.deepEqual(events.sort((a, b) => a[0] - b[0] || a[1] - b[1]), expected);
       });
 
+      test('in a map of an async function, each item takes the chunk\'s context before its first await', async () => {
+        await using pool = makePool(kind, { maxWorkers: 1 });
+        const events: [number, number][] = [];
+        const results: number[] = [];
+        const double = async (x: number): Promise<number> => {
+          const task = currentTask<never, number>();
+          await new Promise((resolve) => setImmediate(resolve));
+          task.emit(x);
+          return x * 2;
+        };
+        for await (const n of pool.map(double, [1, 2, 3, 4, 5], { chunksize: 5, onEvent: (event: number, index) => events.push([index, event]) })) results.push(n);
+        assert.deepEqual(results, [2, 4, 6, 8, 10]);
+        assert.deepEqual(events, [[0, 1], [1, 2], [2, 3], [3, 4], [4, 5]]);
+      });
+
       test('a function sent as source has currentTask in scope', async () => {
         await using pool = makePool(kind, { maxWorkers: 1 });
         const events: string[] = [];
