@@ -124,7 +124,7 @@ export class Future<T> extends Promise<T> {
   }
 
   static {
-    whenDoneImpl = (future, fn) => future.#addCallback(fn);
+    whenDoneImpl = (future, fn) => Future.#addCallback(future, fn);
     setOwnerImpl = (future, owner, key) => {
       future.#owner = owner as FutureOwner<unknown>;
       future.#key = key;
@@ -256,14 +256,15 @@ export class Future<T> extends Promise<T> {
   addDoneCallback(fn: (future: Future<T>) => void): void {
     if (typeof fn !== 'function') throw new TypeError(`fn must be a function, received ${typeof fn}`);
     this.#observe();
-    this.#addCallback(fn);
+    Future.#addCallback(this, fn);
   }
 
-  #addCallback(fn: (future: Future<T>) => void): void {
-    if (this.done()) return runCallback(fn, this);
-    const cbs = this.#value as StoredCallback | StoredCallback[] | undefined;
-    if (cbs === undefined) this.#value = fn;
-    else if (typeof cbs === 'function') this.#value = [cbs, fn];
+  // Static: a private instance method would give every future a brand field.
+  static #addCallback<T>(future: Future<T>, fn: (future: Future<T>) => void): void {
+    if (future.done()) return runCallback(fn, future);
+    const cbs = future.#value as StoredCallback | StoredCallback[] | undefined;
+    if (cbs === undefined) future.#value = fn;
+    else if (typeof cbs === 'function') future.#value = [cbs, fn];
     else cbs.push(fn);
   }
 
