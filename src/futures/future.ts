@@ -259,7 +259,6 @@ export class Future<T> extends Promise<T> {
     Future.#addCallback(this, fn);
   }
 
-  // Static: a private instance method would give every future a brand field.
   static #addCallback<T>(future: Future<T>, fn: (future: Future<T>) => void): void {
     if (future.done()) return runCallback(fn, future);
     const cbs = future.#value as StoredCallback | StoredCallback[] | undefined;
