@@ -11,7 +11,16 @@ export {
 export { Future, FutureState } from './futures/future.js';
 export { ReturnWhen, wait, type DoneAndNotDone, type WaitOptions } from './futures/wait.js';
 export { asCompleted, type AsCompletedOptions, type Completed } from './futures/as-completed.js';
-export { defineTask, taskRef, type Task, type TaskFunction, type TaskRef } from './tasks/task.js';
+export { defineTask, taskRef, type DefinedTask, type Task, type TaskFunction, type TaskRef } from './tasks/task.js';
+export {
+  currentTask,
+  PROGRESS_INTERVAL_MS,
+  type EventOf,
+  type ProgressOf,
+  type Reports,
+  type TaskContext,
+} from './tasks/current-task.js';
+export { TaskReports, type ReportOptions, type TaskReport } from './executors/task-reports.js';
 export { isPoolWorker } from './tasks/import-guard.js';
 export type { Executor, MapOptions, ShutdownOptions, SubmitOptions } from './executors/executor.js';
 export type { PoolExecutorOptions, RoomOptions } from './executors/pool-executor.js';

@@ -7,7 +7,8 @@ import { ChannelError } from '../futures/errors.js';
 import { socketPair, socketPort } from '../internal/socket-port.js';
 import { MAX_DELAY } from '../internal/timers.js';
 import { Deque } from '../internal/deque.js';
-import { validateInteger, validateOptions, validateSignal, validateTimeout } from '../internal/validate.js';
+import { validateFunction, validateInteger, validateOptions, validateSignal, validateTimeout } from '../internal/validate.js';
+import type { ReportOptions } from '../executors/task-reports.js';
 import { describeTask, type TaskDescriptor, type TaskRef } from '../tasks/task.js';
 import { fromWire, toWire } from '../tasks/wire-error.js';
 import { PROCESS_POOL, THREAD_POOL } from './executor-pool.js';
@@ -30,7 +31,7 @@ import { driveGenerator, replyProblem, type GeneratorReply, type GeneratorReques
  * for await (const n of generateInThread.with({ readAhead: 100, timeout: 5000 })(naturals)) if (n >= 1000) break;
  * ```
  */
-export interface GenerateOptions {
+export interface GenerateOptions<P = unknown, E = unknown> extends Pick<ReportOptions<P, E>, 'onProgress' | 'onEvent'> {
   /**
    * Items the worker may produce ahead of the consumer, for throughput. With a read-ahead, values passed to
    * `next(value)` cannot reach the generator, so passing one is a TypeError. @default 0
@@ -251,7 +252,7 @@ interface Opened {
   readonly stop: (reason: unknown) => void;
 }
 
-async function open(where: Where, options: GenerateOptions, task: TaskDescriptor, args: unknown[]): Promise<Opened> {
+async function open(where: Where, options: GenerateOptions<never, never>, task: TaskDescriptor, args: unknown[]): Promise<Opened> {
   // The generator is stopped by the caller's signal or by a channel that fails (see RemoteGenerator.#fail).
   // The caller's signal is forwarded by hand, and its listener removed once the task ends, so a long-lived
   // signal does not collect listeners (a signal from AbortSignal.any stays on its sources until collected).
@@ -263,7 +264,14 @@ async function open(where: Where, options: GenerateOptions, task: TaskDescriptor
   else outer?.addEventListener('abort', forward, { once: true });
   const release = (): void => outer?.removeEventListener('abort', forward);
   // A background task runs alone on its worker: no other task waits behind the generator.
-  const common: SubmitOptions = { signal: stopper.signal, ...(options.timeout === undefined ? {} : { timeout: options.timeout }) };
+  const { onProgress, onEvent } = options;
+  const common: SubmitOptions = {
+    signal: stopper.signal,
+    ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
+    // The generator's reports travel with its pool task, apart from its values (see docs/progress-and-events.md).
+    ...(onProgress === undefined ? {} : { onProgress: onProgress as (value: unknown) => void }),
+    ...(onEvent === undefined ? {} : { onEvent: onEvent as (event: unknown) => void }),
+  };
   if (where === 'thread') {
     const { port1, port2 } = new MessageChannel();
     const closed = once(port1, 'close');
@@ -318,7 +326,7 @@ async function open(where: Where, options: GenerateOptions, task: TaskDescriptor
 
 function start<A extends unknown[], Y, R, N>(
   where: Where,
-  options: GenerateOptions,
+  options: GenerateOptions<never, never>,
   fn: GeneratorTask<A, Y, R, N>,
   args: A,
 ): AsyncGenerator<Y, R, N> {
@@ -326,11 +334,13 @@ function start<A extends unknown[], Y, R, N>(
   return new RemoteGenerator<Y, R, N>(open(where, options, task, args as unknown[]), options.readAhead ?? 0);
 }
 
-function validateGenerateOptions(options: GenerateOptions): void {
+function validateGenerateOptions(options: GenerateOptions<never, never>): void {
   validateOptions(options);
   validateInteger(options.readAhead ?? 0, 'readAhead', 0);
   validateSignal(options.signal);
   if (options.timeout !== undefined) validateTimeout(options.timeout);
+  if (options.onProgress !== undefined) validateFunction(options.onProgress, 'onProgress');
+  if (options.onEvent !== undefined) validateFunction(options.onEvent, 'onEvent');
 }
 
 /**
@@ -365,7 +375,7 @@ export function generateInThread<A extends unknown[], Y, R = unknown, N = unknow
 }
 
 /** `generateInThread` with options. */
-generateInThread.with = function withOptions(options: GenerateOptions) {
+generateInThread.with = function withOptions<P = unknown, E = unknown>(options: GenerateOptions<P, E>) {
   validateGenerateOptions(options);
   return <A extends unknown[], Y, R = unknown, N = unknown>(fn: GeneratorTask<A, Y, R, N>, ...args: A): AsyncGenerator<Y, R, N> =>
     start('thread', options, fn, args);
@@ -400,7 +410,7 @@ export function generateInProcess<A extends unknown[], Y, R = unknown, N = unkno
 }
 
 /** `generateInProcess` with options. */
-generateInProcess.with = function withOptions(options: GenerateOptions) {
+generateInProcess.with = function withOptions<P = unknown, E = unknown>(options: GenerateOptions<P, E>) {
   validateGenerateOptions(options);
   return <A extends unknown[], Y, R = unknown, N = unknown>(fn: GeneratorTask<A, Y, R, N>, ...args: A): AsyncGenerator<Y, R, N> =>
     start('process', options, fn, args);

@@ -2,6 +2,7 @@ import { Socket } from 'node:net';
 import { MessagePort } from 'node:worker_threads';
 import { ChannelError } from '../futures/errors.js';
 import { socketPort, type SocketPort } from '../internal/socket-port.js';
+import { currentTask, runAsTask } from '../tasks/current-task.js';
 import { loadTask } from '../tasks/load-task.js';
 import { defineTask, type TaskDescriptor } from '../tasks/task.js';
 import { fromWire, isRecord, toWire, wireErrorProblem, type WireError } from '../tasks/wire-error.js';
@@ -79,6 +80,8 @@ function endOf(channel: MessagePort | Socket | null): WorkerEnd {
 export const driveGenerator = defineTask(
   import.meta.url,
   async function driveGenerator(channel: MessagePort | Socket | null, task: TaskDescriptor, args: unknown[]): Promise<void> {
+    // Taken before the first await: each step of the generator runs as this task (see currentTask()).
+    const context = currentTask();
     const end = endOf(channel);
     const port = end.port;
     let generator: AnyGenerator;
@@ -121,8 +124,9 @@ export const driveGenerator = defineTask(
         if (finished) return;
         let reply: GeneratorReply;
         try {
-          const result =
-            request.op === 'throw' ? await generator.throw(fromWire(request.value)) : await generator[request.op](request.value as never);
+          const result = await runAsTask(context, () =>
+            request.op === 'throw' ? generator.throw(fromWire(request.value)) : generator[request.op](request.value as never),
+          );
           reply = { done: result.done === true, value: result.value };
         } catch (error) {
           reply = { error: toWire(error) };

@@ -1,5 +1,6 @@
 import type { SubmitOptions } from '../executors/executor.js';
 import { assertMayStartPool } from '../tasks/import-guard.js';
+import type { Reports } from '../tasks/current-task.js';
 import type { Task } from '../tasks/task.js';
 import { PROCESS_POOL, THREAD_POOL } from './executor-pool.js';
 import { validateOptions } from '../internal/validate.js';
@@ -18,9 +19,10 @@ export interface RunElsewhere {
   <A extends unknown[], R>(fn: Task<A, R>, ...args: A): Promise<Awaited<R>>;
   /**
    * The same, with per-call options: `signal` or `timeout` stop the task even while it runs, by
-   * terminating its worker. @example `await inThread.with({ timeout: 1000 })(work, input)`
+   * terminating its worker; `onProgress` and `onEvent` hear its reports (see {@link currentTask}), for
+   * example `await inThread.with({ timeout: 1000, onProgress: (p) => bar.update(p) })(work, input)`.
    */
-  with(options: SubmitOptions): <A extends unknown[], R>(fn: Task<A, R>, ...args: A) => Promise<Awaited<R>>;
+  with<P = unknown, E = unknown>(options: SubmitOptions<P, E>): <A extends unknown[], R>(fn: Task<A, R> & Reports<P, E>, ...args: A) => Promise<Awaited<R>>;
 }
 
 function runner(pool: typeof THREAD_POOL | typeof PROCESS_POOL, name: string): RunElsewhere {
@@ -31,9 +33,9 @@ function runner(pool: typeof THREAD_POOL | typeof PROCESS_POOL, name: string): R
   };
   const run = <A extends unknown[], R>(fn: Task<A, R>, ...args: A): Promise<Awaited<R>> =>
     ensure().submit(fn, ...args).then((value) => value);
-  const withOptions = (options: SubmitOptions) => {
+  const withOptions = <P, E>(options: SubmitOptions<P, E>) => {
     validateOptions(options);
-    return <A extends unknown[], R>(fn: Task<A, R>, ...args: A): Promise<Awaited<R>> =>
+    return <A extends unknown[], R>(fn: Task<A, R> & Reports<P, E>, ...args: A): Promise<Awaited<R>> =>
       ensure().submitWith(fn, args, options).then((value) => value);
   };
   return Object.assign(run, { with: withOptions });

@@ -2,7 +2,9 @@ import type { Socket as DatagramSocket } from 'node:dgram';
 import type { Server, Socket } from 'node:net';
 import type { Worker } from 'node:worker_threads';
 import type { Future } from '../futures/future.js';
+import type { Reports } from '../tasks/current-task.js';
 import type { Task } from '../tasks/task.js';
+import type { ReportOptions } from './task-reports.js';
 
 /**
  * What a thread can be handed in a transfer list (`ArrayBuffer`, `MessagePort`, ...). Read from `postMessage`
@@ -25,7 +27,7 @@ type ThreadTransferable = Extract<Parameters<Worker['postMessage']>[1], readonly
  * console.log(await total, pixels.byteLength); // 0 0: the memory went to the worker
  * ```
  */
-export interface SubmitOptions {
+export interface SubmitOptions<P = unknown, E = unknown> extends ReportOptions<P, E> {
   /**
    * Stops the task: a queued task is removed and never runs; a running one is stopped by terminating its
    * worker (a replacement starts). The future fails with `signal.reason`.
@@ -61,7 +63,7 @@ export interface SubmitOptions {
  * for await (const isOdd of pool.map((n: number) => n % 2 === 1, numbers, { timeout: 60_000 })) if (isOdd) odd++;
  * ```
  */
-export interface MapOptions {
+export interface MapOptions<P = unknown, E = unknown> {
   /**
    * Milliseconds, counted from the call, after which iteration throws `TimeoutError` and the remaining work
    * is cancelled. @default Infinity
@@ -91,6 +93,14 @@ export interface MapOptions {
   readonly readAhead?: number;
   /** Stops the iteration: the next step throws `signal.reason` and the remaining work is cancelled. */
   readonly signal?: AbortSignal;
+  /**
+   * Called with each progress value an item's call reports (see {@link currentTask}) and the item's index in
+   * the input. The items of one chunk share one context and one stream of progress, latest value wins: an
+   * item's last value may be replaced by a later item's. @default undefined
+   */
+  readonly onProgress?: (value: P, index: number) => void;
+  /** Called with each event an item's call emits, in order, and the item's index in the input. @default undefined */
+  readonly onEvent?: (event: E, index: number) => void;
 }
 
 /**
@@ -136,15 +146,22 @@ export interface Executor extends AsyncDisposable {
    * @throws {InvalidStateError} after `shutdown()`; {BrokenExecutor} once the pool is broken.
    */
   submit<A extends unknown[], R>(fn: Task<A, R>, ...args: A): Future<Awaited<R>>;
-  /** Like `submit`, with per-task options: a signal, a timeout, a transfer list. */
-  submitWith<A extends unknown[], R>(fn: Task<A, R>, args: A, options: SubmitOptions): Future<Awaited<R>>;
+  /**
+   * Like `submit`, with per-task options: a signal, a timeout, a transfer list, listeners of the task's
+   * progress and events (typed as the task declares them, see {@link DefinedTask}).
+   */
+  submitWith<A extends unknown[], R, P = unknown, E = unknown>(fn: Task<A, R> & Reports<P, E>, args: A, options: SubmitOptions<P, E>): Future<Awaited<R>>;
   /**
    * Runs `fn(item)` for every item and yields the results in input order. An error is thrown at its
    * position and the remaining work is cancelled, as is everything left when the consumer stops early.
    * Items go to workers in chunks; without `chunksize`, map sizes them from what they cost (see
    * {@link MapOptions.chunksize}).
    */
-  map<T, R>(fn: Task<[T], R>, items: Iterable<T> | AsyncIterable<T>, options?: MapOptions): AsyncIterableIterator<Awaited<R>>;
+  map<T, R, P = unknown, E = unknown>(
+    fn: Task<[T], R> & Reports<P, E>,
+    items: Iterable<T> | AsyncIterable<T>,
+    options?: MapOptions<P, E>,
+  ): AsyncIterableIterator<Awaited<R>>;
   /** Stops accepting work; see {@link ShutdownOptions}. Safe to call more than once. */
   shutdown(options?: ShutdownOptions): Promise<void>;
 }

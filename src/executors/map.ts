@@ -9,7 +9,8 @@ import { fromWire } from '../tasks/wire-error.js';
 import { AdaptiveChunking, type Chunking, FixedChunking, defaultReadAhead } from './chunking.js';
 import type { MapOptions } from './executor.js';
 
-type SubmitChunk<T> = (items: [T][]) => Future<ChunkResult>;
+/** Submits a chunk whose first item is the `first` item of the input, from 0. */
+type SubmitChunk<T> = (items: [T][], first: number) => Future<ChunkResult>;
 
 /**
  * The engine of `Executor.map`: reads the input lazily in chunks, keeps at most `readAhead` items
@@ -18,7 +19,7 @@ type SubmitChunk<T> = (items: [T][]) => Future<ChunkResult>;
 export function mapInOrder<T, R>(
   submitChunk: SubmitChunk<T>,
   items: Iterable<T> | AsyncIterable<T>,
-  options: MapOptions,
+  options: MapOptions<never, never>,
   maxWorkers: number,
 ): AsyncIterableIterator<R> {
   validateOptions(options);
@@ -86,6 +87,8 @@ class ChunkWindow<T> {
   #items = 0;
 
   readonly #submitChunk: SubmitChunk<T>;
+  /** Items submitted so far: the index of the next chunk's first item. */
+  #submittedItems = 0;
   readonly #chunking: Chunking;
 
   constructor(submitChunk: SubmitChunk<T>, chunking: Chunking) {
@@ -112,7 +115,8 @@ class ChunkWindow<T> {
   }
 
   submit(chunk: [T][]): void {
-    this.#futures.push(this.#submitChunk(chunk));
+    this.#futures.push(this.#submitChunk(chunk, this.#submittedItems));
+    this.#submittedItems += chunk.length;
     this.#sizes.push(chunk.length);
     this.#items += chunk.length;
   }

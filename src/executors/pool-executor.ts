@@ -7,12 +7,17 @@ import type { Transport } from '../pool/transport.js';
 import { BACKGROUND, type PoolState, type PoolStats, type TaskOptions, type WorkerErrorInfo } from '../pool/types.js';
 import type { ChunkResult } from '../wire/protocol.js';
 import { assertMayStartPool } from '../tasks/import-guard.js';
+import type { Reports } from '../tasks/current-task.js';
 import { describeTask, type Task } from '../tasks/task.js';
 import { allowedTasksCheck, type AllowedTasks, type TaskCheck } from './allowed-tasks.js';
 import type { Executor, MapOptions, ShutdownOptions, SubmitOptions } from './executor.js';
 import { mapInOrder } from './map.js';
 import { PoolEventEmitter, watchEngine } from './pool-events.js';
+import { listenerOf, listens, type Listening, type ReportOptions } from './task-reports.js';
 import { validateTransfer } from './transfer.js';
+
+/** SubmitOptions of any report types, as the executor reads them. */
+type AnySubmitOptions = Omit<SubmitOptions, keyof ReportOptions> & Listening;
 
 /**
  * Options both pool executors take.
@@ -214,14 +219,22 @@ export abstract class PoolExecutor extends PoolEventEmitter implements Executor 
     return this.#engine.submit(fn, args, undefined) as Future<Awaited<R>>;
   }
 
-  submitWith<A extends unknown[], R>(fn: Task<A, R>, args: A, options: SubmitOptions): Future<Awaited<R>> {
+  submitWith<A extends unknown[], R, P = unknown, E = unknown>(fn: Task<A, R> & Reports<P, E>, args: A, options: SubmitOptions<P, E>): Future<Awaited<R>> {
     return this.#submitWith(fn, args, options, false);
   }
 
-  #submitWith<A extends unknown[], R>(fn: Task<A, R>, args: A, options: SubmitOptions, background: boolean): Future<Awaited<R>> {
+  #submitWith<A extends unknown[], R>(fn: Task<A, R>, args: A, options: AnySubmitOptions, background: boolean): Future<Awaited<R>> {
     if (!Array.isArray(args)) throw new TypeError(`args must be an array, received ${describe(args)}`);
     if (this.#allowed !== undefined) this.#checkAllowed(fn);
-    return this.#engine.submit(fn, args, this.#taskOptions(options, background)) as Future<Awaited<R>>;
+    const taskOptions = this.#taskOptions(options, background);
+    if (taskOptions.listener === undefined) return this.#engine.submit(fn, args, taskOptions) as Future<Awaited<R>>;
+    try {
+      return this.#engine.submit(fn, args, taskOptions) as Future<Awaited<R>>;
+    } catch (error) {
+      // Refused (a full queue, a pool shut down): no report will come.
+      taskOptions.listener.end();
+      throw error;
+    }
   }
 
   /**
@@ -229,8 +242,10 @@ export abstract class PoolExecutor extends PoolEventEmitter implements Executor 
    * whose values equal the last call's (and that transfers nothing) reuses its object, a copy that no one
    * changes, rather than allocating one per task.
    */
-  #taskOptions(options: SubmitOptions, background: boolean): TaskOptions {
+  #taskOptions(options: AnySubmitOptions, background: boolean): TaskOptions {
     validateOptions(options);
+    // A listener is the task's own: never shared, never kept for reuse.
+    if (listens(options)) return { ...validateSubmitOptions(options, this.#kind, background), listener: listenerOf(options) };
     const last = this.#lastOptions;
     if (
       last !== undefined &&
@@ -245,12 +260,26 @@ export abstract class PoolExecutor extends PoolEventEmitter implements Executor 
     return (this.#lastOptions = validateSubmitOptions(options, this.#kind, background));
   }
 
-  map<T, R>(fn: Task<[T], R>, items: Iterable<T> | AsyncIterable<T>, options: MapOptions = {}): AsyncIterableIterator<Awaited<R>> {
+  map<T, R, P = unknown, E = unknown>(
+    fn: Task<[T], R> & Reports<P, E>,
+    items: Iterable<T> | AsyncIterable<T>,
+    options: MapOptions<P, E> = {},
+  ): AsyncIterableIterator<Awaited<R>> {
     validateOptions(options);
     // Checked now, not at the first chunk (#checkAllowed describes it the first time it sees it).
     if (this.#allowed !== undefined) this.#checkAllowed(fn);
     else describeTask(fn);
-    const submitChunk = (chunk: [T][]): Future<ChunkResult> => this.#engine.submit(fn, chunk, undefined, true) as Future<ChunkResult>;
+    const { onProgress, onEvent } = options;
+    const listened = onProgress !== undefined || onEvent !== undefined;
+    if (listened) listenerOf({ onProgress, onEvent });
+    const submitChunk = (chunk: [T][], first: number): Future<ChunkResult> =>
+      this.#engine.submit(
+        fn,
+        chunk,
+        // A chunk's item reports with its place in the chunk; the callbacks get its index in the input.
+        listened ? { listener: listenerOf({ onProgress, onEvent }, (item) => first + item) } : undefined,
+        true,
+      ) as Future<ChunkResult>;
     return mapInOrder<T, Awaited<R>>(submitChunk, items, options, this.#maxWorkers);
   }
 
@@ -371,7 +400,7 @@ function resolvePoolOptions(options: PoolExecutorOptions): ResolvedPoolOptions {
 }
 
 /** `options` is an object already (see #taskOptions). */
-function validateSubmitOptions(options: SubmitOptions, kind: 'thread' | 'process', background: boolean): TaskOptions {
+function validateSubmitOptions(options: AnySubmitOptions, kind: 'thread' | 'process', background: boolean): TaskOptions {
   const { signal, timeout, transfer } = options;
   validateSignal(signal);
   if (timeout !== undefined) validateTimeout(timeout);

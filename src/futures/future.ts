@@ -57,6 +57,7 @@ const FAILED = 4;
 const OBSERVED = 8;
 
 let setOwnerImpl: (future: Future<unknown>, owner: FutureOwner<never>) => void;
+let whenDoneImpl: (future: Future<unknown>, fn: DoneCallback<unknown>) => void;
 
 // The resolving functions of the future under construction: one executor for all, so no closure per future.
 let nextResolve: ((value: unknown) => void) | undefined;
@@ -122,6 +123,7 @@ export class Future<T> extends Promise<T> {
   }
 
   static {
+    whenDoneImpl = (future, fn) => Future.#addCallback(future, fn);
     setOwnerImpl = (future, owner) => {
       future.#owner = owner as FutureOwner<Future<unknown>>;
     };
@@ -252,10 +254,14 @@ export class Future<T> extends Promise<T> {
   addDoneCallback(fn: (future: Future<T>) => void): void {
     if (typeof fn !== 'function') throw new TypeError(`fn must be a function, received ${typeof fn}`);
     Future.#observe(this);
-    if (this.done()) return runCallback(fn, this);
-    const cbs = this.#value as StoredCallback | StoredCallback[] | undefined;
-    if (cbs === undefined) this.#value = fn;
-    else if (typeof cbs === 'function') this.#value = [cbs, fn];
+    Future.#addCallback(this, fn);
+  }
+
+  static #addCallback<T>(future: Future<T>, fn: (future: Future<T>) => void): void {
+    if (future.done()) return runCallback(fn, future);
+    const cbs = future.#value as StoredCallback | StoredCallback[] | undefined;
+    if (cbs === undefined) future.#value = fn;
+    else if (typeof cbs === 'function') future.#value = [cbs, fn];
     else cbs.push(fn);
   }
 
@@ -400,4 +406,12 @@ function runCallback<T>(fn: DoneCallback<T>, future: Future<T>): void {
  */
 export function setOwner<F extends Future<unknown>>(future: F, owner: FutureOwner<F>): void {
   setOwnerImpl(future, owner as unknown as FutureOwner<never>);
+}
+
+/**
+ * Internal: `addDoneCallback` without observing the future, for the pool's own bookkeeping (a failure no
+ * one awaits must still be reported). Not part of the public API.
+ */
+export function whenDone(future: Future<unknown>, fn: (future: Future<unknown>) => void): void {
+  whenDoneImpl(future, fn);
 }

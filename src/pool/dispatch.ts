@@ -7,6 +7,7 @@
 // nothing else behind it: nothing waits long behind a slow task, even in a child process, which cannot give
 // work back.
 import { CLAIM_RING } from '../wire/claims.js';
+import { LISTENED } from '../wire/protocol.js';
 import { WorkerState, type WorkerSlot } from './worker-slot.js';
 
 export const PIPELINE_MS = 2;
@@ -32,8 +33,10 @@ export class Estimates {
 
 /** Where a task's estimate is kept: a function's single calls and its map chunks apart. */
 export function estimateKey(code: number): number {
-  return code >= 0 ? 2 * code : -2 * code - 1;
+  // The same function, listened to or not, is one estimate.
+  return code >= 0 ? 2 * (code & FN_ID) : 2 * (~code & FN_ID) + 1;
 }
+const FN_ID = LISTENED - 1;
 
 /**
  * Whether a task expected to take `expected` ms (NaN: not timed yet) may join `held` tasks in flight on a

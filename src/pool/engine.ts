@@ -23,6 +23,7 @@ import {
   type ChunkResult,
   type FromWorker,
   type InitFailedMessage,
+  type ReportMessage,
   type UncaughtMessage,
 } from '../wire/protocol.js';
 import {
@@ -42,6 +43,7 @@ import {
 } from './diagnostics.js';
 import { batchLimit, Estimates, estimateKey, mayJoin, pickWorker, rebalanceFrom } from './dispatch.js';
 import { deathError, PoolWatch, type PoolListener } from './pool-watch.js';
+import { ReportListeners } from './reports.js';
 import { micros, PoolCounters } from './stats.js';
 import { StopHooks } from './stop-hooks.js';
 import { TaskQueue } from './task-queue.js';
@@ -81,6 +83,7 @@ export class PoolEngine {
   readonly #publisher: Publisher;
   /** Set while the executor listens for its events (see pool-watch.ts). */
   #watch: PoolWatch | undefined = undefined;
+  readonly #listeners = new ReportListeners();
 
   /** Asked by a pending future about its task: queued, or sent to a thread worker that has not claimed it. */
   readonly #owner: FutureOwner<TaskRecord> = {
@@ -127,7 +130,10 @@ export class PoolEngine {
     }
     if (chunk) this.#counts.mapped = true;
     const id = this.#tasks.idOf(task);
-    const record = new TaskRecord(taskCode(id, chunk), args, options?.transfer);
+    const listener = options?.listener;
+    const record = new TaskRecord(taskCode(id, chunk, listener !== undefined), args, options?.transfer);
+    // Before anything can settle the future: its listener ends with it.
+    if (listener !== undefined) this.#listeners.add(record, listener);
     if (this.#counts.timesWait(this.#queue.live)) this.#counts.submitted(record);
     if (options !== undefined && (options.signal !== undefined || options.timeout !== undefined || options[BACKGROUND] === true)) {
       if (options.signal?.aborted) {
@@ -395,6 +401,9 @@ export class PoolEngine {
       }
       case 'uncaught':
         this.#onUncaught(worker, message as UncaughtMessage);
+        break;
+      case 'report':
+        if (worker.state !== WorkerState.EXITED) this.#listeners.deliver(worker.inflight, message as ReportMessage);
         break;
     }
   }

@@ -9,7 +9,7 @@ import { RESULT_ERROR, RESULT_OK, RESULT_SKIPPED, RESULTS_HEADER, RUN_HEADER, ty
  * process warning (a ChannelError). The runtime's own answers then still match their tasks. Every message
  * the runtime sends carries the worker's token (WorkerInit.token), which task code has no reason to copy: a
  * message without it, even one of the right shape, is not the runtime's and is dropped the same way. The rare
- * control messages (ready, init-failed, uncaught) are checked for shape too; an init-failed is taken only
+ * control messages (ready, init-failed, uncaught, report) are checked for shape too; an init-failed is taken only
  * from a worker that has not said it is ready, since only its start can fail (the engine sees to that).
  */
 export class InboundCheck {
@@ -66,7 +66,7 @@ function controlProblem(message: unknown, token: number): string | undefined {
   if (message === null || typeof message !== 'object') return `it is ${message === null ? 'null' : typeof message}, not an object`;
   const field = (name: string): unknown => (Object.hasOwn(message, name) ? (message as Record<string, unknown>)[name] : undefined);
   const type = field('type');
-  if (field('token') !== token && (type === 'ready' || type === 'init-failed' || type === 'uncaught')) {
+  if (field('token') !== token && (type === 'ready' || type === 'init-failed' || type === 'uncaught' || type === 'report')) {
     return `a ${type} that does not carry the worker's token`;
   }
   switch (type) {
@@ -80,6 +80,15 @@ function controlProblem(message: unknown, token: number): string | undefined {
       if (!ORIGINS.has(field('origin'))) return 'an uncaught whose origin is neither uncaughtException nor unhandledRejection';
       if (typeof field('fatal') !== 'boolean') return 'an uncaught whose fatal is not a boolean';
       if (typeof unstarted !== 'number' || !Number.isInteger(unstarted) || unstarted < 0) return 'an uncaught whose unstarted is not an integer >= 0';
+      return undefined;
+    }
+    case 'report': {
+      const seq = field('seq');
+      const item = field('item');
+      if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 0) return 'a report whose seq is not an integer >= 0';
+      if (field('kind') !== 'progress' && field('kind') !== 'event') return 'a report whose kind is neither progress nor event';
+      if (!Object.hasOwn(message, 'value')) return 'a report without a value';
+      if (item !== undefined && (typeof item !== 'number' || !Number.isInteger(item) || item < 0)) return 'a report whose item is not an integer >= 0';
       return undefined;
     }
     default:

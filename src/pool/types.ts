@@ -1,5 +1,6 @@
 // The pool's public types, apart from the engine so that index.ts exports them without loading it, and the
 // options the executors hand the engine with each task.
+import type { TaskListener } from './reports.js';
 
 /**
  * The lifecycle of a pool.
@@ -56,6 +57,8 @@ export interface TaskOptions {
   /** Validated by the executor: transferables for threads, sockets and servers for processes. */
   readonly transfer?: readonly unknown[] | undefined;
   readonly [BACKGROUND]?: boolean | undefined;
+  /** Hears the task's reports (see pool/reports.ts); set only when the caller listens. */
+  readonly listener?: TaskListener | undefined;
 }
 
 /**

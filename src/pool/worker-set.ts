@@ -64,7 +64,7 @@ export class WorkerSet {
     // Not a secret (task code can read its workerData): only a number task code has no reason to send. So
     // Math.random, not node:crypto, whose loading alone costs a program's import of aiox about 3 ms.
     const token = Math.floor(Math.random() * 2 ** 47);
-    const start: WorkerInit = claims === undefined ? { ...init, token } : { ...init, claims: claims.buffer, stash, token };
+    const start: WorkerInit = claims === undefined ? { ...init, token, worker: worker.id } : { ...init, claims: claims.buffer, stash, token, worker: worker.id };
     const host = this.#host;
     worker.start(() =>
       transport.spawn(start, {

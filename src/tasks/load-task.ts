@@ -1,3 +1,4 @@
+import { currentTask } from './current-task.js';
 import { importTaskModule } from './import-guard.js';
 import { taskRegistry, type TaskDescriptor, type TaskFunction } from './task.js';
 import { helpersFor, looksLikeTranspilerHelper } from './transpiler-helpers.js';
@@ -24,12 +25,14 @@ export async function loadTask(descriptor: TaskDescriptor): Promise<AnyTask> {
 }
 
 function compileSource(source: string, name: string): AnyTask {
-  // Indirect eval compiles in the global scope, so the function sees globals and nothing else, except the
-  // helpers a compiler may have written into its body (esbuild's `__name`...), passed in as parameters.
+  // Indirect eval compiles in the global scope, so the function sees globals and nothing else, except
+  // `currentTask` (so that it needs no import there) and the helpers a compiler may have written into its
+  // body (esbuild's `__name`...), passed in as parameters.
   const evaluate = eval;
   const [helpers, values] = helpersFor(source);
+  const names = ['currentTask', ...helpers].join(', ');
   const compile = (expression: string): unknown =>
-    (evaluate(`(function (${helpers.join(', ')}) { return (${expression}); })`) as (...args: unknown[]) => unknown)(...values);
+    (evaluate(`(function (${names}) { return (${expression}); })`) as (...args: unknown[]) => unknown)(currentTask, ...values);
   let fn: unknown;
   try {
     fn = compile(source);

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe } from '../internal/validate.js';
+import type { EventOf, ProgressOf, Reports } from './current-task.js';
 
 /**
  * A function that can run in a worker: sync or async, taking cloneable arguments.
@@ -134,7 +135,7 @@ function checkFile(url: URL, given: string): string {
  * });
  * ```
  */
-export function defineTask<F extends TaskFunction<never[], unknown>>(module: string | URL, fn: F): F {
+export function defineTask<F extends TaskFunction<never[], unknown>>(module: string | URL, fn: F): DefinedTask<F> {
   const id = moduleId(module);
   if (typeof fn !== 'function') throw new TypeError(`fn must be a function, received ${describe(fn)}`);
   if (fn.name === '') {
@@ -148,8 +149,48 @@ export function defineTask<F extends TaskFunction<never[], unknown>>(module: str
   }
   registry.set(key, fn);
   Object.defineProperty(fn, MARK, { value: { kind: 'module', module: id, name: fn.name } satisfies TaskDescriptor });
-  return fn;
+  Object.defineProperty(fn, 'reports', { value: returnThis, configurable: true });
+  return fn as DefinedTask<F>;
 }
+
+function returnThis<T>(this: T): T {
+  return this;
+}
+
+/**
+ * What {@link defineTask} returns: the function itself, with `reports<P, E>()` to declare the types of the
+ * progress values and events it reports (see {@link currentTask}).
+ * @example
+ * ```ts
+ * import { defineTask, type DefinedTask } from 'aiox';
+ * function hash(text: string): number {
+ *   let h = 0;
+ *   for (const c of text) h = (h * 31 + c.charCodeAt(0)) | 0;
+ *   return h;
+ * }
+ * const task: DefinedTask<typeof hash> = defineTask(import.meta.url, hash);
+ * console.log(task('abc') === hash('abc')); // true: still the function itself
+ * ```
+ */
+export type DefinedTask<F> = F & {
+  /**
+   * Declares that the task reports progress values of type `P` and events of type `E`; returns the task
+   * itself (at run time, nothing changes). `submitWith`, `map`, `inThread.with` and the rest then type
+   * their `onProgress` and `onEvent` after it, and `currentTask(task)` inside it gives a typed context.
+   * @example
+   * ```ts
+   * import { currentTask, defineTask } from 'aiox';
+   * type Stage = { stage: 'parse' | 'render' };
+   * export const build = defineTask(import.meta.url, function build(pages: number): number {
+   *   const task = currentTask(build);
+   *   task.emit({ stage: 'parse' });
+   *   for (let i = 0; i < pages; i++) task.progress(i + 1);
+   *   return pages;
+   * }).reports<number, Stage>();
+   * ```
+   */
+  reports<P, E = never>(): F & Reports<P, E>;
+};
 
 /**
  * Builds a typed {@link TaskRef}: `taskRef<typeof fib>(url, 'fib')`.
@@ -169,7 +210,10 @@ export function defineTask<F extends TaskFunction<never[], unknown>>(module: str
  * console.log(await pool.submit(fibRef, 20)); // 6765
  * ```
  */
-export function taskRef<F extends TaskFunction<never[], unknown>>(module: string | URL, name: string): TaskRef<Parameters<F>, ReturnType<F>> {
+export function taskRef<F extends TaskFunction<never[], unknown>>(
+  module: string | URL,
+  name: string,
+): TaskRef<Parameters<F>, ReturnType<F>> & Reports<ProgressOf<F>, EventOf<F>> {
   return { module: moduleId(module), name };
 }
 

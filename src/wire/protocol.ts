@@ -28,6 +28,8 @@ export interface WorkerInit {
    * results without the token is not the runtime's, so it cannot answer (and shift) the worker's tasks.
    */
   readonly token: number;
+  /** The worker's number in its pool, which a task's context shows (see TaskContext.worker). */
+  readonly worker?: number | undefined;
 }
 
 /**
@@ -38,18 +40,30 @@ export type UncaughtErrors = 'exit' | 'report';
 
 /**
  * A task's function as a batch names it: its `fnId` (the number the pool's task table gave the function,
- * see pool/task-table.ts), or `-(fnId + 1)` for a map chunk, whose args are a list of argument lists.
+ * see pool/task-table.ts), plus {@link LISTENED} when the caller listens to the task's reports (progress and
+ * events), or the one's complement of that (`-(n + 1)`) for a map chunk, whose args are a list of argument
+ * lists. The flag lives in the code so that a task nobody listens to costs nothing more on the wire.
  */
 export type TaskCode = number;
 
-/** The {@link TaskCode} of a call of function `fnId`, or of a chunk of its calls. */
-export function taskCode(fnId: number, chunk: boolean): TaskCode {
-  return chunk ? -fnId - 1 : fnId;
+/** Set in a {@link TaskCode} (before the complement of a chunk's) when the caller listens to the task's reports. */
+export const LISTENED = 2 ** 26;
+const FN_ID = LISTENED - 1;
+
+/** The {@link TaskCode} of a call of function `fnId`, or of a chunk of its calls; `listened`: see {@link LISTENED}. */
+export function taskCode(fnId: number, chunk: boolean, listened = false): TaskCode {
+  const code = listened ? fnId | LISTENED : fnId;
+  return chunk ? ~code : code;
 }
 
 /** The function a {@link TaskCode} names. */
 export function fnIdOf(code: TaskCode): number {
-  return code < 0 ? -code - 1 : code;
+  return (code < 0 ? ~code : code) & FN_ID;
+}
+
+/** Whether the caller listens to the reports of the task a {@link TaskCode} names. */
+export function isListened(code: TaskCode): boolean {
+  return ((code < 0 ? ~code : code) & LISTENED) !== 0;
 }
 
 /** `[fnId, descriptor]` for each task function a worker has not been sent yet. */
@@ -102,7 +116,17 @@ export interface RunWithHandlesMessage {
   readonly handles: readonly (readonly [number, readonly (string | number)[]])[];
 }
 
-export type ToWorker = RunMessage | InitMessage | HandleMessage | RunWithHandlesMessage;
+/**
+ * Aborts the signal of task `seq` (see TaskContext.signal) if the worker runs it, with `reason`; ignored
+ * otherwise. The task may settle by itself after it: this only tells it to stop.
+ */
+export interface AbortTaskMessage {
+  readonly type: 'abort';
+  readonly seq: number;
+  readonly reason: WireError;
+}
+
+export type ToWorker = RunMessage | InitMessage | HandleMessage | RunWithHandlesMessage | AbortTaskMessage;
 
 export const RESULT_OK = 0;
 export const RESULT_ERROR = 1;
@@ -149,7 +173,22 @@ export interface UncaughtMessage {
   readonly unstarted: number;
 }
 
-export type FromWorker = ResultsMessage | ReadyMessage | InitFailedMessage | UncaughtMessage;
+/**
+ * A report of task `seq`, which the caller listens to (see {@link LISTENED}): a progress value (coalesced in
+ * the worker: latest value wins) or an event (each one sent). `item` numbers the item of a map chunk that
+ * reported, from 0; absent for a task that is not a chunk. A task's reports are posted before its result,
+ * on the same channel, so they reach the engine first.
+ */
+export interface ReportMessage {
+  readonly type: 'report';
+  readonly token: number;
+  readonly seq: number;
+  readonly kind: 'progress' | 'event';
+  readonly value: unknown;
+  readonly item?: number;
+}
+
+export type FromWorker = ResultsMessage | ReadyMessage | InitFailedMessage | UncaughtMessage | ReportMessage;
 
 /**
  * What a chunk task returns: the values computed, the error that stopped it, if any, and the milliseconds

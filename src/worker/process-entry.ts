@@ -1,4 +1,4 @@
-import type { InitMessage, ToWorker } from '../wire/protocol.js';
+import type { AbortTaskMessage, InitMessage, ToWorker } from '../wire/protocol.js';
 import { markPoolWorker } from '../tasks/import-guard.js';
 import { HandleInbox } from './handle-inbox.js';
 import { watchParent } from './orphan-watchdog.js';
@@ -19,8 +19,10 @@ process.on('message', (message: ToWorker, handle: unknown) => {
     // Started once the 'ready' is on its way, so its start-up does not delay the child's, and before any
     // task can arrive, so that even a child whose first task never returns dies with its parent.
     watchParent();
+  } else if (!Array.isArray(message) && (message as AbortTaskMessage | null)?.type === 'abort') {
+    runtime?.abortTask(message as AbortTaskMessage);
   } else {
-    inbox.receive(message as Exclude<ToWorker, InitMessage>, handle);
+    inbox.receive(message as Exclude<ToWorker, InitMessage | AbortTaskMessage>, handle);
   }
 });
 // The parent going away ends the child, whatever the task is doing (when the task blocks this thread, the

@@ -11,8 +11,10 @@ import {
   RESULTS_HEADER,
   RUN_HEADER,
   type TaskDefs,
+  type AbortTaskMessage,
   type ChunkResult,
   type FromWorker,
+  type ReportMessage,
   type ResultsMessage,
   type RunMessage,
   type UncaughtErrors,
@@ -22,7 +24,8 @@ import {
 import { taskEnded, taskStarted } from '../tasks/import-guard.js';
 import { explainSourceError, loadTask } from '../tasks/load-task.js';
 import type { TaskDescriptor } from '../tasks/task.js';
-import { toWire, type WireError } from '../tasks/wire-error.js';
+import { fromWire, toWire, wireErrorProblem, type WireError } from '../tasks/wire-error.js';
+import { TaskFrames } from './task-context.js';
 
 type Fn = (...args: unknown[]) => unknown;
 
@@ -97,8 +100,12 @@ export class WorkerRuntime {
   #stashed = 0;
   /** Messages of results posted whose send has not completed yet (a thread's completes at once). */
   #unsent = 0;
-  /** Called once #unsent is back to 0, while SENDING. */
+  /** Reports (progress, events) posted whose send has not completed yet (a thread's completes at once). */
+  #reporting = 0;
+  /** Called once #unsent and #reporting are back to 0, while SENDING. */
   #onAllSent: (() => void) | undefined = undefined;
+  /** The task running, as `currentTask()` sees it. */
+  readonly #frames: TaskFrames;
 
   constructor(post: Post, init: WorkerInit) {
     this.#post = post;
@@ -108,6 +115,7 @@ export class WorkerRuntime {
     this.#uncaughtErrors = init.uncaughtErrors;
     this.#token = init.token;
     this.#results = [0, init.token];
+    this.#frames = new TaskFrames(init.worker ?? 0, this.#report);
     process.on('uncaughtException', this.#onUncaught);
     void this.#initialize(init);
   }
@@ -124,6 +132,33 @@ export class WorkerRuntime {
     this.#received = (message[0] as number) + (message.length - RUN_HEADER) / 2;
     if (this.#state === RuntimeState.READY) this.#run();
   }
+
+  /**
+   * Takes the engine's request to abort a task's signal (see AbortTaskMessage). A malformed one is ignored:
+   * task code can post on the worker's channel too.
+   */
+  abortTask(message: AbortTaskMessage): void {
+    const { seq, reason } = message;
+    if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 0 || wireErrorProblem(reason) !== undefined) return;
+    this.#frames.abort(seq, fromWire(reason));
+  }
+
+  /** Posts a report of task `seq` (see TaskFrames); throws if the value cannot be cloned. */
+  readonly #report = (seq: number, kind: 'progress' | 'event', value: unknown, item: number): void => {
+    if (this.#state === RuntimeState.DEAD) return;
+    const message: ReportMessage = item < 0 ? { type: 'report', token: this.#token, seq, kind, value } : { type: 'report', token: this.#token, seq, kind, value, item };
+    this.#reporting++;
+    try {
+      this.#post(message, this.#reportSent);
+    } catch (error) {
+      this.#reporting--;
+      throw error;
+    }
+  };
+
+  readonly #reportSent = (): void => {
+    if (--this.#reporting === 0 && this.#unsent === 0) this.#resumeSending();
+  };
 
   readonly #onUncaught = (error: unknown, origin: NodeJS.UncaughtExceptionOrigin): void => {
     // A listener the task code added itself makes the error handled, as in any Node program.
@@ -194,10 +229,11 @@ export class WorkerRuntime {
       const guarded = batch[2] === GUARDED;
       this.#guarded = guarded;
       while (this.#index < batch.length) {
-        // The engine may stop this task while it runs: what finished before it must be safe first.
-        if (guarded && !this.#stashHeld()) {
+        // The engine may stop this task while it runs: what finished before it must be safe first, and the
+        // reports of the tasks before it must have left (a process's send completes later).
+        if (guarded && (!this.#stashHeld() || this.#reporting > 0)) {
           this.#flush();
-          if (this.#unsent > 0) {
+          if (this.#unsent > 0 || this.#reporting > 0) {
             this.#suspend(new Promise<void>((resolve) => (this.#onAllSent = resolve)), RuntimeState.SENDING);
             return;
           }
@@ -210,6 +246,7 @@ export class WorkerRuntime {
           return;
         }
         if (this.#results.length === RESULTS_HEADER) this.#groupStart = performance.now();
+        const seq = (batch[0] as number) + (this.#index - RUN_HEADER) / 2;
         this.#index += 2;
         if (this.#claims !== undefined && !claim(this.#claims, this.#seq++)) {
           this.#results.push(RESULT_SKIPPED, undefined);
@@ -220,24 +257,29 @@ export class WorkerRuntime {
           continue;
         }
         let value: unknown;
+        const frames = this.#frames;
         // While a task runs (until it settles, for an async one), pools it starts are allowed.
         taskStarted();
+        frames.begin(seq, code);
         try {
-          value = code < 0 ? runChunk(task, args as unknown[][]) : task.fn(...args);
+          value = code < 0 ? runChunk(task, args as unknown[][], frames) : task.fn(...args);
         } catch (error) {
           taskEnded();
+          frames.end();
           this.#results.push(RESULT_ERROR, toWire(explain(task, error)));
           continue;
         }
         if (isThenable(value)) {
+          frames.await();
           this.#suspend(
             Promise.resolve(value).then(
               (result) => {
                 taskEnded();
-                this.#results.push(RESULT_OK, result);
+                this.#settled(frames.end(), result);
               },
               (error: unknown) => {
                 taskEnded();
+                frames.end();
                 this.#results.push(RESULT_ERROR, toWire(explain(task, error)));
               },
             ),
@@ -245,11 +287,17 @@ export class WorkerRuntime {
           return;
         }
         taskEnded();
-        this.#results.push(RESULT_OK, value);
+        this.#settled(frames.end(), value);
       }
       this.#batch = undefined;
       this.#flush();
     }
+  }
+
+  /** A task returned `value`; `failure`, a report it made that could not be sent, fails it instead. */
+  #settled(failure: { readonly error: unknown } | undefined, value: unknown): void {
+    if (failure === undefined) this.#results.push(RESULT_OK, value);
+    else this.#results.push(RESULT_ERROR, toWire(failure.error));
   }
 
   /**
@@ -371,11 +419,15 @@ export class WorkerRuntime {
   readonly #sent = (): void => {
     if (--this.#unsent > 0) return;
     this.#unfiled = false;
+    if (this.#reporting === 0) this.#resumeSending();
+  };
+
+  #resumeSending(): void {
     if (this.#onAllSent === undefined) return;
     const resume = this.#onAllSent;
     this.#onAllSent = undefined;
     resume();
-  };
+  }
 
   // Something in the batch could not be cloned: send each result alone so only the culprit fails.
   #postOneByOne(results: ResultsMessage): void {
@@ -397,18 +449,19 @@ function explain(task: LoadedTask, error: unknown): unknown {
 }
 
 /** Runs a task over a chunk of argument lists, stopping at the first error, and times it. */
-function runChunk(task: LoadedTask, items: unknown[][]): ChunkResult | Promise<ChunkResult> {
+function runChunk(task: LoadedTask, items: unknown[][], frames: TaskFrames): ChunkResult | Promise<ChunkResult> {
   const start = performance.now();
   const fn = task.fn!;
   const values: unknown[] = [];
   for (let i = 0; i < items.length; i++) {
     let value: unknown;
+    frames.item = i;
     try {
       value = fn(...items[i]!);
     } catch (error) {
       return { values, error: toWire(explain(task, error)), ms: performance.now() - start };
     }
-    if (isThenable(value)) return finishChunkAsync(task, items, i, value, values, start);
+    if (isThenable(value)) return finishChunkAsync(task, items, i, value, values, start, frames);
     values.push(value);
   }
   return { values, ms: performance.now() - start };
@@ -421,10 +474,22 @@ async function finishChunkAsync(
   first: PromiseLike<unknown>,
   values: unknown[],
   start: number,
+  frames: TaskFrames,
 ): Promise<ChunkResult> {
   try {
+    frames.await();
     values.push(await first);
-    for (let i = from + 1; i < items.length; i++) values.push(await task.fn!(...items[i]!));
+    for (let i = from + 1; i < items.length; i++) {
+      // Each item's call runs its synchronous part as the current task, as the first one did.
+      frames.resume(i);
+      let value: unknown;
+      try {
+        value = task.fn!(...items[i]!);
+      } finally {
+        frames.await();
+      }
+      values.push(await value);
+    }
   } catch (error) {
     return { values, error: toWire(explain(task, error)), ms: performance.now() - start };
   }

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { RunMessage, WorkerInit } from '../wire/protocol.js';
+import type { AbortTaskMessage, RunMessage, WorkerInit } from '../wire/protocol.js';
 import { markPoolWorker } from '../tasks/import-guard.js';
 import { bridgeLoaders } from './loader-bridge.js';
 import { WorkerRuntime } from './runtime.js';
@@ -14,4 +14,7 @@ const runtime = new WorkerRuntime((message, sent) => {
   port.postMessage(message);
   sent?.();
 }, workerData as WorkerInit);
-port.on('message', (message: RunMessage) => runtime.receive(message));
+port.on('message', (message: RunMessage | AbortTaskMessage) => {
+  if (Array.isArray(message)) runtime.receive(message as RunMessage);
+  else if ((message as AbortTaskMessage | null)?.type === 'abort') runtime.abortTask(message as AbortTaskMessage);
+});

@@ -68,3 +68,22 @@ test('control messages are checked for their token and shape, reading own proper
   assert.equal(warnings.length, bad.length);
   for (const warning of warnings) assert.match(warning.message, /^a worker sent a message that is not aiox's, dropped: /);
 });
+
+test('reports of the right shape pass; malformed ones are dropped with a warning', (t) => {
+  const check = new InboundCheck(TOKEN);
+  const warnings = catchWarningsOfType(t, 'ChannelError');
+  assert.equal(check.accepts({ type: 'report', token: TOKEN, seq: 0, kind: 'progress', value: 1 }), true);
+  assert.equal(check.accepts({ type: 'report', token: TOKEN, seq: 3, kind: 'event', value: undefined, item: 2 }), true);
+  const bad: [unknown, RegExp][] = [
+    [{ type: 'report', token: TOKEN + 1, seq: 0, kind: 'event', value: 1 }, /a report that does not carry the worker's token/],
+    [{ type: 'report', token: TOKEN, seq: -1, kind: 'event', value: 1 }, /seq is not an integer >= 0/],
+    [{ type: 'report', token: TOKEN, seq: 0, kind: 'other', value: 1 }, /kind is neither progress nor event/],
+    [{ type: 'report', token: TOKEN, seq: 0, kind: 'event' }, /without a value/],
+    [{ type: 'report', token: TOKEN, seq: 0, kind: 'event', value: 1, item: 0.5 }, /item is not an integer >= 0/],
+  ];
+  for (const [message, why] of bad) {
+    assert.equal(check.accepts(message), false, JSON.stringify(message));
+    assert.match(warnings.at(-1)!.message, why);
+  }
+  assert.equal(check.outstanding, 0);
+});

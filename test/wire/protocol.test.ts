@@ -5,6 +5,7 @@ import {
   RESULTS_HEADER,
   RUN_HEADER,
   fnIdOf,
+  isListened,
   taskCode,
   type ResultsMessage,
   type RunMessage,
@@ -33,4 +34,17 @@ test('the messages are typed: a header of the wrong type does not compile', () =
   assert.equal((run.length - RUN_HEADER) / 2, 1);
   assert.equal((results.length - RESULTS_HEADER) / 2, 1);
   assert.equal([badRun, badDefs, badResults].length, 3);
+});
+
+test('a TaskCode says whether the caller listens to the task\'s reports, and names the same function either way', () => {
+  for (const fnId of [0, 1, 7, 2 ** 20]) {
+    for (const chunk of [false, true]) {
+      const plain = taskCode(fnId, chunk);
+      const listened = taskCode(fnId, chunk, true);
+      assert.equal(isListened(plain), false);
+      assert.equal(isListened(listened), true);
+      assert.equal(fnIdOf(listened), fnId);
+      assert.equal(listened < 0, chunk, 'a chunk stays negative');
+    }
+  }
 });

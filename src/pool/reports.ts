@@ -1,0 +1,58 @@
+import { whenDone } from '../futures/future.js';
+import type { ReportMessage } from '../wire/protocol.js';
+import type { TaskRecord } from './task-record.js';
+import type { InflightView } from './worker-slot.js';
+
+/** Who hears a task's reports (progress values and events) on the caller's side; built by the executors. */
+export interface TaskListener {
+  /** A report of the task; `item` numbers the item of a map chunk that made it, else -1. */
+  report(kind: 'progress' | 'event', value: unknown, item: number): void;
+  /** The task's future has settled: no report follows. */
+  end(): void;
+}
+
+/**
+ * The engine's side table of listeners, by task record, holding only tasks whose caller listens: a task
+ * nobody listens to adds nothing to its record or future. An entry leaves once its future settles; reports
+ * that arrive after that (a task aborted while it ran goes on until its worker stops) are dropped.
+ */
+export class ReportListeners {
+  readonly #byRecord = new Map<TaskRecord, TaskListener>();
+
+  /** `record`'s reports go to `listener` until its future settles. */
+  add(record: TaskRecord, listener: TaskListener): void {
+    this.#byRecord.set(record, listener);
+    const drop = (): void => {
+      this.#byRecord.delete(record);
+      listener.end();
+    };
+    // Not addDoneCallback or then, which count as observing the future: a failure nobody awaits must still warn.
+    whenDone(record, drop);
+  }
+
+  /**
+   * A report from the worker whose tasks in flight are `inflight`, for its task `seq`. Each task's reports
+   * travel before its result on the same channel, so the task is still in flight when they arrive.
+   */
+  deliver(inflight: InflightView, message: ReportMessage): void {
+    if (this.#byRecord.size === 0) return;
+    const { seq } = message;
+    for (let i = 0; i < inflight.length; i++) {
+      const record = inflight.at(i)!;
+      if (record.seq < seq) continue;
+      if (record.seq > seq || record.done()) return;
+      const listener = this.#byRecord.get(record);
+      if (listener === undefined) return;
+      try {
+        listener.report(message.kind, message.value, message.item ?? -1);
+      } catch (error) {
+        // As a Future's done callback: the caller's code failed, not the pool.
+        process.emitWarning(
+          `a report listener (onProgress, onEvent) threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+          { type: 'AioxCallbackWarning', code: 'ERR_AIOX_CALLBACK' },
+        );
+      }
+      return;
+    }
+  }
+}

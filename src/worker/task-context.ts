@@ -1,0 +1,199 @@
+import { isMainThread } from 'node:worker_threads';
+import { contextSlot, PROGRESS_INTERVAL_MS, SlotState, type ContextSlot, type TaskContext } from '../tasks/current-task.js';
+import { isListened } from '../wire/protocol.js';
+
+/** Posts a report of task `seq` (`item`: a chunk's item, else -1). Throws if the value cannot be cloned. */
+export type SendReport = (seq: number, kind: 'progress' | 'event', value: unknown, item: number) => void;
+
+/**
+ * The worker's side of `currentTask()`: publishes the task running in this thread in the slot that every
+ * copy of aiox reads (see tasks/current-task.ts), and makes its context on the first call only, so a task
+ * that never asks costs a few field writes. The worker runs one task at a time: the task whose synchronous
+ * part runs, or the async task it waits for.
+ */
+export class TaskFrames {
+  readonly #slot: ContextSlot;
+  readonly #worker: TaskContext['worker'];
+  readonly #send: SendReport;
+  #running = false;
+  #seq = 0;
+  #code = 0;
+  #context: WorkerTaskContext | undefined = undefined;
+  /** Aborted before its context was made: why (see {@link abort}). */
+  #abortedWith: { readonly reason: unknown } | undefined = undefined;
+  /** The item of a map chunk that runs, else -1. */
+  item = -1;
+
+  constructor(workerId: number, send: SendReport) {
+    this.#slot = contextSlot();
+    this.#slot.open = this.#open;
+    this.#worker = Object.freeze({ id: workerId, kind: isMainThread ? 'process' : 'thread' });
+    this.#send = send;
+  }
+
+  readonly #open = (): TaskContext => (this.#context ??= this.#make());
+
+  #make(): WorkerTaskContext {
+    const context = new WorkerTaskContext(this, `${this.#worker.id}.${this.#seq}`, this.#worker, this.#seq, isListened(this.#code), this.#send);
+    if (this.#abortedWith !== undefined) context.abort(this.#abortedWith.reason);
+    return context;
+  }
+
+  /** Task `seq`, of {@link TaskCode} `code`, begins its synchronous part. */
+  begin(seq: number, code: number): void {
+    this.#running = true;
+    this.#seq = seq;
+    this.#code = code;
+    this.#context = undefined;
+    this.#abortedWith = undefined;
+    this.item = -1;
+    this.#slot.state = SlotState.RUNNING;
+  }
+
+  /** Its synchronous part returned a promise: until {@link end}, code that runs is the task after an await. */
+  await(): void {
+    this.#slot.state = SlotState.AWAITING;
+  }
+
+  /** An async map chunk calls its function for `item`: the call's synchronous part runs. */
+  resume(item: number): void {
+    this.item = item;
+    this.#slot.state = SlotState.RUNNING;
+  }
+
+  /**
+   * The task has settled: sends its last progress value and ignores its reports from now on. Returns the
+   * error that must fail the task (a report that could not be sent, see WorkerTaskContext.close), if any.
+   */
+  end(): { readonly error: unknown } | undefined {
+    this.#running = false;
+    this.#slot.state = SlotState.NONE;
+    const context = this.#context;
+    if (context === undefined) return undefined;
+    this.#context = undefined;
+    return context.close();
+  }
+
+  /** The engine asks to abort task `seq`'s signal: done if it runs, ignored otherwise. */
+  abort(seq: number, reason: unknown): void {
+    if (!this.#running || seq !== this.#seq) return;
+    if (this.#context !== undefined) this.#context.abort(reason);
+    else this.#abortedWith ??= { reason };
+  }
+}
+
+/** A running task's context, made by {@link TaskFrames} on the task's first `currentTask()`. */
+class WorkerTaskContext implements TaskContext {
+  readonly #frames: TaskFrames;
+  readonly #seq: number;
+  readonly #listened: boolean;
+  readonly #send: SendReport;
+  #controller: AbortController | undefined = undefined;
+  #abortedWith: { readonly reason: unknown } | undefined = undefined;
+  #closed = false;
+  // The progress value not sent yet (coalesced), with its item; #holding says whether there is one.
+  #held: unknown = undefined;
+  #heldItem = -1;
+  #holding = false;
+  /** performance.now() from which the next progress value may go. */
+  #nextAt = 0;
+  #timer: NodeJS.Timeout | undefined = undefined;
+  /** A held value the timer could not send: it fails the task when it settles. */
+  #failure: { readonly error: unknown } | undefined = undefined;
+
+  constructor(
+    frames: TaskFrames,
+    readonly id: string,
+    readonly worker: TaskContext['worker'],
+    seq: number,
+    listened: boolean,
+    send: SendReport,
+  ) {
+    this.#frames = frames;
+    this.#seq = seq;
+    this.#listened = listened;
+    this.#send = send;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#abortedWith !== undefined) this.#controller.abort(this.#abortedWith.reason);
+    }
+    return this.#controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.#closed || this.#abortedWith !== undefined) return;
+    this.#abortedWith = { reason };
+    this.#controller?.abort(reason);
+  }
+
+  progress(value: unknown): void {
+    if (!this.#listened || this.#closed) return;
+    this.#held = value;
+    this.#heldItem = this.#frames.item;
+    this.#holding = true;
+    const now = performance.now();
+    if (now >= this.#nextAt) return this.#sendHeld(now);
+    // An async task may report and then wait a long time: the value goes when its interval is over. A sync
+    // loop keeps this thread busy past it, and its next call sends instead.
+    if (this.#timer === undefined) {
+      this.#timer = setTimeout(this.#onTimer, this.#nextAt - now);
+      this.#timer.unref();
+    }
+  }
+
+  emit(event: unknown): void {
+    if (!this.#listened || this.#closed) return;
+    // Progress held back is older than this event: the caller sees them in the order they were made.
+    if (this.#holding) this.#sendHeld(performance.now());
+    this.#post('event', event, this.#frames.item);
+  }
+
+  readonly #onTimer = (): void => {
+    this.#timer = undefined;
+    if (!this.#holding || this.#closed) return;
+    try {
+      this.#sendHeld(performance.now());
+    } catch (error) {
+      this.#failure ??= { error };
+    }
+  };
+
+  #sendHeld(now: number): void {
+    this.#holding = false;
+    this.#nextAt = now + PROGRESS_INTERVAL_MS;
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    const value = this.#held;
+    this.#held = undefined;
+    this.#post('progress', value, this.#heldItem);
+  }
+
+  #post(kind: 'progress' | 'event', value: unknown, item: number): void {
+    try {
+      this.#send(this.#seq, kind, value, item);
+    } catch (error) {
+      throw new TypeError(`the task's ${kind === 'progress' ? 'progress value' : 'event'} could not be sent to the caller: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /**
+   * The task settled: sends the progress value held, if any, and ignores every report from now on. Returns
+   * the error of a report that could not be sent then (or by the timer), which fails the task.
+   */
+  close(): { readonly error: unknown } | undefined {
+    if (this.#holding) {
+      try {
+        this.#sendHeld(performance.now());
+      } catch (error) {
+        this.#failure ??= { error };
+      }
+    }
+    this.#closed = true;
+    return this.#failure;
+  }
+}

@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { InvalidStateError } from '../../src/futures/errors.js';
+import { currentTask, type TaskContext } from '../../src/tasks/current-task.js';
+import { toWire } from '../../src/tasks/wire-error.js';
+import { RESULT_OK, taskCode, type FromWorker, type ResultsMessage, type RunMessage } from '../../src/wire/protocol.js';
+import { TaskFrames } from '../../src/worker/task-context.js';
+import { WorkerRuntime } from '../../src/worker/runtime.js';
+import { nextTurn } from '../fixtures/settle.js';
+
+type Sent = [seq: number, kind: string, value: unknown, item: number];
+
+function frames(): { frames: TaskFrames; sent: Sent[] } {
+  const sent: Sent[] = [];
+  return { frames: new TaskFrames(7, (seq, kind, value, item) => sent.push([seq, kind, value, item])), sent };
+}
+
+const LISTENED = taskCode(0, false, true);
+const UNLISTENED = taskCode(0, false);
+
+test('the context exists only while its task runs its synchronous part, and is made once', () => {
+  const { frames: f } = frames();
+  assert.throws(() => currentTask(), (e: unknown) => e instanceof InvalidStateError && /outside a running task/.test(e.message));
+  f.begin(41, UNLISTENED);
+  const context = currentTask();
+  assert.equal(currentTask(), context);
+  assert.equal(context.id, '7.41');
+  assert.deepEqual(context.worker, { id: 7, kind: 'process' }); // this test runs on the main thread
+  f.await();
+  assert.throws(() => currentTask(), (e: unknown) => e instanceof InvalidStateError && /after an await of an async task/.test(e.message));
+  assert.equal(f.end(), undefined);
+  assert.throws(() => currentTask(), /outside a running task/);
+  f.begin(42, UNLISTENED);
+  assert.notEqual(currentTask(), context);
+  f.end();
+});
+
+test('a task nobody listens to sends nothing', () => {
+  const { frames: f, sent } = frames();
+  f.begin(0, UNLISTENED);
+  const context = currentTask();
+  context.progress(1);
+  context.emit('e');
+  assert.equal(f.end(), undefined);
+  assert.deepEqual(sent, []);
+});
+
+test('progress goes at once, then is held back and sent before an event and at the end; nothing after the end', () => {
+  const { frames: f, sent } = frames();
+  f.begin(3, LISTENED);
+  const context = currentTask<number, string>();
+  context.progress(1);
+  assert.deepEqual(sent, [[3, 'progress', 1, -1]]);
+  for (let i = 2; i <= 100; i++) context.progress(i);
+  context.emit('e');
+  // Whether a value went in between depends on the clock; the last one before the event always does.
+  assert.deepEqual(sent.at(-2), [3, 'progress', 100, -1]);
+  assert.deepEqual(sent.at(-1), [3, 'event', 'e', -1]);
+  context.progress(101);
+  assert.equal(f.end(), undefined);
+  assert.deepEqual(sent.at(-1), [3, 'progress', 101, -1]);
+  const count = sent.length;
+  context.progress(102);
+  context.emit('late');
+  assert.equal(sent.length, count, 'a report after the task settled is ignored');
+});
+
+test('a map chunk\'s reports carry the item that made them', () => {
+  const { frames: f, sent } = frames();
+  f.begin(0, taskCode(0, true, true));
+  f.item = 2;
+  currentTask().emit('x');
+  f.end();
+  assert.deepEqual(sent, [[0, 'event', 'x', 2]]);
+});
+
+test('an event that cannot be sent throws at the call; a held value that cannot fails the task at its end', () => {
+  const f = new TaskFrames(1, (_seq, _kind, value) => {
+    if (value === 'bad') throw new Error('could not be cloned');
+  });
+  f.begin(0, LISTENED);
+  const context = currentTask();
+  assert.throws(() => context.emit('bad'), { name: 'TypeError', message: /the task's event could not be sent to the caller: could not be cloned/ });
+  context.progress(1);
+  let thrown: unknown;
+  try {
+    context.progress('bad');
+  } catch (error) {
+    thrown = error;
+  }
+  const failure = f.end();
+  // Sent at once (the interval was over) it throws at the call; held, it fails the task at its end.
+  const error = (thrown ?? failure?.error) as Error;
+  assert.match(error.message, /the task's progress value could not be sent to the caller/);
+  assert.equal(thrown === undefined, failure !== undefined);
+});
+
+test('the signal is made on first read and aborts when the engine asks for the running task only', () => {
+  const { frames: f } = frames();
+  f.begin(5, UNLISTENED);
+  const context: TaskContext = currentTask();
+  const signal = context.signal;
+  assert.equal(context.signal, signal);
+  f.abort(4, 'not this one');
+  assert.equal(signal.aborted, false);
+  f.abort(5, 'stop');
+  assert.equal(signal.aborted, true);
+  assert.equal(signal.reason, 'stop');
+  f.end();
+  // Aborted before the task read its signal: it reads an aborted one.
+  f.begin(6, UNLISTENED);
+  f.abort(6, 'early');
+  assert.equal(currentTask().signal.reason, 'early');
+  f.end();
+  // After its end, the abort is ignored.
+  f.begin(7, UNLISTENED);
+  const late = currentTask();
+  f.end();
+  f.abort(7, 'late');
+  assert.equal(late.signal.aborted, false);
+});
+
+test('the runtime aborts the running task\'s signal on an abort message, and ignores a malformed one', async (t) => {
+  const posted: FromWorker[] = [];
+  const before = new Set(process.listeners('uncaughtException'));
+  const runtime = new WorkerRuntime((message, sent) => {
+    posted.push(message);
+    sent?.();
+  }, { initializer: undefined, initargs: [], uncaughtErrors: 'report', token: 9, worker: 2 });
+  t.after(() => {
+    for (const listener of process.listeners('uncaughtException')) if (!before.has(listener)) process.off('uncaughtException', listener);
+  });
+  await nextTurn();
+  const source = '() => { const task = currentTask(); return new Promise((resolve) => task.signal.addEventListener("abort", () => resolve(task.signal.reason.message))); }';
+  const run: RunMessage = [0, [[0, { kind: 'source', source, name: 'waits' }]], 0, taskCode(0, false), []];
+  runtime.receive(run);
+  await nextTurn();
+  for (const bad of [{ seq: -1 }, { seq: 1.5 }, { seq: '0' }, { seq: 0, reason: 'not a wire error' }]) {
+    runtime.abortTask({ type: 'abort', reason: toWire(new Error('x')), ...bad } as never);
+  }
+  runtime.abortTask({ type: 'abort', seq: 1, reason: toWire(new Error('another task')) });
+  await nextTurn();
+  assert.equal(posted.filter(Array.isArray).length, 0, 'still running');
+  runtime.abortTask({ type: 'abort', seq: 0, reason: toWire(new Error('stop now')) });
+  await nextTurn();
+  const results = posted.filter((m): m is ResultsMessage => Array.isArray(m));
+  assert.deepEqual(results.map((r) => r.slice(1)), [[9, RESULT_OK, 'stop now']]);
+});
