@@ -58,6 +58,7 @@ const OBSERVED = 8;
 
 let setOwnerImpl: (future: Future<unknown>, owner: FutureOwner<never>, key: unknown) => void;
 let whenDoneImpl: (future: Future<unknown>, fn: DoneCallback<unknown>) => void;
+let failureOfImpl: (future: Future<unknown>) => unknown;
 
 // The resolving functions of the future under construction: one executor for all, so no closure per future.
 let nextResolve: ((value: unknown) => void) | undefined;
@@ -125,6 +126,7 @@ export class Future<T> extends Promise<T> {
 
   static {
     whenDoneImpl = (future, fn) => future.#addCallback(fn);
+    failureOfImpl = (future) => (future.#failed() ? future.#value : undefined);
     setOwnerImpl = (future, owner, key) => {
       future.#owner = owner as FutureOwner<unknown>;
       future.#key = key;
@@ -413,4 +415,12 @@ export function setOwner<K>(future: Future<unknown>, owner: FutureOwner<K>, key:
  */
 export function whenDone(future: Future<unknown>, fn: (future: Future<unknown>) => void): void {
   whenDoneImpl(future, fn);
+}
+
+/**
+ * Internal: the exception of a failed future without observing it (see `exception()`), `undefined` if it has
+ * not failed. Not part of the public API.
+ */
+export function failureOf(future: Future<unknown>): unknown {
+  return failureOfImpl(future);
 }

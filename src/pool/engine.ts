@@ -42,6 +42,11 @@ export interface EngineOptions extends WorkerSetOptions {
   /** Most tasks waiting in the queue; `submit` refuses more with QueueFull (map chunks and BACKGROUND excepted). */
   readonly maxQueue: number;
   readonly onWorkerError: ((error: unknown, info: WorkerErrorInfo) => void) | undefined;
+  /**
+   * Milliseconds an aborted task that runs has to settle after its signal aborts, before its worker is
+   * stopped; 0 stops the worker at once.
+   */
+  readonly abortGrace: number;
 }
 
 /**
@@ -245,7 +250,8 @@ export class PoolEngine {
   /**
    * Stops a task at once: its future fails with `reason` now, whatever the worker does. A task still queued
    * leaves the queue; one a thread worker has not claimed is revoked (the worker skips it); one that may be
-   * running stops its worker (see WorkerSlot.abortedTask), and the tasks sent after it there run elsewhere.
+   * running is asked to stop through its signal and stops its worker if it has not settled by the end of
+   * the grace (see #stopRunning and WorkerSlot.abortedTask), and the tasks sent after it there run elsewhere.
    * The worker runs its tasks in order and makes safe what finished before a guarded task begins (see
    * GUARDED), so stopping it loses no result.
    */
@@ -258,12 +264,27 @@ export class PoolEngine {
       // Still queued: it leaves the queue lazily and never runs. (Queued again after a process died is
       // running already.)
       this.#queue.live--;
-    } else if (!worker.revoke(record.seq) && worker.abortedTask(record, this.#requeue, () => this.#workers.stop(worker, 'abort'))) {
-      this.#workers.stop(worker, 'abort');
+    } else if (!worker.revoke(record.seq)) {
+      // Failed first: the worker's stop below, and the abort sent to its task, read the reason from it.
+      future.setException(reason);
+      const runs = worker.abortedTask(record, this.#requeue, (seq) => this.#stopRunning(worker, seq));
+      if (runs >= 0) this.#stopRunning(worker, runs);
+      this.#counts.failed++;
+      return this.#schedulePump();
     }
     future.setException(reason);
     this.#counts.failed++;
     this.#schedulePump();
+  }
+
+  /**
+   * Aborted task `seq` runs on `worker`: cooperative first, then forced. Its signal aborts (see
+   * TaskContext.signal); if the worker has not answered it within `abortGrace` ms, the worker is stopped.
+   */
+  #stopRunning(worker: WorkerSlot, seq: number): void {
+    const grace = this.#options.abortGrace;
+    if (grace > 0) worker.askToStop(seq);
+    worker.graceThenStop(seq, grace, () => this.#workers.stop(worker, 'abort'));
   }
 
   /** Queues again, at the front, tasks a worker gave back, in the order given. */
@@ -432,7 +453,10 @@ export class PoolEngine {
     }
     // A process with aborted tasks is killed once it may be running one (not one that has exited: `timed` is
     // false for the results read from its stash then).
-    if (timed && worker.answeredStops()) this.#workers.stop(worker, 'abort');
+    if (timed) {
+      const runs = worker.answeredStops();
+      if (runs >= 0) this.#stopRunning(worker, runs);
+    }
     if (worker.inflight.length === 0) this.#workers.idle(worker);
     this.#schedulePump();
   }
