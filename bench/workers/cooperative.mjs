@@ -1,5 +1,6 @@
 // Slow tasks for the cooperative-cancellation scenario: one that stops when its signal aborts, and one that
 // ignores its signal and has to be terminated. Both would otherwise wait `ms` milliseconds.
+/* global clearTimeout */
 import { currentTask } from 'aiox';
 
 /** Waits `ms`, or stops as soon as its signal aborts (settling with the abort's reason). */
