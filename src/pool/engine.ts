@@ -282,7 +282,8 @@ export class PoolEngine {
    * TaskContext.signal); if the worker has not answered it within `abortGrace` ms, the worker is stopped.
    */
   #stopRunning(worker: WorkerSlot, seq: number): void {
-    const grace = this.#options.abortGrace;
+    // A generator task (BACKGROUND) is stopped with its worker at once: its own channel ends with it.
+    const grace = worker.runsBackground ? 0 : this.#options.abortGrace;
     if (grace > 0) worker.askToStop(seq);
     worker.graceThenStop(seq, grace, () => this.#workers.stop(worker, 'abort'));
   }

@@ -102,6 +102,8 @@ export class WorkerSlot {
    * task has not settled by the end of its grace (see {@link graceThenStop}). It takes no new work meanwhile.
    */
   readonly #graces = new Map<number, Delay>();
+  /** Whether what it runs is a background task (see {@link exclusive}), even once that task is aborted. */
+  #background = false;
 
   constructor(
     readonly id: number,
@@ -188,6 +190,16 @@ export class WorkerSlot {
     return this.#inflight.peek()?.stop?.background === true;
   }
 
+  /** Whether it runs a background task, aborted or not: one stopped with its worker at once (no grace). */
+  get runsBackground(): boolean {
+    return this.#background && this.#inflight.length > 0;
+  }
+
+  /** Whether a task aborted while it ran here has its grace going: it may be counted as running no more. */
+  get inGrace(): boolean {
+    return this.#graces.size > 0;
+  }
+
   /** Whether the worker has claimed task `seq` (a thread); a process claims nothing. */
   claimed(seq: number): boolean {
     return this.#claims?.claimed(seq) ?? false;
@@ -221,6 +233,7 @@ export class WorkerSlot {
   dispatch(batch: TaskRecord[], background: boolean, table: TaskTable, unsendable: (record: TaskRecord, error: unknown) => void): void {
     this.#budget -= batch.length;
     if (this.#inflight.length === 0) {
+      this.#background = background;
       if (background) this.#handle!.unref();
       else this.#handle!.ref();
       this.clearIdleTimer();
