@@ -12,6 +12,7 @@ import { endlessWorkers } from './endless-workers.js';
 import { isMain } from './lib/main.js';
 import { polling } from './polling.js';
 import { primes } from './primes.js';
+import { progress } from './progress.js';
 import { runaway } from './runaway.js';
 import { sharedCounter } from './shared-counter.js';
 
@@ -30,6 +31,7 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'bounded', program: 'bounded.ts', about: 'collect with 2 workers, then ten rate-limited calls', run: bounded },
   { name: 'downloads', program: 'downloads.ts', about: 'wait and asCompleted over downloads from a local HTTP server', run: downloads },
   { name: 'runaway', program: 'runaway.ts', about: 'an endless loop stopped by a timeout and by a signal', run: runaway },
+  { name: 'progress', program: 'progress.ts', about: 'a long task\'s progress bar, then a timeout it obeys: it cleans up and keeps its worker', run: progress },
   { name: 'crash', program: 'crash.ts', about: 'a worker that dies fails only its task; the pool heals', run: crash },
   { name: 'polling', program: 'polling.ts', about: 'a while-true polling loop replaced by Event + every, ended by an IO event', run: polling },
   { name: 'endless-workers', program: 'endless-workers.ts', about: 'endless worker loops stopped by a shared done flag or an AbortSignal', run: endlessWorkers },

@@ -44,6 +44,15 @@ export interface PoolExecutorOptions<I extends unknown[] = never[]> {
    */
   readonly maxTasksPerWorker?: number;
   /**
+   * Milliseconds a running task that is aborted (its signal, its timeout, the pool's `signal`) has to settle
+   * after its own signal aborts (`currentTask().signal`), before its worker is stopped. A task that settles
+   * in time keeps its worker, which serves the next task with no restart; one that ignores its signal (or is
+   * stuck in synchronous code, such as `while (true) {}`, where no signal can reach it) loses its worker once
+   * the grace is over, as with 0, which stops the worker at once. Either way its future fails with the
+   * abort's reason at the moment of the abort, not after the grace. @default 100
+   */
+  readonly abortGrace?: number;
+  /**
    * Most tasks waiting in the pool's queue for a worker (tasks already handed to a worker do not count).
    * When it is full, `submit` and `submitWith` throw `QueueFull` at once; a producer waits for room with
    * `await pool.room()`. Tasks submitted in one synchronous burst all wait in the queue until the next
@@ -107,6 +116,7 @@ export interface ResolvedPoolOptions {
   readonly idleTimeout: number;
   readonly maxTasksPerWorker: number;
   readonly maxQueue: number;
+  readonly abortGrace: number;
 }
 
 /**
@@ -385,6 +395,7 @@ function resolvePoolOptions(options: PoolExecutorOptions): ResolvedPoolOptions {
     idleTimeout = 30_000,
     maxTasksPerWorker = Infinity,
     maxQueue = Infinity,
+    abortGrace = 100,
     initializer,
   } = options;
   validateInteger(maxWorkers, 'maxWorkers', 1);
@@ -393,10 +404,11 @@ function resolvePoolOptions(options: PoolExecutorOptions): ResolvedPoolOptions {
   validateTimeout(idleTimeout, 'idleTimeout');
   validateInteger(maxTasksPerWorker, 'maxTasksPerWorker', 1, true);
   validateInteger(maxQueue, 'maxQueue', 1, true);
+  validateTimeout(abortGrace, 'abortGrace');
   if (initializer !== undefined && typeof initializer !== 'function' && typeof initializer !== 'object') {
     validateFunction(initializer, 'initializer');
   }
-  return { maxWorkers, minWorkers, idleTimeout, maxTasksPerWorker, maxQueue };
+  return { maxWorkers, minWorkers, idleTimeout, maxTasksPerWorker, maxQueue, abortGrace };
 }
 
 /** `options` is an object already (see #taskOptions). */

@@ -58,6 +58,7 @@ const OBSERVED = 8;
 
 let setOwnerImpl: (future: Future<unknown>, owner: FutureOwner<never>) => void;
 let whenDoneImpl: (future: Future<unknown>, fn: DoneCallback<unknown>) => void;
+let failureOfImpl: (future: Future<unknown>) => unknown;
 
 // The resolving functions of the future under construction: one executor for all, so no closure per future.
 let nextResolve: ((value: unknown) => void) | undefined;
@@ -124,6 +125,7 @@ export class Future<T> extends Promise<T> {
 
   static {
     whenDoneImpl = (future, fn) => Future.#addCallback(future, fn);
+    failureOfImpl = (future) => (Future.#failed(future) ? future.#value : undefined);
     setOwnerImpl = (future, owner) => {
       future.#owner = owner as FutureOwner<Future<unknown>>;
     };
@@ -414,4 +416,12 @@ export function setOwner<F extends Future<unknown>>(future: F, owner: FutureOwne
  */
 export function whenDone(future: Future<unknown>, fn: (future: Future<unknown>) => void): void {
   whenDoneImpl(future, fn);
+}
+
+/**
+ * Internal: the exception of a failed future without observing it (see `exception()`), `undefined` if it has
+ * not failed. Not part of the public API.
+ */
+export function failureOf(future: Future<unknown>): unknown {
+  return failureOfImpl(future);
 }

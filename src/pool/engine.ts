@@ -58,6 +58,11 @@ export interface EngineOptions extends WorkerSetOptions {
   /** Most tasks waiting in the queue; `submit` refuses more with QueueFull (map chunks and BACKGROUND excepted). */
   readonly maxQueue: number;
   readonly onWorkerError: ((error: unknown, info: WorkerErrorInfo) => void) | undefined;
+  /**
+   * Milliseconds an aborted task that runs has to settle after its signal aborts, before its worker is
+   * stopped; 0 stops the worker at once.
+   */
+  readonly abortGrace: number;
 }
 
 /**
@@ -274,7 +279,8 @@ export class PoolEngine {
   /**
    * Stops a task at once: its future fails with `reason` now, whatever the worker does. A task still queued
    * leaves the queue; one a thread worker has not claimed is revoked (the worker skips it); one that may be
-   * running stops its worker (see WorkerSlot.abortedTask), and the tasks sent after it there run elsewhere.
+   * running is asked to stop through its signal and stops its worker if it has not settled by the end of
+   * the grace (see #stopRunning and WorkerSlot.abortedTask), and the tasks sent after it there run elsewhere.
    * The worker runs its tasks in order and makes safe what finished before a guarded task begins (see
    * GUARDED), so stopping it loses no result.
    */
@@ -283,17 +289,30 @@ export class PoolEngine {
     this.#release(record);
     if (record.done()) return;
     if (record.state === 'pending') record.setRunningOrNotifyCancel();
-    if (worker === undefined) {
-      // Still queued: it leaves the queue lazily and never runs. (Queued again after a process died is
-      // running already.)
-      this.#queue.live--;
-    } else if (!worker.revoke(record.seq) && worker.abortedTask(record, this.#requeue, () => this.#workers.stop(worker, 'abort'))) {
-      this.#workers.stop(worker, 'abort');
-    }
+    // Still queued: it leaves the queue lazily and never runs. (Queued again after a process died is running
+    // already.)
+    if (worker === undefined) this.#queue.live--;
+    const runs = worker !== undefined && !worker.revoke(record.seq);
+    // Failed first: the abort sent to its task reads the reason from it.
     record.setException(reason);
     this.#counts.failed++;
     if (taskFinishChannel.hasSubscribers) publishFinish(this.#publisher, record, 'aborted', reason);
+    if (runs) {
+      const seq = worker.abortedTask(record, this.#requeue, (at) => this.#stopRunning(worker, at));
+      if (seq >= 0) this.#stopRunning(worker, seq);
+    }
     this.#schedulePump();
+  }
+
+  /**
+   * Aborted task `seq` runs on `worker`: cooperative first, then forced. Its signal aborts (see
+   * TaskContext.signal); if the worker has not answered it within `abortGrace` ms, the worker is stopped.
+   */
+  #stopRunning(worker: WorkerSlot, seq: number): void {
+    // A generator task (BACKGROUND) is stopped with its worker at once: its own channel ends with it.
+    const grace = worker.runsBackground ? 0 : this.#options.abortGrace;
+    if (grace > 0) worker.askToStop(seq);
+    worker.graceThenStop(seq, grace, () => this.#workers.stop(worker, 'abort'));
   }
 
   /** Queues again, at the front, tasks a worker gave back, in the order given. */
@@ -470,7 +489,10 @@ export class PoolEngine {
     }
     // A process with aborted tasks is killed once it may be running one (not one that has exited: `timed` is
     // false for the results read from its stash then).
-    if (timed && worker.answeredStops()) this.#workers.stop(worker, 'abort');
+    if (timed) {
+      const runs = worker.answeredStops();
+      if (runs >= 0) this.#stopRunning(worker, runs);
+    }
     if (worker.inflight.length === 0) this.#workers.idle(worker);
     this.#schedulePump();
   }

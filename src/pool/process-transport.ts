@@ -102,6 +102,10 @@ function spawner(options: ProcessTransportOptions): SpawnWorker {
         sentTasks += (message.length - RUN_HEADER) / 2;
         inbound.sent(message);
       },
+      tell: (message) => {
+        // A child that is gone or going has nothing to stop; its exit is on its way.
+        if (child.connected && !terminating) child.send(message, () => undefined);
+      },
       terminate: (signal = 'SIGKILL') => {
         // Held until its exit is reported, so that shutdown() can wait for it. That is also true of a child
         // that has exited already but whose channel has not closed yet (the exit is reported once both are

@@ -76,7 +76,8 @@ export class PoolCounters {
       if (w.state === WorkerState.STOPPING) continue;
       // A worker still starting is not idle: it cannot take work yet.
       if (w.inflight.length === 0 && w.state !== WorkerState.STARTING) idle++;
-      if (!w.canWithdraw && !this.mapped) {
+      // A task aborted in its grace has failed already: not running, though its worker may still run it.
+      if (!w.canWithdraw && !this.mapped && !w.inGrace) {
         running += w.inflight.length;
         continue;
       }

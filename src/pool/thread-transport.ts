@@ -46,6 +46,7 @@ function spawner(options: ThreadTransportOptions): SpawnWorker {
         worker.postMessage(message, transfer as Parameters<Worker['postMessage']>[1]);
         inbound.sent(message);
       },
+      tell: (message) => worker.postMessage(message),
       terminate: () => {
         // Node lets go of a terminating worker's handle, so the program could end before 'exit' arrives and
         // shutdown() would never settle: hold the program open until the exit.

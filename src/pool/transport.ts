@@ -1,4 +1,4 @@
-import type { FromWorker, RunMessage, WorkerInit } from '../wire/protocol.js';
+import type { AbortTaskMessage, FromWorker, RunMessage, WorkerInit } from '../wire/protocol.js';
 
 /** What the engine hears from one worker. */
 export interface WorkerEvents {
@@ -17,6 +17,8 @@ export interface WorkerHandle {
    * synchronously if something in it cannot be cloned or moved.
    */
   post(message: RunMessage, transfer: readonly unknown[] | undefined): void;
+  /** Asks the running task `message.seq` to stop, through its signal (see TaskContext.signal). Never throws. */
+  tell(message: AbortTaskMessage): void;
   /**
    * Stops the worker, whatever it runs; `exit` follows. A process gets `signal`: SIGKILL cannot be refused,
    * SIGTERM can be handled by the child. A thread is terminated at once either way.

@@ -1,6 +1,8 @@
+import { failureOf } from '../futures/future.js';
 import { Deque } from '../internal/deque.js';
 import { after, type Delay } from '../internal/timers.js';
 import type { TaskDescriptor } from '../tasks/task.js';
+import { toWire } from '../tasks/wire-error.js';
 import { CLAIM_RING, type ClaimBoard } from '../wire/claims.js';
 import { readStash } from '../wire/result-stash.js';
 import { readStashFile } from '../wire/stash-file.js';
@@ -95,6 +97,13 @@ export class WorkerSlot {
   #watch: Delay | undefined = undefined;
   /** Process workers only, once exited: the last task its stash file marks as begun (see stash-file.ts). */
   #begun: number | undefined = undefined;
+  /**
+   * Aborted tasks it runs, each asked to stop through its signal, with the timer that stops the worker if the
+   * task has not settled by the end of its grace (see {@link graceThenStop}). It takes no new work meanwhile.
+   */
+  readonly #graces = new Map<number, Delay>();
+  /** Whether what it runs is a background task (see {@link exclusive}), even once that task is aborted. */
+  #background = false;
 
   constructor(
     readonly id: number,
@@ -162,7 +171,14 @@ export class WorkerSlot {
 
   /** Whether the engine may send it more work. */
   get accepting(): boolean {
-    return this.#state === WorkerState.READY && !this.spare && !this.exclusive && this.#budget > 0 && this.#nextSeq - this.#answered < CLAIM_RING;
+    return (
+      this.#state === WorkerState.READY &&
+      !this.spare &&
+      !this.exclusive &&
+      this.#budget > 0 &&
+      this.#nextSeq - this.#answered < CLAIM_RING &&
+      this.#graces.size === 0
+    );
   }
 
   /**
@@ -172,6 +188,16 @@ export class WorkerSlot {
    */
   get exclusive(): boolean {
     return this.#inflight.peek()?.stop?.background === true;
+  }
+
+  /** Whether it runs a background task, aborted or not: one stopped with its worker at once (no grace). */
+  get runsBackground(): boolean {
+    return this.#background && this.#inflight.length > 0;
+  }
+
+  /** Whether a task aborted while it ran here has its grace going: it may be counted as running no more. */
+  get inGrace(): boolean {
+    return this.#graces.size > 0;
   }
 
   /** Whether the worker has claimed task `seq` (a thread); a process claims nothing. */
@@ -207,6 +233,7 @@ export class WorkerSlot {
   dispatch(batch: TaskRecord[], background: boolean, table: TaskTable, unsendable: (record: TaskRecord, error: unknown) => void): void {
     this.#budget -= batch.length;
     if (this.#inflight.length === 0) {
+      this.#background = background;
       if (background) this.#handle!.unref();
       else this.#handle!.ref();
       this.clearIdleTimer();
@@ -275,8 +302,54 @@ export class WorkerSlot {
     if (record !== undefined) {
       this.#count(record, -1);
       record.worker = undefined;
+      // Settled within its grace: the worker is kept.
+      if (this.#graces.size > 0) this.#endGrace(record.seq);
     }
     return record;
+  }
+
+  /**
+   * Task `seq`, aborted, runs here: its signal has been told to abort (see PoolEngine.#abort). If the worker
+   * has not answered it `ms` from now, `stop` is called; until then the worker takes no new work. With `ms`
+   * 0, `stop` is called at once.
+   */
+  graceThenStop(seq: number, ms: number, stop: () => void): void {
+    if (ms <= 0) return stop();
+    if (this.#graces.has(seq)) return;
+    const timer = after(ms, () => {
+      this.#graces.delete(seq);
+      if (this.#answered <= seq && !this.stopping) stop();
+    });
+    // The worker running the task keeps the program alive; its grace need not.
+    timer.unref();
+    this.#graces.set(seq, timer);
+  }
+
+  /**
+   * Tells task `seq`, aborted (its future failed with the reason), to stop through its signal, if it is
+   * still here.
+   */
+  askToStop(seq: number): void {
+    for (let i = 0; i < this.#inflight.length; i++) {
+      const record = this.#inflight.at(i)!;
+      if (record.seq < seq) continue;
+      if (record.seq === seq && record.done()) {
+        this.#handle!.tell({ type: 'abort', seq, reason: toWire(failureOf(record)) });
+      }
+      return;
+    }
+  }
+
+  #endGrace(seq: number): void {
+    const timer = this.#graces.get(seq);
+    if (timer === undefined) return;
+    timer.clear();
+    this.#graces.delete(seq);
+  }
+
+  #endGraces(): void {
+    for (const timer of this.#graces.values()) timer.clear();
+    this.#graces.clear();
   }
 
   #count(record: TaskRecord, sign: 1 | -1): void {
@@ -359,6 +432,7 @@ export class WorkerSlot {
     this.#stoppedFor = reason;
     this.clearIdleTimer();
     this.#watch?.clear();
+    this.#endGraces();
     this.#handle!.terminate();
     return true;
   }
@@ -381,18 +455,21 @@ export class WorkerSlot {
     this.#state = WorkerState.EXITED;
     this.clearIdleTimer();
     this.#watch?.clear();
+    this.#endGraces();
     return started;
   }
 
   /**
-   * Task `record`, sent here, was aborted and may be running: whether the worker must be stopped now. A
-   * process: it is killed once `record` is its first unanswered task, or its stash file marks it as begun:
-   * now, or when the answers before it arrive (see {@link answeredStops}), or when a look at the file finds it
-   * begun (then `stop` is called; the file is read every {@link WATCH_MS} until then). A thread: the tasks after `record` it has not claimed are taken back
-   * into `requeue`; if it has claimed one, `record` had finished and the worker goes on.
+   * Task `record`, sent here, was aborted and may be running: the seq of the stopped task the worker runs
+   * now, if it must be stopped for it (once its grace is over, see {@link graceThenStop}), else -1. A process:
+   * it is stopped once `record` is its first unanswered task, or its stash file marks it as begun: now, or
+   * when the answers before it arrive (see {@link answeredStops}), or when a look at the file finds it begun
+   * (then `stop` is called with that task's seq; the file is read every {@link WATCH_MS} until then). A
+   * thread: the tasks after `record` it has not claimed are taken back into `requeue`; if it has claimed one,
+   * `record` had finished and the worker goes on.
    */
-  abortedTask(record: TaskRecord, requeue: (taken: TaskRecord[]) => void, stop: () => void): boolean {
-    if (this.stopping) return false;
+  abortedTask(record: TaskRecord, requeue: (taken: TaskRecord[]) => void, stop: (seq: number) => void): number {
+    if (this.stopping) return -1;
     if (this.#claims === undefined) {
       let at = this.#stops.length;
       while (at > 0 && this.#stops[at - 1]! > record.seq) at--;
@@ -400,11 +477,11 @@ export class WorkerSlot {
       // With a stash file, only its mark says the child runs `record`: it may have finished it and begun the
       // next one before its answers arrive, and killing it then would fail that one. Without, the first
       // unanswered task is the one it runs (it sends each answer before it begins the next).
-      if (this.#handle?.stashFd === undefined) return this.#inflight.peek() === record;
+      if (this.#handle?.stashFd === undefined) return this.#inflight.peek() === record ? record.seq : -1;
       // While a look is due anyway, the file is not read again: a signal shared by a burst aborts many at once.
-      if (this.#watch === undefined && this.#runsStop()) return true;
-      this.#watchStops(stop);
-      return false;
+      const runs = this.#watch === undefined ? this.#runsStop() : -1;
+      if (runs < 0) this.#watchStops(stop);
+      return runs;
     }
     // Newest first from takeBack: queued again oldest first, in the order they were submitted.
     requeue(this.takeBack(Infinity, record.seq).reverse());
@@ -413,40 +490,43 @@ export class WorkerSlot {
       const later = this.#inflight.at(i)!;
       if (later === record) break;
       if (later.done()) continue;
-      if (this.#claims.claimed(later.seq)) return false;
+      if (this.#claims.claimed(later.seq)) return -1;
     }
-    return true;
+    return record.seq;
   }
 
   /**
-   * After answers, for a process with aborted tasks: one answered finished by itself; returns whether the
-   * oldest other one is now the first unanswered task (it may be running it: the process must be killed).
+   * After answers, for a process with aborted tasks: one answered finished by itself; returns the seq of the
+   * one it now runs (the oldest other one is its first unanswered task, or its stash file marks one as begun:
+   * the process must be stopped for it), else -1.
    */
-  answeredStops(): boolean {
+  answeredStops(): number {
     const stops = this.#stops;
-    if (stops.length === 0) return false;
+    if (stops.length === 0) return -1;
     let done = 0;
     while (done < stops.length && stops[done]! < this.#answered) done++;
     stops.splice(0, done);
-    return this.#handle?.stashFd === undefined ? stops[0] === this.#answered : this.#runsStop();
+    if (this.#handle?.stashFd !== undefined) return this.#runsStop();
+    return stops[0] === this.#answered ? this.#answered : -1;
   }
 
   /** Process workers only: whether its stash file marks a task stopped here as the one it began last. */
-  #runsStop(): boolean {
+  #runsStop(): number {
     const fd = this.#handle?.stashFd;
-    if (fd === undefined || this.#stops.length === 0) return false;
+    if (fd === undefined || this.#stops.length === 0) return -1;
     const { begun } = readStashFile(fd, false);
     // A mark older than the answers is stale: the child runs a batch that is not guarded.
-    return begun !== undefined && begun >= this.#answered && this.#stops.includes(begun);
+    return begun !== undefined && begun >= this.#answered && this.#stops.includes(begun) ? begun : -1;
   }
 
   /** Looks at the stash file every WATCH_MS until the child begins a stopped task (then calls `stop`) or has none left. */
-  #watchStops(stop: () => void): void {
+  #watchStops(stop: (seq: number) => void): void {
     if (this.#watch !== undefined || this.#handle?.stashFd === undefined) return;
     const look = (): void => {
       this.#watch = undefined;
       if (this.stopping || this.#stops.length === 0) return;
-      if (this.#runsStop()) return stop();
+      const runs = this.#runsStop();
+      if (runs >= 0) return stop(runs);
       this.#watch = after(WATCH_MS, look);
       this.#watch.unref();
     };

@@ -52,6 +52,14 @@ test('downloads: every page arrives with its size and the missing one fails', as
   assert.match(out, /\/no-such-page +failed: GET \/no-such-page answered 404 Not Found/);
 });
 
+test('progress: the bar reaches 100%; the task stopped by its timeout cleans up and keeps its worker', async () => {
+  const out = await example('progress');
+  assert.match(out, /^ {2}25% done\n {2}50% done\n {2}75% done\n {2}100% done\n {2}digest [0-9a-f]{16}, computed on thread \d+$/m);
+  assert.match(out, /failed with TimeoutError/);
+  assert.match(out, /the next task ran on thread \d+: the same worker, not restarted/);
+  assert.match(out, /scratch file checksum-[\d.]+\.tmp removed by the task/);
+});
+
 test('runaway: an endless loop is stopped by a timeout and a signal, and the pool goes on', async () => {
   const out = await example('runaway');
   assert.match(out, /spinForever on thread \d+ failed after \d+ ms with TimeoutError/);

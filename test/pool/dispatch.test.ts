@@ -24,7 +24,7 @@ import { taskCode } from '../../src/wire/protocol.js';
 
 const table = new TaskTable();
 const FN = table.idOf((n: number) => n);
-const handle: WorkerHandle = { post() {}, terminate() {}, ref() {}, unref() {} };
+const handle: WorkerHandle = { post() {}, tell() {}, terminate() {}, ref() {}, unref() {} };
 let nextId = 1;
 
 /** A ready slot holding tasks expected to take `expected` ms each (NaN: not timed). A thread unless `process`. */

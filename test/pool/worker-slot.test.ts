@@ -21,6 +21,9 @@ class FakeHandle implements WorkerHandle {
     if (this.refuse) throw new Error('cannot be cloned');
     this.posted.push(message);
   }
+  tell(message: { seq: number }): void {
+    this.calls.push(`tell abort ${message.seq}`);
+  }
   terminate(signal?: string): void {
     this.calls.push(`terminate${signal === undefined ? '' : ` ${signal}`}`);
   }
@@ -122,13 +125,13 @@ test('a process with an aborted task is killed once that task is its first unans
   assert.equal(handle.posted[0]![2], GUARDED);
   assert.equal(worker.canWithdraw, false);
   assert.equal(worker.revoke(2), false, 'a process cannot take back what it was sent');
-  assert.equal(worker.abortedTask(batch[2]!, () => assert.fail(), assert.fail), false, 'two answers come before it');
+  assert.equal(worker.abortedTask(batch[2]!, () => assert.fail(), () => assert.fail()), -1, 'two answers come before it');
   worker.answered(1);
   worker.shift();
-  assert.equal(worker.answeredStops(), false);
+  assert.equal(worker.answeredStops(), -1);
   worker.answered(1);
   worker.shift();
-  assert.equal(worker.answeredStops(), true);
+  assert.equal(worker.answeredStops(), 2, 'it runs task 2 now');
   // Killed for it: only that task may have begun; the others would run elsewhere.
   worker.stop('abort');
   assert.equal(worker.mayHaveBegun(batch[2]!), true);
@@ -141,8 +144,8 @@ test('a thread whose aborted task may be running gives back what it has not clai
   worker.dispatch(batch, false, table, assert.fail);
   const requeued: TaskRecord[][] = [];
   assert.equal(
-    worker.abortedTask(batch[0]!, (taken) => requeued.push(taken), assert.fail),
-    true,
+    worker.abortedTask(batch[0]!, (taken) => requeued.push(taken), () => assert.fail()),
+    0,
   );
   assert.deepEqual(requeued, [[batch[1], batch[2]]], 'oldest first: queued again in the order they were submitted');
   assert.equal(worker.inflight.length, 1);
