@@ -117,7 +117,11 @@ export interface MapOptions<P = unknown, E = unknown> {
 export interface ShutdownOptions {
   /** Resolve only once all queued and running work is done and the workers have exited. @default true */
   readonly wait?: boolean;
-  /** Cancel queued work that has not started. Running work is never cancelled. @default false */
+  /**
+   * Cancel queued work that has not started. Running work is never cancelled or terminated, but each
+   * running task's signal aborts (`currentTask().signal`, with an `AbortError`), so a task that watches it
+   * can end early; its future then settles as the task does. @default false
+   */
   readonly cancelFutures?: boolean;
 }
 

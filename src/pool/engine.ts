@@ -178,6 +178,9 @@ export class PoolEngine {
     if (cancelFutures) {
       this.#queue.cancelAll();
       this.#workers.cancelUnstarted();
+      // What runs goes on (its future settles as the task does), but is asked to stop through its signal.
+      const reason = new DOMException('the pool is shutting down with cancelFutures', 'AbortError');
+      for (const worker of this.#workers.all) worker.askAllToStop(reason);
     }
     this.#closed ??= new Promise((resolve) => {
       this.#resolveClosed = resolve;

@@ -340,6 +340,19 @@ export class WorkerSlot {
     }
   }
 
+  /**
+   * Tells every task here that may be running to stop through its signal, with `reason` (shutdown with
+   * cancelFutures); the tasks are not failed, and no grace starts: they settle as they do.
+   */
+  askAllToStop(reason: unknown): void {
+    if (this.stopping || this.#inflight.length === 0) return;
+    const wire = toWire(reason);
+    for (let i = 0; i < this.#inflight.length; i++) {
+      const record = this.#inflight.at(i)!;
+      if (!record.done() && this.begun(record.seq)) this.#handle!.tell({ type: 'abort', seq: record.seq, reason: wire });
+    }
+  }
+
   #endGrace(seq: number): void {
     const timer = this.#graces.get(seq);
     if (timer === undefined) return;

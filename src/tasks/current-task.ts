@@ -6,11 +6,14 @@ import { InvalidStateError } from '../futures/errors.js';
  * @example
  * ```ts
  * import { currentTask, defineTask } from 'aiox';
- * export const crunch = defineTask(import.meta.url, function crunch(n: number): number {
- *   const task = currentTask<number>();
+ * export const crunch = defineTask(import.meta.url, async function crunch(n: number): Promise<number> {
+ *   const task = currentTask<number>(); // before the first await
  *   let sum = 0;
  *   for (let i = 0; i < n; i++) {
- *     if (task.signal.aborted) break; // cooperative: stop early when asked
+ *     if (i % 10_000 === 0) {
+ *       await new Promise((resolve) => setImmediate(resolve)); // a turn: where an abort reaches the signal
+ *       task.signal.throwIfAborted(); // cooperative: stop early when asked, and keep the worker
+ *     }
  *     sum += i;
  *     task.progress(i / n); // latest value wins: cheap to call in a tight loop
  *   }
@@ -27,8 +30,11 @@ export interface TaskContext<P = unknown, E = unknown> {
   /** The worker running the task: its number in the pool, and whether it is a thread or a child process. */
   readonly worker: { readonly id: number; readonly kind: 'thread' | 'process' };
   /**
-   * Aborts when the task is told to stop: the worker aborts it on the engine's request. Created on first
-   * read, so a task that never looks at it pays nothing.
+   * Aborts, with the abort's reason, when the task is stopped while it runs: its caller's signal, its
+   * `timeout`, the pool's signal. A task that settles within the pool's `abortGrace` keeps its worker; one
+   * that does not is terminated with it. The abort arrives between turns of the worker's event loop (an
+   * async task sees it at an `await`; synchronous code cannot). Created on first read, so a task that
+   * never looks at it pays nothing.
    */
   readonly signal: AbortSignal;
   /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ignoresAbort, spinsForever, untilAborted, whereAmI } from '../fixtures/cooperative-tasks.js';
+import { ignoresAbort, reasonOnAbort, spinsForever, untilAborted, whereAmI } from '../fixtures/cooperative-tasks.js';
 import { KINDS, makePool } from './pools.js';
 
 // Cooperative cancellation, then forced (DESIGN.md, decision 9): an aborted task that runs sees its signal
@@ -80,6 +80,18 @@ describe('cooperative cancellation', () => {
         const after = await pool.submit(whereAmI);
         assert.notEqual(after.worker, before.worker);
         assert.equal(after.cleanups, 0, 'it was never told');
+      });
+
+      test('shutdown with cancelFutures aborts the signal of a running task, which settles as it chooses', async () => {
+        const pool = makePool(kind, { maxWorkers: 1 });
+        let started!: () => void;
+        const running = new Promise<void>((resolve) => (started = resolve));
+        const future = pool.submitWith(reasonOnAbort, [], { onEvent: () => started() });
+        const queued = pool.submit(whereAmI);
+        await running;
+        await pool.shutdown({ cancelFutures: true });
+        assert.equal(await future, 'the pool is shutting down with cancelFutures');
+        assert.equal(queued.cancelled(), true);
       });
 
       test('tasks queued behind an aborted one run, whatever becomes of its worker', async () => {
