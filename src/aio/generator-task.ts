@@ -1,4 +1,5 @@
-import { Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { netModule } from '../internal/lazy-builtins.js';
 import { MessagePort } from 'node:worker_threads';
 import { ChannelError } from '../futures/errors.js';
 import { socketPort, type SocketPort } from '../internal/socket-port.js';
@@ -61,7 +62,7 @@ function endOf(channel: MessagePort | Socket | null): WorkerEnd {
       },
     };
   }
-  if (!(channel instanceof Socket)) throw new ChannelError('the channel to the consumer did not arrive');
+  if (!(channel instanceof netModule().Socket)) throw new ChannelError('the channel to the consumer did not arrive');
   const port = socketPort(channel);
   return {
     port,

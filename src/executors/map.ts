@@ -35,10 +35,10 @@ export function mapInOrder<T, R>(
     chunksize === undefined
       ? new AdaptiveChunking(maxWorkers, readAhead)
       : new FixedChunking(chunksize, readAhead ?? defaultReadAhead(maxWorkers, chunksize));
-  return run<T, R>(new ChunkWindow(submitChunk, chunking), items, deadline, signal);
+  return mapped<T, R>(new ChunkWindow(submitChunk, chunking), items, deadline, signal);
 }
 
-async function* run<T, R>(
+async function* mapped<T, R>(
   window: ChunkWindow<T>,
   items: Iterable<T> | AsyncIterable<T>,
   deadline: number,
@@ -136,7 +136,7 @@ class ChunkWindow<T> {
   }
 }
 
-/** What run() needs of the input: chunks pushed to the window, read ahead by a bounded amount. */
+/** What mapped() needs of the input: chunks pushed to the window, read ahead by a bounded amount. */
 interface Feed {
   /** Called when the window is empty: pushes the next chunk to it, or says false at the end of the input. */
   fill(deadline: number, signal: AbortSignal | undefined): Promise<boolean> | boolean;
@@ -147,7 +147,7 @@ interface Feed {
 
 /**
  * A sync input is read in place, with no await per item: it cannot wait for anything anyway. The first read
- * is run()'s first fill(), inside its try, so what it submits is cancelled if the iteration ends early.
+ * is mapped()'s first fill(), inside its try, so what it submits is cancelled if the iteration ends early.
  */
 class SyncFeed<T> implements Feed {
   readonly #reader: InputReader<T>;

@@ -53,7 +53,7 @@ export function untrackUnobserved(future: object): void {
 function report(tracked: Tracked): void {
   // Already reported by a sweep, or observed (a collected future cannot be observed, but be safe).
   if (!live.delete(tracked)) return;
-  process.emitWarning(describe(tracked.error), { type: UNOBSERVED_WARNING_TYPE, code: UNOBSERVED_WARNING_CODE });
+  process.emitWarning(unobservedWarning(tracked.error), { type: UNOBSERVED_WARNING_TYPE, code: UNOBSERVED_WARNING_CODE });
 }
 
 /** The loop has run dry: nothing can observe the tracked futures any more, so report them now. */
@@ -69,7 +69,7 @@ function sweep(): void {
   }
 }
 
-function describe(error: unknown): string {
+function unobservedWarning(error: unknown): string {
   const shown = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : inspect(error);
   return (
     'a Future failed and its exception was never retrieved (await it, or call result(), exception() or ' +

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
-import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
+import { netModule } from './lazy-builtins.js';
 import { deserialize, serialize } from 'node:v8';
 import { ChannelError } from '../futures/errors.js';
 
@@ -165,6 +166,7 @@ export function socketPort(socket: Socket): SocketPort {
  * a child process (IPC handle passing) before anything is read from it.
  */
 export async function socketPair(): Promise<{ readonly mine: Socket; readonly theirs: Socket }> {
+  const { createConnection, createServer } = netModule();
   const server = createServer({ pauseOnConnect: true });
   server.unref();
   const listening = once(server, 'listening');

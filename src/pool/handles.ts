@@ -1,12 +1,15 @@
-import { Socket as DatagramSocket } from 'node:dgram';
-import { Server, Socket } from 'node:net';
+import type { Socket as DatagramSocket } from 'node:dgram';
+import type { Server, Socket } from 'node:net';
+import { dgramModule, netModule } from '../internal/lazy-builtins.js';
 import { RUN_HEADER, type RunMessage, type RunWithHandlesMessage } from '../wire/protocol.js';
 
 /** What a process task's `transfer` list may hold: what Node can pass to a child through IPC. */
 export type ProcessTransferable = Socket | Server | DatagramSocket;
 
 export function isProcessTransferable(value: unknown): value is ProcessTransferable {
-  return value instanceof Socket || value instanceof Server || value instanceof DatagramSocket;
+  if (value === null || typeof value !== 'object') return false;
+  const net = netModule();
+  return value instanceof net.Socket || value instanceof net.Server || value instanceof dgramModule().Socket;
 }
 
 type Path = (string | number)[];
@@ -48,7 +51,8 @@ function without(root: unknown, path: Path): unknown {
 }
 
 function describeHandle(handle: ProcessTransferable): string {
-  return handle instanceof Socket ? 'a net.Socket' : handle instanceof Server ? 'a net.Server' : 'a dgram.Socket';
+  const net = netModule();
+  return handle instanceof net.Socket ? 'a net.Socket' : handle instanceof net.Server ? 'a net.Server' : 'a dgram.Socket';
 }
 
 /**
@@ -62,6 +66,7 @@ export function extractHandles(
   transfer: readonly unknown[],
   nextId: () => number,
 ): { readonly run: RunWithHandlesMessage; readonly handles: readonly (readonly [number, ProcessTransferable])[] } {
+  const net = netModule();
   const run = message.slice() as [...RunMessage];
   const places: [number, Path][] = [];
   const handles: [number, ProcessTransferable][] = [];
@@ -69,7 +74,7 @@ export function extractHandles(
     // Validated when the task was submitted; checked again here because this is what IPC relies on.
     if (!isProcessTransferable(handle)) throw new TypeError('a process task can only transfer a net.Socket, a net.Server or a dgram.Socket');
     if (handles.some(([, h]) => h === handle)) continue;
-    if ((handle instanceof Socket && handle.destroyed) || (handle instanceof Server && !handle.listening)) {
+    if ((handle instanceof net.Socket && handle.destroyed) || (handle instanceof net.Server && !handle.listening)) {
       throw new TypeError(`transfer lists ${describeHandle(handle)} that is closed`);
     }
     let path: Path | undefined;

@@ -1,4 +1,3 @@
-import { fork } from 'node:child_process';
 import { accessSync, closeSync, constants, openSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { InboundCheck } from './inbound.js';
 import { RUN_HEADER, type FromWorker, type HandleMessage } from '../wire/protocol.js';
 import type { SpawnWorker, Transport } from './transport.js';
 import { workerEntry } from '../internal/worker-entry.js';
+import { childProcessModule } from '../internal/lazy-builtins.js';
 
 /** Options that only process workers have. */
 export interface ProcessTransportOptions {
@@ -18,11 +18,12 @@ export interface ProcessTransportOptions {
 
 /** Workers as child processes talking over IPC with V8 serialization (the same cloning as threads). */
 export function processTransport(options: ProcessTransportOptions): Transport {
-  return { kind: 'process', Broken: BrokenProcessPool, spawn: spawner(options), canWithdraw: false };
+  return { kind: 'process', Broken: BrokenProcessPool, spawn: processSpawner(options), canWithdraw: false };
 }
 
-function spawner(options: ProcessTransportOptions): SpawnWorker {
+function processSpawner(options: ProcessTransportOptions): SpawnWorker {
   const entry = workerEntry('process-entry');
+  const { fork } = childProcessModule();
   return (init, events) => {
     const stash = openStashFile();
     let child: ReturnType<typeof fork>;

@@ -15,10 +15,10 @@ export interface ThreadTransportOptions {
 
 /** Workers as `worker_threads`. */
 export function threadTransport(options: ThreadTransportOptions): Transport {
-  return { kind: 'thread', Broken: BrokenThreadPool, spawn: spawner(options), canWithdraw: true };
+  return { kind: 'thread', Broken: BrokenThreadPool, spawn: threadSpawner(options), canWithdraw: true };
 }
 
-function spawner(options: ThreadTransportOptions): SpawnWorker {
+function threadSpawner(options: ThreadTransportOptions): SpawnWorker {
   const entry = workerEntry('thread-entry');
   return (init, events) => {
     const worker = new Worker(entry, {

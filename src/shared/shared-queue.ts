@@ -137,7 +137,7 @@ export class SharedQueue<T> implements SharedHandle<'SharedQueue'>, AsyncIterabl
    */
   static from<T>(value: SharedHandle<'SharedQueue'>): SharedQueue<T> {
     if (value instanceof SharedQueue) return value as SharedQueue<T>;
-    adopting = bufferOf(value, KIND, HEADER_BYTES + 8, MARK, checkHeader);
+    adopting = bufferOf(value, KIND, HEADER_BYTES + 8, MARK, checkQueueHeader);
     return new SharedQueue<T>();
   }
 
@@ -388,7 +388,7 @@ export class SharedQueue<T> implements SharedHandle<'SharedQueue'>, AsyncIterabl
 }
 
 /** The invariants of a queue's memory that hold at every instant, whatever other threads do. */
-function checkHeader(cells: Int32Array, buffer: SharedArrayBuffer): string | undefined {
+function checkQueueHeader(cells: Int32Array, buffer: SharedArrayBuffer): string | undefined {
   const capacity = buffer.byteLength - HEADER_BYTES;
   const guard = Atomics.load(cells, GUARD);
   if (guard < 0) return `its guard word is ${guard}, expected 0 or a thread's token`;

@@ -103,7 +103,7 @@ export class SharedSemaphore implements SharedHandle<'SharedSemaphore'> {
    */
   static from(value: SharedHandle<'SharedSemaphore'>): SharedSemaphore {
     if (value instanceof SharedSemaphore) return value;
-    adopting = bufferOf(value, KIND, 4 * (TABLE + 2), MARK, checkHeader);
+    adopting = bufferOf(value, KIND, 4 * (TABLE + 2), MARK, checkSemaphoreHeader);
     return new SharedSemaphore();
   }
 
@@ -241,7 +241,7 @@ export class SharedSemaphore implements SharedHandle<'SharedSemaphore'> {
 }
 
 /** The invariants of a semaphore's memory that hold at every instant, whatever other threads do. */
-function checkHeader(cells: Int32Array, buffer: SharedArrayBuffer): string | undefined {
+function checkSemaphoreHeader(cells: Int32Array, buffer: SharedArrayBuffer): string | undefined {
   const guard = Atomics.load(cells, GUARD);
   if (guard < 0) return `its guard word is ${guard}, expected 0 or a thread's token`;
   const permits = Atomics.load(cells, PERMITS);

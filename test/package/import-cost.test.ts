@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+
+const AIOX = new URL('../../../dist/index.js', import.meta.url).href;
+const scratch = mkdtempSync(join(tmpdir(), 'aiox-import-cost-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+let scripts = 0;
+
+/**
+ * The Node modules a fresh process has loaded once `script` (an ES module's body) has run. Its output goes
+ * to files: where process.stdout or process.stderr is a pipe, Node makes it a net socket, and the output
+ * of a worker thread is piped to them.
+ */
+async function loadedBy(script: string): Promise<string[]> {
+  const base = join(scratch, `script-${scripts++}`);
+  writeFileSync(`${base}.mjs`, `${script}\nimport { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(`${base}.json`)}, JSON.stringify(process.moduleLoadList));\n`);
+  const stderr = openSync(`${base}.err`, 'w');
+  try {
+    const child = spawn(process.execPath, [`${base}.mjs`], { stdio: ['ignore', 'ignore', stderr], timeout: 60_000, killSignal: 'SIGKILL' });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 0, readFileSync(`${base}.err`, 'utf8'));
+  } finally {
+    closeSync(stderr);
+  }
+  const loaded = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as string[];
+  return loaded.filter((name) => name.startsWith('NativeModule ')).map((name) => name.slice('NativeModule '.length));
+}
+
+// What only process pools need is loaded on their first use: a program's start-up pays for it only then.
+const PROCESS_ONLY = ['child_process', 'net', 'dgram'];
+
+test("import 'aiox' and a thread pool's first task load no module only process pools need", async () => {
+  const loaded = await loadedBy(`
+    const { ThreadPoolExecutor } = await import(${JSON.stringify(AIOX)});
+    const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+    await pool.submit((a, b) => a + b, 1, 2);
+    await pool.shutdown();
+  `);
+  assert.deepEqual(PROCESS_ONLY.filter((name) => loaded.includes(name)), []);
+});
+
+test('a process pool loads them when it starts its first worker, and runs', async () => {
+  const loaded = await loadedBy(`
+    const { ProcessPoolExecutor } = await import(${JSON.stringify(AIOX)});
+    const pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+    if ((await pool.submit((a, b) => a + b, 1, 2)) !== 3) throw new Error('wrong result');
+    await pool.shutdown();
+  `);
+  assert.deepEqual(PROCESS_ONLY.filter((name) => !loaded.includes(name)), []);
+});
