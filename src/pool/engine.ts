@@ -301,6 +301,10 @@ export class PoolEngine {
     this.#counts.failed++;
     if (taskFinishChannel.hasSubscribers) publishFinish(this.#publisher, record, 'aborted', reason);
     if (runs) {
+      // A child process may be running it before its stash file says so (see WorkerSlot.abortedTask): told at
+      // once, a task that watches its signal ends without waiting for the file. (A task it has not begun
+      // ignores this; it is told again, with its grace, once the file shows it running.)
+      if (!worker.canWithdraw && this.#options.abortGrace > 0 && !worker.runsBackground) worker.askToStop(record.seq);
       const seq = worker.abortedTask(record, this.#requeue, (at) => this.#stopRunning(worker, at));
       if (seq >= 0) this.#stopRunning(worker, seq);
     }
