@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import dc from 'node:diagnostics_channel';
 import { test } from 'node:test';
-import { BrokenThreadPool, ThreadPoolExecutor, type PoolStats } from 'aiox';
+import { BrokenThreadPool, ThreadPoolExecutor, type PoolStats, type WorkerReadyMessage } from 'aiox';
 import { Gates } from '../fixtures/gate.js';
 import { add, byteLength, gated, gatedExit, hog, mark, whoAmI } from '../fixtures/tasks.js';
-import { nextTurn } from '../fixtures/settle.js';
+import { deferred, nextTurn } from '../fixtures/settle.js';
 
 test('a transfer list moves buffers to the worker instead of copying them', async () => {
   await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
@@ -70,6 +71,22 @@ test('an idle thread takes back tasks queued behind a slow one on another thread
 function counts(pool: ThreadPoolExecutor): Omit<PoolStats, 'waitTime' | 'runTime'> {
   const { waitTime: _wait, runTime: _run, ...rest } = pool.stats();
   return rest;
+}
+
+/**
+ * Resolves once `count` workers of `pool` are ready for tasks (as told on aiox:worker:ready). Call it right
+ * after constructing the pool: its minWorkers start at once, and tell they are ready only on a later turn.
+ */
+function workersReady(pool: ThreadPoolExecutor, count: number): Promise<void> {
+  const { promise, resolve } = deferred<void>();
+  let ready = 0;
+  const onReady = (message: unknown): void => {
+    if ((message as WorkerReadyMessage).pool !== pool || ++ready < count) return;
+    dc.unsubscribe('aiox:worker:ready', onReady);
+    resolve();
+  };
+  dc.subscribe('aiox:worker:ready', onReady);
+  return promise;
 }
 
 /** A one-worker pool that has learnt its tasks are short, so it hands them to the worker in batches. */
@@ -199,9 +216,14 @@ test('a transfer list holds only what a thread can be given; anything else is a 
 test('an idle thread does not take back a task whose transfer list was sent with it', { timeout: 30_000 }, async () => {
   const gates = new Gates('thread', 2);
   await using pool = new ThreadPoolExecutor({ maxWorkers: 2, minWorkers: 2 });
+  const bothReady = workersReady(pool, 2);
   try {
     await teachShortTasks(pool);
-    // One worker holds an abortable task, alone, so the other is sent the slow task and everything behind it.
+    // The first worker may have run all of those while the second was still starting. Then it would be sent
+    // the slow task too, behind `alone`, which is released only once the slow task has started.
+    await bothReady;
+    // With both ready and idle, one worker holds `alone`, so the slow task, the first of a batch, goes to the
+    // other, idle, one: an abortable task is batched like any other, and would not keep it from the first.
     const alone = pool.submitWith(gated, [gates.handle(1), 'alone'], { signal: new AbortController().signal });
     await gates.started(1);
     const slow = pool.submit(gated, gates.handle(0), 'slow');
