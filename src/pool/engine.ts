@@ -316,8 +316,9 @@ export class PoolEngine {
    * TaskContext.signal); if the worker has not answered it within `abortGrace` ms, the worker is stopped.
    */
   #stopRunning(worker: WorkerSlot, seq: number): void {
-    // A generator task (BACKGROUND) is stopped with its worker at once: its own channel ends with it.
-    const grace = worker.runsBackground ? 0 : this.#options.abortGrace;
+    // A generator task (BACKGROUND) is stopped with its worker at once: its own channel ends with it. So is a
+    // thread's task that never read its signal: nothing can ask it to stop.
+    const grace = worker.runsBackground || !worker.mayCooperate(seq) ? 0 : this.#options.abortGrace;
     if (grace > 0) worker.askToStop(seq);
     worker.graceThenStop(seq, grace, () => this.#workers.stop(worker, 'abort'));
   }

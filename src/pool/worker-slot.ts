@@ -190,6 +190,14 @@ export class WorkerSlot {
     return this.#inflight.peek()?.stop?.background === true;
   }
 
+  /**
+   * Whether task `seq`, running here, may stop when asked: a thread knows whether the task has read its
+   * signal (see claims.ts); a process cannot tell, so it may.
+   */
+  mayCooperate(seq: number): boolean {
+    return this.#claims?.watched(seq) ?? true;
+  }
+
   /** Whether it runs a background task, aborted or not: one stopped with its worker at once (no grace). */
   get runsBackground(): boolean {
     return this.#background && this.#inflight.length > 0;

@@ -21,6 +21,8 @@ const MASK = CLAIM_RING - 1;
 const SENT = 1;
 const CLAIMED = 2;
 const REVOKED = 3;
+/** Claimed, and the task has read its signal (see TaskContext.signal): it may stop when asked. */
+const WATCHED = 4;
 
 /** The engine's side of one worker's claims. */
 export class ClaimBoard {
@@ -33,7 +35,13 @@ export class ClaimBoard {
 
   /** Whether the worker has claimed task `seq` (started it, or is about to). */
   claimed(seq: number): boolean {
-    return Atomics.load(this.#cells, seq & MASK) === CLAIMED;
+    const cell = Atomics.load(this.#cells, seq & MASK);
+    return cell === CLAIMED || cell === WATCHED;
+  }
+
+  /** Whether task `seq`, claimed, has read its signal: only such a task may stop when asked. */
+  watched(seq: number): boolean {
+    return Atomics.load(this.#cells, seq & MASK) === WATCHED;
   }
 
   /** Takes task `seq` back; false if the worker has already claimed it. */
@@ -45,4 +53,9 @@ export class ClaimBoard {
 /** The worker's side: true if the task may run, false if the engine took it back. */
 export function claim(cells: Int32Array, seq: number): boolean {
   return Atomics.compareExchange(cells, seq & MASK, SENT, CLAIMED) === SENT;
+}
+
+/** The worker's side: task `seq`, which it claimed, has read its signal. */
+export function watch(cells: Int32Array, seq: number): void {
+  Atomics.compareExchange(cells, seq & MASK, CLAIMED, WATCHED);
 }

@@ -1,6 +1,6 @@
 import { Deque } from '../internal/deque.js';
 import { isThenable } from '../internal/validate.js';
-import { claim } from '../wire/claims.js';
+import { claim, watch } from '../wire/claims.js';
 import { StashWriter } from '../wire/result-stash.js';
 import { StashFileWriter } from '../wire/stash-file.js';
 import {
@@ -115,7 +115,8 @@ export class WorkerRuntime {
     this.#uncaughtErrors = init.uncaughtErrors;
     this.#token = init.token;
     this.#results = [0, init.token];
-    this.#frames = new TaskFrames(init.worker ?? 0, this.#report);
+    const claims = this.#claims;
+    this.#frames = new TaskFrames(init.worker ?? 0, this.#report, claims === undefined ? undefined : (seq) => watch(claims, seq));
     process.on('uncaughtException', this.#onUncaught);
     void this.#initialize(init);
   }

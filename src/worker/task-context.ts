@@ -24,7 +24,11 @@ export class TaskFrames {
   /** The item of a map chunk that runs, else -1. */
   item = -1;
 
-  constructor(workerId: number, send: SendReport) {
+  /** Told when the running task first reads its signal (a thread marks its claim, see claims.ts). */
+  readonly #onWatch: ((seq: number) => void) | undefined;
+
+  constructor(workerId: number, send: SendReport, onWatch?: (seq: number) => void) {
+    this.#onWatch = onWatch;
     this.#slot = contextSlot();
     this.#slot.open = this.#open;
     this.#worker = Object.freeze({ id: workerId, kind: isMainThread ? 'process' : 'thread' });
@@ -74,6 +78,11 @@ export class TaskFrames {
     return context.close();
   }
 
+  /** Task `seq`'s context made its signal. */
+  watched(seq: number): void {
+    this.#onWatch?.(seq);
+  }
+
   /** The engine asks to abort task `seq`'s signal: done if it runs, ignored otherwise. */
   abort(seq: number, reason: unknown): void {
     if (!this.#running || seq !== this.#seq) return;
@@ -119,6 +128,7 @@ class WorkerTaskContext implements TaskContext {
     if (this.#controller === undefined) {
       this.#controller = new AbortController();
       if (this.#abortedWith !== undefined) this.#controller.abort(this.#abortedWith.reason);
+      else this.#frames.watched(this.#seq);
     }
     return this.#controller.signal;
   }

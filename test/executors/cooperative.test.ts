@@ -105,6 +105,16 @@ describe('cooperative cancellation', () => {
     });
   }
 
+  test('a thread task that never read its signal is stopped at once, whatever the grace: nothing could ask it', async () => {
+    await using pool = makePool('thread', { maxWorkers: 1, abortGrace: HOUR });
+    const before = await pool.submit(whereAmI);
+    const controller = new AbortController();
+    const future = pool.submitWith(ignoresAbort, [], { signal: controller.signal, onEvent: () => controller.abort() });
+    await assert.rejects(future, { name: 'AbortError' });
+    // With an hour's grace, this would wait an hour if the worker were not stopped at once.
+    assert.notEqual((await pool.submit(whereAmI)).worker, before.worker);
+  });
+
   test('abortGrace must be a number of milliseconds >= 0', () => {
     for (const abortGrace of [-1, Number.NaN, '100']) {
       assert.throws(() => makePool('thread', { abortGrace: abortGrace as number }), { name: 'RangeError', message: /abortGrace/ });
