@@ -1,5 +1,5 @@
 // Slow tasks for the cooperative-cancellation scenario: one that stops when its signal aborts, and one that
-// ignores its signal and has to be terminated. Both would otherwise wait `ms` milliseconds.
+// ignores its signal and has to be terminated after the grace. Both would otherwise wait `ms` milliseconds.
 /* global clearTimeout */
 import { currentTask } from 'aiox';
 
@@ -15,7 +15,11 @@ export function cooperative(ms) {
   });
 }
 
-/** Waits `ms` whatever happens: its worker must be terminated to stop it. */
+/**
+ * Waits `ms` whatever happens: it holds its signal but ignores it, so its worker is terminated once the
+ * pool's abortGrace is over. (A thread task that never read its signal would be terminated at once.)
+ */
 export function stubborn(ms) {
+  void currentTask().signal;
   return new Promise((resolve) => setTimeout(resolve, ms, ms));
 }
