@@ -94,9 +94,10 @@ for (const kind of KINDS) {
         const reason = new Error('too late');
         controller.abort(reason);
         await assert.rejects(finished, (error) => error === reason);
-        // A worker stopped now would fail `running` and never open the gate: whichever comes first tells.
+        // A worker stopped now would fail `running` and never open the gate: whichever comes first tells. Once
+        // the gate is open, `running` may finish before the release's own promise settles (seen on Node 24).
         const outcome = await Promise.race([gates.release(0).then(() => 'gate opened'), running.then(String, (error: unknown) => error)]);
-        assert.equal(outcome, 'gate opened');
+        assert.ok(outcome === 'gate opened' || outcome === 'released', `running failed: ${String(outcome)}`);
         assert.equal(await running, 'released');
         assert.equal(await pool.submit(whoAmI), first, 'the worker was not stopped');
       } finally {
