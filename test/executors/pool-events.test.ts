@@ -1,26 +1,14 @@
 import assert from 'node:assert/strict';
 import { once, type EventEmitter } from 'node:events';
-import { describe, test, type TestContext } from 'node:test';
+import { describe, test } from 'node:test';
 import type { PoolEngine } from '../../src/pool/engine.js';
 import type { PoolListener } from '../../src/pool/pool-watch.js';
 import { PoolEventEmitter, watchEngine } from '../../src/executors/pool-events.js';
 import { Gates } from '../fixtures/gate.js';
-import { nextTurn } from '../fixtures/settle.js';
+import { catchUncaught, nextTurn } from '../fixtures/settle.js';
 import { add, exitWith, gated } from '../fixtures/tasks.js';
 import { KINDS, makePool } from './pools.js';
 
-/** Takes over uncaught exceptions for the test (node:test's own handler would fail it), collecting them. */
-function catchUncaught(t: TestContext): unknown[] {
-  const handlers = process.listeners('uncaughtException');
-  process.removeAllListeners('uncaughtException');
-  const caught: unknown[] = [];
-  process.on('uncaughtException', (error) => caught.push(error));
-  t.after(() => {
-    process.removeAllListeners('uncaughtException');
-    for (const handler of handlers) process.on('uncaughtException', handler);
-  });
-  return caught;
-}
 
 class Emitter extends PoolEventEmitter {}
 

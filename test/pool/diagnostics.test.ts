@@ -4,7 +4,7 @@ import { describe, test, type TestContext } from 'node:test';
 import type { TaskFinishMessage, TaskQueuedMessage, TaskStartMessage, WorkerExitMessage, WorkerMessage, WorkerReadyMessage } from 'aiox';
 import { KINDS, makePool } from '../executors/pools.js';
 import { Gates } from '../fixtures/gate.js';
-import { deferred, nextTurn } from '../fixtures/settle.js';
+import { catchUncaught, deferred, nextTurn } from '../fixtures/settle.js';
 import { add, announceThenSpin, exitWith, fail, gated, squareUnless } from '../fixtures/tasks.js';
 
 const NAMES = ['aiox:task:queued', 'aiox:task:start', 'aiox:task:finish', 'aiox:worker:spawn', 'aiox:worker:ready', 'aiox:worker:exit'] as const;
@@ -214,14 +214,7 @@ for (const kind of KINDS) {
 
     test('a subscriber that throws: its exception is raised on the next tick, and the pool goes on', async (t) => {
       // Node's own rule for diagnostics_channel: publish() never throws; the error is an uncaught exception.
-      const handlers = process.listeners('uncaughtException');
-      process.removeAllListeners('uncaughtException');
-      const caught: unknown[] = [];
-      process.on('uncaughtException', (error) => caught.push(error));
-      t.after(() => {
-        process.removeAllListeners('uncaughtException');
-        for (const handler of handlers) process.on('uncaughtException', handler);
-      });
+      const caught = catchUncaught(t);
       const onMessage = (): void => {
         throw new Error('subscriber bug');
       };
