@@ -6,7 +6,7 @@ import { toWire } from '../tasks/wire-error.js';
 import { CLAIM_RING, type ClaimBoard } from '../wire/claims.js';
 import { readStash } from '../wire/result-stash.js';
 import { readStashFile } from '../wire/stash-file.js';
-import { GUARDED, RESULTS_HEADER, RUN_HEADER, fnIdOf, type RunMessage } from '../wire/protocol.js';
+import { GUARDED, RESULTS_HEADER, RUN_HEADER, fnIdOf, type RESULT_RUNNING, type RunMessage } from '../wire/protocol.js';
 import type { TaskTable } from './task-table.js';
 import type { TaskRecord } from './task-record.js';
 import type { WorkerHandle } from './transport.js';
@@ -66,6 +66,7 @@ export class WorkerSlot {
   #budget: number;
   #idleTimer: Delay | undefined = undefined;
   #stoppedFor: StopReason | undefined = undefined;
+  #stoppedForTask = -1;
   readonly startedAt = performance.now();
   #handle: WorkerHandle | undefined = undefined;
   /** Sequence number the next task sent gets. */
@@ -104,12 +105,21 @@ export class WorkerSlot {
   readonly #graces = new Map<number, Delay>();
   /** Whether what it runs is a background task (see {@link exclusive}), even once that task is aborted. */
   #background = false;
+  /**
+   * Async tasks it answered {@link RESULT_RUNNING}: begun, going on while it runs others (see
+   * `concurrentTasksPerWorker`), by seq, until their late answer (see {@link settleRunning}).
+   */
+  readonly #running = new Map<number, TaskRecord>();
+  /** The tasks it runs on in the background, by seq (see {@link runOn}); only the slot changes it. */
+  readonly runningOn: ReadonlyMap<number, TaskRecord> = this.#running;
 
   constructor(
     readonly id: number,
     budget: number,
     claims: ClaimBoard | undefined,
     stash: SharedArrayBuffer | undefined,
+    /** Most async tasks it runs at once (see WorkerInit.concurrency). */
+    readonly concurrency = 1,
   ) {
     this.#budget = budget;
     this.#claims = claims;
@@ -149,14 +159,37 @@ export class WorkerSlot {
     return this.#expectedMs;
   }
 
-  /** Tasks in flight whose function has not been timed yet. */
+  /**
+   * Tasks in flight whose function has not been timed yet; one more while its background tasks fill its
+   * lanes: what it is sent then waits for one of them, which takes as long as it takes.
+   */
   get untimed(): number {
-    return this.#untimed;
+    return this.saturated ? this.#untimed + 1 : this.#untimed;
+  }
+
+  /** What is ahead of a task sent now: the tasks in flight, and one more while it is {@link saturated}. */
+  get load(): number {
+    return this.saturated ? this.#inflight.length + 1 : this.#inflight.length;
+  }
+
+  /** Every task it holds: in flight, and running on in the background. 0: it is idle. */
+  get held(): number {
+    return this.#inflight.length + this.#running.size;
+  }
+
+  /** Whether it runs as many tasks in the background as it may run at once: the next one waits. */
+  get saturated(): boolean {
+    return this.#running.size >= this.concurrency;
   }
 
   /** Why it was told to stop: `'idle'` (it was above minWorkers), `'abort'` (a task it may run was stopped), `'other'`. */
   get stoppedFor(): StopReason | undefined {
     return this.#stoppedFor;
+  }
+
+  /** The seq of the aborted task it was stopped for (see {@link graceThenStop}), else -1. */
+  get stoppedForTask(): number {
+    return this.#stoppedForTask;
   }
 
   /** Its last word, if it is dying of an error raised outside any task. */
@@ -195,6 +228,8 @@ export class WorkerSlot {
    * signal (see claims.ts); a process cannot tell, so it may.
    */
   mayCooperate(seq: number): boolean {
+    // One running on in the background is async, and its claim's cell may serve a later task by now.
+    if (this.#running.has(seq)) return true;
     return this.#claims?.watched(seq) ?? true;
   }
 
@@ -240,7 +275,7 @@ export class WorkerSlot {
    */
   dispatch(batch: TaskRecord[], background: boolean, table: TaskTable, unsendable: (record: TaskRecord, error: unknown) => void): void {
     this.#budget -= batch.length;
-    if (this.#inflight.length === 0) {
+    if (this.held === 0) {
       this.#background = background;
       if (background) this.#handle!.unref();
       else this.#handle!.ref();
@@ -317,16 +352,44 @@ export class WorkerSlot {
   }
 
   /**
+   * The oldest task in flight was answered {@link RESULT_RUNNING}: it has begun and runs on in the background
+   * until its late answer (see {@link settleRunning}); it stays this worker's, and its grace (if aborted) goes on.
+   */
+  runOn(): TaskRecord | undefined {
+    const record = this.#inflight.shift();
+    if (record === undefined) return undefined;
+    this.#count(record, -1);
+    this.#running.set(record.seq, record);
+    return record;
+  }
+
+  /** The late answer to task `seq`, running on here: the task, which leaves; undefined if it is not here. */
+  settleRunning(seq: number): TaskRecord | undefined {
+    const record = this.#running.get(seq);
+    if (record === undefined) return undefined;
+    this.#running.delete(seq);
+    record.worker = undefined;
+    if (this.#graces.size > 0) this.#endGrace(seq);
+    return record;
+  }
+
+  /**
    * Task `seq`, aborted, runs here: its signal has been told to abort (see PoolEngine.#abort). If the worker
    * has not answered it `ms` from now, `stop` is called; until then the worker takes no new work. With `ms`
    * 0, `stop` is called at once.
    */
   graceThenStop(seq: number, ms: number, stop: () => void): void {
-    if (ms <= 0) return stop();
+    if (ms <= 0) {
+      this.#stoppedForTask = seq;
+      return stop();
+    }
     if (this.#graces.has(seq)) return;
     const timer = after(ms, () => {
       this.#graces.delete(seq);
-      if (this.#answered <= seq && !this.stopping) stop();
+      if ((this.#answered <= seq || this.#running.has(seq)) && !this.stopping) {
+        this.#stoppedForTask = seq;
+        stop();
+      }
     });
     // The worker running the task keeps the program alive; its grace need not.
     timer.unref();
@@ -338,6 +401,11 @@ export class WorkerSlot {
    * still here.
    */
   askToStop(seq: number): void {
+    const running = this.#running.get(seq);
+    if (running !== undefined) {
+      if (running.done()) this.#handle!.tell({ type: 'abort', seq, reason: toWire(failureOf(running)) });
+      return;
+    }
     for (let i = 0; i < this.#inflight.length; i++) {
       const record = this.#inflight.at(i)!;
       if (record.seq < seq) continue;
@@ -353,8 +421,11 @@ export class WorkerSlot {
    * cancelFutures); the tasks are not failed, and no grace starts: they settle as they do.
    */
   askAllToStop(reason: unknown): void {
-    if (this.stopping || this.#inflight.length === 0) return;
+    if (this.stopping || this.held === 0) return;
     const wire = toWire(reason);
+    for (const record of this.#running.values()) {
+      if (!record.done()) this.#handle!.tell({ type: 'abort', seq: record.seq, reason: wire });
+    }
     for (let i = 0; i < this.#inflight.length; i++) {
       const record = this.#inflight.at(i)!;
       if (!record.done() && this.begun(record.seq)) this.#handle!.tell({ type: 'abort', seq: record.seq, reason: wire });
@@ -406,9 +477,13 @@ export class WorkerSlot {
     return taken;
   }
 
-  /** Empties its list of tasks in flight, oldest first: it has exited, or the pool broke. */
+  /**
+   * Empties its list of tasks in flight, oldest first, after the tasks it ran on in the background: it has
+   * exited, or the pool broke. (Those stay known to {@link mayHaveBegun}.)
+   */
   takeAll(): TaskRecord[] {
-    return this.#inflight.drain();
+    const inflight = this.#inflight.drain();
+    return this.#running.size === 0 ? inflight : [...this.#running.values(), ...inflight];
   }
 
   /**
@@ -435,7 +510,7 @@ export class WorkerSlot {
   stopWhenIdleFor(ms: number, onTimeout: () => void): void {
     const timer = after(ms, () => {
       this.#idleTimer = undefined;
-      if (this.#inflight.length === 0) onTimeout();
+      if (this.held === 0) onTimeout();
     });
     timer.unref();
     this.#idleTimer = timer;
@@ -491,6 +566,8 @@ export class WorkerSlot {
    */
   abortedTask(record: TaskRecord, requeue: (taken: TaskRecord[]) => void, stop: (seq: number) => void): number {
     if (this.stopping) return -1;
+    // Running on in the background: it runs now, and the tasks around it are no business of its abort.
+    if (this.#running.get(record.seq) === record) return record.seq;
     if (this.#claims === undefined) {
       let at = this.#stops.length;
       while (at > 0 && this.#stops[at - 1]! > record.seq) at--;
@@ -591,6 +668,7 @@ export class WorkerSlot {
    * and fails with it.
    */
   mayHaveBegun(record: TaskRecord): boolean {
+    if (this.#running.get(record.seq) === record) return true;
     if (this.#died !== undefined && record.seq < this.#died.unstarted) return true;
     if (this.#claims !== undefined) return this.#claims.claimed(record.seq);
     if (this.#died !== undefined) return false;
