@@ -6,7 +6,7 @@ import { toWire } from '../tasks/wire-error.js';
 import { CLAIM_RING, type ClaimBoard } from '../wire/claims.js';
 import { readStash } from '../wire/result-stash.js';
 import { readStashFile } from '../wire/stash-file.js';
-import { GUARDED, RESULTS_HEADER, RUN_HEADER, fnIdOf, type RESULT_RUNNING, type RunMessage } from '../wire/protocol.js';
+import { GUARDED, RESULTS_HEADER, RUN_HEADER, fnIdOf, type RunMessage } from '../wire/protocol.js';
 import type { TaskTable } from './task-table.js';
 import type { TaskRecord } from './task-record.js';
 import type { WorkerHandle } from './transport.js';
@@ -106,7 +106,7 @@ export class WorkerSlot {
   /** Whether what it runs is a background task (see {@link exclusive}), even once that task is aborted. */
   #background = false;
   /**
-   * Async tasks it answered {@link RESULT_RUNNING}: begun, going on while it runs others (see
+   * Async tasks it answered RESULT_RUNNING (see protocol.ts): begun, going on while it runs others (see
    * `concurrentTasksPerWorker`), by seq, until their late answer (see {@link settleRunning}).
    */
   readonly #running = new Map<number, TaskRecord>();
@@ -352,7 +352,7 @@ export class WorkerSlot {
   }
 
   /**
-   * The oldest task in flight was answered {@link RESULT_RUNNING}: it has begun and runs on in the background
+   * The oldest task in flight was answered RESULT_RUNNING (see protocol.ts): it has begun and runs on in the background
    * until its late answer (see {@link settleRunning}); it stays this worker's, and its grace (if aborted) goes on.
    */
   runOn(): TaskRecord | undefined {
