@@ -1,7 +1,7 @@
 import { Piscina } from 'piscina';
 import { taskRef, ThreadPoolExecutor } from 'aiox';
 import { addDetail, figure, type BenchContext, type Scenario } from '../lib/context.js';
-import { fromRoot } from '../lib/paths.js';
+import { fromRoot, workerPath } from '../lib/paths.js';
 import { median, perSecond } from '../lib/stats.js';
 
 const WORKER = fromRoot('bench/workers/io-wait.mjs');
@@ -26,7 +26,7 @@ async function aiox(workers: number, count: number, perWorker: number): Promise<
 
 /** The same on piscina, with its concurrentTasksPerWorker. */
 async function piscina(workers: number, count: number): Promise<number> {
-  const pool = new Piscina({ filename: WORKER, minThreads: workers, maxThreads: workers, concurrentTasksPerWorker: PER_WORKER });
+  const pool = new Piscina({ filename: workerPath('io-wait.mjs'), minThreads: workers, maxThreads: workers, concurrentTasksPerWorker: PER_WORKER });
   try {
     await Promise.all(Array.from({ length: workers }, (_, i) => pool.run({ id: i, ms: 0 })));
     const start = performance.now();
