@@ -112,6 +112,15 @@ export class WorkerSlot {
   readonly #running = new Map<number, TaskRecord>();
   /** The tasks it runs on in the background, by seq (see {@link runOn}); only the slot changes it. */
   readonly runningOn: ReadonlyMap<number, TaskRecord> = this.#running;
+  /** Whether a background task (a generator's) runs on here: it stays alone, as in flight (see {@link exclusive}). */
+  #backgroundRunsOn = false;
+  /**
+   * Process workers only: tasks running on here that may be stopped (a signal or a timeout). While there are
+   * some, every batch sent is guarded, as behind a guarded batch not answered yet (see #guardedUntil).
+   */
+  #guardedRunningOn = 0;
+  /** Whether the task it was stopped for ran on in the background (see {@link mayHaveBegun}). */
+  #stoppedForRunningOn = false;
 
   constructor(
     readonly id: number,
@@ -220,7 +229,7 @@ export class WorkerSlot {
    * oldest one here.
    */
   get exclusive(): boolean {
-    return this.#inflight.peek()?.stop?.background === true;
+    return this.#backgroundRunsOn || this.#inflight.peek()?.stop?.background === true;
   }
 
   /**
@@ -228,8 +237,9 @@ export class WorkerSlot {
    * signal (see claims.ts); a process cannot tell, so it may.
    */
   mayCooperate(seq: number): boolean {
-    // One running on in the background is async, and its claim's cell may serve a later task by now.
-    if (this.#running.has(seq)) return true;
+    // With several tasks at once, stopping the worker would stop the others too: the task gets its grace.
+    // (And one running on may have a claim's cell that serves a later task by now.)
+    if (this.concurrency > 1) return true;
     return this.#claims?.watched(seq) ?? true;
   }
 
@@ -245,12 +255,14 @@ export class WorkerSlot {
 
   /** Whether the worker has claimed task `seq` (a thread); a process claims nothing. */
   claimed(seq: number): boolean {
+    // One running on has begun, and its claim's cell may serve a later task by now.
+    if (this.#running.has(seq)) return true;
     return this.#claims?.claimed(seq) ?? false;
   }
 
   /** Whether task `seq` counts as begun: claimed by a thread; sent, for a process. */
   begun(seq: number): boolean {
-    return this.#claims === undefined || this.#claims.claimed(seq);
+    return this.#claims === undefined || this.#running.has(seq) || this.#claims.claimed(seq);
   }
 
   /**
@@ -258,7 +270,8 @@ export class WorkerSlot {
    * gives back its budget. False if it was claimed, or the worker is a process.
    */
   revoke(seq: number): boolean {
-    if (this.#claims?.revoke(seq) !== true) return false;
+    // One running on has begun; its claim's cell may be a later task's by now, which must not be revoked.
+    if (this.#running.has(seq) || this.#claims?.revoke(seq) !== true) return false;
     this.refund(1);
     return true;
   }
@@ -307,7 +320,7 @@ export class WorkerSlot {
     const message = new Array(RUN_HEADER + batch.length * 2) as [...RunMessage];
     message[0] = seq;
     // A process cannot tell which of its tasks began: behind a guarded batch, every batch is guarded.
-    let guarded = this.#claims === undefined && this.#guardedUntil > this.#answered;
+    let guarded = this.#claims === undefined && (this.#guardedUntil > this.#answered || this.#guardedRunningOn > 0);
     for (let i = 0; i < batch.length; i++) {
       const record = batch[i]!;
       if (record.stop !== undefined) guarded = true;
@@ -360,6 +373,10 @@ export class WorkerSlot {
     if (record === undefined) return undefined;
     this.#count(record, -1);
     this.#running.set(record.seq, record);
+    if (record.stop !== undefined) {
+      if (record.stop.background) this.#backgroundRunsOn = true;
+      if (this.#claims === undefined) this.#guardedRunningOn++;
+    }
     return record;
   }
 
@@ -369,6 +386,10 @@ export class WorkerSlot {
     if (record === undefined) return undefined;
     this.#running.delete(seq);
     record.worker = undefined;
+    if (record.stop !== undefined) {
+      if (record.stop.background) this.#backgroundRunsOn = false;
+      if (this.#claims === undefined) this.#guardedRunningOn--;
+    }
     if (this.#graces.size > 0) this.#endGrace(seq);
     return record;
   }
@@ -380,20 +401,25 @@ export class WorkerSlot {
    */
   graceThenStop(seq: number, ms: number, stop: () => void): void {
     if (ms <= 0) {
-      this.#stoppedForTask = seq;
+      this.#stoppingFor(seq);
       return stop();
     }
     if (this.#graces.has(seq)) return;
     const timer = after(ms, () => {
       this.#graces.delete(seq);
       if ((this.#answered <= seq || this.#running.has(seq)) && !this.stopping) {
-        this.#stoppedForTask = seq;
+        this.#stoppingFor(seq);
         stop();
       }
     });
     // The worker running the task keeps the program alive; its grace need not.
     timer.unref();
     this.#graces.set(seq, timer);
+  }
+
+  #stoppingFor(seq: number): void {
+    this.#stoppedForTask = seq;
+    this.#stoppedForRunningOn = this.#running.has(seq);
   }
 
   /**
@@ -478,8 +504,9 @@ export class WorkerSlot {
   }
 
   /**
-   * Empties its list of tasks in flight, oldest first, after the tasks it ran on in the background: it has
-   * exited, or the pool broke. (Those stay known to {@link mayHaveBegun}.)
+   * Hands over every task it holds, oldest first: the tasks it ran on in the background, then those in flight
+   * (which leave its list): it has exited, or the pool broke. The ones running on stay known to
+   * {@link mayHaveBegun}.
    */
   takeAll(): TaskRecord[] {
     const inflight = this.#inflight.drain();
@@ -676,6 +703,9 @@ export class WorkerSlot {
     // Every task after a marked one is in a guarded batch, so it would have been marked had it begun.
     const begun = this.#begun;
     if (begun !== undefined && begun >= this.#answered) return record.seq <= begun;
+    // Stopped for a task running on, which was guarded: every batch sent since was guarded too (see
+    // #guardedRunningOn), so its file would mark a task of them that had begun. None is marked: none began.
+    if (this.#stoppedForRunningOn && this.#handle?.stashFd !== undefined) return false;
     // Killed for a stopped task: every batch it held was guarded, so only its first unanswered task may have
     // begun (see GUARDED). Its exit is reported once its channel has closed, so every answer sent has arrived.
     return this.#stoppedFor !== 'abort' || record.seq === this.#answered;

@@ -350,20 +350,35 @@ export class WorkerRuntime {
     if (late.length === 0 || this.#state === RuntimeState.DEAD) return;
     this.#late = [];
     try {
-      this.#post({ type: 'late', token: this.#token, results: late });
+      this.#postLate(late);
     } catch {
       // Something in it could not be cloned: each alone, so only the culprit fails.
       for (let i = 0; i < late.length; i += 3) {
         try {
-          this.#post({ type: 'late', token: this.#token, results: [late[i], late[i + 1], late[i + 2]] });
+          this.#postLate([late[i], late[i + 1], late[i + 2]]);
         } catch (error) {
           const what = late[i + 1] === RESULT_OK ? 'result' : 'error';
           const reason = new TypeError(`the task's ${what} could not be sent back from the worker: ${(error as Error).message}`);
-          this.#post({ type: 'late', token: this.#token, results: [late[i], RESULT_ERROR, toWire(reason)] });
+          this.#postLate([late[i], RESULT_ERROR, toWire(reason)]);
         }
       }
     }
   };
+
+  /**
+   * Posts late answers, counted in #unsent until the send completes, and not in the stash file: a guarded
+   * task begins only once they have left (see #run), so that stopping it cannot lose them.
+   */
+  #postLate(results: unknown[]): void {
+    this.#unsent++;
+    try {
+      this.#post({ type: 'late', token: this.#token, results }, this.#sent);
+    } catch (error) {
+      this.#unsent--;
+      throw error;
+    }
+    if (this.#stashFile !== undefined) this.#unfiled = true;
+  }
 
   /** A task returned `value`; `failure`, a report it made that could not be sent, fails it instead. */
   #settled(failure: { readonly error: unknown } | undefined, value: unknown): void {

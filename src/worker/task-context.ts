@@ -95,6 +95,7 @@ export class TaskFrames {
     this.#context = parked.context;
     this.#abortedWith = parked.abortedWith;
     this.item = item;
+    this.#slot.state = SlotState.RUNNING;
   }
 
   /** The call begun by {@link unpark} returned: its task is parked again, with the context it may have made. */

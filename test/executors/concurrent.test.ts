@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { EventEmitter, once } from 'node:events';
 import { ignoresAbort, untilAborted, whereAmI } from '../fixtures/cooperative-tasks.js';
-import { doubleLater, gated } from '../fixtures/concurrent-tasks.js';
+import { THREAD_POOL, generateInThread } from 'aiox';
+import { blockOn, doubleLater, gated, idLater, maybeLater, workerForever, workerOf } from '../fixtures/concurrent-tasks.js';
 import { Gates } from '../fixtures/gate.js';
 import { KINDS, makePool } from './pools.js';
 
@@ -135,6 +136,40 @@ describe('concurrentTasksPerWorker', () => {
         }
       });
 
+      test('a task that waits for a lane has not begun: when the worker is stopped for a task beside it, it runs elsewhere', async () => {
+        const gates = new Gates(kind, 1);
+        try {
+          await using pool = makePool(kind, { maxWorkers: 1, concurrentTasksPerWorker: 2, abortGrace: 1 });
+          // Timed as instant, so that the next two travel in one batch.
+          for (let i = 0; i < 5; i++) await pool.submit(maybeLater, null, 'warm');
+          const events = new Events();
+          const controller = new AbortController();
+          const stubbornStarted = events.next('stubborn', 'started');
+          const stubborn = pool.submitWith(ignoresAbort, [], { signal: controller.signal, onEvent: events.of('stubborn') });
+          await stubbornStarted;
+          const keep = new AbortController();
+          const laterStarted = events.next('later', 'started');
+          const later = pool.submitWith(maybeLater, [gates.handle(0), 'later'], { signal: keep.signal, onEvent: events.of('later') });
+          // Behind `later`, which takes the second lane: it waits, not begun.
+          const waiting = pool.submitWith(maybeLater, [null, 'waiting'], { signal: keep.signal });
+          await laterStarted;
+          controller.abort();
+          await assert.rejects(stubborn, { name: 'AbortError' });
+          await assert.rejects(later, /which it ran beside this task, was aborted/);
+          assert.equal(await waiting, 'waiting');
+        } finally {
+          gates.dispose();
+        }
+      });
+
+      test('an async function that calls currentTask() in every item of a map chunk running on gets its own context', async () => {
+        await using pool = makePool(kind, { maxWorkers: 1, concurrentTasksPerWorker: 2 });
+        const out: string[] = [];
+        for await (const value of pool.map(idLater, [1, 2, 3, 4], { chunksize: 4 })) out.push(value);
+        assert.equal(out.length, 4);
+        assert.deepEqual(out.map((v) => v.split('@')[0]), ['1', '2', '3', '4']);
+      });
+
       test('map runs an async function over its items with chunks running at once, in order', async () => {
         await using pool = makePool(kind, { maxWorkers: 1, concurrentTasksPerWorker: 4 });
         const items = Array.from({ length: 50 }, (_, i) => i);
@@ -144,4 +179,44 @@ describe('concurrentTasksPerWorker', () => {
       });
     });
   }
+
+  test('aborting a task running on never revokes the later task that reuses its claim', async () => {
+    // A thread worker's claims are a ring of 8192 cells: task 8192 on a worker uses task 0's cell.
+    const gates = new Gates('thread', 1);
+    try {
+      await using pool = makePool('thread', { maxWorkers: 1, concurrentTasksPerWorker: 4, abortGrace: 1 });
+      const events = new Events();
+      const controller = new AbortController();
+      const started = events.next('first', 'started');
+      const first = pool.submitWith(untilAborted, [], { signal: controller.signal, onEvent: events.of('first') });
+      await started;
+      const quick: Promise<number>[] = [];
+      for (let i = 1; i <= 8180; i++) quick.push(pool.submit(workerOf));
+      await Promise.all(quick);
+      // Timed as instant, so that the last two travel together and the last is sent while the one before blocks.
+      for (let i = 0; i < 10; i++) await pool.submit(blockOn, null);
+      const blocking = pool.submit(blockOn, gates.handle(0));
+      const reusing = pool.submit(workerOf);
+      await gates.started(0);
+      controller.abort();
+      await assert.rejects(first, { name: 'AbortError' });
+      await assert.rejects(blocking, /which it ran beside this task, was aborted/);
+      assert.equal(typeof (await reusing), 'number', 'it ran (on the replacement), not dropped');
+    } finally {
+      gates.dispose();
+    }
+  });
+
+  test('a generator task running on keeps its worker to itself: other tasks go to another worker', async () => {
+    THREAD_POOL.initialize({ maxWorkers: 2, concurrentTasksPerWorker: 4 });
+    try {
+      const generator = generateInThread(workerForever);
+      const { value: generatorWorker } = await generator.next();
+      const other = await THREAD_POOL.pool.submit(workerOf);
+      assert.notEqual(other, generatorWorker);
+      await generator.return(undefined);
+    } finally {
+      await THREAD_POOL.shutdown();
+    }
+  });
 });
