@@ -53,6 +53,16 @@ export interface PoolExecutorOptions<I extends unknown[] = never[]> {
    */
   readonly abortGrace?: number;
   /**
+   * Most async tasks one worker runs at once. With 1, a worker runs one task at a time, as Python's pools
+   * do. Above 1, a task that returns a promise (an async function waiting on I/O, say) goes on in the
+   * background while its worker begins the next tasks, up to this many at once; synchronous code still runs
+   * one task at a time, since a worker is one thread. Aborting one of them never stops the others: it is
+   * asked to stop through its signal, and only if it ignores that past `abortGrace` is its worker stopped;
+   * then the tasks that worker had not begun run elsewhere, and the ones it was running fail with the pool's
+   * Broken error, which names the task that would not stop. An integer >= 1. @default 1
+   */
+  readonly concurrentTasksPerWorker?: number;
+  /**
    * Most tasks waiting in the pool's queue for a worker (tasks already handed to a worker do not count).
    * When it is full, `submit` and `submitWith` throw `QueueFull` at once; a producer waits for room with
    * `await pool.room()`. Tasks submitted in one synchronous burst all wait in the queue until the next
@@ -117,6 +127,7 @@ export interface ResolvedPoolOptions {
   readonly maxTasksPerWorker: number;
   readonly maxQueue: number;
   readonly abortGrace: number;
+  readonly concurrentTasksPerWorker: number;
 }
 
 /**
@@ -175,7 +186,7 @@ export abstract class PoolExecutor extends PoolEventEmitter implements Executor 
     super();
     const { kind } = transport;
     assertMayStartPool(kind === 'thread' ? 'a ThreadPoolExecutor' : 'a ProcessPoolExecutor');
-    const resolved = resolvePoolOptions(options);
+    const { concurrentTasksPerWorker, ...resolved } = resolvePoolOptions(options);
     const { initializer, initargs = [], signal, uncaughtErrors = 'exit', onWorkerError } = options;
     if (!Array.isArray(initargs)) throw new TypeError(`initargs must be an array, received ${describe(initargs)}`);
     if (uncaughtErrors !== 'exit' && uncaughtErrors !== 'report') {
@@ -193,7 +204,12 @@ export abstract class PoolExecutor extends PoolEventEmitter implements Executor 
       transport,
       onWorkerError,
       pool: this,
-      init: { initializer: initializer === undefined ? undefined : describeTask(initializer), initargs, uncaughtErrors },
+      init: {
+        initializer: initializer === undefined ? undefined : describeTask(initializer),
+        initargs,
+        uncaughtErrors,
+        ...(concurrentTasksPerWorker > 1 ? { concurrency: concurrentTasksPerWorker } : {}),
+      },
     });
     watchEngine(this, this.#engine);
     const follow = signal === undefined ? runSignal() : (signal ?? undefined);
@@ -396,6 +412,7 @@ function resolvePoolOptions(options: PoolExecutorOptions): ResolvedPoolOptions {
     maxTasksPerWorker = Infinity,
     maxQueue = Infinity,
     abortGrace = 100,
+    concurrentTasksPerWorker = 1,
     initializer,
   } = options;
   validateInteger(maxWorkers, 'maxWorkers', 1);
@@ -405,10 +422,11 @@ function resolvePoolOptions(options: PoolExecutorOptions): ResolvedPoolOptions {
   validateInteger(maxTasksPerWorker, 'maxTasksPerWorker', 1, true);
   validateInteger(maxQueue, 'maxQueue', 1, true);
   validateTimeout(abortGrace, 'abortGrace');
+  validateInteger(concurrentTasksPerWorker, 'concurrentTasksPerWorker', 1);
   if (initializer !== undefined && typeof initializer !== 'function' && typeof initializer !== 'object') {
     validateFunction(initializer, 'initializer');
   }
-  return { maxWorkers, minWorkers, idleTimeout, maxTasksPerWorker, maxQueue, abortGrace };
+  return { maxWorkers, minWorkers, idleTimeout, maxTasksPerWorker, maxQueue, abortGrace, concurrentTasksPerWorker };
 }
 
 /** `options` is an object already (see #taskOptions). */

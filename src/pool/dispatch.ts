@@ -71,8 +71,9 @@ export function pickWorker(workers: readonly WorkerSlot[], exclusive: boolean, e
   let best: WorkerSlot | undefined;
   for (const w of workers) {
     if (!w.accepting) continue;
-    if (w.inflight.length === 0) return w;
-    if (!exclusive && mayJoin(w.untimed, w.expectedMs, w.inflight.length, expected) && (best === undefined || w.expectedMs < best.expectedMs)) {
+    // A background task needs a worker with nothing else at all, even running on (see WorkerSlot.runOn).
+    if (w.load === 0 && (!exclusive || w.held === 0)) return w;
+    if (!exclusive && mayJoin(w.untimed, w.expectedMs, w.load, expected) && (best === undefined || w.expectedMs < best.expectedMs)) {
       best = w;
     }
   }
@@ -88,7 +89,7 @@ export function rebalanceFrom(workers: readonly WorkerSlot[]): WorkerSlot | unde
   let idle: WorkerSlot | undefined;
   let victim: WorkerSlot | undefined;
   for (const w of workers) {
-    if (w.accepting && w.inflight.length === 0) idle ??= w;
+    if (w.accepting && w.load === 0) idle ??= w;
     else if (w.canWithdraw && w.inflight.length >= 2 && (victim === undefined || w.inflight.length > victim.inflight.length)) victim = w;
   }
   return idle === undefined ? undefined : victim;

@@ -17,12 +17,14 @@ import { setOwner, type Future, type FutureOwner } from '../futures/future.js';
 import { fromWire, type WireError } from '../tasks/wire-error.js';
 import {
   RESULT_OK,
+  RESULT_RUNNING,
   RESULT_SKIPPED,
   RESULTS_HEADER,
   taskCode,
   type ChunkResult,
   type FromWorker,
   type InitFailedMessage,
+  type LateResultsMessage,
   type ReportMessage,
   type UncaughtMessage,
 } from '../wire/protocol.js';
@@ -201,6 +203,7 @@ export class PoolEngine {
     void this.shutdown(false, true);
     this.#failRequeued(() => reason);
     for (const worker of this.#workers.all) {
+      for (const record of worker.runningOn.values()) if (!record.done()) this.#fail(record, reason, true);
       for (let i = 0; i < worker.inflight.length; i++) {
         const record = worker.inflight.at(i)!;
         if (record.done()) continue;
@@ -349,7 +352,7 @@ export class PoolEngine {
         const worker = pickWorker(this.#workers.all, exclusive, this.#estimates.of(head.code));
         // With no idle worker, more may start: a new one gets work only once it is ready, so nothing waits
         // for a start-up (slow for a process) that a worker already running could have taken.
-        if (worker === undefined || worker.inflight.length > 0) this.#workers.grow();
+        if (worker === undefined || worker.held > 0) this.#workers.grow();
         if (worker === undefined) break;
         this.#dispatch(worker, exclusive);
       }
@@ -373,7 +376,7 @@ export class PoolEngine {
   #dispatch(worker: WorkerSlot, exclusive: boolean): void {
     const limit = batchLimit(this.#queue.live, this.#options.maxWorkers, worker, exclusive);
     // What the worker will hold, batch included.
-    let held = worker.inflight.length;
+    let held = worker.load;
     let untimed = worker.untimed;
     let expectedMs = worker.expectedMs;
     const batch: TaskRecord[] = [];
@@ -401,7 +404,7 @@ export class PoolEngine {
     if (taskStartChannel.hasSubscribers) publishStart(this.#publisher, batch, worker);
     // An exclusive batch is one task: a background one leaves the worker unreferenced.
     worker.dispatch(batch, exclusive && batch[0]!.stop!.background, this.#tasks, this.#unsendable);
-    if (worker.inflight.length === 0) this.#workers.idle(worker);
+    if (worker.held === 0) this.#workers.idle(worker);
   }
 
   /** A task whose arguments could not be sent to the worker (see WorkerSlot.dispatch). */
@@ -416,7 +419,7 @@ export class PoolEngine {
         worker.ready();
         if (workerReadyChannel.hasSubscribers) publishReady(this.#publisher, worker);
         this.#pump();
-        if (worker.inflight.length === 0) this.#workers.idle(worker);
+        if (worker.held === 0) this.#workers.idle(worker);
         break;
       case 'init-failed': {
         // Only a worker's start can fail; the same message later (task code can post on the channel) would
@@ -430,7 +433,10 @@ export class PoolEngine {
         this.#onUncaught(worker, message as UncaughtMessage);
         break;
       case 'report':
-        if (worker.state !== WorkerState.EXITED) this.#listeners.deliver(worker.inflight, message as ReportMessage);
+        if (worker.state !== WorkerState.EXITED) this.#listeners.deliver(worker, message as ReportMessage);
+        break;
+      case 'late':
+        this.#onLate(worker, (message as LateResultsMessage).results);
         break;
     }
   }
@@ -462,7 +468,7 @@ export class PoolEngine {
     // The reply's busy time is shared by the tasks that ran: skipped ones (taken back, cancelled) cost
     // nothing, and a reply of skips alone says nothing of how long a task takes.
     let ran = 0;
-    for (let i = RESULTS_HEADER; i < results.length; i += 2) if (results[i] !== RESULT_SKIPPED) ran++;
+    for (let i = RESULTS_HEADER; i < results.length; i += 2) if (results[i] !== RESULT_SKIPPED && results[i] !== RESULT_RUNNING) ran++;
     const perTask = busy / ran;
     if (ran > 0 && timed) counts.runHistogram.record(micros(perTask));
     const publish = taskFinishChannel.hasSubscribers;
@@ -472,6 +478,10 @@ export class PoolEngine {
       // when it was taken back (see #rebalance).
       const record = worker.inflight.peek();
       if (record === undefined || record.seq !== seq) continue;
+      if (results[i] === RESULT_RUNNING) {
+        this.#runsOn(worker);
+        continue;
+      }
       worker.shift();
       if (record.stop !== undefined) this.#release(record);
       // Withdrawn by cancel() before the worker reached it; counted then.
@@ -501,7 +511,45 @@ export class PoolEngine {
       const runs = worker.answeredStops();
       if (runs >= 0) this.#stopRunning(worker, runs);
     }
-    if (worker.inflight.length === 0) this.#workers.idle(worker);
+    if (worker.held === 0) this.#workers.idle(worker);
+    this.#schedulePump();
+  }
+
+  /**
+   * The oldest task in flight on `worker` runs on in the background (see `concurrentTasksPerWorker`): it has
+   * begun. One aborted before this answer arrived is asked to stop now (see WorkerSlot.abortedTask, which
+   * could not tell then that it runs).
+   */
+  #runsOn(worker: WorkerSlot): void {
+    const record = worker.runOn()!;
+    // Begun for sure: its state no longer depends on its claim, whose cell the worker reuses meanwhile.
+    if (record.state === 'pending') record.setRunningOrNotifyCancel();
+    if (record.done()) this.#stopRunning(worker, record.seq);
+  }
+
+  /** Late answers of tasks that ran on in the background on `worker`: `[seq, status, value, ...]`. */
+  #onLate(worker: WorkerSlot, results: readonly unknown[]): void {
+    if (worker.state === WorkerState.EXITED || this.#state === PoolState.BROKEN) return;
+    const counts = this.#counts;
+    const publish = taskFinishChannel.hasSubscribers;
+    for (let i = 0; i < results.length; i += 3) {
+      const record = worker.settleRunning(results[i] as number);
+      if (record === undefined) continue;
+      if (record.stop !== undefined) this.#release(record);
+      if (record.done()) continue;
+      if (results[i + 1] === RESULT_OK) {
+        if (record.code < 0) counts.chunk(record, results[i + 2] as ChunkResult);
+        else counts.completed++;
+        record.setResult(results[i + 2]);
+        if (publish) publishFinish(this.#publisher, record, 'ok', undefined);
+      } else {
+        counts.failed += record.items;
+        const error = fromWire(results[i + 2] as WireError);
+        record.setException(error);
+        if (publish) publishFinish(this.#publisher, record, 'error', error);
+      }
+    }
+    if (worker.held === 0) this.#workers.idle(worker);
     this.#schedulePump();
   }
 
@@ -605,7 +653,7 @@ export class PoolEngine {
   #maybeClose(): void {
     if (this.#state === PoolState.OPEN || this.#state === PoolState.CLOSED) return;
     if (this.#queue.live > 0) return;
-    for (const worker of this.#workers.all) if (worker.inflight.length > 0) return;
+    for (const worker of this.#workers.all) if (worker.held > 0) return;
     for (const worker of this.#workers.all) this.#workers.stop(worker);
     if (this.#workers.all.length > 0) return;
     if (this.#state === PoolState.SHUTTING_DOWN) this.#state = PoolState.CLOSED;

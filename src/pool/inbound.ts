@@ -1,5 +1,5 @@
 import { ChannelError } from '../futures/errors.js';
-import { RESULT_ERROR, RESULT_OK, RESULT_SKIPPED, RESULTS_HEADER, RUN_HEADER, type RunMessage } from '../wire/protocol.js';
+import { RESULT_ERROR, RESULT_OK, RESULT_RUNNING, RESULT_SKIPPED, RESULTS_HEADER, RUN_HEADER, type RunMessage } from '../wire/protocol.js';
 
 /**
  * Checks what a worker sends before the engine reads it. Only aiox's runtime should speak on a worker's
@@ -9,7 +9,7 @@ import { RESULT_ERROR, RESULT_OK, RESULT_SKIPPED, RESULTS_HEADER, RUN_HEADER, ty
  * process warning (a ChannelError). The runtime's own answers then still match their tasks. Every message
  * the runtime sends carries the worker's token (WorkerInit.token), which task code has no reason to copy: a
  * message without it, even one of the right shape, is not the runtime's and is dropped the same way. The rare
- * control messages (ready, init-failed, uncaught, report) are checked for shape too; an init-failed is taken only
+ * control messages (ready, init-failed, uncaught, report, late) are checked for shape too; an init-failed is taken only
  * from a worker that has not said it is ready, since only its start can fail (the engine sees to that).
  */
 export class InboundCheck {
@@ -54,7 +54,7 @@ function resultsProblem(message: readonly unknown[], outstanding: number): strin
   if (count > outstanding) return `it answers ${count} tasks, but ${outstanding} were waiting for an answer`;
   for (let i = RESULTS_HEADER; i < message.length; i += 2) {
     const status = message[i];
-    if (status !== RESULT_OK && status !== RESULT_ERROR && status !== RESULT_SKIPPED) return `a status is ${String(status)}`;
+    if (status !== RESULT_OK && status !== RESULT_ERROR && status !== RESULT_SKIPPED && status !== RESULT_RUNNING) return `a status is ${String(status)}`;
   }
   return undefined;
 }
@@ -66,7 +66,7 @@ function controlProblem(message: unknown, token: number): string | undefined {
   if (message === null || typeof message !== 'object') return `it is ${message === null ? 'null' : typeof message}, not an object`;
   const field = (name: string): unknown => (Object.hasOwn(message, name) ? (message as Record<string, unknown>)[name] : undefined);
   const type = field('type');
-  if (field('token') !== token && (type === 'ready' || type === 'init-failed' || type === 'uncaught' || type === 'report')) {
+  if (field('token') !== token && (type === 'ready' || type === 'init-failed' || type === 'uncaught' || type === 'report' || type === 'late')) {
     return `a ${type} that does not carry the worker's token`;
   }
   switch (type) {
@@ -89,6 +89,17 @@ function controlProblem(message: unknown, token: number): string | undefined {
       if (field('kind') !== 'progress' && field('kind') !== 'event') return 'a report whose kind is neither progress nor event';
       if (!Object.hasOwn(message, 'value')) return 'a report without a value';
       if (item !== undefined && (typeof item !== 'number' || !Number.isInteger(item) || item < 0)) return 'a report whose item is not an integer >= 0';
+      return undefined;
+    }
+    case 'late': {
+      // Only tasks the engine holds as running are settled by it: a seq it does not hold is ignored there.
+      const results = field('results');
+      if (!Array.isArray(results) || results.length === 0 || results.length % 3 !== 0) return 'a late whose results are not seq, status and value triples';
+      for (let i = 0; i < results.length; i += 3) {
+        const seq: unknown = results[i];
+        if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 0) return 'a late whose seq is not an integer >= 0';
+        if (results[i + 1] !== RESULT_OK && results[i + 1] !== RESULT_ERROR) return `a late whose status is ${String(results[i + 1])}`;
+      }
       return undefined;
     }
     default:

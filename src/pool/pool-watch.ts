@@ -98,6 +98,7 @@ function running(workers: readonly WorkerSlot[]): boolean {
   for (const worker of workers) {
     // Mostly the oldest task in flight is the one not done: the walk stops at once.
     for (let i = 0; i < worker.inflight.length; i++) if (!worker.inflight.at(i)!.done()) return true;
+    for (const record of worker.runningOn.values()) if (!record.done()) return true;
   }
   return false;
 }

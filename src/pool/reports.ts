@@ -1,7 +1,7 @@
 import { whenDone } from '../futures/future.js';
 import type { ReportMessage } from '../wire/protocol.js';
 import type { TaskRecord } from './task-record.js';
-import type { InflightView } from './worker-slot.js';
+import type { WorkerSlot } from './worker-slot.js';
 
 /** Who hears a task's reports (progress values and events) on the caller's side; built by the executors. */
 export interface TaskListener {
@@ -31,28 +31,35 @@ export class ReportListeners {
   }
 
   /**
-   * A report from the worker whose tasks in flight are `inflight`, for its task `seq`. Each task's reports
-   * travel before its result on the same channel, so the task is still in flight when they arrive.
+   * A report from `worker` for its task `seq`. Each task's reports travel before its result on the same
+   * channel, so the task is still the worker's (in flight, or running on in the background) when they arrive.
    */
-  deliver(inflight: InflightView, message: ReportMessage): void {
+  deliver(worker: WorkerSlot, message: ReportMessage): void {
     if (this.#byRecord.size === 0) return;
     const { seq } = message;
+    const running = worker.runningOn.get(seq);
+    if (running !== undefined) return this.#deliverTo(running, message);
+    const inflight = worker.inflight;
     for (let i = 0; i < inflight.length; i++) {
       const record = inflight.at(i)!;
       if (record.seq < seq) continue;
-      if (record.seq > seq || record.done()) return;
-      const listener = this.#byRecord.get(record);
-      if (listener === undefined) return;
-      try {
-        listener.report(message.kind, message.value, message.item ?? -1);
-      } catch (error) {
-        // As a Future's done callback: the caller's code failed, not the pool.
-        process.emitWarning(
-          `a report listener (onProgress, onEvent) threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-          { type: 'AioxCallbackWarning', code: 'ERR_AIOX_CALLBACK' },
-        );
-      }
+      if (record.seq === seq) this.#deliverTo(record, message);
       return;
+    }
+  }
+
+  #deliverTo(record: TaskRecord, message: ReportMessage): void {
+    if (record.done()) return;
+    const listener = this.#byRecord.get(record);
+    if (listener === undefined) return;
+    try {
+      listener.report(message.kind, message.value, message.item ?? -1);
+    } catch (error) {
+      // As a Future's done callback: the caller's code failed, not the pool.
+      process.emitWarning(
+        `a report listener (onProgress, onEvent) threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        { type: 'AioxCallbackWarning', code: 'ERR_AIOX_CALLBACK' },
+      );
     }
   }
 }

@@ -75,7 +75,9 @@ export class PoolCounters {
       // (its exit is on the way), so it counts as neither.
       if (w.state === WorkerState.STOPPING) continue;
       // A worker still starting is not idle: it cannot take work yet.
-      if (w.inflight.length === 0 && w.state !== WorkerState.STARTING) idle++;
+      if (w.held === 0 && w.state !== WorkerState.STARTING) idle++;
+      // Async tasks running on in the background (see concurrentTasksPerWorker) have begun.
+      for (const record of w.runningOn.values()) if (!record.done()) running += record.items;
       // A task aborted in its grace has failed already: not running, though its worker may still run it.
       if (!w.canWithdraw && !this.mapped && !w.inGrace) {
         running += w.inflight.length;

@@ -27,7 +27,14 @@ export function exitOf(
   const cause: unknown = died !== undefined ? died.error : error;
   const how = died !== undefined ? `died of ${describeOrigin(died.origin)}` : signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
   const of = cause === undefined ? '' : `: ${messageOf(cause)}`;
-  const message = stoppedBy !== undefined ? `a ${kind} worker was stopped by ${stoppedBy} before the task finished` : `a ${kind} worker ${how} while running the task${of}`;
+  const aborted = worker.stoppedForTask;
+  const message =
+    stoppedBy !== undefined
+      ? `a ${kind} worker was stopped by ${stoppedBy} before the task finished`
+      : aborted >= 0 && died === undefined
+        ? // Only a task that ran beside the aborted one (concurrentTasksPerWorker) is failed with this.
+          `a ${kind} worker was stopped because task ${worker.id}.${aborted}, which it ran beside this task, was aborted and did not settle within the pool's abortGrace`
+        : `a ${kind} worker ${how} while running the task${of}`;
   // A worker that died of an error raised outside any task before it began one was killed by its start:
   // the initializer, or what it left behind. A replacement would die the same way, so the pool breaks.
   const breaks = !started || (died !== undefined && died.unstarted === 0 && stoppedBy === undefined);

@@ -59,7 +59,7 @@ export class WorkerSet {
     const { transport, init, maxTasksPerWorker } = this.#options;
     const claims = transport.canWithdraw ? new ClaimBoard() : undefined;
     const stash = claims !== undefined ? new SharedArrayBuffer(STASH_BYTES) : undefined;
-    const worker = new WorkerSlot(this.#nextId++, maxTasksPerWorker, claims, stash);
+    const worker = new WorkerSlot(this.#nextId++, maxTasksPerWorker, claims, stash, init.concurrency ?? 1);
     this.#all.push(worker);
     // Not a secret (task code can read its workerData): only a number task code has no reason to send. So
     // Math.random, not node:crypto, whose loading alone costs a program's import of aiox about 3 ms.

@@ -66,6 +66,7 @@ export class WorkerSlot {
   #budget: number;
   #idleTimer: Delay | undefined = undefined;
   #stoppedFor: StopReason | undefined = undefined;
+  #stoppedForTask = -1;
   readonly startedAt = performance.now();
   #handle: WorkerHandle | undefined = undefined;
   /** Sequence number the next task sent gets. */
@@ -104,12 +105,30 @@ export class WorkerSlot {
   readonly #graces = new Map<number, Delay>();
   /** Whether what it runs is a background task (see {@link exclusive}), even once that task is aborted. */
   #background = false;
+  /**
+   * Async tasks it answered RESULT_RUNNING (see protocol.ts): begun, going on while it runs others (see
+   * `concurrentTasksPerWorker`), by seq, until their late answer (see {@link settleRunning}).
+   */
+  readonly #running = new Map<number, TaskRecord>();
+  /** The tasks it runs on in the background, by seq (see {@link runOn}); only the slot changes it. */
+  readonly runningOn: ReadonlyMap<number, TaskRecord> = this.#running;
+  /** Whether a background task (a generator's) runs on here: it stays alone, as in flight (see {@link exclusive}). */
+  #backgroundRunsOn = false;
+  /**
+   * Process workers only: tasks running on here that may be stopped (a signal or a timeout). While there are
+   * some, every batch sent is guarded, as behind a guarded batch not answered yet (see #guardedUntil).
+   */
+  #guardedRunningOn = 0;
+  /** Whether the task it was stopped for ran on in the background (see {@link mayHaveBegun}). */
+  #stoppedForRunningOn = false;
 
   constructor(
     readonly id: number,
     budget: number,
     claims: ClaimBoard | undefined,
     stash: SharedArrayBuffer | undefined,
+    /** Most async tasks it runs at once (see WorkerInit.concurrency). */
+    readonly concurrency = 1,
   ) {
     this.#budget = budget;
     this.#claims = claims;
@@ -149,14 +168,37 @@ export class WorkerSlot {
     return this.#expectedMs;
   }
 
-  /** Tasks in flight whose function has not been timed yet. */
+  /**
+   * Tasks in flight whose function has not been timed yet; one more while its background tasks fill its
+   * lanes: what it is sent then waits for one of them, which takes as long as it takes.
+   */
   get untimed(): number {
-    return this.#untimed;
+    return this.saturated ? this.#untimed + 1 : this.#untimed;
+  }
+
+  /** What is ahead of a task sent now: the tasks in flight, and one more while it is {@link saturated}. */
+  get load(): number {
+    return this.saturated ? this.#inflight.length + 1 : this.#inflight.length;
+  }
+
+  /** Every task it holds: in flight, and running on in the background. 0: it is idle. */
+  get held(): number {
+    return this.#inflight.length + this.#running.size;
+  }
+
+  /** Whether it runs as many tasks in the background as it may run at once: the next one waits. */
+  get saturated(): boolean {
+    return this.#running.size >= this.concurrency;
   }
 
   /** Why it was told to stop: `'idle'` (it was above minWorkers), `'abort'` (a task it may run was stopped), `'other'`. */
   get stoppedFor(): StopReason | undefined {
     return this.#stoppedFor;
+  }
+
+  /** The seq of the aborted task it was stopped for (see {@link graceThenStop}), else -1. */
+  get stoppedForTask(): number {
+    return this.#stoppedForTask;
   }
 
   /** Its last word, if it is dying of an error raised outside any task. */
@@ -187,7 +229,7 @@ export class WorkerSlot {
    * oldest one here.
    */
   get exclusive(): boolean {
-    return this.#inflight.peek()?.stop?.background === true;
+    return this.#backgroundRunsOn || this.#inflight.peek()?.stop?.background === true;
   }
 
   /**
@@ -195,6 +237,9 @@ export class WorkerSlot {
    * signal (see claims.ts); a process cannot tell, so it may.
    */
   mayCooperate(seq: number): boolean {
+    // With several tasks at once, stopping the worker would stop the others too: the task gets its grace.
+    // (And one running on may have a claim's cell that serves a later task by now.)
+    if (this.concurrency > 1) return true;
     return this.#claims?.watched(seq) ?? true;
   }
 
@@ -210,12 +255,14 @@ export class WorkerSlot {
 
   /** Whether the worker has claimed task `seq` (a thread); a process claims nothing. */
   claimed(seq: number): boolean {
+    // One running on has begun, and its claim's cell may serve a later task by now.
+    if (this.#running.has(seq)) return true;
     return this.#claims?.claimed(seq) ?? false;
   }
 
   /** Whether task `seq` counts as begun: claimed by a thread; sent, for a process. */
   begun(seq: number): boolean {
-    return this.#claims === undefined || this.#claims.claimed(seq);
+    return this.#claims === undefined || this.#running.has(seq) || this.#claims.claimed(seq);
   }
 
   /**
@@ -223,7 +270,8 @@ export class WorkerSlot {
    * gives back its budget. False if it was claimed, or the worker is a process.
    */
   revoke(seq: number): boolean {
-    if (this.#claims?.revoke(seq) !== true) return false;
+    // One running on has begun; its claim's cell may be a later task's by now, which must not be revoked.
+    if (this.#running.has(seq) || this.#claims?.revoke(seq) !== true) return false;
     this.refund(1);
     return true;
   }
@@ -240,7 +288,7 @@ export class WorkerSlot {
    */
   dispatch(batch: TaskRecord[], background: boolean, table: TaskTable, unsendable: (record: TaskRecord, error: unknown) => void): void {
     this.#budget -= batch.length;
-    if (this.#inflight.length === 0) {
+    if (this.held === 0) {
       this.#background = background;
       if (background) this.#handle!.unref();
       else this.#handle!.ref();
@@ -272,7 +320,7 @@ export class WorkerSlot {
     const message = new Array(RUN_HEADER + batch.length * 2) as [...RunMessage];
     message[0] = seq;
     // A process cannot tell which of its tasks began: behind a guarded batch, every batch is guarded.
-    let guarded = this.#claims === undefined && this.#guardedUntil > this.#answered;
+    let guarded = this.#claims === undefined && (this.#guardedUntil > this.#answered || this.#guardedRunningOn > 0);
     for (let i = 0; i < batch.length; i++) {
       const record = batch[i]!;
       if (record.stop !== undefined) guarded = true;
@@ -317,20 +365,61 @@ export class WorkerSlot {
   }
 
   /**
+   * The oldest task in flight was answered RESULT_RUNNING (see protocol.ts): it has begun and runs on in the background
+   * until its late answer (see {@link settleRunning}); it stays this worker's, and its grace (if aborted) goes on.
+   */
+  runOn(): TaskRecord | undefined {
+    const record = this.#inflight.shift();
+    if (record === undefined) return undefined;
+    this.#count(record, -1);
+    this.#running.set(record.seq, record);
+    if (record.stop !== undefined) {
+      if (record.stop.background) this.#backgroundRunsOn = true;
+      if (this.#claims === undefined) this.#guardedRunningOn++;
+    }
+    return record;
+  }
+
+  /** The late answer to task `seq`, running on here: the task, which leaves; undefined if it is not here. */
+  settleRunning(seq: number): TaskRecord | undefined {
+    const record = this.#running.get(seq);
+    if (record === undefined) return undefined;
+    this.#running.delete(seq);
+    record.worker = undefined;
+    if (record.stop !== undefined) {
+      if (record.stop.background) this.#backgroundRunsOn = false;
+      if (this.#claims === undefined) this.#guardedRunningOn--;
+    }
+    if (this.#graces.size > 0) this.#endGrace(seq);
+    return record;
+  }
+
+  /**
    * Task `seq`, aborted, runs here: its signal has been told to abort (see PoolEngine.#abort). If the worker
    * has not answered it `ms` from now, `stop` is called; until then the worker takes no new work. With `ms`
    * 0, `stop` is called at once.
    */
   graceThenStop(seq: number, ms: number, stop: () => void): void {
-    if (ms <= 0) return stop();
+    if (ms <= 0) {
+      this.#stoppingFor(seq);
+      return stop();
+    }
     if (this.#graces.has(seq)) return;
     const timer = after(ms, () => {
       this.#graces.delete(seq);
-      if (this.#answered <= seq && !this.stopping) stop();
+      if ((this.#answered <= seq || this.#running.has(seq)) && !this.stopping) {
+        this.#stoppingFor(seq);
+        stop();
+      }
     });
     // The worker running the task keeps the program alive; its grace need not.
     timer.unref();
     this.#graces.set(seq, timer);
+  }
+
+  #stoppingFor(seq: number): void {
+    this.#stoppedForTask = seq;
+    this.#stoppedForRunningOn = this.#running.has(seq);
   }
 
   /**
@@ -338,6 +427,11 @@ export class WorkerSlot {
    * still here.
    */
   askToStop(seq: number): void {
+    const running = this.#running.get(seq);
+    if (running !== undefined) {
+      if (running.done()) this.#handle!.tell({ type: 'abort', seq, reason: toWire(failureOf(running)) });
+      return;
+    }
     for (let i = 0; i < this.#inflight.length; i++) {
       const record = this.#inflight.at(i)!;
       if (record.seq < seq) continue;
@@ -353,8 +447,11 @@ export class WorkerSlot {
    * cancelFutures); the tasks are not failed, and no grace starts: they settle as they do.
    */
   askAllToStop(reason: unknown): void {
-    if (this.stopping || this.#inflight.length === 0) return;
+    if (this.stopping || this.held === 0) return;
     const wire = toWire(reason);
+    for (const record of this.#running.values()) {
+      if (!record.done()) this.#handle!.tell({ type: 'abort', seq: record.seq, reason: wire });
+    }
     for (let i = 0; i < this.#inflight.length; i++) {
       const record = this.#inflight.at(i)!;
       if (!record.done() && this.begun(record.seq)) this.#handle!.tell({ type: 'abort', seq: record.seq, reason: wire });
@@ -406,9 +503,14 @@ export class WorkerSlot {
     return taken;
   }
 
-  /** Empties its list of tasks in flight, oldest first: it has exited, or the pool broke. */
+  /**
+   * Hands over every task it holds, oldest first: the tasks it ran on in the background, then those in flight
+   * (which leave its list): it has exited, or the pool broke. The ones running on stay known to
+   * {@link mayHaveBegun}.
+   */
   takeAll(): TaskRecord[] {
-    return this.#inflight.drain();
+    const inflight = this.#inflight.drain();
+    return this.#running.size === 0 ? inflight : [...this.#running.values(), ...inflight];
   }
 
   /**
@@ -435,7 +537,7 @@ export class WorkerSlot {
   stopWhenIdleFor(ms: number, onTimeout: () => void): void {
     const timer = after(ms, () => {
       this.#idleTimer = undefined;
-      if (this.#inflight.length === 0) onTimeout();
+      if (this.held === 0) onTimeout();
     });
     timer.unref();
     this.#idleTimer = timer;
@@ -491,6 +593,8 @@ export class WorkerSlot {
    */
   abortedTask(record: TaskRecord, requeue: (taken: TaskRecord[]) => void, stop: (seq: number) => void): number {
     if (this.stopping) return -1;
+    // Running on in the background: it runs now, and the tasks around it are no business of its abort.
+    if (this.#running.get(record.seq) === record) return record.seq;
     if (this.#claims === undefined) {
       let at = this.#stops.length;
       while (at > 0 && this.#stops[at - 1]! > record.seq) at--;
@@ -591,6 +695,7 @@ export class WorkerSlot {
    * and fails with it.
    */
   mayHaveBegun(record: TaskRecord): boolean {
+    if (this.#running.get(record.seq) === record) return true;
     if (this.#died !== undefined && record.seq < this.#died.unstarted) return true;
     if (this.#claims !== undefined) return this.#claims.claimed(record.seq);
     if (this.#died !== undefined) return false;
@@ -598,6 +703,9 @@ export class WorkerSlot {
     // Every task after a marked one is in a guarded batch, so it would have been marked had it begun.
     const begun = this.#begun;
     if (begun !== undefined && begun >= this.#answered) return record.seq <= begun;
+    // Stopped for a task running on, which was guarded: every batch sent since was guarded too (see
+    // #guardedRunningOn), so its file would mark a task of them that had begun. None is marked: none began.
+    if (this.#stoppedForRunningOn && this.#handle?.stashFd !== undefined) return false;
     // Killed for a stopped task: every batch it held was guarded, so only its first unanswered task may have
     // begun (see GUARDED). Its exit is reported once its channel has closed, so every answer sent has arrived.
     return this.#stoppedFor !== 'abort' || record.seq === this.#answered;

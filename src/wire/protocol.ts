@@ -30,6 +30,12 @@ export interface WorkerInit {
   readonly token: number;
   /** The worker's number in its pool, which a task's context shows (see TaskContext.worker). */
   readonly worker?: number | undefined;
+  /**
+   * Most async tasks the worker runs at once (the pool's `concurrentTasksPerWorker`); 1 or absent: one task
+   * at a time. Above 1, an async task goes on in the background and is answered with {@link RESULT_RUNNING},
+   * then by a {@link LateResultsMessage} once it settles.
+   */
+  readonly concurrency?: number | undefined;
 }
 
 /**
@@ -132,9 +138,14 @@ export const RESULT_OK = 0;
 export const RESULT_ERROR = 1;
 /** The engine took the task back before it started (see claims.ts); it did not run. */
 export const RESULT_SKIPPED = 2;
+/**
+ * An async task goes on in the background while the worker begins the next ones (see
+ * WorkerInit.concurrency): it has begun, and its outcome comes later in a {@link LateResultsMessage}.
+ */
+export const RESULT_RUNNING = 3;
 
-/** How a task ended: its value, its error (a `WireError`), or not run at all. */
-export type ResultStatus = typeof RESULT_OK | typeof RESULT_ERROR | typeof RESULT_SKIPPED;
+/** How a task ended: its value, its error (a `WireError`), not run at all, or not yet (running on). */
+export type ResultStatus = typeof RESULT_OK | typeof RESULT_ERROR | typeof RESULT_SKIPPED | typeof RESULT_RUNNING;
 
 /**
  * Results of tasks, in the order sent: `[busy, token, status, value, status, value, ...]`, where `busy` is
@@ -144,6 +155,16 @@ export type ResultStatus = typeof RESULT_OK | typeof RESULT_ERROR | typeof RESUL
 export type ResultsMessage = readonly [busy: number, token: number, ...results: unknown[]];
 /** Where the results of a {@link ResultsMessage} start. */
 export const RESULTS_HEADER = 2;
+
+/**
+ * The outcomes of tasks answered {@link RESULT_RUNNING} before, in the order they settled:
+ * `results` is `[seq, status, value, seq, status, value, ...]`, each status OK or ERROR.
+ */
+export interface LateResultsMessage {
+  readonly type: 'late';
+  readonly token: number;
+  readonly results: readonly unknown[];
+}
 
 // The control messages carry the worker's token too, as results do (see WorkerInit.token).
 export interface ReadyMessage {
@@ -188,7 +209,7 @@ export interface ReportMessage {
   readonly item?: number;
 }
 
-export type FromWorker = ResultsMessage | ReadyMessage | InitFailedMessage | UncaughtMessage | ReportMessage;
+export type FromWorker = ResultsMessage | ReadyMessage | InitFailedMessage | UncaughtMessage | ReportMessage | LateResultsMessage;
 
 /**
  * What a chunk task returns: the values computed, the error that stopped it, if any, and the milliseconds

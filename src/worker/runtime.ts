@@ -7,6 +7,7 @@ import {
   GUARDED,
   RESULT_ERROR,
   RESULT_OK,
+  RESULT_RUNNING,
   RESULT_SKIPPED,
   RESULTS_HEADER,
   RUN_HEADER,
@@ -106,6 +107,14 @@ export class WorkerRuntime {
   #onAllSent: (() => void) | undefined = undefined;
   /** The task running, as `currentTask()` sees it. */
   readonly #frames: TaskFrames;
+  /** Most async tasks run at once (see WorkerInit.concurrency). */
+  readonly #concurrency: number;
+  /** Async tasks running on in the background (answered RESULT_RUNNING, not settled yet). */
+  #runningOn = 0;
+  /** Their outcomes not sent yet: `[seq, status, value, ...]` (see LateResultsMessage). */
+  #late: unknown[] = [];
+  /** Resumes the runner, waiting (AWAITING) for one of the tasks running on to settle. */
+  #onRoom: (() => void) | undefined = undefined;
 
   constructor(post: Post, init: WorkerInit) {
     this.#post = post;
@@ -115,6 +124,7 @@ export class WorkerRuntime {
     this.#uncaughtErrors = init.uncaughtErrors;
     this.#token = init.token;
     this.#results = [0, init.token];
+    this.#concurrency = init.concurrency ?? 1;
     const claims = this.#claims;
     this.#frames = new TaskFrames(init.worker ?? 0, this.#report, claims === undefined ? undefined : (seq) => watch(claims, seq));
     process.on('uncaughtException', this.#onUncaught);
@@ -174,6 +184,7 @@ export class WorkerRuntime {
     if (fatal) {
       // What finished before the error is answered first; nothing runs or is answered after it.
       this.#flush();
+      if (this.#late.length > 0) this.#sendLate();
       this.#state = RuntimeState.DEAD;
     }
     const exit = fatal ? () => process.exit(1) : undefined;
@@ -263,11 +274,22 @@ export class WorkerRuntime {
         taskStarted();
         frames.begin(seq, code);
         try {
-          value = code < 0 ? runChunk(task, args as unknown[][], frames) : task.fn(...args);
+          value = code < 0 ? runChunk(task, args as unknown[][], frames, seq) : task.fn(...args);
         } catch (error) {
           taskEnded();
           frames.end();
           this.#results.push(RESULT_ERROR, toWire(explain(task, error)));
+          continue;
+        }
+        if (isThenable(value) && this.#concurrency > 1) {
+          // It goes on in the background, answered RESULT_RUNNING now and by a late answer once it settles.
+          frames.park();
+          this.#runOn(seq, task, value);
+          this.#results.push(RESULT_RUNNING, undefined);
+          if (this.#runningOn >= this.#concurrency) {
+            this.#suspend(new Promise<void>((resolve) => (this.#onRoom = resolve)));
+            return;
+          }
           continue;
         }
         if (isThenable(value)) {
@@ -293,6 +315,69 @@ export class WorkerRuntime {
       this.#batch = undefined;
       this.#flush();
     }
+  }
+
+  /** Task `seq` runs on in the background until `value` settles; its outcome goes in a late answer. */
+  #runOn(seq: number, task: LoadedTask, value: PromiseLike<unknown>): void {
+    this.#runningOn++;
+    Promise.resolve(value).then(
+      (result) => {
+        taskEnded();
+        const failure = this.#frames.endParked(seq);
+        if (failure === undefined) this.#settledLate(seq, RESULT_OK, result);
+        else this.#settledLate(seq, RESULT_ERROR, toWire(failure.error));
+      },
+      (error: unknown) => {
+        taskEnded();
+        this.#frames.endParked(seq);
+        this.#settledLate(seq, RESULT_ERROR, toWire(explain(task, error)));
+      },
+    );
+  }
+
+  #settledLate(seq: number, status: number, value: unknown): void {
+    this.#runningOn--;
+    // Outcomes that settle in the same turn leave in one message.
+    if (this.#late.length === 0) queueMicrotask(this.#sendLate);
+    this.#late.push(seq, status, value);
+    const resume = this.#onRoom;
+    this.#onRoom = undefined;
+    resume?.();
+  }
+
+  readonly #sendLate = (): void => {
+    const late = this.#late;
+    if (late.length === 0 || this.#state === RuntimeState.DEAD) return;
+    this.#late = [];
+    try {
+      this.#postLate(late);
+    } catch {
+      // Something in it could not be cloned: each alone, so only the culprit fails.
+      for (let i = 0; i < late.length; i += 3) {
+        try {
+          this.#postLate([late[i], late[i + 1], late[i + 2]]);
+        } catch (error) {
+          const what = late[i + 1] === RESULT_OK ? 'result' : 'error';
+          const reason = new TypeError(`the task's ${what} could not be sent back from the worker: ${(error as Error).message}`);
+          this.#postLate([late[i], RESULT_ERROR, toWire(reason)]);
+        }
+      }
+    }
+  };
+
+  /**
+   * Posts late answers, counted in #unsent until the send completes, and not in the stash file: a guarded
+   * task begins only once they have left (see #run), so that stopping it cannot lose them.
+   */
+  #postLate(results: unknown[]): void {
+    this.#unsent++;
+    try {
+      this.#post({ type: 'late', token: this.#token, results }, this.#sent);
+    } catch (error) {
+      this.#unsent--;
+      throw error;
+    }
+    if (this.#stashFile !== undefined) this.#unfiled = true;
   }
 
   /** A task returned `value`; `failure`, a report it made that could not be sent, fails it instead. */
@@ -449,8 +534,8 @@ function explain(task: LoadedTask, error: unknown): unknown {
   return task.descriptor.kind === 'source' ? explainSourceError(error, task.descriptor.name) : error;
 }
 
-/** Runs a task over a chunk of argument lists, stopping at the first error, and times it. */
-function runChunk(task: LoadedTask, items: unknown[][], frames: TaskFrames): ChunkResult | Promise<ChunkResult> {
+/** Runs a task (number `seq`) over a chunk of argument lists, stopping at the first error, and times it. */
+function runChunk(task: LoadedTask, items: unknown[][], frames: TaskFrames, seq: number): ChunkResult | Promise<ChunkResult> {
   const start = performance.now();
   const fn = task.fn!;
   const values: unknown[] = [];
@@ -462,7 +547,7 @@ function runChunk(task: LoadedTask, items: unknown[][], frames: TaskFrames): Chu
     } catch (error) {
       return { values, error: toWire(explain(task, error)), ms: performance.now() - start };
     }
-    if (isThenable(value)) return finishChunkAsync(task, items, i, value, values, start, frames);
+    if (isThenable(value)) return finishChunkAsync(task, items, i, value, values, start, frames, seq);
     values.push(value);
   }
   return { values, ms: performance.now() - start };
@@ -476,18 +561,23 @@ async function finishChunkAsync(
   values: unknown[],
   start: number,
   frames: TaskFrames,
+  seq: number,
 ): Promise<ChunkResult> {
   try {
     frames.await();
     values.push(await first);
     for (let i = from + 1; i < items.length; i++) {
-      // Each item's call runs its synchronous part as the current task, as the first one did.
-      frames.resume(i);
+      // Each item's call runs its synchronous part as the current task, as the first one did; a chunk that
+      // runs on in the background (see TaskFrames.park) is that task again for the call.
+      const parked = frames.parked(seq);
+      if (parked) frames.unpark(seq, i);
+      else frames.resume(i);
       let value: unknown;
       try {
         value = task.fn!(...items[i]!);
       } finally {
-        frames.await();
+        if (parked) frames.repark();
+        else frames.await();
       }
       values.push(await value);
     }

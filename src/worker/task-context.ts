@@ -5,11 +5,20 @@ import { isListened } from '../wire/protocol.js';
 /** Posts a report of task `seq` (`item`: a chunk's item, else -1). Throws if the value cannot be cloned. */
 export type SendReport = (seq: number, kind: 'progress' | 'event', value: unknown, item: number) => void;
 
+/** A task parked while it runs on in the background (see {@link TaskFrames.park}): what the frame held of it. */
+interface Parked {
+  readonly seq: number;
+  readonly code: number;
+  context: WorkerTaskContext | undefined;
+  abortedWith: { readonly reason: unknown } | undefined;
+}
+
 /**
  * The worker's side of `currentTask()`: publishes the task running in this thread in the slot that every
  * copy of aiox reads (see tasks/current-task.ts), and makes its context on the first call only, so a task
- * that never asks costs a few field writes. The worker runs one task at a time: the task whose synchronous
- * part runs, or the async task it waits for.
+ * that never asks costs a few field writes. The frame is the task whose synchronous part runs, or the async
+ * task the worker waits for; with `concurrentTasksPerWorker`, async tasks that go on in the background are
+ * parked (see {@link park}), each keeping its context, until they settle.
  */
 export class TaskFrames {
   readonly #slot: ContextSlot;
@@ -21,8 +30,9 @@ export class TaskFrames {
   #context: WorkerTaskContext | undefined = undefined;
   /** Aborted before its context was made: why (see {@link abort}). */
   #abortedWith: { readonly reason: unknown } | undefined = undefined;
-  /** The item of a map chunk that runs, else -1. */
-  item = -1;
+  #item = -1;
+  /** Tasks running on in the background, by seq (see {@link park}). */
+  readonly #parked = new Map<number, Parked>();
 
   /** Told when the running task first reads its signal (a thread marks its claim, see claims.ts). */
   readonly #onWatch: ((seq: number) => void) | undefined;
@@ -39,8 +49,19 @@ export class TaskFrames {
 
   #make(): WorkerTaskContext {
     const context = new WorkerTaskContext(this, `${this.#worker.id}.${this.#seq}`, this.#worker, this.#seq, isListened(this.#code), this.#send);
+    context.item = this.#item;
     if (this.#abortedWith !== undefined) context.abort(this.#abortedWith.reason);
     return context;
+  }
+
+  /** The item of a map chunk whose call runs, else -1; its context's reports carry it. */
+  get item(): number {
+    return this.#item;
+  }
+
+  set item(item: number) {
+    this.#item = item;
+    if (this.#context !== undefined) this.#context.item = item;
   }
 
   /** Task `seq`, of {@link TaskCode} `code`, begins its synchronous part. */
@@ -50,8 +71,48 @@ export class TaskFrames {
     this.#code = code;
     this.#context = undefined;
     this.#abortedWith = undefined;
-    this.item = -1;
+    this.#item = -1;
     this.#slot.state = SlotState.RUNNING;
+  }
+
+  /**
+   * The task whose synchronous part just returned a promise goes on in the background while the worker
+   * begins others: its frame is kept aside, by seq, until {@link endParked}.
+   */
+  park(): void {
+    this.#parked.set(this.#seq, { seq: this.#seq, code: this.#code, context: this.#context, abortedWith: this.#abortedWith });
+    this.#running = false;
+    this.#context = undefined;
+    this.#slot.state = SlotState.AWAITING;
+  }
+
+  /** Parked task `seq`, a map chunk, calls its function for `item`: the call's synchronous part runs. */
+  unpark(seq: number, item: number): void {
+    const parked = this.#parked.get(seq)!;
+    this.#running = true;
+    this.#seq = seq;
+    this.#code = parked.code;
+    this.#context = parked.context;
+    this.#abortedWith = parked.abortedWith;
+    this.item = item;
+    this.#slot.state = SlotState.RUNNING;
+  }
+
+  /** The call begun by {@link unpark} returned: its task is parked again, with the context it may have made. */
+  repark(): void {
+    const parked = this.#parked.get(this.#seq)!;
+    parked.context = this.#context;
+    parked.abortedWith = this.#abortedWith;
+    this.#running = false;
+    this.#context = undefined;
+    this.#slot.state = SlotState.AWAITING;
+  }
+
+  /** Parked task `seq` has settled: as {@link end}, for it. */
+  endParked(seq: number): { readonly error: unknown } | undefined {
+    const parked = this.#parked.get(seq);
+    this.#parked.delete(seq);
+    return parked?.context?.close();
   }
 
   /** Its synchronous part returned a promise: until {@link end}, code that runs is the task after an await. */
@@ -63,6 +124,11 @@ export class TaskFrames {
   resume(item: number): void {
     this.item = item;
     this.#slot.state = SlotState.RUNNING;
+  }
+
+  /** Whether task `seq` is parked (see {@link park}). */
+  parked(seq: number): boolean {
+    return this.#parked.has(seq);
   }
 
   /**
@@ -85,9 +151,15 @@ export class TaskFrames {
 
   /** The engine asks to abort task `seq`'s signal: done if it runs, ignored otherwise. */
   abort(seq: number, reason: unknown): void {
-    if (!this.#running || seq !== this.#seq) return;
-    if (this.#context !== undefined) this.#context.abort(reason);
-    else this.#abortedWith ??= { reason };
+    if (this.#running && seq === this.#seq) {
+      if (this.#context !== undefined) this.#context.abort(reason);
+      else this.#abortedWith ??= { reason };
+      return;
+    }
+    const parked = this.#parked.get(seq);
+    if (parked === undefined) return;
+    if (parked.context !== undefined) parked.context.abort(reason);
+    else parked.abortedWith ??= { reason };
   }
 }
 
@@ -109,6 +181,8 @@ class WorkerTaskContext implements TaskContext {
   #timer: NodeJS.Timeout | undefined = undefined;
   /** A held value the timer could not send: it fails the task when it settles. */
   #failure: { readonly error: unknown } | undefined = undefined;
+  /** The item of a map chunk whose call runs now (see TaskFrames.item), else -1. */
+  item = -1;
 
   constructor(
     frames: TaskFrames,
@@ -142,7 +216,7 @@ class WorkerTaskContext implements TaskContext {
   progress(value: unknown): void {
     if (!this.#listened || this.#closed) return;
     this.#held = value;
-    this.#heldItem = this.#frames.item;
+    this.#heldItem = this.item;
     this.#holding = true;
     const now = performance.now();
     if (now >= this.#nextAt) return this.#sendHeld(now);
@@ -158,7 +232,7 @@ class WorkerTaskContext implements TaskContext {
     if (!this.#listened || this.#closed) return;
     // Progress held back is older than this event: the caller sees them in the order they were made.
     if (this.#holding) this.#sendHeld(performance.now());
-    this.#post('event', event, this.#frames.item);
+    this.#post('event', event, this.item);
   }
 
   readonly #onTimer = (): void => {
