@@ -43,12 +43,11 @@ async function runReactor(): Promise<void> {
   // Started beforehand, as a server's pool would be: the comparison is of serving, not of starting processes.
   await Promise.all(Array.from({ length: WORKERS }, () => pool.submit(() => process.pid)));
   const onPool = await run(pool);
-  for (const [label, figures] of [
-    ['on its own event loop:          ', onLoop],
+  const rows = [
+    ['on its own event loop:', onLoop],
     [`handed to ${WORKERS} worker processes:`, onPool],
-  ] as const) {
-    console.log(`  ${label} ${describe(figures)}`);
-  }
+  ] as const;
+  for (const [label, figures] of rows) console.log(`  ${label.padEnd(rows[1][0].length)} ${describe(figures)}`);
   const served = (figures: RunFigures): Set<string> => new Set(figures.digests.map((body) => body.slice(body.indexOf(' from ') + 6)));
   const wrong = [...onLoop.digests, ...onPool.digests].filter((body) => !body.startsWith(`${expected} `)).length;
   console.log(`  every digest ${wrong === 0 ? 'was' : `was NOT (${wrong} wrong)`} the same; on the loop served by ${[...served(onLoop)].join(', ')}, handed over served by ${[...served(onPool)].sort().join(', ')}`);
