@@ -1,16 +1,16 @@
 // One server of the reactor scenario, in a process of its own: `--server aiox` answers /ping on its event
 // loop and hands each /digest connection to a ProcessPoolExecutor; `--server cluster` is Node's cluster
 // module, whose workers (round-robin, the primary accepting) serve both endpoints on their own loops. Prints
-// the port once every worker is ready; ends when its stdin closes.
+// the port once every worker is ready; ends when its stdin closes. `--aiox` names the aiox build to use
+// (default: the package itself).
 import cluster from 'node:cluster';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { ProcessPoolExecutor } from 'aiox';
-import { route, serveDigest, serveHere } from '../lib/reactor-work.js';
+import { route, serveHere, type serveDigest } from '../lib/reactor-work.js';
 
-const { values } = parseArgs({ options: { server: { type: 'string' }, workers: { type: 'string', default: '2' } } });
+const { values } = parseArgs({ options: { server: { type: 'string' }, workers: { type: 'string', default: '2' }, aiox: { type: 'string', default: 'aiox' } } });
 const workers = Number(values.workers);
 
 if (cluster.isWorker) {
@@ -24,13 +24,15 @@ if (cluster.isWorker) {
   await ended();
   for (const worker of forked) worker.kill();
 } else if (values.server === 'aiox') {
-  const pool = new ProcessPoolExecutor({ maxWorkers: workers });
+  const aiox = (await import(values.aiox)) as typeof import('aiox');
+  const serve = aiox.taskRef<typeof serveDigest>(new URL('../lib/reactor-work.js', import.meta.url), 'serveDigest');
+  const pool = new aiox.ProcessPoolExecutor({ maxWorkers: workers });
   await Promise.all(Array.from({ length: workers }, () => pool.submit(() => process.pid)));
   const server = createServer((request, response) => {
     const rounds = route(request);
     if (rounds === undefined) return void response.end('pong');
     const { socket } = request;
-    pool.submitWith(serveDigest, [socket, rounds], { transfer: [socket] }).catch(() => socket.destroy());
+    pool.submitWith(serve, [socket, rounds], { transfer: [socket] }).catch(() => socket.destroy());
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

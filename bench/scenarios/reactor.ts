@@ -14,8 +14,24 @@ const ROUNDS = 5_000;
 const CLIENTS_PER_WORKER = 2;
 const PING_EVERY_MS = 10;
 
-type Server = 'aiox' | 'cluster';
-const NAMES: Record<Server, string> = { aiox: 'aiox reactor', cluster: 'node:cluster' };
+/** A server of the scenario: its name in the results, and how bench/children/reactor-server.ts starts it. */
+interface Server {
+  readonly name: string;
+  readonly args: readonly string[];
+}
+
+const AIOX: Server = { name: 'aiox reactor', args: ['--server', 'aiox'] };
+const CLUSTER: Server = { name: 'node:cluster', args: ['--server', 'cluster'] };
+
+/**
+ * The servers, taking turns within each round. AIOX_BENCH_BASELINE (a file URL or path of another build's
+ * index.js) adds that build's reactor, reported beside the others and in no figure.
+ */
+function servers(): Server[] {
+  const baseline = process.env.AIOX_BENCH_BASELINE;
+  if (baseline === undefined || baseline === '') return [AIOX, CLUSTER];
+  return [AIOX, CLUSTER, { name: 'aiox reactor (baseline)', args: ['--server', 'aiox', '--aiox', baseline] }];
+}
 
 /** A server of bench/children/reactor-server.ts, running until `stop()`. */
 interface Running {
@@ -24,7 +40,7 @@ interface Running {
 }
 
 async function start(server: Server, workers: number): Promise<Running> {
-  const child: ChildProcess = spawn(process.execPath, [CHILD, '--server', server, '--workers', String(workers)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, [CHILD, ...server.args, '--workers', String(workers)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
   const exited = once(child, 'exit');
   return {
@@ -85,17 +101,18 @@ function p99(values: readonly number[]): number {
 
 async function run(ctx: BenchContext): Promise<void> {
   const count = ctx.quick ? 40 : 200;
-  const servers: Server[] = ['aiox', 'cluster'];
+  const clients = ctx.workers * CLIENTS_PER_WORKER;
+  const contenders = servers();
   const running = new Map<Server, Running>();
-  const rates = new Map<Server, number[]>(servers.map((s) => [s, []]));
-  const latencies = new Map<Server, number[]>(servers.map((s) => [s, []]));
+  const rates = new Map<Server, number[]>(contenders.map((s) => [s, []]));
+  const latencies = new Map<Server, number[]>(contenders.map((s) => [s, []]));
   try {
-    for (const server of servers) running.set(server, await start(server, ctx.workers));
-    for (const server of servers) await load(running.get(server)!.port, ctx.workers * CLIENTS_PER_WORKER, ctx.workers * CLIENTS_PER_WORKER);
-    // The servers take turns within each round, so that both meet the same machine.
+    for (const server of contenders) running.set(server, await start(server, ctx.workers));
+    for (const server of contenders) await load(running.get(server)!.port, clients, clients);
+    // The servers take turns within each round, so that all meet the same machine.
     for (let r = 0; r < ctx.rounds; r++) {
-      for (const server of servers) {
-        const { rate, pings } = await load(running.get(server)!.port, count, ctx.workers * CLIENTS_PER_WORKER);
+      for (const server of contenders) {
+        const { rate, pings } = await load(running.get(server)!.port, count, clients);
         rates.get(server)!.push(rate);
         latencies.get(server)!.push(p99(pings));
       }
@@ -105,28 +122,28 @@ async function run(ctx: BenchContext): Promise<void> {
   }
   const rate = new Map<Server, number>();
   const latency = new Map<Server, number>();
-  for (const server of servers) {
+  for (const server of contenders) {
     rate.set(server, median(rates.get(server)!));
     latency.set(server, median(latencies.get(server)!));
-    addDetail(ctx, { scenario: 'reactor', contender: NAMES[server], metric: '/digest', unit: 'req/s', median: rate.get(server)!, samples: rates.get(server)! });
-    addDetail(ctx, { scenario: 'reactor', contender: NAMES[server], metric: '/ping p99', unit: 'ms', median: latency.get(server)!, samples: latencies.get(server)! });
+    addDetail(ctx, { scenario: 'reactor', contender: server.name, metric: '/digest', unit: 'req/s', median: rate.get(server)!, samples: rates.get(server)! });
+    addDetail(ctx, { scenario: 'reactor', contender: server.name, metric: '/ping p99', unit: 'ms', median: latency.get(server)!, samples: latencies.get(server)! });
   }
-  const what = `${count} /digest requests (${ROUNDS} SHA-256 rounds each) from ${ctx.workers * CLIENTS_PER_WORKER} clients, ${ctx.workers} worker processes`;
+  const what = `${count} /digest requests (${ROUNDS} SHA-256 rounds each) from ${clients} clients, ${ctx.workers} worker processes`;
   ctx.figures.push(
     figure({
       id: 'rx1',
       title: `reactor throughput: ${what}, vs node:cluster`,
       unit: 'req/s',
-      aiox: rate.get('aiox')!,
-      reference: { name: NAMES.cluster, value: rate.get('cluster')! },
+      aiox: rate.get(AIOX)!,
+      reference: { name: CLUSTER.name, value: rate.get(CLUSTER)! },
       target: null,
     }),
     figure({
       id: 'rx2',
       title: `/ping p99 while those run (a ping due every ${PING_EVERY_MS} ms), vs node:cluster (lower is better)`,
       unit: 'ms',
-      aiox: latency.get('aiox')!,
-      reference: { name: NAMES.cluster, value: latency.get('cluster')! },
+      aiox: latency.get(AIOX)!,
+      reference: { name: CLUSTER.name, value: latency.get(CLUSTER)! },
       target: null,
     }),
   );
