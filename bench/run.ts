@@ -21,6 +21,8 @@ const FULL: Sizes = {
   resolveItems: 10_000_000,
   mixedTiny: 4_000,
   floorTasks: 100_000,
+  queueItems: 1_000_000,
+  managerQueueItems: 20_000,
 };
 
 const QUICK: Sizes = {
@@ -34,6 +36,8 @@ const QUICK: Sizes = {
   resolveItems: 1_000_000,
   mixedTiny: 2_000,
   floorTasks: 20_000,
+  queueItems: 100_000,
+  managerQueueItems: 2_000,
 };
 
 function parse(): { quick: boolean; rounds: number; write: boolean; selected: Scenario[] } {

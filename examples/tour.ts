@@ -13,6 +13,7 @@ import { isMain } from './lib/main.js';
 import { polling } from './polling.js';
 import { primes } from './primes.js';
 import { progress } from './progress.js';
+import { reactor } from './reactor.js';
 import { runaway } from './runaway.js';
 import { sharedCounter } from './shared-counter.js';
 
@@ -36,6 +37,7 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'polling', program: 'polling.ts', about: 'a while-true polling loop replaced by Event + every, ended by an IO event', run: polling },
   { name: 'endless-workers', program: 'endless-workers.ts', about: 'endless worker loops stopped by a shared done flag or an AbortSignal', run: endlessWorkers },
   { name: 'shared-memory', program: 'shared-counter.ts', about: 'a counter and a queue shared by worker threads', run: sharedCounter },
+  { name: 'reactor', program: 'reactor.ts', about: 'an HTTP server hands heavy connections to worker processes; its loop stays responsive', run: reactor },
 ];
 
 /** The scenarios as aligned columns: name, program, what it shows. */

@@ -57,6 +57,10 @@ export interface Sizes {
   readonly mixedTiny: number;
   /** Raw floors: tasks per measurement. */
   readonly floorTasks: number;
+  /** Queue scenario: small items from a producer process to a consumer process. */
+  readonly queueItems: number;
+  /** Queue scenario: items through Python's Manager().Queue() (a round trip each: far slower, so fewer, as a rate). */
+  readonly managerQueueItems: number;
 }
 
 export interface BenchContext {

@@ -1,5 +1,7 @@
 import type { Scenario } from '../lib/context.js';
 import { abortable } from './abortable.js';
+import { queue } from './queue.js';
+import { reactor } from './reactor.js';
 import { restart } from './restart.js';
 import { concurrent } from './concurrent.js';
 import { cooperative } from './cooperative.js';
@@ -17,4 +19,4 @@ import { s9Mixed } from './s9-mixed.js';
 import { s10BurstSweep } from './s10-burst-sweep.js';
 
 /** Every scenario, in the order they run. */
-export const SCENARIOS: readonly Scenario[] = [floors, s1Burst, s2Latency, s3Map, s3dMapDefaults, s4Cpu, s5Process, s6Collect, s7Resolve, s8ColdStart, s9Mixed, s10BurstSweep, abortable, restart, cooperative, concurrent];
+export const SCENARIOS: readonly Scenario[] = [floors, s1Burst, s2Latency, s3Map, s3dMapDefaults, s4Cpu, s5Process, s6Collect, s7Resolve, s8ColdStart, s9Mixed, s10BurstSweep, abortable, restart, cooperative, concurrent, reactor, queue];

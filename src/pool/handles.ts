@@ -20,23 +20,22 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** Where `target` sits in `root`, through arrays and plain objects (what a task's arguments are made of). */
-function find(root: unknown, target: object, seen: Set<object>): Path | undefined {
-  if (root === target) return [];
-  if (root === null || typeof root !== 'object' || seen.has(root)) return undefined;
+/**
+ * Every place `target` sits in `root`, through arrays and plain objects (what a task's arguments are made
+ * of), added to `found` as paths after `at`.
+ */
+function find(root: unknown, target: object, at: Path, found: Path[], seen: Set<object>): void {
+  if (root === target) {
+    found.push(at);
+    return;
+  }
+  if (root === null || typeof root !== 'object' || seen.has(root)) return;
   seen.add(root);
   if (Array.isArray(root)) {
-    for (let i = 0; i < root.length; i++) {
-      const path = find(root[i], target, seen);
-      if (path !== undefined) return [i, ...path];
-    }
+    for (let i = 0; i < root.length; i++) find(root[i], target, [...at, i], found, seen);
   } else if (isPlainObject(root)) {
-    for (const key of Object.keys(root)) {
-      const path = find(root[key], target, seen);
-      if (path !== undefined) return [key, ...path];
-    }
+    for (const key of Object.keys(root)) find(root[key], target, [...at, key], found, seen);
   }
-  return undefined;
 }
 
 /** A copy of `root` with null at `path`; only the containers on the path are copied, the caller's stay. */
@@ -77,16 +76,16 @@ export function extractHandles(
     if ((handle instanceof net.Socket && handle.destroyed) || (handle instanceof net.Server && !handle.listening)) {
       throw new TypeError(`transfer lists ${describeHandle(handle)} that is closed`);
     }
-    let path: Path | undefined;
-    for (let i = RUN_HEADER + 1; i < run.length && path === undefined; i += 2) {
-      const inner = find(run[i], handle, new Set());
-      if (inner !== undefined) path = [i, ...inner];
-    }
-    if (path === undefined) throw new TypeError(`transfer lists ${describeHandle(handle)} that is not among the task's arguments`);
-    const [index, ...inner] = path as [number, ...Path];
-    run[index] = without(run[index], inner);
+    // Every place, in every task of the batch: IPC sends the handle once, the worker puts it in each.
+    const paths: Path[] = [];
+    for (let i = RUN_HEADER + 1; i < run.length; i += 2) find(run[i], handle, [i], paths, new Set());
+    if (paths.length === 0) throw new TypeError(`transfer lists ${describeHandle(handle)} that is not among the task's arguments`);
     const id = nextId();
-    places.push([id, path]);
+    for (const path of paths) {
+      const [index, ...inner] = path as [number, ...Path];
+      run[index] = without(run[index], inner);
+      places.push([id, path]);
+    }
     handles.push([id, handle]);
   }
   return { run: { type: 'run', run, handles: places }, handles };

@@ -41,10 +41,9 @@ export class HandleInbox {
       const { run, handles } = head as RunWithHandlesMessage;
       if (!handles.every(([id]) => this.#handles.has(id))) return;
       this.#waiting.shift();
-      for (const [id, path] of handles) {
-        place(run, path, this.#handles.get(id));
-        this.#handles.delete(id);
-      }
+      // A handle given in several places (or to several tasks of the batch) came once and goes in each.
+      for (const [id, path] of handles) place(run, path, this.#handles.get(id));
+      for (const [id] of handles) this.#handles.delete(id);
       this.#deliver(run);
     }
   }

@@ -77,6 +77,17 @@ test('crash: a dying worker fails only its task, in threads and in processes', a
   assert.equal(out.match(/5 of 6 tasks succeeded; the pool is still open/g)?.length, 2);
 });
 
+test('reactor: the same digests on the loop and from worker processes, which the connections were handed to', async () => {
+  const out = await example('reactor');
+  const figures = String.raw`\d+ /digest answered \(\d+/s\); /ping waited [\d.]+ ms median, \d+ ms p99, \d+ ms at most`;
+  assert.match(out, new RegExp(`on its own event loop: +${figures}`));
+  assert.match(out, new RegExp(`handed to 2 worker processes: +${figures}`));
+  const served = /every digest was the same; on the loop served by (pid \d+), handed over served by (pid \d+(?:, pid \d+)*)$/m.exec(out);
+  assert.ok(served !== null, out);
+  assert.ok(!served[2]!.split(', ').includes(served[1]!), 'a handed-over connection was served by the server\'s own process');
+  assert.match(out, /\/ping's p99 was /);
+});
+
 test('dashboard: the figures add up, from the diagnostics channels alone', async () => {
   const out = await example('dashboard');
   assert.match(out, /^ +[\d.]+ s │ done +\d+ │ +\d+\/s │ queue +\d+ │ in flight +\d+ │ workers \+\d+ -\d+ │/m);

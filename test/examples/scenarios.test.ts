@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { lateLoopNote } from '../../examples/endless-workers.js';
 import { legend, type Span } from '../../examples/lib/timeline.js';
 import { speedupNotes } from '../../examples/primes.js';
+import { verdict } from '../../examples/reactor.js';
 import { listing, SCENARIOS } from '../../examples/tour.js';
 
 const README = fileURLToPath(new URL('../../../README.md', import.meta.url));
@@ -26,6 +27,12 @@ test('endless-workers: a loop that started after the flag, or missed its ticks, 
   assert.match(lateLoopNote('TEST2', 300, { started: 1085, ticks: [] }, 1000)!, /TEST2's thread started only at 1085 ms, after the flag was set at 1000 ms, so it returned at once without a tick/);
   assert.match(lateLoopNote('TEST1', 100, { started: 100, ticks: [300, 600] }, 1000)!, /TEST1 ticked 2 times in the 900 ms it ran, where 9 were due/);
   assert.equal(lateLoopNote('TEST1', 100, { started: 100, ticks: [200, 300, 400, 500, 600, 700, 800, 900] }, 1000), undefined);
+});
+
+test('reactor: a pool no faster for /ping is blamed on the machine, not shown as a speed-up', () => {
+  assert.match(verdict(142, 17), /^\/ping's p99 was 8\.4x shorter with the pool: the loop that accepts stays free/);
+  assert.match(verdict(150, 10), /was 15x shorter/);
+  assert.match(verdict(40, 55), /no shorter with the pool \(55 ms against 40 ms\): other programs must have kept the cores busy/);
 });
 
 test('the timelines explain their shading and marks', () => {

@@ -5,7 +5,7 @@ import { text } from 'node:stream/consumers';
 import { test } from 'node:test';
 import { BrokenProcessPool, ProcessPoolExecutor } from 'aiox';
 import { Gates } from '../fixtures/gate.js';
-import { add, echo, gated, handleSigterm, replyOnSocket, serveOnce, whoAmI } from '../fixtures/tasks.js';
+import { add, echo, gated, handleSigterm, replyOnSocket, serveConnections, serveOnce, whoAmI } from '../fixtures/tasks.js';
 
 test('a child killed from outside fails its task with the signal; the pool heals', async () => {
   const gates = new Gates('process', 1);
@@ -118,6 +118,48 @@ test('transfer hands a listening server to a process task, which accepts on it',
   } finally {
     server.close();
     gates.dispose();
+  }
+});
+
+test('prefork: one listening server handed to tasks on every worker, each accepting on it', async () => {
+  const workers = 2;
+  const gates = new Gates('process', workers);
+  await using pool = new ProcessPoolExecutor({ maxWorkers: workers });
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  try {
+    const port = (server.address() as { port: number }).port;
+    const tasks = Array.from({ length: workers }, (_, i) => pool.submitWith(serveConnections, [server, gates.handle(i), 2], { transfer: [server] }));
+    for (let i = 0; i < workers; i++) await gates.started(i);
+    // Every worker holds the server: this side stops accepting, and the workers alone answer.
+    server.close();
+    const replies: string[] = [];
+    for (let i = 0; i < 2 * workers; i++) replies.push(await text(createConnection({ port, host: '127.0.0.1' })));
+    const pids = await Promise.all(tasks);
+    assert.equal(new Set(pids).size, workers, 'each task ran on a worker of its own');
+    assert.ok(!pids.includes(process.pid));
+    assert.deepEqual(replies.sort(), pids.flatMap((pid) => [`served by ${pid}`, `served by ${pid}`]).sort());
+  } finally {
+    server.close();
+    gates.dispose();
+  }
+});
+
+test('the same server handed to many short tasks, and twice to one, reaches every place it is given', async () => {
+  await using pool = new ProcessPoolExecutor({ maxWorkers: 2 });
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const listening = (first: Server | null): boolean => first?.listening === true;
+  const both = (first: Server | null, holder: { again: Server | null }): boolean[] => [first?.listening === true, holder.again?.listening === true];
+  try {
+    // Timed as short, the later ones go to the workers several to a batch, each batch naming the server once.
+    const short = await Promise.all(Array.from({ length: 40 }, () => pool.submitWith(listening, [server], { transfer: [server] })));
+    assert.deepEqual(short, Array.from({ length: 40 }, () => true));
+    assert.deepEqual(await pool.submitWith(both, [server, { again: server }], { transfer: [server] }), [true, true]);
+  } finally {
+    server.close();
   }
 });
 

@@ -69,3 +69,19 @@ test('a handle that is closed, or not among the arguments, is refused before any
   assert.throws(() => extractHandles([0, 0, 0, taskCode(0, false), [socket]], [socket], () => 0), /transfer lists a net.Socket that is closed/);
   assert.throws(() => extractHandles([0, 0, 0, taskCode(0, false), [new Server()]], [new Server()], () => 0), /a net.Server that is closed/);
 });
+
+test('a handle given in several places, in one task or in several tasks of a batch, is sent once and put in each', () => {
+  const server = listening();
+  const message: RunMessage = [0, 0, 0, taskCode(0, false), [server, { again: server }], taskCode(0, false), [server]];
+  const { run, handles } = extractHandles(message, [server], () => 5);
+  assert.deepEqual(handles, [[5, server]]);
+  assert.deepEqual(run.handles, [
+    [5, [4, 0]],
+    [5, [4, 1, 'again']],
+    [5, [6, 0]],
+  ]);
+  const { inbox: worker, delivered } = inbox();
+  worker.receive({ type: 'handle', id: 5 }, 'server');
+  worker.receive(run, undefined);
+  assert.deepEqual(delivered, [[0, 0, 0, taskCode(0, false), ['server', { again: 'server' }], taskCode(0, false), ['server']]]);
+});
