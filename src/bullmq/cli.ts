@@ -4,7 +4,6 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { connectionFromUrl, runWorkerHost } from './index.js';
 
 const USAGE = `usage: aiox worker --redis URL --tasks MODULE [--tasks MODULE...] [options]
 
@@ -68,6 +67,15 @@ async function main(argv: string[]): Promise<void> {
   }
   if (values.redis === undefined) fail('--redis is required');
   if (values.tasks === undefined) fail('--tasks is required: a host runs only the modules it is given');
+  // Loaded only now, so that --help works, and a missing peer dependency is said plainly.
+  let bullmq: typeof import('./index.js');
+  try {
+    bullmq = await import('./index.js');
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    fail(`aiox worker needs the packages bullmq and ioredis beside aiox (npm install bullmq ioredis): ${(error as Error).message}`);
+  }
+  const { connectionFromUrl, runWorkerHost } = bullmq;
   let connection;
   try {
     connection = connectionFromUrl(values.redis);
