@@ -13,7 +13,10 @@ if (REDIS_SERVER !== undefined) {
   test('Redis restarted in the middle of a run: clients reconnect, every future settles with its result', async () => {
     const redis = await startRedis({ persistence: true });
     try {
-      await using _host = await runWorkerHost({ connection: redis.connection, queue: 'restart', tasks: [TASKS], maxWorkers: 2 });
+      // A job whose host lost its answer with the connection is run again once its lock expires: short locks
+      // keep the test short.
+      const worker = { lockDuration: 1000, stalledInterval: 300 };
+      await using _host = await runWorkerHost({ connection: redis.connection, queue: 'restart', tasks: [TASKS], maxWorkers: 2, worker });
       await using executor = new BullMQExecutor({ connection: redis.connection, queue: 'restart', checkInterval: 500 });
       const numbers = Array.from({ length: 40 }, (_, i) => i);
       const before = numbers.map((n) => executor.submit(square, n));
