@@ -18,9 +18,9 @@ let executor: BullMQExecutor;
 let queue: Queue;
 let events: QueueEvents;
 
-/** The job's failedReason once it has failed (it must fail). */
-async function failedReason(queueName: string, jobId: string): Promise<string> {
-  const job = await Job.fromId(queueName === 'main' ? queue : new Queue(queueName, { connection: redis.connection }), jobId);
+/** The failedReason of a job of the queue 'main', once it has failed (it must fail). */
+async function failedReason(jobId: string): Promise<string> {
+  const job = await Job.fromId(queue, jobId);
   assert.ok(job !== undefined, `no job ${jobId}`);
   return job.waitUntilFinished(events).then(
     () => assert.fail('the job completed'),
@@ -111,14 +111,14 @@ if (REDIS_SERVER !== undefined) {
     const reason = new Error('enough');
     const future = executor.submitWith(waitForAbort, [], { signal: controller.signal, onEvent: () => controller.abort(reason) });
     assert.equal(await future.catch((e: unknown) => e), reason);
-    assert.match(await failedReason('main', future.jobId), /cancelled by its submitter/);
+    assert.match(await failedReason(future.jobId), /cancelled by its submitter/);
     assert.equal(await executor.submit(square, 5), 25, 'the host goes on');
   });
 
   test('a timeout stops a running job and fails its future with TimeoutError', async () => {
     const future = executor.submitWith(waitForAbort, [], { timeout: 300 });
     await assert.rejects(future, TimeoutError);
-    assert.match(await failedReason('main', future.jobId), /cancelled by its submitter/);
+    assert.match(await failedReason(future.jobId), /cancelled by its submitter/);
   });
 
   test('a job naming a module the host does not allow fails with TaskNotAllowed, not retried; the host goes on', async () => {
@@ -132,9 +132,9 @@ if (REDIS_SERVER !== undefined) {
 
   test('a malformed job written into the queue by hand fails with a clear reason; the host goes on', async () => {
     const job = await queue.add('forged', { module: 'file:///etc/passwd', args: 12 });
-    assert.match(await failedReason('main', job.id!), /not an aiox task/);
+    assert.match(await failedReason(job.id!), /not an aiox task/);
     const garbled = await queue.add('garbled', { aiox: 1, module: TASKS.href, name: 'echo', args: 'bm90IHY4' });
-    assert.match(await failedReason('main', garbled.id!), /cannot be deserialized/);
+    assert.match(await failedReason(garbled.id!), /cannot be deserialized/);
     assert.equal(await executor.submit(square, 4), 16);
   });
 

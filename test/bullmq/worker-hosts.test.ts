@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { BrokenExecutor } from 'aiox';
 import { BullMQExecutor } from 'aiox/bullmq';
+import { Job, Queue } from 'bullmq';
 import { hangOnce, square } from '../fixtures/bullmq-tasks.js';
 import { startProgram, type Program } from '../fixtures/processes.js';
 import { REDIS_SERVER, startRedis, type RedisServer } from '../fixtures/redis.js';
@@ -15,6 +16,7 @@ import { REDIS_SERVER, startRedis, type RedisServer } from '../fixtures/redis.js
 // job of a killed host is given to another within a couple of seconds.
 const CLI = fileURLToPath(new URL('../../../dist/bullmq/cli.js', import.meta.url));
 const TASKS = fileURLToPath(new URL('../fixtures/bullmq-tasks.js', import.meta.url));
+const SUBMITTER = fileURLToPath(new URL('../fixtures/scripts/bullmq-submitter.js', import.meta.url));
 
 let redis: RedisServer;
 let scratch = '';
@@ -80,6 +82,34 @@ if (REDIS_SERVER !== undefined) {
     const outcome = await first.program.ended;
     assert.equal(outcome.code, 0, outcome.stderr);
     assert.match(outcome.stdout, /draining[\s\S]*stopped/);
+  });
+
+  test('a submitter that dies and restarts re-attaches to its jobs by id: a finished one is not run again, a running one settles when it ends', async (t) => {
+    const queue = `hosts-${queues++}`;
+    const hosts = await Promise.all([startHost(t, redis.url, queue), startHost(t, redis.url, queue)]);
+    const marker = join(scratch, `${queue}.marker`);
+    const submitter = startProgram(t, SUBMITTER, [JSON.stringify(redis.connection), queue, marker], { killAfter: 120_000 });
+    let ids: string[] = [];
+    const printed = { test: (text: string) => (ids = /jobs (\S+) (\S+)/.exec(text)?.slice(1) ?? []).length === 2 } as unknown as RegExp;
+    await Promise.race([submitter.printed(printed), submitter.ended.then((o) => assert.fail(`the submitter exited: ${o.stderr}`))]);
+    submitter.kill('SIGKILL');
+    await submitter.ended;
+    const [finished, running] = ids as [string, string];
+    await using executor = new BullMQExecutor({ connection: redis.connection, queue });
+    assert.equal(await executor.attach(finished), 49);
+    const later = executor.attach<[string, number]>(running);
+    // The host running it hangs; killed, it hands the job to the other host, where it returns.
+    const owner = Number(readFileSync(marker, 'utf8'));
+    hosts.find((host) => host.pid === owner)!.program.kill('SIGKILL');
+    const [value, pid] = await later;
+    assert.equal(value, 'after a restart');
+    assert.equal(pid, hosts.find((host) => host.pid !== owner)!.pid);
+    const jobs = new Queue(queue, { connection: redis.connection });
+    try {
+      assert.equal((await Job.fromId(jobs, finished))?.attemptsMade, 1, 'the finished job ran again');
+    } finally {
+      await jobs.close();
+    }
   });
 
   test('Redis with a password: the executor and the hosts connect with the same options; without it, futures fail clearly', async (t) => {
