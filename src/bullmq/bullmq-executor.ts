@@ -99,6 +99,8 @@ export interface BullMQExecutorStats {
 export const BullMQExecutorState = { OPEN: 'open', SHUTTING_DOWN: 'shutting-down', CLOSED: 'closed' } as const;
 export type BullMQExecutorState = (typeof BullMQExecutorState)[keyof typeof BullMQExecutorState];
 
+type BulkJob = Parameters<Queue['addBulk']>[0][number];
+
 type Report = (kind: 'progress' | 'event', value: unknown, item: number) => void;
 
 /** A job of this executor whose future is not settled. */
@@ -123,6 +125,8 @@ const MiB = 1024 * 1024;
  * took TARGET_CHUNK_MS / JOB_TARGET_MS of its real time, so that it grows chunks to this.
  */
 const JOB_TARGET_MS = 25;
+/** Jobs added in one addBulk at most. */
+const MAX_BATCH = 1000;
 /** Pending jobs the check of silent jobs reads at most per round. */
 const CHECK_BATCH = 200;
 
@@ -160,6 +164,8 @@ export class BullMQExecutor implements Executor {
   #unreachable: NodeJS.Timeout | undefined;
   #checker: NodeJS.Timeout | undefined;
   #counts = { completed: 0, failed: 0, cancelled: 0 };
+  /** The jobs to add at the end of this turn of the event loop. */
+  #batch: { readonly jobs: BulkJob[]; readonly added: Promise<unknown> } | undefined;
   /** Removals and cancellations on their way to Redis: shutdown waits for them before it disconnects. */
   readonly #stopping = new Set<Promise<void>>();
 
@@ -387,12 +393,30 @@ export class BullMQExecutor implements Executor {
       // Cancelled or aborted before it reached Redis: it never will.
       if (future.done()) return false;
       const keep = { age: this.#options.keepFinishedJobs };
-      await this.#queue.add(data.name, data, { jobId: future.jobId, removeOnComplete: keep, removeOnFail: keep });
+      await this.#addBatched({ name: data.name, data, opts: { jobId: future.jobId, removeOnComplete: keep, removeOnFail: keep } });
       return true;
     } catch (error) {
       this.#settle(pending, true, new BrokenExecutor(`could not add job ${future.jobId} to queue ${this.#queue.name}: ${messageOf(error)}`, { cause: error }));
       return false;
     }
+  }
+
+  /**
+   * Adds a job with the others submitted in the same turn of the event loop, in one `addBulk` (one round
+   * trip to Redis for the lot, as a burst of `submit` calls or map's read-ahead makes them).
+   */
+  #addBatched(job: BulkJob): Promise<unknown> {
+    let batch = this.#batch;
+    if (batch === undefined || batch.jobs.length >= MAX_BATCH) {
+      const jobs: BulkJob[] = [];
+      const added = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        if (this.#batch?.jobs === jobs) this.#batch = undefined;
+        return this.#queue.addBulk(jobs);
+      });
+      batch = this.#batch = { jobs, added };
+    }
+    batch.jobs.push(job);
+    return batch.added;
   }
 
   /** Applies a signal and a timeout to a job. */
