@@ -106,7 +106,8 @@ type Report = (kind: 'progress' | 'event', value: unknown, item: number) => void
 /** A job of this executor whose future is not settled. */
 interface Pending {
   readonly future: JobFuture<unknown>;
-  readonly chunk: boolean;
+  /** A chunk of map (known from the job's data when the executor only attached to it). */
+  chunk: boolean;
   readonly report: Report | undefined;
   /** Settles once the job is in Redis (or could not be added). */
   added: Promise<boolean>;
@@ -532,7 +533,7 @@ export class BullMQExecutor implements Executor {
       }
       const state = await job.getState();
       if (pending.future.done()) return;
-      if (attaching && (job.data as Partial<JobPayload> | undefined)?.chunk === true) (pending as { chunk: boolean }).chunk = true;
+      if (attaching && (job.data as Partial<JobPayload> | undefined)?.chunk === true) pending.chunk = true;
       if (state === 'completed') return this.#completed(jobId, job.returnvalue);
       if (state === 'failed') {
         if (progressProblem(job.progress) === undefined && (job.progress as unknown as ProgressRecord).k === 'x') this.#progress(jobId, job.progress);
