@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { blockingIo } from './blocking-io.js';
 import { bounded } from './bounded.js';
+import { cluster } from './cluster.js';
 import { crash } from './crash.js';
 import { downloads } from './downloads.js';
 import { endlessWorkers } from './endless-workers.js';
@@ -38,6 +39,7 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'endless-workers', program: 'endless-workers.ts', about: 'endless worker loops stopped by a shared done flag or an AbortSignal', run: endlessWorkers },
   { name: 'shared-memory', program: 'shared-counter.ts', about: 'a counter and a queue shared by worker threads', run: sharedCounter },
   { name: 'reactor', program: 'reactor.ts', about: 'an HTTP server hands heavy connections to worker processes; its loop stays responsive', run: reactor },
+  { name: 'cluster', program: 'cluster.ts', about: 'two worker hosts on Redis (BullMQ); one killed mid-run, its jobs finish on the other', run: cluster },
 ];
 
 /** The scenarios as aligned columns: name, program, what it shows. */

@@ -8,16 +8,20 @@
 // must for two versions of aiox in one program anyway.
 import { build } from 'esbuild';
 import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const ENTRIES = ['index', 'worker/thread-entry', 'worker/process-entry', 'worker/sync-entry'];
+// aiox/bullmq and the `aiox` command: built apart, because they use the core as a program does, through
+// dist/index.js (one Future class, one pool engine), and leave bullmq and ioredis to the user's install.
+const BULLMQ_ENTRIES = ['bullmq/index', 'bullmq/cli'];
+const ALL_ENTRIES = [...ENTRIES, ...BULLMQ_ENTRIES];
 
 /** Whether some bundle is missing or older than some source file (`--if-stale`: `npm run demo` rebuilds only then). */
 function stale() {
   const mtime = (path) => statSync(join(root, path), { throwIfNoEntry: false })?.mtimeMs ?? -1;
-  const oldest = Math.min(...ENTRIES.map((entry) => mtime(`dist/${entry}.js`)));
+  const oldest = Math.min(...ALL_ENTRIES.map((entry) => mtime(`dist/${entry}.js`)));
   const sources = readdirSync(join(root, 'src'), { recursive: true }).filter((file) => file.endsWith('.ts'));
   return oldest < 0 || sources.some((file) => mtime(join('src', file)) > oldest) || mtime('scripts/bundle.js') > oldest;
 }
@@ -41,15 +45,36 @@ const options = {
   logLevel: 'warning',
 };
 
+/**
+ * Imports that stay imports in the bullmq bundles: the core's public entry (`../index.js`), the bullmq entry
+ * itself when the command imports it (`./index.js`), and the peer dependencies.
+ */
+const linkToCore = {
+  name: 'link-to-core',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\/index\.js$/ }, ({ path, importer }) =>
+      dirname(importer) === join(root, 'src', 'bullmq') ? { path, external: true } : undefined,
+    );
+  },
+};
+const bullmqOptions = {
+  ...options,
+  entryPoints: BULLMQ_ENTRIES.map((entry) => `src/${entry}.ts`),
+  external: ['bullmq', 'ioredis'],
+  plugins: [linkToCore],
+};
+
 // Names must stay as written: error classes and stack traces show them, and tasks are found by name.
 // esbuild's keepNames would guarantee it with a call per function and a static block per class, which made
 // compiling dist/index.js, on every import of aiox, about 3 ms slower. Without minifying, esbuild renames
 // only top-level names that two modules both declare: a dry build with keepNames lists them, and such a
 // name must be changed in the sources.
 const renamed = new Set();
-for (const file of (await build({ ...options, keepNames: true, write: false, sourcemap: false })).outputFiles) {
-  for (const [, bundled, name] of file.text.matchAll(/__name\(([\w$]+), "([\w$]+)"\)/g)) {
-    if (bundled !== 'this' && bundled !== name) renamed.add(`${name} (bundled as ${bundled})`);
+for (const dry of [options, bullmqOptions]) {
+  for (const file of (await build({ ...dry, keepNames: true, write: false, sourcemap: false })).outputFiles) {
+    for (const [, bundled, name] of file.text.matchAll(/__name\(([\w$]+), "([\w$]+)"\)/g)) {
+      if (bundled !== 'this' && bundled !== name) renamed.add(`${name} (bundled as ${bundled})`);
+    }
   }
 }
 if (renamed.size > 0) {
@@ -57,3 +82,4 @@ if (renamed.size > 0) {
   process.exit(1);
 }
 await build(options);
+await build(bullmqOptions);

@@ -17,6 +17,7 @@ import { s7Resolve } from './s7-resolve.js';
 import { s8ColdStart } from './s8-cold-start.js';
 import { s9Mixed } from './s9-mixed.js';
 import { s10BurstSweep } from './s10-burst-sweep.js';
+import { bullmq } from './bullmq.js';
 
 /** Every scenario, in the order they run. */
-export const SCENARIOS: readonly Scenario[] = [floors, s1Burst, s2Latency, s3Map, s3dMapDefaults, s4Cpu, s5Process, s6Collect, s7Resolve, s8ColdStart, s9Mixed, s10BurstSweep, abortable, restart, cooperative, concurrent, reactor, queue];
+export const SCENARIOS: readonly Scenario[] = [floors, s1Burst, s2Latency, s3Map, s3dMapDefaults, s4Cpu, s5Process, s6Collect, s7Resolve, s8ColdStart, s9Mixed, s10BurstSweep, abortable, restart, cooperative, concurrent, reactor, queue, bullmq];

@@ -6,6 +6,7 @@ import { delimiter, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
+import { REDIS_SERVER } from '../fixtures/redis.js';
 import { copyRepo } from '../fixtures/repo-copy.js';
 
 // Runs each compiled example as its own program and checks what it printed. The timeout only guards
@@ -112,6 +113,15 @@ test('tour: runs the scenario it is given, and lists the scenarios for an unknow
     for (const name of ['cpu', 'blocking-io', 'downloads', 'runaway', 'crash']) assert.match(error.stderr ?? '', new RegExp(`^ +${name} `, 'm'));
     return true;
   });
+});
+
+test('cluster: two hosts on a private Redis; the killed one\'s jobs finish on the other, every result once', { skip: REDIS_SERVER === undefined ? 'no redis-server (see test/bullmq/redis-available.test.ts)' : false }, async () => {
+  const out = await example('cluster');
+  const expected = [37, 91, 159, 187, 223, 241, 249, 259, 273, 279, 297, 357, 399].map((k) => String(1e15 + k));
+  assert.match(out, new RegExp(`13 primes: ${expected.join(', ')}\\n`));
+  assert.match(out, /200 results in \d+ ms, each once and in order/);
+  assert.match(out, /host A ran \d+ jobs before it was killed at \d+ ms; host B ran \d+/);
+  assert.match(out, /^ {2}host A \(pid \d+\) +│.*✕.*│ .*killed at/m);
 });
 
 // `npm run demo -- NAME` is how a reader runs one scenario after another: it must not recompile the

@@ -53,3 +53,15 @@ test('a process pool loads them when it starts its first worker, and runs', asyn
   `);
   assert.deepEqual(PROCESS_ONLY.filter((name) => !loaded.includes(name)), []);
 });
+
+// aiox/bullmq is an entry of its own: the core's bundles never import its peer dependencies, so a program
+// that uses aiox without bullmq installed never needs them (test/package/install.test.ts runs one).
+test("the core's bundles import neither bullmq nor ioredis; aiox/bullmq imports them and the core's entry", () => {
+  const importsOf = (file: string): string[] =>
+    [...readFileSync(new URL(`../../../dist/${file}`, import.meta.url), 'utf8').matchAll(/^\s*(?:import|export)\b[^'"]*?from\s*["']([^"']+)["']/gm)].map((m) => m[1]!);
+  for (const file of ['index.js', 'worker/thread-entry.js', 'worker/process-entry.js', 'worker/sync-entry.js']) {
+    assert.deepEqual(importsOf(file).filter((name) => /bullmq|ioredis/.test(name)), [], file);
+  }
+  const bullmq = importsOf('bullmq/index.js');
+  for (const name of ['bullmq', 'ioredis', '../index.js']) assert.ok(bullmq.includes(name), `dist/bullmq/index.js does not import ${name}`);
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,14 +51,21 @@ test('the tarball ships the compiled code, its types and the license', () => {
 
 // A program's start, and each worker's, reads and compiles one file of aiox rather than dozens: the module
 // loader's cost per file is most of a cold start.
-test('the tarball ships one bundled file per entry: the main one and one per kind of worker', () => {
+test('the tarball ships one bundled file per entry: the main one, one per kind of worker, aiox/bullmq and its command', () => {
   const code = shipped.filter((file) => file.startsWith('dist/') && file.endsWith('.js')).sort();
-  assert.deepEqual(code, ['dist/index.js', 'dist/worker/process-entry.js', 'dist/worker/sync-entry.js', 'dist/worker/thread-entry.js']);
+  assert.deepEqual(code, [
+    'dist/bullmq/cli.js',
+    'dist/bullmq/index.js',
+    'dist/index.js',
+    'dist/worker/process-entry.js',
+    'dist/worker/sync-entry.js',
+    'dist/worker/thread-entry.js',
+  ]);
 });
 
 test('source maps carry the sources they point to, since src/ is not shipped', () => {
   const maps = shipped.filter((file) => file.endsWith('.js.map'));
-  assert.equal(maps.length, 4, `found ${maps.length} source maps`);
+  assert.equal(maps.length, 6, `found ${maps.length} source maps`);
   for (const file of maps) {
     const map = JSON.parse(readFileSync(join(app, 'node_modules/aiox', file), 'utf8')) as { sources: string[]; sourcesContent?: string[] };
     assert.equal(map.sourcesContent?.length, map.sources.length, `${file} does not embed its sources`);
@@ -149,6 +156,22 @@ test('task modules that import the installed package work in threads and process
     '0,1,2',
     '2',
   ]);
+});
+
+// bullmq and ioredis are optional peers, which npm does not install: aiox works without them, and only
+// aiox/bullmq and the aiox command need them, which say so.
+test('without bullmq installed, aiox works; aiox/bullmq fails to load naming it, and `aiox worker` says what to install', async () => {
+  assert.ok(!existsSync(join(app, 'node_modules/bullmq')), 'npm installed the optional peer bullmq');
+  writeFileSync(join(app, 'peers.mjs'), "const error = await import('aiox/bullmq').catch((e) => e);\nconsole.log(error.code, /'bullmq'/.test(error.message));\n");
+  const { stdout } = await run(process.execPath, ['peers.mjs'], { cwd: app, ...OPTIONS });
+  assert.equal(stdout.trim(), 'ERR_MODULE_NOT_FOUND true');
+  const help = await run(process.execPath, ['node_modules/.bin/aiox', '--help'], { cwd: app, ...OPTIONS });
+  assert.match(help.stdout, /^usage: aiox worker --redis URL/);
+  const worker = await run(process.execPath, ['node_modules/.bin/aiox', 'worker', '--redis', 'redis://127.0.0.1:1', '--tasks', './tasks.mjs'], { cwd: app, ...OPTIONS }).catch(
+    (error: { code: number; stderr: string }) => error,
+  );
+  assert.equal((worker as { code: number }).code, 2);
+  assert.match((worker as { stderr: string }).stderr, /needs the packages bullmq and ioredis/);
 });
 
 test('a CommonJS program loads the installed package with require()', async () => {

@@ -25,9 +25,13 @@ const RANK: Readonly<Record<string, number>> = {
   worker: 3,
   executors: 4,
   aio: 5,
-  // src/index.ts, the public surface: above everything, and imported by nothing inside the package.
+  // src/index.ts, the public surface: above everything, and imported by nothing inside the package...
   '.': 6,
+  // ...but by the entry points built beside it, which use the core as a program does (aiox/bullmq).
+  bullmq: 7,
 };
+// Entry points of their own that import the public surface, src/index.ts, rather than what it re-exports.
+const ENTRY_POINTS = new Set(['bullmq']);
 // futures/ and internal/ are the floor and use each other (the error classes, the small helpers).
 const SIBLINGS = new Set(['futures>internal', 'internal>futures']);
 // Lower, but out of reach: aio/ runs work through the executors, never through the engine beneath them.
@@ -69,7 +73,7 @@ function importEdges(): Edge[] {
 /** Why `edge` breaks the layering, or undefined. */
 function violation(edge: Edge): string | undefined {
   const { from, to } = edge;
-  if (to === '.') return 'nothing inside the package imports index.ts';
+  if (to === '.') return ENTRY_POINTS.has(from) ? undefined : 'nothing inside the package imports index.ts';
   if (from === to) return undefined;
   const [source, target] = [RANK[from.split('/')[0]!], RANK[to.split('/')[0]!]];
   if (source === undefined) return `src/${from}/ has no layer in this test's table`;

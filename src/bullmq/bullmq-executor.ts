@@ -1,0 +1,594 @@
+import { randomUUID } from 'node:crypto';
+import { Job, Queue, QueueEvents, type ConnectionOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { TARGET_CHUNK_MS } from '../executors/chunking.js';
+import { mapInOrder } from '../executors/map.js';
+import {
+  BrokenExecutor,
+  InvalidStateError,
+  TaskNotAllowed,
+  TimeoutError,
+  type Executor,
+  type Future,
+  type MapOptions,
+  type Reports,
+  type ShutdownOptions,
+  type SubmitOptions,
+  type Task,
+} from '../index.js';
+import { describe, validateFunction, validateInteger, validateOptions, validateSignal, validateTimeout } from '../internal/validate.js';
+import { describeTask, type TaskDescriptor } from '../tasks/task.js';
+import { fromWire, type WireError } from '../tasks/wire-error.js';
+import type { ChunkResult } from '../wire/protocol.js';
+import { cancelChannel, ownConnection } from './connection.js';
+import { JobFuture } from './job-future.js';
+import { decode, decodedBytes, encode, PAYLOAD_VERSION, progressProblem, type JobPayload, type ProgressRecord } from './payload.js';
+
+/**
+ * Options of {@link BullMQExecutor}.
+ * @example
+ * ```ts
+ * import { BullMQExecutor, type BullMQExecutorOptions } from 'aiox/bullmq';
+ * const options: BullMQExecutorOptions = {
+ *   connection: { host: 'redis.internal', port: 6379, password: process.env.REDIS_PASSWORD },
+ *   queue: 'renders',
+ * };
+ * await using executor = new BullMQExecutor(options);
+ * ```
+ */
+export interface BullMQExecutorOptions {
+  /**
+   * How to reach Redis: ioredis options (`host`, `port`, `username`, `password`, `db`, `tls`...) or an
+   * ioredis client, which is duplicated for each connection the executor needs. The worker hosts take the
+   * same.
+   */
+  readonly connection: ConnectionOptions;
+  /** The BullMQ queue's name; hosts serve one queue each. @default 'aiox' */
+  readonly queue?: string;
+  /** BullMQ's prefix of every key of the queue. @default 'bull' */
+  readonly prefix?: string;
+  /**
+   * Most bytes of serialized arguments a job may carry: a larger one is refused at `submit` with a
+   * RangeError. Hosts have a limit of their own. @default 16 MiB
+   */
+  readonly maxPayloadBytes?: number;
+  /**
+   * How many tasks the hosts run at once, as far as `map` can tell: it sizes map's read-ahead (see
+   * `MapOptions.readAhead`), since the executor cannot see the hosts. @default 16
+   */
+  readonly parallelism?: number;
+  /**
+   * Milliseconds Redis may stay unreachable before every pending future fails with `BrokenExecutor` rather
+   * than wait on. The executor stays usable: work submitted once Redis is back runs. @default 30000
+   */
+  readonly reconnectTimeout?: number;
+  /**
+   * Milliseconds between two checks, while futures are pending, of the jobs no event has settled (an event
+   * lost in a Redis restart, a job removed by hand): such a job's future settles from the job itself, or
+   * fails if the job is gone. @default 5000
+   */
+  readonly checkInterval?: number;
+  /**
+   * How long finished jobs stay in Redis, for {@link BullMQExecutor.attach} (in seconds, as BullMQ counts
+   * them). @default 3600 (an hour)
+   */
+  readonly keepFinishedJobs?: number;
+}
+
+/**
+ * Counts of a {@link BullMQExecutor}'s own jobs, as seen from here.
+ * @example
+ * ```ts
+ * import type { BullMQExecutorStats } from 'aiox/bullmq';
+ * const show = (s: BullMQExecutorStats) => `${s.running} running, ${s.queued} queued, ${s.completed} done`;
+ * ```
+ */
+export interface BullMQExecutorStats {
+  /** Futures pending whose job no host is known to have taken yet. */
+  readonly queued: number;
+  /** Futures whose job a host runs. */
+  readonly running: number;
+  /** Jobs this executor saw complete, and fail. */
+  readonly completed: number;
+  readonly failed: number;
+  /** Futures cancelled or aborted (signal, timeout) before their job finished. */
+  readonly cancelled: number;
+}
+
+/** The lifecycle of a {@link BullMQExecutor}. */
+export const BullMQExecutorState = { OPEN: 'open', SHUTTING_DOWN: 'shutting-down', CLOSED: 'closed' } as const;
+export type BullMQExecutorState = (typeof BullMQExecutorState)[keyof typeof BullMQExecutorState];
+
+type BulkJob = Parameters<Queue['addBulk']>[0][number];
+
+type Report = (kind: 'progress' | 'event', value: unknown, item: number) => void;
+
+/** A job of this executor whose future is not settled. */
+interface Pending {
+  readonly future: JobFuture<unknown>;
+  /** A chunk of map (known from the job's data when the executor only attached to it). */
+  chunk: boolean;
+  readonly report: Report | undefined;
+  /** Settles once the job is in Redis (or could not be added). */
+  added: Promise<boolean>;
+  /** The error a host recorded before it failed the job. */
+  error: { readonly value: unknown } | undefined;
+  /** When it was submitted, for the check of silent jobs. */
+  readonly since: number;
+  /** Drops the signal's listener and the timeout's timer. */
+  release: (() => void) | undefined;
+}
+
+const MiB = 1024 * 1024;
+/**
+ * Work a chunk of `map` should hold, in ms of a host's time: a job costs Redis round trips (about a
+ * millisecond here), against the 0.5 ms the local pools aim at for a message. The chunking is told a chunk
+ * took TARGET_CHUNK_MS / JOB_TARGET_MS of its real time, so that it grows chunks to this.
+ */
+const JOB_TARGET_MS = 25;
+/** Jobs added in one addBulk at most. */
+const MAX_BATCH = 1000;
+/** Pending jobs the check of silent jobs reads at most per round. */
+const CHECK_BATCH = 200;
+
+/**
+ * An `Executor` whose tasks run on worker hosts anywhere, through a BullMQ queue on Redis: the code that ran
+ * on a `ProcessPoolExecutor` runs on a fleet by changing the line that makes the executor. Hosts are started
+ * with `runWorkerHost` or `npx aiox worker`.
+ *
+ * Tasks travel only as module references (`defineTask` functions, `{ module, name }`), which the hosts must
+ * allow; a function sent as source is refused with `TaskNotAllowed`. Arguments and results are structured
+ * clones, as on the local pools; errors come back with their class, message, stack and cause.
+ *
+ * Delivery is at least once: a job whose host dies is run again by another host (BullMQ's stalled-job
+ * check), so a task may run twice; its future settles once. See docs/distributed.md.
+ * @example
+ * ```ts
+ * import { BullMQExecutor } from 'aiox/bullmq';
+ * import { taskRef } from 'aiox';
+ * const isPrime = taskRef<(n: number) => boolean>(new URL('./primes.js', import.meta.url), 'isPrime');
+ * await using executor = new BullMQExecutor({ connection: { host: 'localhost', port: 6379 }, queue: 'primes' });
+ * for await (const prime of executor.map(isPrime, [112272535095293, 115280095190773], { chunksize: 1 })) console.log(prime);
+ * ```
+ */
+export class BullMQExecutor implements Executor {
+  readonly #queue: Queue;
+  readonly #client: Redis;
+  readonly #channel: string;
+  readonly #jobs = new Map<string, Pending>();
+  readonly #ready: Promise<QueueEvents | undefined>;
+  readonly #options: Required<Omit<BullMQExecutorOptions, 'connection' | 'queue' | 'prefix'>>;
+  #state: BullMQExecutorState = BullMQExecutorState.OPEN;
+  #closed: Promise<void> | undefined;
+  #idle: (() => void) | undefined;
+  #lastError: unknown;
+  #unreachable: NodeJS.Timeout | undefined;
+  #checker: NodeJS.Timeout | undefined;
+  #counts = { completed: 0, failed: 0, cancelled: 0 };
+  /** The jobs to add at the end of this turn of the event loop. */
+  #batch: { readonly jobs: BulkJob[]; readonly added: Promise<unknown> } | undefined;
+  /** Removals and cancellations on their way to Redis: shutdown waits for them before it disconnects. */
+  readonly #stopping = new Set<Promise<void>>();
+
+  constructor(options: BullMQExecutorOptions) {
+    validateOptions(options);
+    const {
+      connection,
+      queue = 'aiox',
+      prefix = 'bull',
+      maxPayloadBytes = 16 * MiB,
+      parallelism = 16,
+      reconnectTimeout = 30_000,
+      checkInterval = 5000,
+      keepFinishedJobs = 3600,
+    } = options;
+    if (connection === null || typeof connection !== 'object') throw new TypeError(`connection must be ioredis options or a client, received ${describe(connection)}`);
+    if (typeof queue !== 'string' || queue === '') throw new TypeError(`queue must be a non-empty string, received ${describe(queue)}`);
+    if (typeof prefix !== 'string' || prefix === '') throw new TypeError(`prefix must be a non-empty string, received ${describe(prefix)}`);
+    validateInteger(maxPayloadBytes, 'maxPayloadBytes', 1);
+    validateInteger(parallelism, 'parallelism', 1);
+    validateTimeout(reconnectTimeout, 'reconnectTimeout');
+    validateInteger(checkInterval, 'checkInterval', 1);
+    validateInteger(keepFinishedJobs, 'keepFinishedJobs', 0);
+    this.#options = { maxPayloadBytes, parallelism, reconnectTimeout, checkInterval, keepFinishedJobs };
+    this.#queue = new Queue(queue, { connection, prefix });
+    this.#queue.on('error', (error) => (this.#lastError = error));
+    this.#client = ownConnection(connection);
+    this.#client.on('error', (error) => (this.#lastError = error));
+    this.#client.on('close', () => this.#watchOutage());
+    this.#client.on('ready', () => {
+      clearTimeout(this.#unreachable);
+      this.#unreachable = undefined;
+    });
+    this.#channel = cancelChannel(prefix, queue);
+    this.#ready = this.#listen(connection, queue, prefix);
+    // A failure to start is reported by every job added meanwhile; nobody else awaits this.
+    this.#ready.catch(() => undefined);
+  }
+
+  /**
+   * Starts reading the queue's events from the stream's current end, so that no event of a job added from
+   * here on is missed (QueueEvents' own default, '$', starts wherever its first read lands).
+   */
+  async #listen(connection: ConnectionOptions, queue: string, prefix: string): Promise<QueueEvents | undefined> {
+    const last = await this.#client.xrevrange(this.#queue.keys.events!, '+', '-', 'COUNT', 1);
+    if (this.#state === BullMQExecutorState.CLOSED) return undefined;
+    const events = new QueueEvents(queue, { connection, prefix, lastEventId: last[0]?.[0] ?? '0-0' });
+    events.on('error', (error) => (this.#lastError = error));
+    events.on('active', ({ jobId }) => this.#started(jobId));
+    events.on('progress', ({ jobId, data }) => this.#progress(jobId, data));
+    events.on('completed', ({ jobId, returnvalue }) => this.#completed(jobId, returnvalue));
+    events.on('failed', ({ jobId, failedReason }) => this.#failed(jobId, failedReason));
+    events.on('removed', ({ jobId }) => this.#check(jobId));
+    return events;
+  }
+
+  /** `'open'`, `'shutting-down'` or `'closed'`. */
+  get state(): BullMQExecutorState {
+    return this.#state;
+  }
+
+  submit<A extends unknown[], R>(fn: Task<A, R>, ...args: A): JobFuture<Awaited<R>> {
+    return this.submitWith(fn, args, {});
+  }
+
+  /**
+   * As on the pools: a `signal` or `timeout` stops the job wherever it is (removed from the queue, or
+   * stopped on its host) and fails the future at once; `onProgress` and `onEvent` receive what the task
+   * reports through `currentTask()`, carried by the job. `transfer` and `reports` are not supported: nothing
+   * can be moved to another machine, and a TypeError says so.
+   */
+  submitWith<A extends unknown[], R, P = unknown, E = unknown>(fn: Task<A, R> & Reports<P, E>, args: A, options: SubmitOptions<P, E>): JobFuture<Awaited<R>> {
+    if (!Array.isArray(args)) throw new TypeError(`args must be an array, received ${describe(args)}`);
+    validateOptions(options);
+    const { signal, timeout, transfer, reports, onProgress, onEvent } = options;
+    validateSignal(signal);
+    if (timeout !== undefined) validateTimeout(timeout);
+    if (transfer !== undefined && transfer.length > 0) throw new TypeError('transfer is not supported by BullMQExecutor: arguments are copied to another machine');
+    if (reports !== undefined) throw new TypeError('reports is not supported by BullMQExecutor: use onProgress and onEvent');
+    if (onProgress !== undefined) validateFunction(onProgress, 'onProgress');
+    if (onEvent !== undefined) validateFunction(onEvent, 'onEvent');
+    const task = this.#moduleTask(fn);
+    const call = (callback: ((value: never) => void) | undefined, value: unknown): void => callback?.(value as never);
+    const report: Report | undefined =
+      onProgress === undefined && onEvent === undefined ? undefined : (kind, value) => call(kind === 'progress' ? onProgress : onEvent, value);
+    const pending = this.#submitJob(task, args, false, report);
+    this.#limit(pending, signal, timeout);
+    return pending.future as JobFuture<Awaited<R>>;
+  }
+
+  map<T, R, P = unknown, E = unknown>(
+    fn: Task<[T], R> & Reports<P, E>,
+    items: Iterable<T> | AsyncIterable<T>,
+    options: MapOptions<P, E> = {},
+  ): AsyncIterableIterator<Awaited<R>> {
+    validateOptions(options);
+    const task = this.#moduleTask(fn);
+    this.#assertOpen();
+    const { onProgress, onEvent } = options;
+    if (onProgress !== undefined) validateFunction(onProgress, 'onProgress');
+    if (onEvent !== undefined) validateFunction(onEvent, 'onEvent');
+    const listened = onProgress !== undefined || onEvent !== undefined;
+    const submitChunk = (chunk: [T][], first: number): Future<ChunkResult> => {
+      // A chunk's item reports with its place in the chunk; the callbacks get its index in the input.
+      const report: Report | undefined = listened
+        ? (kind, value, item) => (kind === 'progress' ? onProgress : onEvent)?.(value as never, first + item)
+        : undefined;
+      return this.#submitJob(task, chunk, true, report).future as Future<ChunkResult>;
+    };
+    return mapInOrder<T, Awaited<R>>(submitChunk, items, options, this.#options.parallelism);
+  }
+
+  /**
+   * A future for a job already in the queue, by its id (`future.jobId`): how a submitter that restarted
+   * finds the outcome of the jobs it had submitted. A finished job settles the future at once and is not
+   * run again; a job still queued or running settles it when it finishes.
+   *
+   * The future fails with `InvalidStateError` if the queue has no such job (never added, or removed after
+   * `keepFinishedJobs`). Progress and events are not replayed.
+   * @throws {InvalidStateError} after `shutdown()`.
+   */
+  attach<R = unknown>(jobId: string): JobFuture<R> {
+    if (typeof jobId !== 'string' || jobId === '') throw new TypeError(`jobId must be a non-empty string, received ${describe(jobId)}`);
+    this.#assertOpen();
+    const existing = this.#jobs.get(jobId);
+    if (existing !== undefined) return existing.future as JobFuture<R>;
+    const pending = this.#track(jobId, false, undefined);
+    // Its chunk flag is read from the job: attach() gives what the job gave.
+    pending.added = this.#ready.then(() => true);
+    void pending.added.then(() => this.#check(jobId, true));
+    return pending.future as JobFuture<R>;
+  }
+
+  /**
+   * Stops taking work. Pending futures still settle as their jobs finish (`cancelFutures` cancels those no
+   * host has taken yet), then the executor's Redis connections close. With `wait`, resolves after that.
+   */
+  async shutdown(options: ShutdownOptions = {}): Promise<void> {
+    validateOptions(options);
+    const { wait = true, cancelFutures = false } = options;
+    if (this.#state === BullMQExecutorState.OPEN) {
+      this.#state = BullMQExecutorState.SHUTTING_DOWN;
+      this.#closed = this.#close();
+    }
+    if (cancelFutures) for (const { future } of [...this.#jobs.values()]) future.cancel();
+    if (wait) await this.#closed;
+  }
+
+  async #close(): Promise<void> {
+    if (this.#jobs.size > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
+    await Promise.all(this.#stopping);
+    clearTimeout(this.#checker);
+    clearTimeout(this.#unreachable);
+    const events = await this.#ready.catch(() => undefined);
+    this.#state = BullMQExecutorState.CLOSED;
+    await Promise.all([events?.close(), this.#queue.close(), this.#client.quit().catch(() => this.#client.disconnect())]);
+  }
+
+  /** Futures by state, and the jobs this executor saw finish. */
+  stats(): BullMQExecutorStats {
+    let running = 0;
+    for (const { future } of this.#jobs.values()) if (future.running()) running++;
+    return { queued: this.#jobs.size - running, running, ...this.#counts };
+  }
+
+  /** `await using executor = new BullMQExecutor(...)` shuts it down with `wait` at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown({ wait: true });
+  }
+
+  #assertOpen(): void {
+    if (this.#state !== BullMQExecutorState.OPEN) throw new InvalidStateError('cannot submit to a BullMQExecutor after shutdown()');
+  }
+
+  #moduleTask(fn: unknown): Extract<TaskDescriptor, { kind: 'module' }> {
+    const task = describeTask(fn);
+    if (task.kind === 'source') {
+      throw new TaskNotAllowed(
+        `task ${task.name || '(anonymous)'} is a function sent as source, which a BullMQExecutor refuses: worker hosts run only modules they allow. Define it with defineTask in a module the hosts load, or pass { module, name }`,
+      );
+    }
+    return task;
+  }
+
+  #track(jobId: string, chunk: boolean, report: Report | undefined): Pending {
+    const pending: Pending = {
+      future: new JobFuture(jobId, (future) => this.#withdraw(future)),
+      chunk,
+      report,
+      added: Promise.resolve(false),
+      error: undefined,
+      since: performance.now(),
+      release: undefined,
+    };
+    this.#jobs.set(jobId, pending);
+    this.#scheduleCheck();
+    return pending;
+  }
+
+  #submitJob(task: Extract<TaskDescriptor, { kind: 'module' }>, args: unknown[], chunk: boolean, report: Report | undefined): Pending {
+    this.#assertOpen();
+    const encoded = encode(args);
+    const bytes = decodedBytes(encoded);
+    if (bytes > this.#options.maxPayloadBytes) {
+      throw new RangeError(`the arguments of task ${task.name} serialize to ${bytes} bytes, over maxPayloadBytes (${this.#options.maxPayloadBytes})`);
+    }
+    const data: JobPayload = {
+      aiox: PAYLOAD_VERSION,
+      module: task.module,
+      name: task.name,
+      args: encoded,
+      ...(chunk ? { chunk: true } : {}),
+      ...(report === undefined ? {} : { reports: true }),
+    };
+    const jobId = randomUUID();
+    const pending = this.#track(jobId, chunk, report);
+    pending.added = this.#add(pending, data);
+    return pending;
+  }
+
+  async #add(pending: Pending, data: JobPayload): Promise<boolean> {
+    const { future } = pending;
+    try {
+      await this.#ready;
+      // Cancelled or aborted before it reached Redis: it never will.
+      if (future.done()) return false;
+      const keep = { age: this.#options.keepFinishedJobs };
+      await this.#addBatched({ name: data.name, data, opts: { jobId: future.jobId, removeOnComplete: keep, removeOnFail: keep } });
+      return true;
+    } catch (error) {
+      this.#settle(pending, true, new BrokenExecutor(`could not add job ${future.jobId} to queue ${this.#queue.name}: ${messageOf(error)}`, { cause: error }));
+      return false;
+    }
+  }
+
+  /**
+   * Adds a job with the others submitted in the same turn of the event loop, in one `addBulk` (one round
+   * trip to Redis for the lot, as a burst of `submit` calls or map's read-ahead makes them).
+   */
+  #addBatched(job: BulkJob): Promise<unknown> {
+    let batch = this.#batch;
+    if (batch === undefined || batch.jobs.length >= MAX_BATCH) {
+      const jobs: BulkJob[] = [];
+      const added = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        if (this.#batch?.jobs === jobs) this.#batch = undefined;
+        return this.#queue.addBulk(jobs);
+      });
+      batch = this.#batch = { jobs, added };
+    }
+    batch.jobs.push(job);
+    return batch.added;
+  }
+
+  /** Applies a signal and a timeout to a job. */
+  #limit(pending: Pending, signal: AbortSignal | undefined, timeout: number | undefined): void {
+    if (signal?.aborted === true) return this.#abort(pending, signal.reason);
+    const onAbort = (): void => this.#abort(pending, signal!.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const timer =
+      timeout === undefined || timeout === Infinity
+        ? undefined
+        : setTimeout(() => this.#abort(pending, new TimeoutError(`job ${pending.future.jobId} timed out after ${timeout} ms`)), timeout);
+    if (signal === undefined && timer === undefined) return;
+    pending.release = () => {
+      signal?.removeEventListener('abort', onAbort);
+      clearTimeout(timer);
+    };
+  }
+
+  /** A signal or a timeout stopped the job: its future fails now, and the job is stopped wherever it is. */
+  #abort(pending: Pending, reason: unknown): void {
+    if (pending.future.done()) return;
+    this.#counts.cancelled++;
+    this.#settle(pending, true, reason);
+    this.#stopJob(pending);
+  }
+
+  /** `future.cancel()` succeeded. */
+  #withdraw(future: JobFuture<unknown>): void {
+    const pending = this.#jobs.get(future.jobId);
+    if (pending === undefined) return;
+    this.#counts.cancelled++;
+    this.#forget(pending);
+    this.#stopJob(pending);
+  }
+
+  /** Removes a job from the queue, or, if a host holds it, asks the hosts to stop it. */
+  #stopJob(pending: Pending): void {
+    const stopping = this.#stopRemotely(pending).finally(() => this.#stopping.delete(stopping));
+    this.#stopping.add(stopping);
+  }
+
+  async #stopRemotely(pending: Pending): Promise<void> {
+    try {
+      if (!(await pending.added)) return;
+      const jobId = pending.future.jobId;
+      if ((await this.#queue.remove(jobId)) === 1) return;
+      await this.#client.publish(this.#channel, jobId);
+    } catch (error) {
+      // The future is settled already; a job that could not be stopped runs to its end, unseen.
+      this.#lastError = error;
+    }
+  }
+
+  #started(jobId: string): void {
+    const pending = this.#jobs.get(jobId);
+    if (pending === undefined || pending.future.done() || pending.future.running()) return;
+    pending.future.setRunningOrNotifyCancel();
+  }
+
+  #progress(jobId: string, data: unknown): void {
+    const pending = this.#jobs.get(jobId);
+    if (pending === undefined || progressProblem(data) !== undefined) return;
+    const record = data as ProgressRecord;
+    try {
+      const value = decode(record.v);
+      if (record.k === 'x') pending.error = { value: fromWire(value as WireError) };
+      else pending.report?.(record.k === 'p' ? 'progress' : 'event', value, record.i ?? 0);
+    } catch (error) {
+      // A listener that throws, or a value that does not decode, costs that report only: reported as a
+      // pool reports a callback's error, without failing the task.
+      process.emitWarning(`a report of job ${jobId} was dropped: ${messageOf(error)}`, { type: 'AioxCallbackWarning', code: 'ERR_AIOX_CALLBACK' });
+    }
+  }
+
+  #completed(jobId: string, returnvalue: unknown): void {
+    const pending = this.#jobs.get(jobId);
+    if (pending === undefined) return;
+    this.#counts.completed++;
+    try {
+      if (typeof returnvalue !== 'string') throw new TypeError(`its result is ${describe(returnvalue)}, not an aiox result`);
+      const value = decode(returnvalue);
+      if (pending.chunk) {
+        const { values, error, ms } = value as ChunkResult;
+        this.#settle(pending, false, { values, ...(error === undefined ? {} : { error }), ms: (ms * TARGET_CHUNK_MS) / JOB_TARGET_MS } satisfies ChunkResult);
+      } else {
+        this.#settle(pending, false, value);
+      }
+    } catch (error) {
+      this.#settle(pending, true, new BrokenExecutor(`job ${jobId} completed with a result that cannot be read: ${messageOf(error)}`, { cause: error }));
+    }
+  }
+
+  #failed(jobId: string, failedReason: string): void {
+    const pending = this.#jobs.get(jobId);
+    if (pending === undefined) return;
+    this.#counts.failed++;
+    this.#settle(pending, true, pending.error?.value ?? new Error(failedReason));
+  }
+
+  /**
+   * Settles a job's future from the job as Redis holds it: for a job whose events were missed, and for
+   * attach(). A job Redis does not have fails its future.
+   */
+  async #check(jobId: string, attaching = false): Promise<void> {
+    const pending = this.#jobs.get(jobId);
+    if (pending === undefined) return;
+    try {
+      const job = await Job.fromId(this.#queue, jobId);
+      if (pending.future.done()) return;
+      if (job === undefined) {
+        const why = attaching ? 'it was never added, or was removed once finished' : 'it was removed, or Redis lost it';
+        return this.#settle(pending, true, new InvalidStateError(`job ${jobId} is not in queue ${this.#queue.name}: ${why}`));
+      }
+      const state = await job.getState();
+      if (pending.future.done()) return;
+      if (attaching && (job.data as Partial<JobPayload> | undefined)?.chunk === true) pending.chunk = true;
+      if (state === 'completed') return this.#completed(jobId, job.returnvalue);
+      if (state === 'failed') {
+        if (progressProblem(job.progress) === undefined && (job.progress as unknown as ProgressRecord).k === 'x') this.#progress(jobId, job.progress);
+        return this.#failed(jobId, job.failedReason);
+      }
+      if (state === 'active') this.#started(jobId);
+    } catch (error) {
+      this.#lastError = error;
+    }
+  }
+
+  /** Checks, every checkInterval, the oldest jobs that have been pending that long. */
+  #scheduleCheck(): void {
+    if (this.#checker !== undefined) return;
+    this.#checker = setTimeout(() => {
+      this.#checker = undefined;
+      const before = performance.now() - this.#options.checkInterval;
+      const silent = [...this.#jobs].filter(([, pending]) => pending.since <= before).slice(0, CHECK_BATCH);
+      void Promise.all(silent.map(([jobId, pending]) => pending.added.then((added) => (added ? this.#check(jobId) : undefined)))).then(() => {
+        if (this.#jobs.size > 0) this.#scheduleCheck();
+      });
+    }, this.#options.checkInterval);
+    // Pending work keeps the program alive through the connections; the check alone must not.
+    this.#checker.unref();
+  }
+
+  /** The connection closed: if it stays closed past reconnectTimeout, pending futures fail. */
+  #watchOutage(): void {
+    if (this.#unreachable !== undefined || this.#state === BullMQExecutorState.CLOSED) return;
+    const { reconnectTimeout } = this.#options;
+    if (reconnectTimeout === Infinity) return;
+    this.#unreachable = setTimeout(() => {
+      const error = new BrokenExecutor(`Redis has been unreachable for ${reconnectTimeout} ms (reconnectTimeout): ${messageOf(this.#lastError)}`, {
+        cause: this.#lastError,
+      });
+      for (const pending of [...this.#jobs.values()]) this.#settle(pending, true, error);
+    }, reconnectTimeout);
+  }
+
+  #settle(pending: Pending, failed: boolean, value: unknown): void {
+    this.#forget(pending);
+    const { future } = pending;
+    if (future.done()) return;
+    if (failed) future.setException(value);
+    else future.setResult(value);
+  }
+
+  #forget(pending: Pending): void {
+    if (this.#jobs.get(pending.future.jobId) !== pending) return;
+    this.#jobs.delete(pending.future.jobId);
+    pending.release?.();
+    if (this.#jobs.size === 0) this.#idle?.();
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,37 @@
+import { Future, FutureState } from '../index.js';
+
+/**
+ * The future of a job on a {@link BullMQExecutor}: an aiox `Future` (so `wait`, `asCompleted`, `collect` take
+ * it) that also carries the job's id, by which another executor on the same queue can re-attach to it.
+ *
+ * `cancel()` succeeds while the executor has not yet heard that a host took the job: the job is removed from
+ * the queue, or, if a host has just taken it, stopped there. Once a host is known to run it, `cancel()` fails,
+ * as for a running task on a pool; pass a signal to stop a running job.
+ * @example
+ * ```ts
+ * import { BullMQExecutor } from 'aiox/bullmq';
+ * import { taskRef } from 'aiox';
+ * await using executor = new BullMQExecutor({ connection: { host: 'localhost', port: 6379 } });
+ * const future = executor.submit(taskRef<(n: number) => number>(new URL('./tasks.js', import.meta.url), 'square'), 7);
+ * console.log(future.jobId); // save it: executor.attach(jobId) gives a future for the same job later
+ * ```
+ */
+export class JobFuture<T> extends Future<T> {
+  /** The BullMQ job's id. */
+  readonly jobId: string;
+  readonly #withdraw: (future: JobFuture<T>) => void;
+
+  /** @internal Made by the executor. */
+  constructor(jobId: string, withdraw: (future: JobFuture<T>) => void) {
+    super();
+    this.jobId = jobId;
+    this.#withdraw = withdraw;
+  }
+
+  override cancel(): boolean {
+    if (this.state !== FutureState.PENDING) return super.cancel();
+    const cancelled = super.cancel();
+    if (cancelled) this.#withdraw(this);
+    return cancelled;
+  }
+}

@@ -1,0 +1,318 @@
+import { availableParallelism } from 'node:os';
+import { UnrecoverableError, WaitingError, Worker, type ConnectionOptions, type Job, type WorkerOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { ProcessPoolExecutor, TaskNotAllowed, ThreadPoolExecutor, type TaskRef } from '../index.js';
+import { describe, validateInteger, validateOptions, validateTimeout } from '../internal/validate.js';
+import { toWire } from '../tasks/wire-error.js';
+import type { ChunkResult } from '../wire/protocol.js';
+import { cancelChannel, ownConnection } from './connection.js';
+import { decode, decodedBytes, encode, encodeError, payloadProblem, type JobPayload, type ProgressRecord } from './payload.js';
+
+/**
+ * Options of {@link runWorkerHost}.
+ * @example
+ * ```ts
+ * import { runWorkerHost, type WorkerHostOptions } from 'aiox/bullmq';
+ * const options: WorkerHostOptions = {
+ *   connection: { host: 'redis.internal', port: 6379 },
+ *   queue: 'renders',
+ *   tasks: [new URL('./tasks/', import.meta.url)], // every module in this folder
+ *   pool: 'process',
+ * };
+ * const host = await runWorkerHost(options);
+ * process.once('SIGTERM', () => void host.close());
+ * ```
+ */
+export interface WorkerHostOptions {
+  /** How to reach Redis, as for the executor: ioredis options or a client. */
+  readonly connection: ConnectionOptions;
+  /** The queue to serve. @default 'aiox' */
+  readonly queue?: string;
+  /** BullMQ's key prefix. @default 'bull' */
+  readonly prefix?: string;
+  /**
+   * The modules this host runs tasks from (URLs or absolute paths; one ending in `/` allows every module
+   * under it), as a pool's `allowedTasks.modules`. A job naming any other module fails, and is not retried.
+   */
+  readonly tasks: readonly (string | URL)[];
+  /** Run tasks on worker threads or child processes. @default 'thread' */
+  readonly pool?: 'thread' | 'process';
+  /** Workers of the local pool. @default os.availableParallelism() */
+  readonly maxWorkers?: number;
+  /** Jobs taken from the queue at once: a few more than workers keeps them busy between jobs. @default 2 × maxWorkers */
+  readonly concurrency?: number;
+  /** Most bytes of serialized arguments a job may carry; a larger job fails, not retried. @default 16 MiB */
+  readonly maxPayloadBytes?: number;
+  /**
+   * Milliseconds `close()` lets running jobs finish; then it stops them and hands them back to the queue,
+   * where another host takes them. @default 30000
+   */
+  readonly drainTimeout?: number;
+  /**
+   * BullMQ worker options passed through (`lockDuration`, `stalledInterval`, `maxStalledCount`...): how soon
+   * the job of a host that died is given to another. @default BullMQ's
+   */
+  readonly worker?: Omit<WorkerOptions, 'connection' | 'prefix' | 'concurrency' | 'autorun'>;
+}
+
+/**
+ * Counts of a {@link WorkerHost}'s jobs.
+ * @example
+ * ```ts
+ * import type { WorkerHostStats } from 'aiox/bullmq';
+ * const line = (s: WorkerHostStats) => `${s.completed} done, ${s.failed} failed, ${s.running} running`;
+ * ```
+ */
+export interface WorkerHostStats {
+  readonly running: number;
+  readonly completed: number;
+  readonly failed: number;
+}
+
+/**
+ * A running worker host: takes jobs from its queue and runs them on a local pool. See {@link runWorkerHost}.
+ * @example
+ * ```ts
+ * import { runWorkerHost } from 'aiox/bullmq';
+ * await using host = await runWorkerHost({ connection: { port: 6379 }, tasks: [new URL('./tasks.js', import.meta.url)] });
+ * console.log(host.stats()); // { running: 0, completed: 0, failed: 0 }
+ * ```
+ */
+export interface WorkerHost extends AsyncDisposable {
+  /**
+   * Drains: stops taking jobs, lets running ones finish for `drainTimeout`, then stops them and hands them
+   * back to the queue; closes the pool and the connections. Safe to call more than once.
+   */
+  close(): Promise<void>;
+  stats(): WorkerHostStats;
+}
+
+const MiB = 1024 * 1024;
+/** Job ids cancelled lately, remembered for a job whose cancellation comes before the host starts it. */
+const RECENT_CANCELS = 10_000;
+const CANCELLED = 'cancelled by its submitter';
+
+/**
+ * Starts a worker host: a BullMQ worker on `queue` whose jobs run on a local aiox pool (threads or
+ * processes, sized to this machine), restricted to the task modules in `tasks`. Resolves once it is
+ * connected and taking jobs.
+ *
+ * A job's progress and events (from `currentTask()`) reach its submitter through the job; a submitter that
+ * aborts a running job (signal, timeout) stops it here, cooperatively first, as a pool does. A host killed
+ * outright loses nothing: BullMQ gives its jobs to another host once their locks expire.
+ * @throws {TypeError} / {RangeError} for bad options.
+ * @example
+ * ```ts
+ * import { runWorkerHost } from 'aiox/bullmq';
+ * const host = await runWorkerHost({
+ *   connection: { host: 'localhost', port: 6379 },
+ *   queue: 'primes',
+ *   tasks: [new URL('./primes.js', import.meta.url)],
+ * });
+ * process.once('SIGTERM', () => void host.close());
+ * ```
+ */
+export async function runWorkerHost(options: WorkerHostOptions): Promise<WorkerHost> {
+  validateOptions(options);
+  const {
+    connection,
+    queue = 'aiox',
+    prefix = 'bull',
+    tasks,
+    pool: kind = 'thread',
+    maxWorkers = availableParallelism(),
+    maxPayloadBytes = 16 * MiB,
+    drainTimeout = 30_000,
+    worker = {},
+  } = options;
+  const { concurrency = 2 * maxWorkers } = options;
+  if (connection === null || typeof connection !== 'object') throw new TypeError(`connection must be ioredis options or a client, received ${describe(connection)}`);
+  if (typeof queue !== 'string' || queue === '') throw new TypeError(`queue must be a non-empty string, received ${describe(queue)}`);
+  if (!Array.isArray(tasks) || tasks.length === 0) throw new TypeError(`tasks must be a non-empty array of module URLs or paths, received ${describe(tasks)}`);
+  if (kind !== 'thread' && kind !== 'process') throw new TypeError(`pool must be 'thread' or 'process', received ${describe(kind)}`);
+  validateInteger(maxWorkers, 'maxWorkers', 1);
+  validateInteger(concurrency, 'concurrency', 1);
+  validateInteger(maxPayloadBytes, 'maxPayloadBytes', 1);
+  validateTimeout(drainTimeout, 'drainTimeout');
+  validateOptions(worker, 'worker');
+  const poolOptions = { maxWorkers, allowedTasks: { modules: tasks } };
+  const pool = kind === 'thread' ? new ThreadPoolExecutor(poolOptions) : new ProcessPoolExecutor(poolOptions);
+  const host = new Host(pool, maxPayloadBytes, drainTimeout);
+  try {
+    await host.start(connection, queue, prefix, { ...worker, concurrency });
+  } catch (error) {
+    await host.close();
+    throw error;
+  }
+  return host;
+}
+
+class Host implements WorkerHost {
+  readonly #pool: ThreadPoolExecutor | ProcessPoolExecutor;
+  readonly #maxPayloadBytes: number;
+  readonly #drainTimeout: number;
+  readonly #cancelled = new Set<string>();
+  #worker: Worker | undefined;
+  #subscriber: Redis | undefined;
+  #closing: Promise<void> | undefined;
+  /** Set once the drain's deadline passed: jobs stopped from then on go back to the queue. */
+  #handingBack = false;
+  readonly #counts = { running: 0, completed: 0, failed: 0 };
+
+  constructor(pool: ThreadPoolExecutor | ProcessPoolExecutor, maxPayloadBytes: number, drainTimeout: number) {
+    this.#pool = pool;
+    this.#maxPayloadBytes = maxPayloadBytes;
+    this.#drainTimeout = drainTimeout;
+  }
+
+  async start(connection: ConnectionOptions, queue: string, prefix: string, options: WorkerHostOptions['worker'] & { concurrency: number }): Promise<void> {
+    // Listening for cancellations before taking the first job, so that none is missed.
+    const subscriber = (this.#subscriber = ownConnection(connection));
+    subscriber.on('error', () => undefined);
+    subscriber.on('message', (_channel: string, jobId: string) => this.#cancel(jobId));
+    await subscriber.subscribe(cancelChannel(prefix, queue));
+    const worker = (this.#worker = new Worker(queue, (job, token, signal) => this.#process(job, token, signal), { ...options, connection, prefix }));
+    // BullMQ reports connection trouble here and retries by itself.
+    worker.on('error', () => undefined);
+    await worker.waitUntilReady();
+  }
+
+  #cancel(jobId: string): void {
+    this.#cancelled.add(jobId);
+    if (this.#cancelled.size > RECENT_CANCELS) this.#cancelled.delete(this.#cancelled.values().next().value!);
+    this.#worker?.cancelJob(jobId, CANCELLED);
+  }
+
+  async #process(job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<string> {
+    const problem = payloadProblem(job.data);
+    if (problem !== undefined) return this.#refuse(job, new TypeError(`job ${job.id} is not an aiox task: ${problem}`));
+    const data = job.data as JobPayload;
+    if (this.#cancelled.has(job.id!)) return this.#refuse(job, new Error(`job ${job.id} was ${CANCELLED}`));
+    const bytes = decodedBytes(data.args);
+    if (bytes > this.#maxPayloadBytes) {
+      return this.#refuse(job, new RangeError(`job ${job.id} carries ${bytes} bytes of arguments, over this host's maxPayloadBytes (${this.#maxPayloadBytes})`));
+    }
+    let args: unknown;
+    try {
+      args = decode(data.args);
+    } catch (error) {
+      return this.#refuse(job, new TypeError(`the arguments of job ${job.id} cannot be deserialized: ${(error as Error).message}`));
+    }
+    if (!Array.isArray(args) || (data.chunk === true && !args.every(Array.isArray))) {
+      return this.#refuse(job, new TypeError(`the arguments of job ${job.id} are not ${data.chunk === true ? 'a list of argument lists' : 'an array'}`));
+    }
+    const task: TaskRef<unknown[], unknown> = { module: data.module, name: data.name };
+    const reports = data.reports === true ? new JobReports(job) : undefined;
+    this.#counts.running++;
+    try {
+      const value = data.chunk === true ? await this.#runChunk(task, args as unknown[][], signal, reports) : await this.#run(task, args, signal, reports);
+      await reports?.flush();
+      this.#counts.completed++;
+      return encode(value);
+    } catch (error) {
+      await reports?.flush();
+      if (this.#handingBack && signal?.aborted === true && token !== undefined) {
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      if (error instanceof TaskNotAllowed || signal?.aborted === true) return this.#refuse(job, error);
+      this.#counts.failed++;
+      await recordError(job, error);
+      throw new Error(summary(error));
+    } finally {
+      this.#counts.running--;
+    }
+  }
+
+  #run(task: TaskRef<unknown[], unknown>, args: unknown[], signal: AbortSignal | undefined, reports: JobReports | undefined): Promise<unknown> {
+    return this.#pool.submitWith(task, args, {
+      ...(signal === undefined ? {} : { signal }),
+      ...(reports === undefined ? {} : { onProgress: (value: unknown) => reports.push('p', value), onEvent: (event: unknown) => reports.push('e', event) }),
+    });
+  }
+
+  /** Runs a chunk of `map`: an error is a result of the chunk, at its place, as on a pool. */
+  async #runChunk(task: TaskRef<unknown[], unknown>, lists: unknown[][], signal: AbortSignal | undefined, reports: JobReports | undefined): Promise<ChunkResult> {
+    const start = performance.now();
+    const values: unknown[] = [];
+    const items = this.#pool.map(task as TaskRef<[unknown], unknown>, lists.map((list) => list[0]), {
+      chunksize: lists.length,
+      ...(signal === undefined ? {} : { signal }),
+      ...(reports === undefined
+        ? {}
+        : { onProgress: (value: unknown, i: number) => reports.push('p', value, i), onEvent: (event: unknown, i: number) => reports.push('e', event, i) }),
+    });
+    try {
+      for await (const value of items) values.push(value);
+      return { values, ms: performance.now() - start };
+    } catch (error) {
+      if (error instanceof TaskNotAllowed || signal?.aborted === true) throw error;
+      return { values, error: toWire(error), ms: performance.now() - start };
+    }
+  }
+
+  /** Fails a job that must not run again: recorded for its submitter, and not retried by BullMQ. */
+  async #refuse(job: Job, error: unknown): Promise<never> {
+    this.#counts.failed++;
+    await recordError(job, error);
+    throw new UnrecoverableError(summary(error));
+  }
+
+  stats(): WorkerHostStats {
+    return { ...this.#counts };
+  }
+
+  close(): Promise<void> {
+    return (this.#closing ??= this.#drain());
+  }
+
+  async #drain(): Promise<void> {
+    const worker = this.#worker;
+    if (worker !== undefined) {
+      const closed = worker.close();
+      const deadline = setTimeout(() => {
+        this.#handingBack = true;
+        worker.cancelAllJobs('the worker host is shutting down');
+      }, this.#drainTimeout);
+      await closed.finally(() => clearTimeout(deadline));
+    }
+    await Promise.all([this.#pool.shutdown(), this.#subscriber?.quit().catch(() => this.#subscriber?.disconnect())]);
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/**
+ * What a task reports, written to its job in order (`updateProgress`, one write at a time): BullMQ turns
+ * each write into an event that the submitter reads.
+ */
+class JobReports {
+  #chain: Promise<void> = Promise.resolve();
+  readonly #job: Job;
+
+  constructor(job: Job) {
+    this.#job = job;
+  }
+
+  push(kind: 'p' | 'e', value: unknown, item?: number): void {
+    const record: ProgressRecord = { k: kind, v: encode(value), ...(item === undefined ? {} : { i: item }) };
+    this.#chain = this.#chain.then(() => this.#job.updateProgress(record as unknown as object)).catch(() => undefined);
+  }
+
+  flush(): Promise<void> {
+    return this.#chain;
+  }
+}
+
+/** Writes a task's error to its job, where the submitter reads it with its class, stack and cause. */
+async function recordError(job: Job, error: unknown): Promise<void> {
+  const record: ProgressRecord = { k: 'x', v: encodeError(error) };
+  await job.updateProgress(record as unknown as object).catch(() => undefined);
+}
+
+/** The message BullMQ keeps as the job's failedReason, for dashboards. */
+function summary(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

@@ -1,0 +1,205 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { asCompleted, CancelledError, FutureState, InvalidStateError, TaskNotAllowed, taskRef, TimeoutError, wait } from 'aiox';
+import { BullMQExecutor, runWorkerHost, type WorkerHost } from 'aiox/bullmq';
+import { Job, Queue, QueueEvents } from 'bullmq';
+import { countTo, echo, hostPid, square, waitForAbort } from '../fixtures/bullmq-tasks.js';
+import { REDIS_SERVER, startRedis, type RedisServer } from '../fixtures/redis.js';
+
+// The executor against a private Redis and a worker host in this process (a thread pool of 2). The host
+// allows test/fixtures/bullmq-tasks.js only. Without redis-server, this file defines no test (see
+// redis-available.test.ts for the line that says so).
+const TASKS = new URL('../fixtures/bullmq-tasks.js', import.meta.url);
+const OTHER_TASKS = new URL('../fixtures/tasks.js', import.meta.url);
+
+let redis: RedisServer;
+let host: WorkerHost;
+let executor: BullMQExecutor;
+let queue: Queue;
+let events: QueueEvents;
+
+/** The failedReason of a job of the queue 'main', once it has failed (it must fail). */
+async function failedReason(jobId: string): Promise<string> {
+  const job = await Job.fromId(queue, jobId);
+  assert.ok(job !== undefined, `no job ${jobId}`);
+  return job.waitUntilFinished(events).then(
+    () => assert.fail('the job completed'),
+    (error: Error) => error.message,
+  );
+}
+
+if (REDIS_SERVER !== undefined) {
+  before(async () => {
+    redis = await startRedis();
+    host = await runWorkerHost({ connection: redis.connection, queue: 'main', tasks: [TASKS], maxWorkers: 2 });
+    executor = new BullMQExecutor({ connection: redis.connection, queue: 'main' });
+    queue = new Queue('main', { connection: redis.connection });
+    events = new QueueEvents('main', { connection: redis.connection });
+    await events.waitUntilReady();
+  });
+
+  after(async () => {
+    await executor?.shutdown();
+    await host?.close();
+    await Promise.all([queue?.close(), events?.close()]);
+    await redis?.stop();
+  });
+
+  test('arguments and results keep structured-clone semantics across Redis', async () => {
+    const value = {
+      when: new Date(1_700_000_000_000),
+      map: new Map<string, unknown>([['a', new Set([1, 2n])]]),
+      bytes: new Uint8Array([1, 2, 255]),
+      big: 2n ** 70n,
+      nested: [undefined, null, -0, NaN],
+    };
+    const back = await executor.submit(echo, value);
+    assert.deepEqual(back, value);
+    assert.ok(back.when instanceof Date && back.map.get('a') instanceof Set);
+  });
+
+  test('an error comes back with its class, message, cause and stack', async () => {
+    const error = (await executor.submit(square, -2).catch((e: unknown) => e)) as RangeError;
+    assert.ok(error instanceof RangeError);
+    assert.equal(error.message, 'negative: -2');
+    assert.ok(error.cause instanceof TypeError && error.cause.message === 'the root');
+    assert.match(error.stack ?? '', /square/);
+  });
+
+  test('a function sent as source is refused at submit, and so is map of one', () => {
+    assert.throws(() => executor.submit((n: number) => n + 1, 1), TaskNotAllowed);
+    assert.throws(() => executor.map((n: number) => n + 1, [1]), TaskNotAllowed);
+  });
+
+  test('map yields in order, with a fixed chunksize and with adaptive chunks', async () => {
+    const fixed: number[] = [];
+    for await (const value of executor.map(square, [1, 2, 3, 4, 5, 6, 7], { chunksize: 3 })) fixed.push(value);
+    assert.deepEqual(fixed, [1, 4, 9, 16, 25, 36, 49]);
+    const items = Array.from({ length: 60 }, (_, i) => i);
+    const adaptive: number[] = [];
+    for await (const value of executor.map(square, items)) adaptive.push(value);
+    assert.deepEqual(adaptive, items.map((n) => n * n));
+  });
+
+  test('map throws an error at its position, after the results before it', async () => {
+    const seen: number[] = [];
+    await assert.rejects(async () => {
+      for await (const value of executor.map(square, [1, 2, -3, 4], { chunksize: 2 })) seen.push(value);
+    }, RangeError);
+    assert.deepEqual(seen, [1, 4]);
+  });
+
+  test('progress and events reach the submitter, in order, before the result', async () => {
+    const seen: string[] = [];
+    const result = await executor.submitWith(countTo, [3], {
+      onProgress: (value) => seen.push(`progress ${value}`),
+      onEvent: (event) => seen.push(event),
+    });
+    assert.equal(result, 3);
+    assert.deepEqual(seen.filter((s) => s.startsWith('step')), ['step 1', 'step 2', 'step 3']);
+    assert.equal(seen.filter((s) => s.startsWith('progress')).at(-1), 'progress 3');
+  });
+
+  test("map's callbacks get each report with its item's index in the input", async () => {
+    const events: [string, number][] = [];
+    for await (const _ of executor.map(countTo, [1, 2], { chunksize: 2, onEvent: (event, index) => events.push([event, index]) })) void _;
+    assert.deepEqual(events, [['step 1', 0], ['step 1', 1], ['step 2', 1]]);
+  });
+
+  test("a signal stops a running job on its host: the future fails at once, the job with the host's record", async () => {
+    const controller = new AbortController();
+    const reason = new Error('enough');
+    const future = executor.submitWith(waitForAbort, [], { signal: controller.signal, onEvent: () => controller.abort(reason) });
+    assert.equal(await future.catch((e: unknown) => e), reason);
+    assert.match(await failedReason(future.jobId), /cancelled by its submitter/);
+    assert.equal(await executor.submit(square, 5), 25, 'the host goes on');
+  });
+
+  test('a timeout stops a running job and fails its future with TimeoutError', async () => {
+    const future = executor.submitWith(waitForAbort, [], { timeout: 300 });
+    await assert.rejects(future, TimeoutError);
+    assert.match(await failedReason(future.jobId), /cancelled by its submitter/);
+  });
+
+  test('a job naming a module the host does not allow fails with TaskNotAllowed, not retried; the host goes on', async () => {
+    const add = taskRef<(a: number, b: number) => number>(OTHER_TASKS, 'add');
+    const future = executor.submit(add, 1, 2);
+    await assert.rejects(future, TaskNotAllowed);
+    const job = await Job.fromId(queue, future.jobId);
+    assert.equal(job?.attemptsMade, 1);
+    assert.equal(await executor.submit(square, 3), 9);
+  });
+
+  test('a malformed job written into the queue by hand fails with a clear reason; the host goes on', async () => {
+    const job = await queue.add('forged', { module: 'file:///etc/passwd', args: 12 });
+    assert.match(await failedReason(job.id!), /not an aiox task/);
+    const garbled = await queue.add('garbled', { aiox: 1, module: TASKS.href, name: 'echo', args: 'bm90IHY4' });
+    assert.match(await failedReason(garbled.id!), /cannot be deserialized/);
+    assert.equal(await executor.submit(square, 4), 16);
+  });
+
+  test('an oversized argument is refused at submit, and by a host with a lower limit', async () => {
+    const strict = new BullMQExecutor({ connection: redis.connection, queue: 'main', maxPayloadBytes: 100 });
+    try {
+      assert.throws(() => strict.submit(echo, 'x'.repeat(200)), /over maxPayloadBytes \(100\)/);
+    } finally {
+      await strict.shutdown();
+    }
+    const small = await runWorkerHost({ connection: redis.connection, queue: 'small', tasks: [TASKS], maxWorkers: 1, maxPayloadBytes: 1000 });
+    const toSmall = new BullMQExecutor({ connection: redis.connection, queue: 'small' });
+    try {
+      await assert.rejects(toSmall.submit(echo, 'x'.repeat(5000)), /over this host's maxPayloadBytes \(1000\)/);
+      assert.equal(await toSmall.submit(echo, 'fits'), 'fits');
+    } finally {
+      await toSmall.shutdown();
+      await small.close();
+    }
+  });
+
+  test('futures work with wait and asCompleted', async () => {
+    const futures = [1, 2, 3].map((n) => executor.submit(square, n));
+    const { done, notDone } = await wait(futures);
+    assert.equal(done.size, 3);
+    assert.equal(notDone.size, 0);
+    const results: number[] = [];
+    for await (const { future } of asCompleted([executor.submit(square, 6), executor.submit(square, 7)])) results.push(future.result());
+    assert.deepEqual(results.sort((a, b) => a - b), [36, 49]);
+  });
+
+  test('a second executor re-attaches to a finished job by id, which does not run again', async () => {
+    const first = executor.submit(hostPid);
+    const pid = await first;
+    const other = new BullMQExecutor({ connection: redis.connection, queue: 'main' });
+    try {
+      assert.equal(await other.attach(first.jobId), pid);
+      await assert.rejects(other.attach('no-such-job'), InvalidStateError);
+    } finally {
+      await other.shutdown();
+    }
+    const job = await Job.fromId(queue, first.jobId);
+    assert.equal(job?.attemptsMade, 1);
+  });
+
+  test('cancel() removes a job no host has taken; shutdown(cancelFutures) cancels the rest, and submit then throws', async () => {
+    // No host serves this queue: its jobs wait.
+    const idle = new BullMQExecutor({ connection: redis.connection, queue: 'idle' });
+    const idleQueue = new Queue('idle', { connection: redis.connection });
+    try {
+      const first = idle.submit(square, 1);
+      const second = idle.submit(square, 2);
+      const third = idle.submit(square, 3);
+      assert.equal(first.state, FutureState.PENDING);
+      assert.equal(first.cancel(), true);
+      await assert.rejects(first, CancelledError);
+      await idle.shutdown({ cancelFutures: true });
+      assert.ok(second.cancelled() && third.cancelled());
+      assert.throws(() => idle.submit(square, 4), InvalidStateError);
+      assert.deepEqual(idle.stats(), { queued: 0, running: 0, completed: 0, failed: 0, cancelled: 3 });
+      const counts = await idleQueue.getJobCounts('waiting', 'active');
+      assert.deepEqual(counts, { waiting: 0, active: 0 });
+    } finally {
+      await idle.shutdown();
+      await idleQueue.close();
+    }
+  });
+}
