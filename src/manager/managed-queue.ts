@@ -1,7 +1,7 @@
 import { QueueShutDown } from '../futures/errors.js';
 import { validateOptions } from '../internal/validate.js';
 import type { QueueShutdownOptions } from '../sync/queue.js';
-import { brand, ManagedObject, type ManagedWaitOptions } from './proxy.js';
+import { brand, callProxy, ManagedObject, waitProxy, type ManagedWaitOptions } from './proxy.js';
 import { reviveValue } from './revive.js';
 
 /**
@@ -28,51 +28,51 @@ export class ManagedQueue<T> extends ManagedObject implements AsyncIterable<T> {
 
   /** Adds an item, waiting while the queue is full. @throws {QueueShutDown} {TimeoutError} (rejects) */
   async put(item: T, options: ManagedWaitOptions = {}): Promise<void> {
-    await this.waitCall('put', [item], options);
+    await waitProxy(this, 'put', [item], options);
   }
 
   /** Adds an item without waiting. @throws {QueueFull} {QueueShutDown} (rejects) */
   async putNowait(item: T): Promise<void> {
-    await this.call('putNowait', [item]);
+    await callProxy(this, 'putNowait', [item]);
   }
 
   /** Removes and returns the next item, waiting while the queue is empty. @throws {QueueShutDown} {TimeoutError} (rejects) */
   async get(options: ManagedWaitOptions = {}): Promise<T> {
-    return reviveValue((await this.waitCall('get', [], options)) as T);
+    return reviveValue((await waitProxy(this, 'get', [], options)) as T);
   }
 
   /** Removes and returns the next item without waiting. @throws {QueueEmpty} {QueueShutDown} (rejects) */
   async getNowait(): Promise<T> {
-    return reviveValue((await this.call('getNowait')) as T);
+    return reviveValue((await callProxy(this, 'getNowait')) as T);
   }
 
   /** The number of items in the queue. */
   async qsize(): Promise<number> {
-    return (await this.call('qsize')) as number;
+    return (await callProxy(this, 'qsize')) as number;
   }
 
   async empty(): Promise<boolean> {
-    return (await this.call('empty')) as boolean;
+    return (await callProxy(this, 'empty')) as boolean;
   }
 
   async full(): Promise<boolean> {
-    return (await this.call('full')) as boolean;
+    return (await callProxy(this, 'full')) as boolean;
   }
 
   /** Says that an item taken has been processed; see {@link Queue.taskDone}. @throws {InvalidStateError} (rejects) */
   async taskDone(): Promise<void> {
-    await this.call('taskDone');
+    await callProxy(this, 'taskDone');
   }
 
   /** Waits until every item put has been marked done. @throws {TimeoutError} (rejects) */
   async join(options: ManagedWaitOptions = {}): Promise<void> {
-    await this.waitCall('join', [], options);
+    await waitProxy(this, 'join', [], options);
   }
 
   /** Shuts the queue down; see {@link Queue.shutdown}. */
   async shutdown(options: QueueShutdownOptions = {}): Promise<void> {
     validateOptions(options);
-    await this.call('shutdown', [options.immediate === true]);
+    await callProxy(this, 'shutdown', [options.immediate === true]);
   }
 
   /** Yields items as `get()` returns them, ending when the queue is shut down and empty. */

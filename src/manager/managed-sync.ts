@@ -1,5 +1,5 @@
 import { validateFunction, validateInteger } from '../internal/validate.js';
-import { brand, ManagedObject, type ManagedWaitOptions } from './proxy.js';
+import { brand, callProxy, ManagedObject, waitProxy, type ManagedWaitOptions } from './proxy.js';
 
 /**
  * What `acquire` of a managed lock, condition or semaphore resolves to: the right to give back what was
@@ -56,20 +56,20 @@ export class ManagedEvent extends ManagedObject {
   }
 
   async set(): Promise<void> {
-    await this.call('set');
+    await callProxy(this, 'set');
   }
 
   async clear(): Promise<void> {
-    await this.call('clear');
+    await callProxy(this, 'clear');
   }
 
   async isSet(): Promise<boolean> {
-    return (await this.call('isSet')) as boolean;
+    return (await callProxy(this, 'isSet')) as boolean;
   }
 
   /** Waits until the flag is set: true, or false when `timeout` passed first. */
   async wait(options: ManagedWaitOptions = {}): Promise<boolean> {
-    return (await this.waitCall('wait', [], options)) as boolean;
+    return (await waitProxy(this, 'wait', [], options)) as boolean;
   }
 }
 
@@ -94,21 +94,21 @@ export class ManagedLock extends ManagedObject {
 
   /** Waits for the lock and takes it. @throws {TimeoutError} (rejects) */
   async acquire(options: ManagedWaitOptions = {}): Promise<ManagedHold> {
-    return hold(this, await this.waitCall('acquire', [], options));
+    return hold(this, await waitProxy(this, 'acquire', [], options));
   }
 
   /** Releases the lock, whoever holds it (as asyncio's). @throws {InvalidStateError} (rejects) if it is not held. */
   async release(): Promise<void> {
-    await this.call('release');
+    await callProxy(this, 'release');
   }
 
   async locked(): Promise<boolean> {
-    return (await this.call('locked')) as boolean;
+    return (await callProxy(this, 'locked')) as boolean;
   }
 
   /** @internal What a {@link ManagedHold} calls. */
   async releaseHold(number: number): Promise<void> {
-    await this.call('releaseHold', [number]);
+    await callProxy(this, 'releaseHold', [number]);
   }
 }
 
@@ -133,7 +133,7 @@ export class ManagedCondition extends ManagedLock {
 
   /** Releases the lock, waits for a notify, and takes the lock back. True, or false if `timeout` passed. */
   async wait(options: ManagedWaitOptions = {}): Promise<boolean> {
-    return (await this.waitCall('wait', [], options)) as boolean;
+    return (await waitProxy(this, 'wait', [], options)) as boolean;
   }
 
   /**
@@ -156,11 +156,11 @@ export class ManagedCondition extends ManagedLock {
   /** Wakes up to `n` waiters. @throws {InvalidStateError} (rejects) if the lock is not held. */
   async notify(n = 1): Promise<void> {
     validateInteger(n, 'n', 0, true);
-    await this.call('notify', [n]);
+    await callProxy(this, 'notify', [n]);
   }
 
   async notifyAll(): Promise<void> {
-    await this.call('notifyAll');
+    await callProxy(this, 'notifyAll');
   }
 }
 
@@ -187,27 +187,27 @@ export class ManagedSemaphore extends ManagedObject {
   /** Takes `n` permits at once, waiting in line. @throws {RangeError} {TimeoutError} (rejects) */
   async acquireMany(n: number, options: ManagedWaitOptions = {}): Promise<ManagedHold> {
     validateInteger(n, 'n', 1);
-    return hold(this, await this.waitCall('acquire', [n], options));
+    return hold(this, await waitProxy(this, 'acquire', [n], options));
   }
 
   /** Gives back `n` permits. Give each acquisition back one way: its hold, or this. */
   async release(n = 1): Promise<void> {
     validateInteger(n, 'n', 1);
-    await this.call('release', [n]);
+    await callProxy(this, 'release', [n]);
   }
 
   /** The number of permits free now. */
   async value(): Promise<number> {
-    return (await this.call('value')) as number;
+    return (await callProxy(this, 'value')) as number;
   }
 
   async locked(): Promise<boolean> {
-    return (await this.call('locked')) as boolean;
+    return (await callProxy(this, 'locked')) as boolean;
   }
 
   /** @internal What a {@link ManagedHold} calls. */
   async releaseHold(number: number): Promise<void> {
-    await this.call('releaseHold', [number]);
+    await callProxy(this, 'releaseHold', [number]);
   }
 }
 
@@ -230,26 +230,26 @@ export class ManagedBarrier extends ManagedObject {
 
   /** Waits until `parties` calls wait; resolves to this party's index. @throws {BrokenBarrierError} {TimeoutError} (rejects) */
   async wait(options: ManagedWaitOptions = {}): Promise<number> {
-    return (await this.waitCall('wait', [], options)) as number;
+    return (await waitProxy(this, 'wait', [], options)) as number;
   }
 
   async reset(): Promise<void> {
-    await this.call('reset');
+    await callProxy(this, 'reset');
   }
 
   async abort(): Promise<void> {
-    await this.call('abort');
+    await callProxy(this, 'abort');
   }
 
   async parties(): Promise<number> {
-    return (await this.call('parties')) as number;
+    return (await callProxy(this, 'parties')) as number;
   }
 
   async nWaiting(): Promise<number> {
-    return (await this.call('nWaiting')) as number;
+    return (await callProxy(this, 'nWaiting')) as number;
   }
 
   async broken(): Promise<boolean> {
-    return (await this.call('broken')) as boolean;
+    return (await callProxy(this, 'broken')) as boolean;
   }
 }

@@ -1,5 +1,5 @@
 import { validateFunction } from '../internal/validate.js';
-import { brand, ManagedObject } from './proxy.js';
+import { brand, callProxy, ManagedObject } from './proxy.js';
 import { reviveValue } from './revive.js';
 
 /**
@@ -26,20 +26,20 @@ export class ManagedValue<T> extends ManagedObject {
   }
 
   async get(): Promise<T> {
-    return reviveValue((await this.call('get')) as T);
+    return reviveValue((await callProxy(this, 'get')) as T);
   }
 
   async set(value: T): Promise<void> {
-    await this.call('set', [value]);
+    await callProxy(this, 'set', [value]);
   }
 
   /** Replaces the value with `fn(value)`, atomically; resolves to the value stored. */
   async update(fn: (value: T) => T | Promise<T>): Promise<T> {
     validateFunction(fn, 'fn');
-    let [value, version] = (await this.call('read')) as [T, number];
+    let [value, version] = (await callProxy(this, 'read')) as [T, number];
     for (;;) {
       const next = await fn(reviveValue(value));
-      const [stored, current, currentVersion] = (await this.call('compareAndSet', [version, next])) as [boolean, T, number];
+      const [stored, current, currentVersion] = (await callProxy(this, 'compareAndSet', [version, next])) as [boolean, T, number];
       if (stored) return next;
       value = current;
       version = currentVersion;
@@ -68,39 +68,39 @@ export class ManagedMap<K extends string | number, V> extends ManagedObject {
   }
 
   async get(key: K): Promise<V | undefined> {
-    return reviveValue((await this.call('get', [key])) as V | undefined);
+    return reviveValue((await callProxy(this, 'get', [key])) as V | undefined);
   }
 
   async set(key: K, value: V): Promise<void> {
-    await this.call('set', [key, value]);
+    await callProxy(this, 'set', [key, value]);
   }
 
   async has(key: K): Promise<boolean> {
-    return (await this.call('has', [key])) as boolean;
+    return (await callProxy(this, 'has', [key])) as boolean;
   }
 
   /** Removes the entry; true if there was one. */
   async delete(key: K): Promise<boolean> {
-    return (await this.call('delete', [key])) as boolean;
+    return (await callProxy(this, 'delete', [key])) as boolean;
   }
 
   async clear(): Promise<void> {
-    await this.call('clear');
+    await callProxy(this, 'clear');
   }
 
   async size(): Promise<number> {
-    return (await this.call('size')) as number;
+    return (await callProxy(this, 'size')) as number;
   }
 
   async keys(): Promise<K[]> {
-    return (await this.call('keys')) as K[];
+    return (await callProxy(this, 'keys')) as K[];
   }
 
   async values(): Promise<V[]> {
-    return ((await this.call('values')) as V[]).map(reviveValue);
+    return ((await callProxy(this, 'values')) as V[]).map(reviveValue);
   }
 
   async entries(): Promise<[K, V][]> {
-    return ((await this.call('entries')) as [K, V][]).map(([key, value]) => [key, reviveValue(value)]);
+    return ((await callProxy(this, 'entries')) as [K, V][]).map(([key, value]) => [key, reviveValue(value)]);
   }
 }

@@ -46,19 +46,23 @@ export abstract class ManagedObject implements ProxyData {
     this.id = data.id;
   }
 
-  /** @internal */
-  protected call(method: string, args: readonly unknown[] = [], signal?: AbortSignal): Promise<unknown> {
-    return callManager(this.address, this.token, this.id, method, args, signal);
-  }
+}
 
-  /** @internal Calls a waiting method: checks the options here and sends only the timeout. */
-  protected waitCall(method: string, args: readonly unknown[], options: ManagedWaitOptions): Promise<unknown> {
-    validateOptions(options);
-    const { signal, timeout } = options;
-    validateSignal(signal);
-    if (timeout !== undefined) validateTimeout(timeout);
-    return this.call(method, [...args, timeout === undefined ? undefined : { timeout }], signal);
-  }
+// Functions rather than protected methods: a protected member would make the proxy types of two copies of
+// aiox (a worker's and the program's, or src and dist in tests) incompatible to TypeScript.
+
+/** Calls `method` of the object behind `proxy`. */
+export function callProxy(proxy: ProxyData, method: string, args: readonly unknown[] = [], signal?: AbortSignal): Promise<unknown> {
+  return callManager(proxy.address, proxy.token, proxy.id, method, args, signal);
+}
+
+/** Calls a waiting method: checks the options here and sends only the timeout (the signal stays here). */
+export function waitProxy(proxy: ProxyData, method: string, args: readonly unknown[], options: ManagedWaitOptions): Promise<unknown> {
+  validateOptions(options);
+  const { signal, timeout } = options;
+  validateSignal(signal);
+  if (timeout !== undefined) validateTimeout(timeout);
+  return callProxy(proxy, method, [...args, timeout === undefined ? undefined : { timeout }], signal);
 }
 
 /**
