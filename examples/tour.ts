@@ -10,6 +10,7 @@ import { crash } from './crash.js';
 import { downloads } from './downloads.js';
 import { endlessWorkers } from './endless-workers.js';
 import { isMain } from './lib/main.js';
+import { managerExample } from './manager.js';
 import { polling } from './polling.js';
 import { primes } from './primes.js';
 import { progress } from './progress.js';
@@ -36,6 +37,7 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'polling', program: 'polling.ts', about: 'a while-true polling loop replaced by Event + every, ended by an IO event', run: polling },
   { name: 'endless-workers', program: 'endless-workers.ts', about: 'endless worker loops stopped by a shared done flag or an AbortSignal', run: endlessWorkers },
   { name: 'shared-memory', program: 'shared-counter.ts', about: 'a counter and a queue shared by worker threads', run: sharedCounter },
+  { name: 'manager', program: 'manager.ts', about: 'a lock, an event and a queue hosted by a Manager, used by a worker process and awaited here', run: managerExample },
 ];
 
 /** The scenarios as aligned columns: name, program, what it shows. */

@@ -62,8 +62,15 @@ export function managerHost(manager: Manager): Host {
  *
  * @example
  * ```ts
+ * // file: tasks.ts
+ * import { defineTask, type ManagedQueue } from 'aiox';
+ * export const produce = defineTask(import.meta.url, async function produce(results: ManagedQueue<number>): Promise<void> {
+ *   await results.put(1); // in a worker process: the proxy arrived as an ordinary argument
+ * });
+ * ```
+ * ```ts
  * import { Manager, ProcessPoolExecutor } from 'aiox';
- * import { produce } from './tasks.js'; // defineTask(import.meta.url, async (q: ManagedQueue<number>) => { await q.put(1); })
+ * import { produce } from './tasks.js';
  * await using manager = new Manager();
  * await using pool = new ProcessPoolExecutor();
  * const results = manager.queue<number>();
