@@ -86,7 +86,7 @@ export { SharedQueue, type SharedQueueOptions } from './shared/shared-queue.js';
 // manager: objects hosted in this process, reached through proxies from the caller, threads and processes.
 export { ManagerShutDown } from './futures/errors.js';
 export { Manager, ManagerState, type ManagedQueueOptions, type ManagedSemaphoreOptions } from './manager/manager.js';
-export type { ManagedWaitOptions, ManagedObject } from './manager/proxy.js';
+export type { ManagedWaitOptions } from './manager/proxy.js';
 export type { QueueOrder } from './manager/hosted.js';
 export { ManagedQueue } from './manager/managed-queue.js';
 export { ManagedBarrier, ManagedCondition, ManagedEvent, ManagedLock, ManagedSemaphore, type ManagedHold } from './manager/managed-sync.js';

@@ -3,6 +3,7 @@ import { abortable } from './abortable.js';
 import { restart } from './restart.js';
 import { cooperative } from './cooperative.js';
 import { floors } from './floors.js';
+import { manager } from './manager.js';
 import { s1Burst } from './s1-burst.js';
 import { s2Latency } from './s2-latency.js';
 import { s3Map } from './s3-map.js';
@@ -16,4 +17,4 @@ import { s9Mixed } from './s9-mixed.js';
 import { s10BurstSweep } from './s10-burst-sweep.js';
 
 /** Every scenario, in the order they run. */
-export const SCENARIOS: readonly Scenario[] = [floors, s1Burst, s2Latency, s3Map, s3dMapDefaults, s4Cpu, s5Process, s6Collect, s7Resolve, s8ColdStart, s9Mixed, s10BurstSweep, abortable, restart, cooperative];
+export const SCENARIOS: readonly Scenario[] = [floors, s1Burst, s2Latency, s3Map, s3dMapDefaults, s4Cpu, s5Process, s6Collect, s7Resolve, s8ColdStart, s9Mixed, s10BurstSweep, abortable, restart, cooperative, manager];

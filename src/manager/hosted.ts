@@ -73,7 +73,16 @@ function count(value: unknown, name: string, fallback: number): number {
   return value;
 }
 
-/** The order of a managed queue: first in first out, last in first out, or smallest first. */
+/**
+ * The order of a managed queue: first in first out, last in first out, or smallest first.
+ * @example
+ * ```ts
+ * import { Manager, type QueueOrder } from 'aiox';
+ * await using manager = new Manager();
+ * const order: QueueOrder = 'lifo';
+ * const stack = manager.queue<number>({ order });
+ * ```
+ */
 export type QueueOrder = 'fifo' | 'lifo' | 'priority';
 
 export function hostQueue(maxsize: number, order: QueueOrder): Hosted {

@@ -27,13 +27,30 @@ export interface ManagedQueueOptions {
   readonly order?: QueueOrder;
 }
 
-/** Options of {@link Manager.semaphore}. */
+/**
+ * Options of {@link Manager.semaphore}.
+ * @example
+ * ```ts
+ * import { Manager } from 'aiox';
+ * await using manager = new Manager();
+ * const slots = manager.semaphore(4, { bounded: true }); // a fifth release() is an error
+ * ```
+ */
 export interface ManagedSemaphoreOptions {
   /** Refuse to hold more permits than `value`, as {@link BoundedSemaphore}. @default false */
   readonly bounded?: boolean;
 }
 
-/** Where a manager is: serving, or shut down for good. */
+/**
+ * Where a manager is: serving, or shut down for good.
+ * @example
+ * ```ts
+ * import { Manager, ManagerState } from 'aiox';
+ * const manager = new Manager();
+ * await manager.shutdown();
+ * console.log(manager.state === ManagerState.SHUT_DOWN); // true
+ * ```
+ */
 export const ManagerState = {
   RUNNING: 'running',
   SHUT_DOWN: 'shut-down',
