@@ -85,7 +85,9 @@ export { SharedQueue, type SharedQueueOptions } from './shared/shared-queue.js';
 
 // manager: objects hosted in this process, reached through proxies from the caller, threads and processes.
 export { ManagerShutDown } from './futures/errors.js';
-export { Manager, ManagerState, type ManagedQueueOptions, type ManagedSemaphoreOptions } from './manager/manager.js';
+export { Manager, ManagerState, type ManagedPipeOptions, type ManagedQueueOptions, type ManagedSemaphoreOptions } from './manager/manager.js';
+export { ManagedPipeEnd } from './manager/managed-pipe.js';
+export type { ManagedKind } from './manager/wire.js';
 export type { ManagedWaitOptions } from './manager/proxy.js';
 export type { QueueOrder } from './manager/hosted.js';
 export { ManagedQueue } from './manager/managed-queue.js';

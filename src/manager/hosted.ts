@@ -39,12 +39,12 @@ export interface Hosted {
   left?(peer: Peer): void;
 }
 
-function table(methods: Record<string, Method>): Readonly<Record<string, Method>> {
+export function table(methods: Record<string, Method>): Readonly<Record<string, Method>> {
   return Object.freeze(Object.assign(Object.create(null) as Record<string, Method>, methods));
 }
 
 /** Reads the `{ timeout }` a waiting call sent (the signal stayed with the caller); Infinity if none. */
-function timeoutOf(options: unknown): number {
+export function timeoutOf(options: unknown): number {
   if (options === undefined) return Infinity;
   if (!isRecord(options)) throw new TypeError(`options must be an object, received ${describe(options)}`);
   const { timeout = Infinity } = options;
@@ -53,7 +53,7 @@ function timeoutOf(options: unknown): number {
 }
 
 /** Runs `wait` with a signal that also aborts with a TimeoutError once `timeout` ms have passed. */
-async function timed<T>(call: CallContext, timeout: number, wait: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function timed<T>(call: CallContext, timeout: number, wait: (signal: AbortSignal) => Promise<T>): Promise<T> {
   if (timeout === Infinity) return wait(call.signal);
   const controller = new AbortController();
   const forward = (): void => controller.abort(call.signal.reason);

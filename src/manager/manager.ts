@@ -2,6 +2,8 @@ import { ManagerShutDown } from '../futures/errors.js';
 import { describe, validateInteger, validateOptions } from '../internal/validate.js';
 import { Host } from './host.js';
 import { hostBarrier, hostCondition, hostEvent, hostLock, hostMap, hostQueue, hostSemaphore, hostValue, type Hosted, type QueueOrder } from './hosted.js';
+import { hostPipe } from './hosted-pipe.js';
+import { ManagedPipeEnd } from './managed-pipe.js';
 import { ManagedQueue } from './managed-queue.js';
 import { ManagedBarrier, ManagedCondition, ManagedEvent, ManagedLock, ManagedSemaphore } from './managed-sync.js';
 import { ManagedMap, ManagedValue } from './managed-value.js';
@@ -25,6 +27,20 @@ export interface ManagedQueueOptions {
    * default order, {@link comparePriority}: a compare function cannot be sent to the manager). @default 'fifo'
    */
   readonly order?: QueueOrder;
+}
+
+/**
+ * Options of {@link Manager.pipe}.
+ * @example
+ * ```ts
+ * import { Manager } from 'aiox';
+ * await using manager = new Manager();
+ * const [mine, theirs] = manager.pipe<number>({ maxsize: 64 }); // a sender waits once 64 items wait
+ * ```
+ */
+export interface ManagedPipeOptions {
+  /** The most items waiting in each direction; `send` waits while that many do. 0 or `Infinity`: no limit. @default 0 */
+  readonly maxsize?: number;
 }
 
 /**
@@ -151,6 +167,19 @@ export class Manager implements AsyncDisposable {
   /** A map; see {@link ManagedMap}. @param entries Copied into the manager. */
   map<K extends string | number, V>(entries: Iterable<readonly [K, V]> = []): ManagedMap<K, V> {
     return this.#add('map', hostMap(structuredClone([...entries])), ManagedMap) as ManagedMap<K, V>;
+  }
+
+  /**
+   * A duplex pipe: two ends, each sending what the other receives; see {@link ManagedPipeEnd}. The first
+   * end sends `A` and receives `B`.
+   * @param options.maxsize The most items waiting in each direction (0: no limit). @default 0
+   */
+  pipe<A, B = A>(options: ManagedPipeOptions = {}): [ManagedPipeEnd<A, B>, ManagedPipeEnd<B, A>] {
+    validateOptions(options);
+    const { maxsize = 0 } = options;
+    validateInteger(maxsize, 'maxsize', 0, true);
+    const [first, second] = hostPipe(maxsize);
+    return [this.#add('pipe', first, ManagedPipeEnd) as ManagedPipeEnd<A, B>, this.#add('pipe', second, ManagedPipeEnd) as ManagedPipeEnd<B, A>];
   }
 
   /**

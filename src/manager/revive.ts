@@ -1,3 +1,4 @@
+import { ManagedPipeEnd } from './managed-pipe.js';
 import { ManagedQueue } from './managed-queue.js';
 import { ManagedBarrier, ManagedCondition, ManagedEvent, ManagedLock, ManagedSemaphore } from './managed-sync.js';
 import { ManagedMap, ManagedValue } from './managed-value.js';
@@ -18,6 +19,7 @@ function classOf(kind: ManagedKind): new (data: ProxyData) => ManagedObject {
     barrier: ManagedBarrier,
     value: ManagedValue,
     map: ManagedMap,
+    pipe: ManagedPipeEnd,
   };
   return classes[kind];
 }

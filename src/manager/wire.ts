@@ -17,8 +17,16 @@ export const OK = 0;
 export const FAILED = 1;
 export const CANCELLED = 2;
 
-/** The kinds of objects a manager hosts. */
-export type ManagedKind = 'queue' | 'event' | 'lock' | 'semaphore' | 'condition' | 'barrier' | 'value' | 'map';
+/**
+ * The kinds of objects a manager hosts: what a proxy's `aioxManaged` says.
+ * @example
+ * ```ts
+ * import { Manager, type ManagedKind } from 'aiox';
+ * await using manager = new Manager();
+ * const kind: ManagedKind = manager.lock().aioxManaged; // 'lock'
+ * ```
+ */
+export type ManagedKind = 'queue' | 'event' | 'lock' | 'semaphore' | 'condition' | 'barrier' | 'value' | 'map' | 'pipe';
 
 /**
  * What a proxy is made of, and all that survives structured clone or V8 serialization: the kind, where the
@@ -31,7 +39,7 @@ export interface ProxyData {
   readonly id: number;
 }
 
-const KINDS: ReadonlySet<string> = new Set<ManagedKind>(['queue', 'event', 'lock', 'semaphore', 'condition', 'barrier', 'value', 'map']);
+const KINDS: ReadonlySet<string> = new Set<ManagedKind>(['queue', 'event', 'lock', 'semaphore', 'condition', 'barrier', 'value', 'map', 'pipe']);
 
 /** Whether `value` is a proxy's data (a proxy, or its clone that crossed to a worker). Reads own properties only. */
 export function isProxyData(value: unknown): value is ProxyData {
