@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
 
 // node:child_process, node:net and node:dgram serve only process pools, process tasks' transfer lists,
-// generator tasks and managers (node:crypto, managers only). Loaded on first use rather than by `import 'aiox'`, they spare a program that uses
-// threads only their loading, about 1.5 ms of its start-up. (A child process loads them anyway: its IPC
-// channel is a net socket.)
+// generator tasks and managers (node:crypto, managers only). Loaded on first use rather than by
+// `import 'aiox'`, they spare a program that uses threads only their loading, about 1.5 ms of its start-up.
+// (A child process loads them anyway: its IPC channel is a net socket.)
 const require = createRequire(import.meta.url);
 
 let childProcess: typeof import('node:child_process') | undefined;
