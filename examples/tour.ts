@@ -11,6 +11,7 @@ import { crash } from './crash.js';
 import { downloads } from './downloads.js';
 import { endlessWorkers } from './endless-workers.js';
 import { isMain } from './lib/main.js';
+import { managerExample } from './manager.js';
 import { polling } from './polling.js';
 import { primes } from './primes.js';
 import { progress } from './progress.js';
@@ -39,6 +40,7 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'endless-workers', program: 'endless-workers.ts', about: 'endless worker loops stopped by a shared done flag or an AbortSignal', run: endlessWorkers },
   { name: 'shared-memory', program: 'shared-counter.ts', about: 'a counter and a queue shared by worker threads', run: sharedCounter },
   { name: 'reactor', program: 'reactor.ts', about: 'an HTTP server hands heavy connections to worker processes; its loop stays responsive', run: reactor },
+  { name: 'manager', program: 'manager.ts', about: 'a lock, an event and a queue hosted by a Manager, used by a worker process and awaited here', run: managerExample },
   { name: 'cluster', program: 'cluster.ts', about: 'two worker hosts on Redis (BullMQ); one killed mid-run, its jobs finish on the other', run: cluster },
 ];
 

@@ -82,3 +82,14 @@ export { SharedSemaphore } from './shared/shared-semaphore.js';
 export { SharedEvent } from './shared/shared-event.js';
 export { SharedCondition, type SharedConditionHandle } from './shared/shared-condition.js';
 export { SharedQueue, type SharedQueueOptions } from './shared/shared-queue.js';
+
+// manager: objects hosted in this process, reached through proxies from the caller, threads and processes.
+export { ManagerShutDown } from './futures/errors.js';
+export { Manager, ManagerState, type ManagedPipeOptions, type ManagedQueueOptions, type ManagedSemaphoreOptions } from './manager/manager.js';
+export { ManagedPipeEnd } from './manager/managed-pipe.js';
+export type { ManagedKind } from './manager/wire.js';
+export type { ManagedWaitOptions } from './manager/proxy.js';
+export type { QueueOrder } from './manager/hosted.js';
+export { ManagedQueue } from './manager/managed-queue.js';
+export { ManagedBarrier, ManagedCondition, ManagedEvent, ManagedLock, ManagedSemaphore, type ManagedHold } from './manager/managed-sync.js';
+export { ManagedMap, ManagedValue } from './manager/managed-value.js';

@@ -6,6 +6,7 @@ import { restart } from './restart.js';
 import { concurrent } from './concurrent.js';
 import { cooperative } from './cooperative.js';
 import { floors } from './floors.js';
+import { manager } from './manager.js';
 import { s1Burst } from './s1-burst.js';
 import { s2Latency } from './s2-latency.js';
 import { s3Map } from './s3-map.js';
@@ -20,4 +21,4 @@ import { s10BurstSweep } from './s10-burst-sweep.js';
 import { bullmq } from './bullmq.js';
 
 /** Every scenario, in the order they run. */
-export const SCENARIOS: readonly Scenario[] = [floors, s1Burst, s2Latency, s3Map, s3dMapDefaults, s4Cpu, s5Process, s6Collect, s7Resolve, s8ColdStart, s9Mixed, s10BurstSweep, abortable, restart, cooperative, concurrent, reactor, queue, bullmq];
+export const SCENARIOS: readonly Scenario[] = [floors, s1Burst, s2Latency, s3Map, s3dMapDefaults, s4Cpu, s5Process, s6Collect, s7Resolve, s8ColdStart, s9Mixed, s10BurstSweep, abortable, restart, cooperative, concurrent, reactor, queue, manager, bullmq];

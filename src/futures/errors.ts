@@ -215,6 +215,22 @@ export const ChannelError = defineError('ChannelError', 'ERR_AIOX_CHANNEL', Erro
 /** @inheritdoc */
 export type ChannelError = InstanceType<typeof ChannelError>;
 
+/**
+ * A {@link Manager}'s object was used after the manager shut down, or after the process that hosts it
+ * ended: every call of its proxies fails with this, at once or as soon as the connection closes.
+ * @example
+ * ```ts
+ * import { Manager, ManagerShutDown } from 'aiox';
+ * const manager = new Manager();
+ * const jobs = manager.queue<string>();
+ * await manager.shutdown();
+ * await jobs.put('late').catch((e) => e instanceof ManagerShutDown); // true
+ * ```
+ */
+export const ManagerShutDown = defineError('ManagerShutDown', 'ERR_AIOX_MANAGER_SHUT_DOWN', Error, 'the manager has shut down');
+/** @inheritdoc */
+export type ManagerShutDown = InstanceType<typeof ManagerShutDown>;
+
 /** Looks up an aiox error class by its `code`, used to rebuild errors that crossed a worker boundary. */
 export const errorClassesByCode: ReadonlyMap<string, ErrorClass<Error>> = new Map(
   [
@@ -230,6 +246,7 @@ export const errorClassesByCode: ReadonlyMap<string, ErrorClass<Error>> = new Ma
     QueueShutDown,
     TaskNotAllowed,
     ChannelError,
+    ManagerShutDown,
   ].map(
     (cls) => [(cls as unknown as { code: string }).code, cls as ErrorClass<Error>],
   ),

@@ -34,11 +34,18 @@ export interface SocketPort {
 }
 
 /** Splits a byte stream into frames, never holding more than one frame's worth of bytes. */
-class FrameReader {
+export class FrameReader {
   readonly #chunks: Buffer[] = [];
   #buffered = 0;
   /** Length of the frame being read, once its header is in. */
   #size = -1;
+  /** The largest frame accepted; a larger header fails at once, before its body is buffered. */
+  #limit: number;
+
+  /** @param firstLimit The limit of the first frame only (a handshake), after which it is {@link MAX_FRAME_BYTES}. */
+  constructor(firstLimit = MAX_FRAME_BYTES) {
+    this.#limit = firstLimit;
+  }
 
   /** Takes a chunk; returns the complete frame bodies it finished. Throws a ChannelError on a bad header. */
   push(chunk: Buffer): Buffer[] {
@@ -49,13 +56,14 @@ class FrameReader {
       if (this.#size < 0) {
         if (this.#buffered < HEADER_BYTES) break;
         this.#size = this.#take(HEADER_BYTES).readUInt32BE(0);
-        if (this.#size > MAX_FRAME_BYTES) {
-          throw new ChannelError(`received a frame of ${this.#size} bytes, over the limit of ${MAX_FRAME_BYTES}`);
+        if (this.#size > this.#limit) {
+          throw new ChannelError(`received a frame of ${this.#size} bytes, over the limit of ${this.#limit}`);
         }
       }
       if (this.#buffered < this.#size) break;
       frames.push(this.#take(this.#size));
       this.#size = -1;
+      this.#limit = MAX_FRAME_BYTES;
     }
     return frames;
   }

@@ -43,7 +43,7 @@ let adopting: SharedArrayBuffer | undefined;
  * It is not reentrant, and between threads it is not fair: a thread that releases and at once acquires
  * again may win over one that was waiting. Async code on the main thread shares one owner (the main
  * thread), so any of it may release what another part acquired, as with asyncio's `Lock`.
- * Process pools share no memory: use a {@link Lock} in the parent process instead (see docs/shared-memory.md).
+ * Process pools share no memory: use a {@link Manager}'s lock instead (see docs/sharing-state.md).
  *
  * @example
  * ```ts

@@ -27,6 +27,7 @@ import { explainSourceError, loadTask } from '../tasks/load-task.js';
 import type { TaskDescriptor } from '../tasks/task.js';
 import { fromWire, toWire, wireErrorProblem, type WireError } from '../tasks/wire-error.js';
 import { TaskFrames } from './task-context.js';
+import { reviveArgs } from '../manager/revive.js';
 
 type Fn = (...args: unknown[]) => unknown;
 
@@ -211,7 +212,7 @@ export class WorkerRuntime {
         const fn = (await loadTask(init.initializer)) as Fn;
         taskStarted();
         try {
-          await fn(...init.initargs);
+          await fn(...reviveArgs(init.initargs));
         } finally {
           taskEnded();
         }
@@ -274,7 +275,7 @@ export class WorkerRuntime {
         taskStarted();
         frames.begin(seq, code);
         try {
-          value = code < 0 ? runChunk(task, args as unknown[][], frames, seq) : task.fn(...args);
+          value = code < 0 ? runChunk(task, args as unknown[][], frames, seq) : task.fn(...reviveArgs(args));
         } catch (error) {
           taskEnded();
           frames.end();
@@ -543,7 +544,7 @@ function runChunk(task: LoadedTask, items: unknown[][], frames: TaskFrames, seq:
     let value: unknown;
     frames.item = i;
     try {
-      value = fn(...items[i]!);
+      value = fn(...reviveArgs(items[i]!));
     } catch (error) {
       return { values, error: toWire(explain(task, error)), ms: performance.now() - start };
     }
@@ -574,7 +575,7 @@ async function finishChunkAsync(
       else frames.resume(i);
       let value: unknown;
       try {
-        value = task.fn!(...items[i]!);
+        value = task.fn!(...reviveArgs(items[i]!));
       } finally {
         if (parked) frames.repark();
         else frames.await();

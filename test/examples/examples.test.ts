@@ -103,6 +103,12 @@ test('dashboard: the figures add up, from the diagnostics channels alone', async
   assert.equal([...reasons.values()].reduce((a, b) => a + b, 0), Number(exits[1]));
 });
 
+test('manager: a worker process fills a managed queue under a lock; the main program awaits every item', async () => {
+  const out = await example('manager');
+  assert.match(out, /^ {2}got result 6\n {2}got result 7\n {2}got result 8\n {2}got result 9\n {2}got result 10\n {2}got result 78\n/m);
+  assert.match(out, /worker process \d+ filled the queue; this process's event loop ticked \d+ times meanwhile/);
+});
+
 test('tour: runs the scenario it is given, and lists the scenarios for an unknown name', async () => {
   const out = await example('tour', 'blocking-io');
   assert.match(out, /── blocking-io: /);

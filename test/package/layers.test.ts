@@ -21,6 +21,8 @@ const RANK: Readonly<Record<string, number>> = {
   time: 1,
   wire: 2,
   shared: 2,
+  // The Manager: built on sync/ and the error classes; the worker runtime revives its proxies.
+  manager: 2,
   pool: 3,
   worker: 3,
   executors: 4,

@@ -1,0 +1,194 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { BrokenBarrierError, BrokenProcessPool, BrokenThreadPool, ManagedQueue, ProcessPoolExecutor, ThreadPoolExecutor, type Executor } from 'aiox';
+import { Manager, managerHost } from '../../src/manager/manager.js';
+import type { Host } from '../../src/manager/host.js';
+import {
+  consume,
+  holdLock,
+  holdLockAndExit,
+  holdPermits,
+  lockedIncrements,
+  nested,
+  produce,
+  updateIncrements,
+  waitAtBarrier,
+  waitForItem,
+  waitOnCondition,
+} from '../fixtures/manager-tasks.js';
+import { alive } from '../fixtures/processes.js';
+
+// The manager's proxies passed to thread and process tasks, and what happens when a task's worker dies.
+
+/** Resolves once `predicate` holds for the manager's host, checked after every frame it handles and every peer that leaves. */
+function until(manager: Manager, predicate: (host: Host) => boolean): Promise<void> {
+  const host = managerHost(manager);
+  return new Promise((resolve) => {
+    const check = (): void => {
+      if (!predicate(host)) return;
+      host.onChange = undefined;
+      resolve();
+    };
+    host.onChange = check;
+    check();
+  });
+}
+
+const pools: [string, () => Executor & AsyncDisposable][] = [
+  ['threads', () => new ThreadPoolExecutor({ maxWorkers: 2 })],
+  ['processes', () => new ProcessPoolExecutor({ maxWorkers: 2 })],
+];
+
+for (const [kind, makePool] of pools) {
+  test(`${kind}: a queue between two tasks and the caller; proxies are instances of the task's own aiox classes`, { timeout: 60_000 }, async () => {
+    await using manager = new Manager();
+    await using pool = makePool();
+    const queue = manager.queue<number>({ maxsize: 16 });
+    const caller = (async () => {
+      let sum = 0;
+      for (let i = 0; i < 50; i++) sum += await queue.get();
+      return sum;
+    })();
+    const [isProxy, sum, rest] = await Promise.all([pool.submit(produce, queue, 1, 200), pool.submit(consume, queue, 150), caller]);
+    assert.equal(isProxy, true);
+    assert.equal(sum + rest, (200 * 201) / 2);
+  });
+
+  test(`${kind}: a lock makes read-then-write increments from two tasks and the caller safe; update() is atomic`, { timeout: 60_000 }, async () => {
+    await using manager = new Manager();
+    await using pool = makePool();
+    const lock = manager.lock();
+    const counter = manager.value(0);
+    const atomic = manager.value(0);
+    const caller = (async () => {
+      for (let i = 0; i < 50; i++) {
+        await using _held = await lock.acquire();
+        await counter.set((await counter.get()) + 1);
+      }
+    })();
+    await Promise.all([
+      pool.submit(lockedIncrements, lock, counter, 100),
+      pool.submit(lockedIncrements, lock, counter, 100),
+      pool.submit(updateIncrements, atomic, 100),
+      pool.submit(updateIncrements, atomic, 100),
+      caller,
+    ]);
+    assert.equal(await counter.get(), 250);
+    assert.equal(await atomic.get(), 200);
+  });
+
+  test(`${kind}: proxies inside a map and a queue come out usable in a task`, { timeout: 60_000 }, async () => {
+    await using manager = new Manager();
+    await using pool = makePool();
+    const out = manager.queue<ManagedQueue<string>>();
+    const inbox = manager.queue<ManagedQueue<string>>();
+    const queues = manager.map<string, ManagedQueue<unknown>>([['out', out as ManagedQueue<unknown>]]);
+    const reply = manager.queue<string>();
+    await inbox.put(reply);
+    await pool.submit(nested, queues, inbox);
+    const back = await out.get();
+    assert.ok(back instanceof ManagedQueue);
+    assert.equal(await back.get(), 'pong');
+  });
+}
+
+test('threads: a task stopped by an abort while holding semaphore permits gives them back; the next acquirer learns why', { timeout: 60_000 }, async () => {
+  await using manager = new Manager();
+  await using pool = new ThreadPoolExecutor({ maxWorkers: 1, abortGrace: 0 });
+  const semaphore = manager.semaphore(3);
+  const held = manager.event();
+  const stop = new AbortController();
+  const task = pool.submitWith(holdPermits, [semaphore, 2, held], { signal: stop.signal });
+  await held.wait();
+  assert.equal(await semaphore.value(), 1);
+  stop.abort();
+  await assert.rejects(task);
+  const all = await semaphore.acquireMany(3);
+  assert.equal(all.previousOwnerDied, true);
+  await all.release();
+});
+
+test('threads: a task whose thread exits while holding the lock frees it for the caller', { timeout: 60_000 }, async () => {
+  await using manager = new Manager();
+  await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+  const lock = manager.lock();
+  const held = manager.event();
+  const task = pool.submit(holdLockAndExit, lock, held);
+  await held.wait();
+  const hold = await lock.acquire();
+  assert.equal(hold.previousOwnerDied, true);
+  await hold.release();
+  await assert.rejects(task, BrokenThreadPool);
+});
+
+test('processes: a worker killed (SIGKILL) holding the lock: it is released and the next holder learns the owner died', { timeout: 60_000 }, async () => {
+  await using manager = new Manager();
+  await using pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+  const lock = manager.lock();
+  const held = manager.queue<number>();
+  const task = pool.submit(holdLock, lock, held);
+  const pid = await held.get();
+  const waiting = lock.acquire();
+  process.kill(pid, 'SIGKILL');
+  await assert.rejects(task, BrokenProcessPool);
+  const hold = await waiting;
+  assert.equal(hold.previousOwnerDied, true);
+  await hold.release();
+  const again = await lock.acquire();
+  assert.equal(again.previousOwnerDied, false, 'told once');
+  await again.release();
+});
+
+test('processes: a getter killed while waiting takes nothing: the item goes to the next getter', { timeout: 60_000 }, async () => {
+  await using manager = new Manager();
+  await using pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+  const queue = manager.queue<string>();
+  const pids = manager.queue<number>();
+  const task = pool.submit(waitForItem, queue, pids);
+  const pid = await pids.get();
+  await until(manager, (host) => host.pendingCalls === 1); // its get() is waiting in the manager
+  process.kill(pid, 'SIGKILL');
+  await assert.rejects(task, BrokenProcessPool);
+  await until(manager, (host) => host.peers === 0 || !alive(pid));
+  await queue.put('not lost');
+  assert.equal(await queue.get({ timeout: 10_000 }), 'not lost');
+});
+
+test('processes: a worker killed while waiting on a condition does not keep its lock', { timeout: 60_000 }, async () => {
+  await using manager = new Manager();
+  await using pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+  const condition = manager.condition();
+  const pids = manager.queue<number>();
+  const task = pool.submit(waitOnCondition, condition, pids);
+  const pid = await pids.get();
+  const mine = await condition.acquire(); // granted once the task's wait gave the lock up
+  process.kill(pid, 'SIGKILL');
+  await assert.rejects(task, BrokenProcessPool);
+  await mine.release(); // the dead task's wait takes the lock back, then the manager releases it
+  const next = await condition.acquire();
+  assert.equal(next.previousOwnerDied, true);
+  await next.release();
+});
+
+test('processes: a party killed while waiting at a barrier breaks it, so the others do not wait forever', { timeout: 60_000 }, async () => {
+  await using manager = new Manager();
+  await using pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+  const barrier = manager.barrier(3);
+  const pids = manager.queue<number>();
+  const task = pool.submit(waitAtBarrier, barrier, pids);
+  const pid = await pids.get();
+  await until(manager, (host) => host.pendingCalls === 1);
+  const mine = barrier.wait().catch((error: unknown) => error);
+  process.kill(pid, 'SIGKILL');
+  await assert.rejects(task, BrokenProcessPool);
+  assert.ok((await mine) instanceof BrokenBarrierError);
+});
+
+test('threads and processes: one manager serves both at once', { timeout: 60_000 }, async () => {
+  await using manager = new Manager();
+  await using threads = new ThreadPoolExecutor({ maxWorkers: 1 });
+  await using processes = new ProcessPoolExecutor({ maxWorkers: 1 });
+  const queue = manager.queue<number>();
+  await Promise.all([threads.submit(produce, queue, 0, 100), processes.submit(produce, queue, 100, 100)]);
+  assert.equal(await threads.submit(consume, queue, 200), (199 * 200) / 2);
+});
