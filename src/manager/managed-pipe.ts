@@ -1,4 +1,4 @@
-import { QueueShutDown } from '../futures/errors.js';
+import { untilShutDown } from '../sync/queue.js';
 import { brand, callProxy, ManagedObject, waitProxy, type ManagedWaitOptions } from './proxy.js';
 import { reviveValue } from './revive.js';
 
@@ -41,16 +41,7 @@ export class ManagedPipeEnd<Send, Receive = Send> extends ManagedObject implemen
   }
 
   /** Yields what the other end sends, until it closes its end. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<Receive, void, undefined> {
-    while (true) {
-      let item: Receive;
-      try {
-        item = await this.recv();
-      } catch (error) {
-        if (error instanceof QueueShutDown) return;
-        throw error;
-      }
-      yield item;
-    }
+  [Symbol.asyncIterator](): AsyncGenerator<Receive, void, undefined> {
+    return untilShutDown(() => this.recv());
   }
 }

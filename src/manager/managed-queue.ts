@@ -1,6 +1,5 @@
-import { QueueShutDown } from '../futures/errors.js';
 import { validateOptions } from '../internal/validate.js';
-import type { QueueShutdownOptions } from '../sync/queue.js';
+import { untilShutDown, type QueueShutdownOptions } from '../sync/queue.js';
 import { brand, callProxy, ManagedObject, waitProxy, type ManagedWaitOptions } from './proxy.js';
 import { reviveValue } from './revive.js';
 
@@ -76,16 +75,7 @@ export class ManagedQueue<T> extends ManagedObject implements AsyncIterable<T> {
   }
 
   /** Yields items as `get()` returns them, ending when the queue is shut down and empty. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
-    while (true) {
-      let item: T;
-      try {
-        item = await this.get();
-      } catch (error) {
-        if (error instanceof QueueShutDown) return;
-        throw error;
-      }
-      yield item;
-    }
+  [Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    return untilShutDown(() => this.get());
   }
 }

@@ -1,7 +1,7 @@
 import { deserialize, serialize } from 'node:v8';
 import { QueueEmpty, QueueFull, QueueShutDown, TimeoutError } from '../futures/errors.js';
 import { validateInteger, validateOptions } from '../internal/validate.js';
-import { QueueState, type QueueShutdownOptions } from '../sync/queue.js';
+import { QueueState, untilShutDown, type QueueShutdownOptions } from '../sync/queue.js';
 import { ByteRing } from './byte-ring.js';
 import { bufferOf, newMemory, type SharedHandle } from './handle.js';
 import { attemptNow, give, recoverWord, tryTake } from './owner-word.js';
@@ -311,15 +311,8 @@ export class SharedQueue<T> implements SharedHandle<'SharedQueue'>, AsyncIterabl
    * for await (const n of queue) console.log(n); // 1
    * ```
    */
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    for (;;) {
-      try {
-        yield await this.get();
-      } catch (error) {
-        if (error instanceof QueueShutDown) return;
-        throw error;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return untilShutDown(() => this.get());
   }
 
   #putAttempt(value: T): () => true | typeof SHUT | Retry {

@@ -335,22 +335,30 @@ export class Queue<T> implements AsyncIterable<T> {
    * Yields items as `get()` returns them, ending when the queue is shut down and empty. It does not call
    * `taskDone()` for you. Breaking out of the loop takes no further item.
    */
-  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
-    while (true) {
-      let item: T;
-      try {
-        item = await this.get();
-      } catch (error) {
-        if (error instanceof QueueShutDown) return;
-        throw error;
-      }
-      yield item;
-    }
+  [Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    return untilShutDown(() => this.get());
   }
 
   #add(item: T): void {
     // Someone waits only while the queue is empty, so handing the item over keeps every order intact.
     if (!this.#getters.wakeFirst(item)) this.#store.push(item);
     this.#unfinished++;
+  }
+}
+
+/**
+ * Yields what `get` returns until it throws QueueShutDown (the end of the items); any other error is
+ * thrown. What every queue's async iterator does: this one, the shared queue's, a Manager's queue and pipe.
+ */
+export async function* untilShutDown<T>(get: () => Promise<T>): AsyncGenerator<T, void, undefined> {
+  while (true) {
+    let item: T;
+    try {
+      item = await get();
+    } catch (error) {
+      if (error instanceof QueueShutDown) return;
+      throw error;
+    }
+    yield item;
   }
 }

@@ -282,18 +282,16 @@ export class WorkerRuntime {
           this.#results.push(RESULT_ERROR, toWire(explain(task, error)));
           continue;
         }
-        if (isThenable(value) && this.#concurrency > 1) {
-          // It goes on in the background, answered RESULT_RUNNING now and by a late answer once it settles.
-          frames.park();
-          this.#runOn(seq, task, value);
-          this.#results.push(RESULT_RUNNING, undefined);
-          if (this.#runningOn >= this.#concurrency) {
+        if (isThenable(value)) {
+          if (this.#concurrency > 1) {
+            // It goes on in the background, answered RESULT_RUNNING now and by a late answer once it settles.
+            frames.park();
+            this.#runOn(seq, task, value);
+            this.#results.push(RESULT_RUNNING, undefined);
+            if (this.#runningOn < this.#concurrency) continue;
             this.#suspend(new Promise<void>((resolve) => (this.#onRoom = resolve)));
             return;
           }
-          continue;
-        }
-        if (isThenable(value)) {
           frames.await();
           this.#suspend(
             Promise.resolve(value).then(
@@ -358,9 +356,7 @@ export class WorkerRuntime {
         try {
           this.#postLate([late[i], late[i + 1], late[i + 2]]);
         } catch (error) {
-          const what = late[i + 1] === RESULT_OK ? 'result' : 'error';
-          const reason = new TypeError(`the task's ${what} could not be sent back from the worker: ${(error as Error).message}`);
-          this.#postLate([late[i], RESULT_ERROR, toWire(reason)]);
+          this.#postLate([late[i], RESULT_ERROR, unsendable(late[i + 1], error)]);
         }
       }
     }
@@ -523,12 +519,16 @@ export class WorkerRuntime {
       try {
         this.#postResults([busy, this.#token, results[i], results[i + 1]]);
       } catch (error) {
-        const what = results[i] === RESULT_OK ? 'result' : 'error';
-        const reason = new TypeError(`the task's ${what} could not be sent back from the worker: ${(error as Error).message}`);
-        this.#postResults([busy, this.#token, RESULT_ERROR, toWire(reason)]);
+        this.#postResults([busy, this.#token, RESULT_ERROR, unsendable(results[i], error)]);
       }
     }
   }
+}
+
+/** The error, as a WireError, of a task whose outcome (of `status`) could not be cloned to be sent back. */
+function unsendable(status: unknown, error: unknown): WireError {
+  const what = status === RESULT_OK ? 'result' : 'error';
+  return toWire(new TypeError(`the task's ${what} could not be sent back from the worker: ${(error as Error).message}`));
 }
 
 function explain(task: LoadedTask, error: unknown): unknown {
