@@ -33,6 +33,13 @@ export class TaskFrames {
   #item = -1;
   /** Tasks running on in the background, by seq (see {@link park}). */
   readonly #parked = new Map<number, Parked>();
+  /** The seq of the last task begun (tasks begin in seq order), -1 before the first. */
+  #begun = -1;
+  /**
+   * Aborts of tasks not begun yet, by seq: the engine's request can arrive while the task waits behind
+   * others, for its module or for answers to leave; it applies when the task begins (see {@link begin}).
+   */
+  readonly #early = new Map<number, { readonly reason: unknown }>();
 
   /** Told when the running task first reads its signal (a thread marks its claim, see claims.ts). */
   readonly #onWatch: ((seq: number) => void) | undefined;
@@ -71,8 +78,19 @@ export class TaskFrames {
     this.#code = code;
     this.#context = undefined;
     this.#abortedWith = undefined;
+    this.#begun = seq;
+    if (this.#early.size > 0) this.#takeEarly(seq);
     this.#item = -1;
     this.#slot.state = SlotState.RUNNING;
+  }
+
+  /** Task `seq` begins: its early abort becomes its own; those of tasks before it (never begun) are dropped. */
+  #takeEarly(seq: number): void {
+    for (const [early, abortedWith] of this.#early) {
+      if (early > seq) continue;
+      if (early === seq) this.#abortedWith = abortedWith;
+      this.#early.delete(early);
+    }
   }
 
   /**
@@ -149,7 +167,10 @@ export class TaskFrames {
     this.#onWatch?.(seq);
   }
 
-  /** The engine asks to abort task `seq`'s signal: done if it runs, ignored otherwise. */
+  /**
+   * The engine asks to abort task `seq`'s signal: done if it runs, kept for its beginning if it has not begun
+   * yet, ignored once it has ended.
+   */
   abort(seq: number, reason: unknown): void {
     if (this.#running && seq === this.#seq) {
       if (this.#context !== undefined) this.#context.abort(reason);
@@ -157,7 +178,10 @@ export class TaskFrames {
       return;
     }
     const parked = this.#parked.get(seq);
-    if (parked === undefined) return;
+    if (parked === undefined) {
+      if (seq > this.#begun && !this.#early.has(seq)) this.#early.set(seq, { reason });
+      return;
+    }
     if (parked.context !== undefined) parked.context.abort(reason);
     else parked.abortedWith ??= { reason };
   }

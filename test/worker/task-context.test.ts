@@ -120,6 +120,36 @@ test('the signal is made on first read and aborts when the engine asks for the r
   assert.equal(late.signal.aborted, false);
 });
 
+test('an abort that arrives before its task begins applies when it begins, and only to that task', () => {
+  const { frames: f } = frames();
+  // Tasks 3 and 5 wait behind 1 (or for their module, or for answers to leave) when their aborts arrive.
+  f.begin(1, UNLISTENED);
+  f.abort(3, 'early 3');
+  f.abort(5, 'early 5');
+  f.abort(3, 'again');
+  assert.equal(currentTask().signal.aborted, false, 'the running task is not the one aborted');
+  f.end();
+  f.begin(2, UNLISTENED);
+  assert.equal(currentTask().signal.aborted, false);
+  f.end();
+  f.begin(3, UNLISTENED);
+  assert.equal(currentTask().signal.reason, 'early 3', 'the first reason holds');
+  f.end();
+  // Task 4 never began (taken back or skipped): 5 still gets its own abort, and nothing else does.
+  f.begin(5, UNLISTENED);
+  const five = currentTask();
+  assert.equal(five.signal.reason, 'early 5');
+  f.end();
+  f.begin(6, UNLISTENED);
+  assert.equal(currentTask().signal.aborted, false);
+  f.end();
+  // An abort for a task already ended is not kept for a later one.
+  f.abort(2, 'too late');
+  f.begin(7, UNLISTENED);
+  assert.equal(currentTask().signal.aborted, false);
+  f.end();
+});
+
 test('the runtime aborts the running task\'s signal on an abort message, and ignores a malformed one', async (t) => {
   const posted: FromWorker[] = [];
   const before = new Set(process.listeners('uncaughtException'));
