@@ -6,6 +6,8 @@ import { currentTask } from 'aiox';
 /** Waits `ms`, or stops as soon as its signal aborts (settling with the abort's reason). */
 export function cooperative(ms) {
   const { signal } = currentTask();
+  // Aborted already: an abort listener added now would never be called.
+  if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(resolve, ms, ms);
     signal.addEventListener('abort', () => {

@@ -153,6 +153,17 @@ export class WorkerRuntime {
     const { seq, reason } = message;
     if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 0 || wireErrorProblem(reason) !== undefined) return;
     this.#frames.abort(seq, fromWire(reason));
+    // A process's task that waits for its module to load has not begun: it is answered now, not once its
+    // module has loaded (which may take longer than the pool's grace), and never runs.
+    const batch = this.#batch;
+    if (this.#state === RuntimeState.LOADING && this.#claims === undefined && batch !== undefined && seq === (batch[0] as number) + (this.#index - RUN_HEADER) / 2 && this.#frames.abortedBeforeBegin(seq)) {
+      if (this.#results.length === RESULTS_HEADER) this.#groupStart = performance.now();
+      this.#index += 2;
+      this.#results.push(RESULT_SKIPPED, undefined);
+      this.#flush();
+      // The load goes on, but for no task: the task now at #index has not begun (see #firstUnstarted).
+      this.#state = RuntimeState.AWAITING;
+    }
   }
 
   /** Posts a report of task `seq` (see TaskFrames); throws if the value cannot be cloned. */
@@ -242,6 +253,14 @@ export class WorkerRuntime {
       const guarded = batch[2] === GUARDED;
       this.#guarded = guarded;
       while (this.#index < batch.length) {
+        // A process's task aborted before it began (its future has failed): it never runs, as a thread's
+        // revoked one (see TaskFrames.abort).
+        if (this.#claims === undefined && this.#frames.abortedBeforeBegin((batch[0] as number) + (this.#index - RUN_HEADER) / 2)) {
+          if (this.#results.length === RESULTS_HEADER) this.#groupStart = performance.now();
+          this.#index += 2;
+          this.#results.push(RESULT_SKIPPED, undefined);
+          continue;
+        }
         // The engine may stop this task while it runs: what finished before it must be safe first, and the
         // reports of the tasks before it must have left (a process's send completes later).
         if (guarded && (!this.#stashHeld() || this.#reporting > 0)) {

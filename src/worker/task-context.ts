@@ -84,6 +84,17 @@ export class TaskFrames {
     this.#slot.state = SlotState.RUNNING;
   }
 
+  /**
+   * Whether task `seq`, about to begin, was aborted before (see {@link abort}); if so it counts as begun and
+   * its abort is taken.
+   */
+  abortedBeforeBegin(seq: number): boolean {
+    if (this.#early.size === 0 || !this.#early.has(seq)) return false;
+    this.#begun = seq;
+    this.#takeEarly(seq);
+    return true;
+  }
+
   /** Task `seq` begins: its early abort becomes its own; those of tasks before it (never begun) are dropped. */
   #takeEarly(seq: number): void {
     for (const [early, abortedWith] of this.#early) {

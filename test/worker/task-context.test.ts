@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InvalidStateError } from '../../src/futures/errors.js';
 import { currentTask, type TaskContext } from '../../src/tasks/current-task.js';
+import type { TaskDescriptor } from '../../src/tasks/task.js';
 import { toWire } from '../../src/tasks/wire-error.js';
-import { RESULT_OK, taskCode, type FromWorker, type ResultsMessage, type RunMessage } from '../../src/wire/protocol.js';
+import { RESULT_OK, RESULT_SKIPPED, RESULTS_HEADER, taskCode, type FromWorker, type ResultsMessage, type RunMessage } from '../../src/wire/protocol.js';
 import { TaskFrames } from '../../src/worker/task-context.js';
 import { WorkerRuntime } from '../../src/worker/runtime.js';
 import { nextTurn } from '../fixtures/settle.js';
@@ -175,4 +176,68 @@ test('the runtime aborts the running task\'s signal on an abort message, and ign
   await nextTurn();
   const results = posted.filter((m): m is ResultsMessage => Array.isArray(m));
   assert.deepEqual(results.map((r) => r.slice(1)), [[9, RESULT_OK, 'stop now']]);
+});
+
+/** A runtime as a process's (no claim ring), whose posts are kept; removes its uncaught listener after `t`. */
+function processRuntime(t: { after(fn: () => void): void }): { runtime: WorkerRuntime; results: () => unknown[][]; posts: (count: number) => Promise<void> } {
+  const posted: FromWorker[] = [];
+  const before = new Set(process.listeners('uncaughtException'));
+  let waiting: { count: number; resolve: () => void } | undefined;
+  const runtime = new WorkerRuntime((message, sent) => {
+    posted.push(message);
+    sent?.();
+    if (waiting !== undefined && results().length >= waiting.count) waiting.resolve();
+  }, { initializer: undefined, initargs: [], uncaughtErrors: 'report', token: 9, worker: 2 });
+  t.after(() => {
+    for (const listener of process.listeners('uncaughtException')) if (!before.has(listener)) process.off('uncaughtException', listener);
+  });
+  const results = (): unknown[][] => posted.filter((m): m is ResultsMessage => Array.isArray(m)).map((r) => r.slice(RESULTS_HEADER));
+  // Resolves once `count` messages of results have been posted.
+  const posts = (count: number): Promise<void> => (results().length >= count ? Promise.resolve() : new Promise((resolve) => (waiting = { count, resolve })));
+  return { runtime, results, posts };
+}
+
+test('a process task aborted before it begins is answered skipped and never runs', async (t) => {
+  const { runtime, results } = processRuntime(t);
+  await nextTurn();
+  const ran: string[] = [];
+  (globalThis as { aioxTestRan?: string[] }).aioxTestRan = ran;
+  t.after(() => delete (globalThis as { aioxTestRan?: string[] }).aioxTestRan);
+  const first = '() => { const task = currentTask(); return new Promise((resolve) => task.signal.addEventListener("abort", () => resolve("first stopped"))); }';
+  const second = '() => { globalThis.aioxTestRan.push("second"); return "second ran"; }';
+  const defs: [number, TaskDescriptor][] = [
+    [0, { kind: 'source', source: first, name: 'first' }],
+    [1, { kind: 'source', source: second, name: 'second' }],
+  ];
+  runtime.receive([0, defs, 0, taskCode(0, false), [], taskCode(1, false), []]);
+  await nextTurn();
+  // Task 1 waits behind task 0 when both are aborted, 1 first.
+  runtime.abortTask({ type: 'abort', seq: 1, reason: toWire(new Error('stop 1')) });
+  runtime.abortTask({ type: 'abort', seq: 0, reason: toWire(new Error('stop 0')) });
+  await nextTurn();
+  assert.deepEqual(results().flat(), [RESULT_OK, 'first stopped', RESULT_SKIPPED, undefined]);
+  assert.deepEqual(ran, [], 'the aborted task never ran');
+  // The next task with the same function runs as usual.
+  runtime.receive([2, 0, 0, taskCode(1, false), []]);
+  await nextTurn();
+  assert.deepEqual(results().at(-1), [RESULT_OK, 'second ran']);
+  assert.deepEqual(ran, ['second']);
+});
+
+test('a process task aborted while its module loads is answered at once, not once the module has loaded', async (t) => {
+  const { runtime, results, posts } = processRuntime(t);
+  await nextTurn();
+  let open!: () => void;
+  (globalThis as { aioxTestLoadGate?: Promise<void> }).aioxTestLoadGate = new Promise<void>((resolve) => (open = resolve));
+  t.after(() => delete (globalThis as { aioxTestLoadGate?: Promise<void> }).aioxTestLoadGate);
+  const module = new URL('../fixtures/gated-module.js', import.meta.url).href;
+  runtime.receive([0, [[0, { kind: 'module', module, name: 'loaded' }]], 0, taskCode(0, false), [], taskCode(0, false), []]);
+  await nextTurn();
+  assert.deepEqual(results(), [], 'loading');
+  runtime.abortTask({ type: 'abort', seq: 0, reason: toWire(new Error('stop')) });
+  await nextTurn();
+  assert.deepEqual(results(), [[RESULT_SKIPPED, undefined]], 'answered while the module still loads');
+  open();
+  await posts(2);
+  assert.deepEqual(results()[1], [RESULT_OK, 'ran'], 'the task behind it runs once the module has loaded');
 });
