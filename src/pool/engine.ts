@@ -320,7 +320,8 @@ export class PoolEngine {
    */
   #stopRunning(worker: WorkerSlot, seq: number): void {
     // A generator task (BACKGROUND) is stopped with its worker at once: its own channel ends with it. So is a
-    // thread's task that never read its signal: nothing can ask it to stop.
+    // task that never read its signal (as its thread's claim or its process's stash file says): nothing can
+    // ask it to stop.
     const grace = worker.runsBackground || !worker.mayCooperate(seq) ? 0 : this.#options.abortGrace;
     if (grace > 0) worker.askToStop(seq);
     worker.graceThenStop(seq, grace, () => this.#workers.stop(worker, 'abort'));

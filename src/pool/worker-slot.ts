@@ -233,14 +233,19 @@ export class WorkerSlot {
   }
 
   /**
-   * Whether task `seq`, running here, may stop when asked: a thread knows whether the task has read its
-   * signal (see claims.ts); a process cannot tell, so it may.
+   * Whether task `seq`, running here, may stop when asked: one that has not read its signal cannot. A
+   * thread's claim says (see claims.ts); a process's stash file, where it shows the task begun (see
+   * stash-file.ts); otherwise a process cannot tell, so it may.
    */
   mayCooperate(seq: number): boolean {
     // With several tasks at once, stopping the worker would stop the others too: the task gets its grace.
     // (And one running on may have a claim's cell that serves a later task by now.)
     if (this.concurrency > 1) return true;
-    return this.#claims?.watched(seq) ?? true;
+    if (this.#claims !== undefined) return this.#claims.watched(seq);
+    const fd = this.#handle?.stashFd;
+    if (fd === undefined) return true;
+    const { begun, watched } = readStashFile(fd, false);
+    return begun !== seq || watched === seq;
   }
 
   /** Whether it runs a background task, aborted or not: one stopped with its worker at once (no grace). */

@@ -23,6 +23,8 @@ import { decodeEntry, encodeEntry, entrySize } from './result-stash.js';
 export const STASH_FILE_BYTES = 1 << 20;
 /** The `status` of a mark: the task of its seq is about to begin. */
 const BEGINS = 255;
+/** The `status` of a mark: the task of its seq, begun, has read its signal (so it may stop when asked). */
+const WATCHED = 254;
 const GENERATION = 4;
 
 /** The child's side. */
@@ -73,6 +75,19 @@ export class StashFileWriter {
     return this.add(seq, BEGINS, undefined);
   }
 
+  /**
+   * Writes at once the mark that task `seq`, which runs, has read its signal: the engine gives only such a
+   * task its grace before it kills the child. A mark that cannot be written is left out.
+   */
+  watched(seq: number): void {
+    if (!this.add(seq, WATCHED, undefined)) return;
+    try {
+      this.write();
+    } catch {
+      this.discard();
+    }
+  }
+
   /** Drops what was prepared and not written. */
   discard(): void {
     this.#pending = 0;
@@ -87,10 +102,14 @@ export class StashFileWriter {
   }
 }
 
-/** What a stash file holds: the results in it, in order, and the last task marked as begun. */
+/**
+ * What a stash file holds: the results in it, in order, the last task marked as begun, and the last one
+ * marked as having read its signal.
+ */
 export interface StashFileContents {
   readonly results: [seq: number, status: number, value: unknown][];
   readonly begun: number | undefined;
+  readonly watched: number | undefined;
 }
 
 /**
@@ -100,22 +119,25 @@ export interface StashFileContents {
 export function readStashFile(fd: number, values: boolean): StashFileContents {
   const results: [number, number, unknown][] = [];
   let begun: number | undefined;
+  let watched: number | undefined;
   let size: number;
   try {
     size = Math.min(fstatSync(fd).size, STASH_FILE_BYTES);
   } catch {
-    return { results, begun };
+    return { results, begun, watched };
   }
   const bytes = new Uint8Array(size);
   const end = size === 0 ? 0 : readSync(fd, bytes, 0, size, 0);
   const view = new DataView(bytes.buffer);
-  if (end < GENERATION) return { results, begun };
+  if (end < GENERATION) return { results, begun, watched };
   const generation = view.getUint32(0);
   for (let at = 0; at + 2 * GENERATION + 16 <= end && view.getUint32(at) === generation; ) {
     const entry = at + GENERATION;
     const next = entry + entrySize(view, entry) + GENERATION;
     if (next > end || view.getUint32(next - GENERATION) !== generation) break;
-    if (view.getUint8(entry + 8) === BEGINS) begun = view.getFloat64(entry);
+    const status = view.getUint8(entry + 8);
+    if (status === BEGINS) begun = view.getFloat64(entry);
+    else if (status === WATCHED) watched = view.getFloat64(entry);
     else if (values) {
       try {
         results.push(decodeEntry(bytes, view, entry));
@@ -125,5 +147,5 @@ export function readStashFile(fd: number, values: boolean): StashFileContents {
     }
     at = next;
   }
-  return { results, begun };
+  return { results, begun, watched };
 }

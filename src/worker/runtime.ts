@@ -127,7 +127,7 @@ export class WorkerRuntime {
     this.#results = [0, init.token];
     this.#concurrency = init.concurrency ?? 1;
     const claims = this.#claims;
-    this.#frames = new TaskFrames(init.worker ?? 0, this.#report, claims === undefined ? undefined : (seq) => watch(claims, seq));
+    this.#frames = new TaskFrames(init.worker ?? 0, this.#report, claims === undefined ? this.#fileWatched : (seq) => watch(claims, seq));
     process.on('uncaughtException', this.#onUncaught);
     void this.#initialize(init);
   }
@@ -470,6 +470,14 @@ export class WorkerRuntime {
     this.#stashed = held;
     return true;
   }
+
+  /**
+   * A process's task of a guarded batch read its signal: its stash file says so, so that the engine gives it
+   * its grace when it must stop (one that never read it is killed at once, as a thread's).
+   */
+  readonly #fileWatched = (seq: number): void => {
+    if (this.#guarded && this.#concurrency === 1) this.#stashFile?.watched(seq);
+  };
 
   #load(task: LoadedTask): Promise<void> {
     task.loading ??= loadTask(task.descriptor).then(

@@ -115,6 +115,18 @@ describe('cooperative cancellation', () => {
     assert.notEqual((await pool.submit(whereAmI)).worker, before.worker);
   });
 
+  test('a process task that never read its signal is stopped at once, whatever the grace: nothing could ask it', async () => {
+    await using pool = makePool('process', { maxWorkers: 1, abortGrace: HOUR });
+    const before = await pool.submit(whereAmI);
+    const controller = new AbortController();
+    // It emits 'started' without reading its signal; a task with a signal runs in a guarded batch, so the
+    // child's stash file shows it begun, and shows no mark of a read signal.
+    const future = pool.submitWith(ignoresAbort, [], { signal: controller.signal, onEvent: () => controller.abort() });
+    await assert.rejects(future, { name: 'AbortError' });
+    // With an hour's grace, this would wait an hour if the worker were not stopped at once.
+    assert.notEqual((await pool.submit(whereAmI)).worker, before.worker);
+  });
+
   test('abortGrace must be a number of milliseconds >= 0', () => {
     for (const abortGrace of [-1, Number.NaN, '100']) {
       assert.throws(() => makePool('thread', { abortGrace: abortGrace as number }), { name: 'RangeError', message: /abortGrace/ });

@@ -21,24 +21,42 @@ function withFile(body: (fd: number) => void): void {
 
 test('the file gives back the results written, in order, and the last task marked as begun', () => {
   withFile((fd) => {
-    assert.deepEqual(readStashFile(fd, true), { results: [], begun: undefined });
+    assert.deepEqual(readStashFile(fd, true), { results: [], begun: undefined, watched: undefined });
     const file = new StashFileWriter(fd);
     file.restart();
     assert.equal(file.begins(0), true);
     file.write();
-    assert.deepEqual(readStashFile(fd, true), { results: [], begun: 0 });
+    assert.deepEqual(readStashFile(fd, true), { results: [], begun: 0, watched: undefined });
     const values: unknown[] = [42, undefined, 'text', { a: [1, 2] }];
     values.forEach((value, i) => assert.equal(file.add(i, 0, value), true));
     assert.equal(file.begins(4), true);
     file.write();
-    assert.deepEqual(readStashFile(fd, true), { results: values.map((value, i) => [i, 0, value]), begun: 4 });
+    assert.deepEqual(readStashFile(fd, true), { results: values.map((value, i) => [i, 0, value]), begun: 4, watched: undefined });
     // While the child runs, only the mark is wanted.
-    assert.deepEqual(readStashFile(fd, false), { results: [], begun: 4 });
+    assert.deepEqual(readStashFile(fd, false), { results: [], begun: 4, watched: undefined });
     // What was prepared and dropped is not written.
     assert.equal(file.add(4, 0, 'dropped'), true);
     file.discard();
     file.write();
     assert.equal(readStashFile(fd, true).results.length, 4);
+  });
+});
+
+test('a task marked as having read its signal is told apart from its results, and a later mark wins', () => {
+  withFile((fd) => {
+    const file = new StashFileWriter(fd);
+    file.restart();
+    assert.equal(file.begins(0), true);
+    file.write();
+    file.watched(0);
+    assert.deepEqual(readStashFile(fd, true), { results: [], begun: 0, watched: 0 });
+    // The next task begins (after task 0's result) and reads its signal too: written at once, each.
+    assert.equal(file.add(0, 0, 'zero'), true);
+    assert.equal(file.begins(1), true);
+    file.write();
+    assert.deepEqual(readStashFile(fd, false), { results: [], begun: 1, watched: 0 }, 'task 1 has not read it yet');
+    file.watched(1);
+    assert.deepEqual(readStashFile(fd, true), { results: [[0, 0, 'zero']], begun: 1, watched: 1 });
   });
 });
 
@@ -53,7 +71,7 @@ test('starting over hides what the older generation left, even where the new one
     file.add(5, 1, 7);
     file.begins(6);
     file.write();
-    assert.deepEqual(readStashFile(fd, true), { results: [[5, 1, 7]], begun: 6 });
+    assert.deepEqual(readStashFile(fd, true), { results: [[5, 1, 7]], begun: 6, watched: undefined });
   });
 });
 
@@ -72,11 +90,11 @@ test('a write cut short counts for nothing: the records before it stand', () => 
     // Cut the last write anywhere: the reader sees the file as it was before that write.
     for (const keep of [130, 100, 90, 60]) {
       ftruncateSync(fd, keep);
-      assert.deepEqual(readStashFile(fd, true), { results: [[0, 0, 1]], begun: 1 }, `cut at ${keep}`);
+      assert.deepEqual(readStashFile(fd, true), { results: [[0, 0, 1]], begun: 1, watched: undefined }, `cut at ${keep}`);
     }
     // Garbage where a record should be (an older generation's bytes, say) is not read either.
     writeSync(fd, new Uint8Array(40).fill(7), 0, 40, 64);
-    assert.deepEqual(readStashFile(fd, true), { results: [[0, 0, 1]], begun: 1 });
+    assert.deepEqual(readStashFile(fd, true), { results: [[0, 0, 1]], begun: 1, watched: undefined });
   });
 });
 
