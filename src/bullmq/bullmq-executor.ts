@@ -338,7 +338,7 @@ export class BullMQExecutor implements Executor {
   }
 
   #assertOpen(): void {
-    if (this.#state !== BullMQExecutorState.OPEN) throw new InvalidStateError('cannot submit to a BullMQExecutor after shutdown()');
+    if (this.#state !== BullMQExecutorState.OPEN) throw new InvalidStateError('cannot schedule new futures after shutdown');
   }
 
   #moduleTask(fn: unknown): Extract<TaskDescriptor, { kind: 'module' }> {
@@ -368,7 +368,15 @@ export class BullMQExecutor implements Executor {
 
   #submitJob(task: Extract<TaskDescriptor, { kind: 'module' }>, args: unknown[], chunk: boolean, report: Report | undefined): Pending {
     this.#assertOpen();
-    const encoded = encode(args);
+    let encoded: string;
+    try {
+      encoded = encode(args);
+    } catch (error) {
+      // As on the pools: the future fails, submit does not throw.
+      const pending = this.#track(randomUUID(), chunk, report);
+      this.#settle(pending, true, new TypeError(`the task's arguments could not be sent to the worker host: ${messageOf(error)}`, { cause: error }));
+      return pending;
+    }
     const bytes = decodedBytes(encoded);
     if (bytes > this.#options.maxPayloadBytes) {
       throw new RangeError(`the arguments of task ${task.name} serialize to ${bytes} bytes, over maxPayloadBytes (${this.#options.maxPayloadBytes})`);
@@ -514,7 +522,8 @@ export class BullMQExecutor implements Executor {
     const pending = this.#jobs.get(jobId);
     if (pending === undefined) return;
     this.#counts.failed++;
-    this.#settle(pending, true, pending.error?.value ?? new Error(failedReason));
+    // A task may throw undefined: the recorded error is what it threw, whatever it is.
+    this.#settle(pending, true, pending.error === undefined ? new Error(failedReason) : pending.error.value);
   }
 
   /**
