@@ -16,6 +16,7 @@ import {
   type SubmitOptions,
   type Task,
 } from '../index.js';
+import { after, type Delay } from '../internal/timers.js';
 import { describe, validateFunction, validateInteger, validateOptions, validateSignal, validateTimeout } from '../internal/validate.js';
 import { describeTask, type TaskDescriptor } from '../tasks/task.js';
 import { fromWire, type WireError } from '../tasks/wire-error.js';
@@ -162,7 +163,7 @@ export class BullMQExecutor implements Executor {
   #closed: Promise<void> | undefined;
   #idle: (() => void) | undefined;
   #lastError: unknown;
-  #unreachable: NodeJS.Timeout | undefined;
+  #unreachable: Delay | undefined;
   #checker: NodeJS.Timeout | undefined;
   #counts = { completed: 0, failed: 0, cancelled: 0 };
   /** The jobs to add at the end of this turn of the event loop. */
@@ -197,7 +198,7 @@ export class BullMQExecutor implements Executor {
     this.#client.on('error', (error) => (this.#lastError = error));
     this.#client.on('close', () => this.#watchOutage());
     this.#client.on('ready', () => {
-      clearTimeout(this.#unreachable);
+      this.#unreachable?.clear();
       this.#unreachable = undefined;
     });
     this.#channel = cancelChannel(prefix, queue);
@@ -319,7 +320,7 @@ export class BullMQExecutor implements Executor {
     if (this.#jobs.size > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
     await Promise.all(this.#stopping);
     clearTimeout(this.#checker);
-    clearTimeout(this.#unreachable);
+    this.#unreachable?.clear();
     const events = await this.#ready.catch(() => undefined);
     this.#state = BullMQExecutorState.CLOSED;
     await Promise.all([events?.close(), this.#queue.close(), this.#client.quit().catch(() => this.#client.disconnect())]);
@@ -436,11 +437,11 @@ export class BullMQExecutor implements Executor {
     const timer =
       timeout === undefined || timeout === Infinity
         ? undefined
-        : setTimeout(() => this.#abort(pending, new TimeoutError(`job ${pending.future.jobId} timed out after ${timeout} ms`)), timeout);
+        : after(timeout, () => this.#abort(pending, new TimeoutError(`job ${pending.future.jobId} timed out after ${timeout} ms`)));
     if (signal === undefined && timer === undefined) return;
     pending.release = () => {
       signal?.removeEventListener('abort', onAbort);
-      clearTimeout(timer);
+      timer?.clear();
     };
   }
 
@@ -574,12 +575,12 @@ export class BullMQExecutor implements Executor {
     if (this.#unreachable !== undefined || this.#state === BullMQExecutorState.CLOSED) return;
     const { reconnectTimeout } = this.#options;
     if (reconnectTimeout === Infinity) return;
-    this.#unreachable = setTimeout(() => {
+    this.#unreachable = after(reconnectTimeout, () => {
       const error = new BrokenExecutor(`Redis has been unreachable for ${reconnectTimeout} ms (reconnectTimeout): ${messageOf(this.#lastError)}`, {
         cause: this.#lastError,
       });
       for (const pending of [...this.#jobs.values()]) this.#settle(pending, true, error);
-    }, reconnectTimeout);
+    });
   }
 
   #settle(pending: Pending, failed: boolean, value: unknown): void {

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { UnrecoverableError, WaitingError, Worker, type ConnectionOptions, type Job, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ProcessPoolExecutor, TaskNotAllowed, ThreadPoolExecutor, type TaskRef } from '../index.js';
+import { after } from '../internal/timers.js';
 import { describe, validateInteger, validateOptions, validateTimeout } from '../internal/validate.js';
 import { toWire } from '../tasks/wire-error.js';
 import type { ChunkResult } from '../wire/protocol.js';
@@ -270,11 +271,15 @@ class Host implements WorkerHost {
     const worker = this.#worker;
     if (worker !== undefined) {
       const closed = worker.close();
-      const deadline = setTimeout(() => {
-        this.#handingBack = true;
-        worker.cancelAllJobs('the worker host is shutting down');
-      }, this.#drainTimeout);
-      await closed.finally(() => clearTimeout(deadline));
+      // A drainTimeout of Infinity waits for the jobs as long as they run.
+      const deadline =
+        this.#drainTimeout === Infinity
+          ? undefined
+          : after(this.#drainTimeout, () => {
+              this.#handingBack = true;
+              worker.cancelAllJobs('the worker host is shutting down');
+            });
+      await closed.finally(() => deadline?.clear());
     }
     await Promise.all([this.#pool.shutdown(), this.#subscriber?.quit().catch(() => this.#subscriber?.disconnect())]);
   }

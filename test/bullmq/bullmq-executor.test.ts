@@ -4,7 +4,9 @@ import { asCompleted, CancelledError, FutureState, InvalidStateError, TaskNotAll
 import { BullMQExecutor, runWorkerHost, type WorkerHost } from 'aiox/bullmq';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import { countTo, echo, hostPid, square, waitForAbort } from '../fixtures/bullmq-tasks.js';
+import { catchWarningsOfType } from '../fixtures/quiet.js';
 import { REDIS_SERVER, startRedis, type RedisServer } from '../fixtures/redis.js';
+import { nextTurn } from '../fixtures/settle.js';
 
 // The executor against a private Redis and a worker host in this process (a thread pool of 2). The host
 // allows test/fixtures/bullmq-tasks.js only. Without redis-server, this file defines no test (see
@@ -201,5 +203,15 @@ if (REDIS_SERVER !== undefined) {
       await idle.shutdown();
       await idleQueue.close();
     }
+  });
+
+  test("times longer than setTimeout's limit (2^31 - 1 ms) do not fire early: a job's timeout, a host's drainTimeout", async (t) => {
+    // Given more, setTimeout fires after 1 ms and says so with a TimeoutOverflowWarning.
+    const overflows = catchWarningsOfType(t, 'TimeoutOverflowWarning');
+    assert.equal(await executor.submitWith(square, [5], { timeout: 3_000_000_000 }), 25);
+    const patient = await runWorkerHost({ connection: redis.connection, queue: 'patient', tasks: [TASKS], maxWorkers: 1, drainTimeout: Infinity });
+    await patient.close();
+    await nextTurn();
+    assert.deepEqual(overflows, []);
   });
 }
