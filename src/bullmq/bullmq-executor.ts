@@ -535,14 +535,15 @@ export class BullMQExecutor implements Executor {
     const pending = this.#jobs.get(jobId);
     if (pending === undefined) return;
     try {
-      const job = await Job.fromId(this.#queue, jobId);
+      // The state first, then the job: a job read while it ran, found finished by a later look at its state,
+      // would have no result in hand.
+      const state = await this.#queue.getJobState(jobId);
+      const job = state === 'unknown' || pending.future.done() ? undefined : await Job.fromId(this.#queue, jobId);
       if (pending.future.done()) return;
       if (job === undefined) {
         const why = attaching ? 'it was never added, or was removed once finished' : 'it was removed, or Redis lost it';
         return this.#settle(pending, true, new InvalidStateError(`job ${jobId} is not in queue ${this.#queue.name}: ${why}`));
       }
-      const state = await job.getState();
-      if (pending.future.done()) return;
       if (attaching && (job.data as Partial<JobPayload> | undefined)?.chunk === true) pending.chunk = true;
       if (state === 'completed') return this.#completed(jobId, job.returnvalue);
       if (state === 'failed') {

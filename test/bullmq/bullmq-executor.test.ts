@@ -214,4 +214,27 @@ if (REDIS_SERVER !== undefined) {
     await nextTurn();
     assert.deepEqual(overflows, []);
   });
+
+  test("remap runs a job's module from this host's folder when the submitters' path differs; the allow-list still applies", async () => {
+    const elsewhere = 'file:///elsewhere/app/fixtures/';
+    const remapped = await runWorkerHost({
+      connection: redis.connection,
+      queue: 'remapped',
+      tasks: [TASKS],
+      maxWorkers: 1,
+      remap: [{ from: elsewhere, to: new URL('.', TASKS) }],
+    });
+    const submitter = new BullMQExecutor({ connection: redis.connection, queue: 'remapped' });
+    try {
+      assert.equal(await submitter.submit(taskRef<(n: number) => number>(`${elsewhere}bullmq-tasks.js`, 'square'), 6), 36);
+      // Remapped to test/fixtures/tasks.js, which this host does not allow.
+      await assert.rejects(submitter.submit(taskRef<(a: number, b: number) => number>(`${elsewhere}tasks.js`, 'add'), 1, 2), TaskNotAllowed);
+    } finally {
+      await submitter.shutdown();
+      await remapped.close();
+    }
+    const bad = { connection: redis.connection, tasks: [TASKS] };
+    await assert.rejects(runWorkerHost({ ...bad, remap: [{ from: 'file:///a', to: '/b/' }] }), /^TypeError: remap\[0\]\.from must be a folder URL or absolute path ending in \/, received "file:\/\/\/a"$/);
+    await assert.rejects(runWorkerHost({ ...bad, remap: [{ from: '/a/', to: 'b/' }] }), /remap\[0\]\.to must be a folder/);
+  });
 }
