@@ -4,41 +4,21 @@
 // every result arrives once, in order.
 //
 //   npm run build && node build/examples/cluster.js      (needs redis-server on the PATH)
-import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { BullMQExecutor } from 'aiox/bullmq';
+import { startHost, stopHost, type HostProcess } from './lib/hosts.js';
 import { isMain } from './lib/main.js';
 import { HOW_TO_INSTALL_REDIS, REDIS_SERVER, startRedis } from './lib/redis.js';
 import { Timeline } from './lib/timeline.js';
 import { CANDIDATES } from './primes.js';
 import { isPrimeOnHost } from './tasks/cluster.js';
 
-const CLI = fileURLToPath(new URL('../../dist/bullmq/cli.js', import.meta.url));
 const TASKS = fileURLToPath(new URL('./tasks/cluster.js', import.meta.url));
 const CHUNKSIZE = 10;
 /** The victim is killed once this many results have arrived. */
 const KILL_AFTER = 50;
-
-interface Host {
-  readonly name: string;
-  readonly pid: number;
-  readonly child: ChildProcess;
-}
-
-/** Starts `aiox worker` with one worker thread and short locks, and resolves once it serves the queue. */
-function startHost(name: string, url: string): Promise<Host> {
-  const args = ['worker', '--redis', url, '--queue', 'cluster', '--tasks', TASKS, '--workers', '1', '--lock-duration', '1000', '--stalled-interval', '250'];
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-      const pid = /serving queue cluster \(pid (\d+)\)/.exec(output)?.[1];
-      if (pid !== undefined) resolve({ name, pid: Number(pid), child });
-    });
-    child.once('exit', (code) => reject(new Error(`host ${name} exited with ${code} before it served`)));
-  });
-}
+/** One worker thread and short locks, so that a dead host's jobs move soon. */
+const HOST_ARGS = ['--workers', '1', '--lock-duration', '1000', '--stalled-interval', '250'];
 
 export async function cluster(): Promise<void> {
   if (REDIS_SERVER === undefined) {
@@ -46,9 +26,9 @@ export async function cluster(): Promise<void> {
     return;
   }
   const redis = await startRedis();
-  const hosts: Host[] = [];
+  const hosts: HostProcess[] = [];
   try {
-    hosts.push(...(await Promise.all([startHost('A', redis.url), startHost('B', redis.url)])));
+    hosts.push(...(await Promise.all(['A', 'B'].map((name) => startHost(name, redis.url, 'cluster', TASKS, HOST_ARGS)))));
     const lane = (pid: number): string => {
       const host = hosts.find((h) => h.pid === pid);
       return host === undefined ? `pid ${pid}` : `host ${host.name} (pid ${pid})`;
@@ -57,7 +37,7 @@ export async function cluster(): Promise<void> {
     console.log(`map() over ${CANDIDATES.length} numbers in jobs of ${CHUNKSIZE}; host A is killed after ${KILL_AFTER} results.`);
 
     const timeline = new Timeline();
-    const [victim, survivor] = hosts as [Host, Host];
+    const [victim, survivor] = hosts as [HostProcess, HostProcess];
     const chunks = new Map<number, { worker: string; start: number; end: number }>();
     const found: number[] = [];
     const started = performance.now();
@@ -85,13 +65,7 @@ export async function cluster(): Promise<void> {
     console.log(`  host A ran ${byHost(victim.pid)} jobs before it was killed at ${Math.round(killedAt)} ms; host B ran ${byHost(survivor.pid)}, among them the jobs A held when it died`);
     console.log(timeline.render());
   } finally {
-    for (const { child } of hosts) {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
-    }
+    await Promise.all(hosts.map(stopHost));
     await redis.stop();
   }
 }

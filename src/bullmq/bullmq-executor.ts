@@ -16,6 +16,7 @@ import {
   type SubmitOptions,
   type Task,
 } from '../index.js';
+import { after, type Delay } from '../internal/timers.js';
 import { describe, validateFunction, validateInteger, validateOptions, validateSignal, validateTimeout } from '../internal/validate.js';
 import { describeTask, type TaskDescriptor } from '../tasks/task.js';
 import { fromWire, type WireError } from '../tasks/wire-error.js';
@@ -162,7 +163,7 @@ export class BullMQExecutor implements Executor {
   #closed: Promise<void> | undefined;
   #idle: (() => void) | undefined;
   #lastError: unknown;
-  #unreachable: NodeJS.Timeout | undefined;
+  #unreachable: Delay | undefined;
   #checker: NodeJS.Timeout | undefined;
   #counts = { completed: 0, failed: 0, cancelled: 0 };
   /** The jobs to add at the end of this turn of the event loop. */
@@ -197,7 +198,7 @@ export class BullMQExecutor implements Executor {
     this.#client.on('error', (error) => (this.#lastError = error));
     this.#client.on('close', () => this.#watchOutage());
     this.#client.on('ready', () => {
-      clearTimeout(this.#unreachable);
+      this.#unreachable?.clear();
       this.#unreachable = undefined;
     });
     this.#channel = cancelChannel(prefix, queue);
@@ -319,7 +320,7 @@ export class BullMQExecutor implements Executor {
     if (this.#jobs.size > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
     await Promise.all(this.#stopping);
     clearTimeout(this.#checker);
-    clearTimeout(this.#unreachable);
+    this.#unreachable?.clear();
     const events = await this.#ready.catch(() => undefined);
     this.#state = BullMQExecutorState.CLOSED;
     await Promise.all([events?.close(), this.#queue.close(), this.#client.quit().catch(() => this.#client.disconnect())]);
@@ -338,7 +339,7 @@ export class BullMQExecutor implements Executor {
   }
 
   #assertOpen(): void {
-    if (this.#state !== BullMQExecutorState.OPEN) throw new InvalidStateError('cannot submit to a BullMQExecutor after shutdown()');
+    if (this.#state !== BullMQExecutorState.OPEN) throw new InvalidStateError('cannot schedule new futures after shutdown');
   }
 
   #moduleTask(fn: unknown): Extract<TaskDescriptor, { kind: 'module' }> {
@@ -368,7 +369,15 @@ export class BullMQExecutor implements Executor {
 
   #submitJob(task: Extract<TaskDescriptor, { kind: 'module' }>, args: unknown[], chunk: boolean, report: Report | undefined): Pending {
     this.#assertOpen();
-    const encoded = encode(args);
+    let encoded: string;
+    try {
+      encoded = encode(args);
+    } catch (error) {
+      // As on the pools: the future fails, submit does not throw.
+      const pending = this.#track(randomUUID(), chunk, report);
+      this.#settle(pending, true, new TypeError(`the task's arguments could not be sent to the worker host: ${messageOf(error)}`, { cause: error }));
+      return pending;
+    }
     const bytes = decodedBytes(encoded);
     if (bytes > this.#options.maxPayloadBytes) {
       throw new RangeError(`the arguments of task ${task.name} serialize to ${bytes} bytes, over maxPayloadBytes (${this.#options.maxPayloadBytes})`);
@@ -428,11 +437,11 @@ export class BullMQExecutor implements Executor {
     const timer =
       timeout === undefined || timeout === Infinity
         ? undefined
-        : setTimeout(() => this.#abort(pending, new TimeoutError(`job ${pending.future.jobId} timed out after ${timeout} ms`)), timeout);
+        : after(timeout, () => this.#abort(pending, new TimeoutError(`job ${pending.future.jobId} timed out after ${timeout} ms`)));
     if (signal === undefined && timer === undefined) return;
     pending.release = () => {
       signal?.removeEventListener('abort', onAbort);
-      clearTimeout(timer);
+      timer?.clear();
     };
   }
 
@@ -514,7 +523,8 @@ export class BullMQExecutor implements Executor {
     const pending = this.#jobs.get(jobId);
     if (pending === undefined) return;
     this.#counts.failed++;
-    this.#settle(pending, true, pending.error?.value ?? new Error(failedReason));
+    // A task may throw undefined: the recorded error is what it threw, whatever it is.
+    this.#settle(pending, true, pending.error === undefined ? new Error(failedReason) : pending.error.value);
   }
 
   /**
@@ -525,14 +535,15 @@ export class BullMQExecutor implements Executor {
     const pending = this.#jobs.get(jobId);
     if (pending === undefined) return;
     try {
-      const job = await Job.fromId(this.#queue, jobId);
+      // The state first, then the job: a job read while it ran, found finished by a later look at its state,
+      // would have no result in hand.
+      const state = await this.#queue.getJobState(jobId);
+      const job = state === 'unknown' || pending.future.done() ? undefined : await Job.fromId(this.#queue, jobId);
       if (pending.future.done()) return;
       if (job === undefined) {
         const why = attaching ? 'it was never added, or was removed once finished' : 'it was removed, or Redis lost it';
         return this.#settle(pending, true, new InvalidStateError(`job ${jobId} is not in queue ${this.#queue.name}: ${why}`));
       }
-      const state = await job.getState();
-      if (pending.future.done()) return;
       if (attaching && (job.data as Partial<JobPayload> | undefined)?.chunk === true) pending.chunk = true;
       if (state === 'completed') return this.#completed(jobId, job.returnvalue);
       if (state === 'failed') {
@@ -565,12 +576,12 @@ export class BullMQExecutor implements Executor {
     if (this.#unreachable !== undefined || this.#state === BullMQExecutorState.CLOSED) return;
     const { reconnectTimeout } = this.#options;
     if (reconnectTimeout === Infinity) return;
-    this.#unreachable = setTimeout(() => {
+    this.#unreachable = after(reconnectTimeout, () => {
       const error = new BrokenExecutor(`Redis has been unreachable for ${reconnectTimeout} ms (reconnectTimeout): ${messageOf(this.#lastError)}`, {
         cause: this.#lastError,
       });
       for (const pending of [...this.#jobs.values()]) this.#settle(pending, true, error);
-    }, reconnectTimeout);
+    });
   }
 
   #settle(pending: Pending, failed: boolean, value: unknown): void {

@@ -13,6 +13,8 @@ const USAGE = `usage: aiox worker --redis URL --tasks MODULE [--tasks MODULE...]
   --prefix PREFIX         BullMQ's key prefix (default bull)
   --tasks MODULE          a task module this host may run (a path or URL; a folder ending in / allows
                           every module under it); repeat for more
+  --remap FROM=TO         run a job's module under the submitters' folder FROM from the folder TO on
+                          this host (URLs or paths ending in /; TO must be allowed by --tasks); repeat
   --processes             run tasks in child processes rather than worker threads
   --workers N             workers of the local pool (default: the machine's cores)
   --concurrency N         jobs taken at once (default 2 x workers)
@@ -38,6 +40,13 @@ function moduleUrl(given: string): string {
   return given.endsWith('/') && !url.endsWith('/') ? `${url}/` : url;
 }
 
+/** `--remap FROM=TO`: the submitters' folder URL, and the folder here (a path, relative ones resolved). */
+function remapEntry(given: string): { from: string; to: string } {
+  const at = given.indexOf('=');
+  if (at <= 0 || at === given.length - 1) fail(`--remap must be FROM=TO, received ${JSON.stringify(given)}`);
+  return { from: moduleUrl(given.slice(0, at)), to: moduleUrl(given.slice(at + 1)) };
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === '--help' || command === '-h' || command === undefined) {
@@ -54,6 +63,7 @@ async function main(argv: string[]): Promise<void> {
         queue: { type: 'string' },
         prefix: { type: 'string' },
         tasks: { type: 'string', multiple: true },
+        remap: { type: 'string', multiple: true },
         processes: { type: 'boolean' },
         workers: { type: 'string' },
         concurrency: { type: 'string' },
@@ -95,6 +105,7 @@ async function main(argv: string[]): Promise<void> {
     queue,
     ...(values.prefix === undefined ? {} : { prefix: values.prefix }),
     tasks: values.tasks.map(moduleUrl),
+    ...(values.remap === undefined ? {} : { remap: values.remap.map(remapEntry) }),
     pool: values.processes === true ? 'process' : 'thread',
     ...(workers === undefined ? {} : { maxWorkers: workers }),
     ...(concurrency === undefined ? {} : { concurrency }),

@@ -3,5 +3,5 @@
 // to the user's install: importing 'aiox' never loads them.
 export { BullMQExecutor, BullMQExecutorState, type BullMQExecutorOptions, type BullMQExecutorStats } from './bullmq-executor.js';
 export { JobFuture } from './job-future.js';
-export { runWorkerHost, type WorkerHost, type WorkerHostOptions, type WorkerHostStats } from './worker-host.js';
+export { runWorkerHost, type ModuleRemap, type WorkerHost, type WorkerHostOptions, type WorkerHostStats } from './worker-host.js';
 export { connectionFromUrl } from './connection.js';

@@ -1,7 +1,10 @@
 import { availableParallelism } from 'node:os';
+import { isAbsolute } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { UnrecoverableError, WaitingError, Worker, type ConnectionOptions, type Job, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ProcessPoolExecutor, TaskNotAllowed, ThreadPoolExecutor, type TaskRef } from '../index.js';
+import { after } from '../internal/timers.js';
 import { describe, validateInteger, validateOptions, validateTimeout } from '../internal/validate.js';
 import { toWire } from '../tasks/wire-error.js';
 import type { ChunkResult } from '../wire/protocol.js';
@@ -35,6 +38,14 @@ export interface WorkerHostOptions {
    * under it), as a pool's `allowedTasks.modules`. A job naming any other module fails, and is not retried.
    */
   readonly tasks: readonly (string | URL)[];
+  /**
+   * Where the submitters' task modules are on this host, when the path differs: a job naming a module under
+   * `from` (the folder as the submitters see it) runs the module at the same place under `to` (the folder
+   * here); both URLs or absolute paths ending in `/`. The first match applies. The module it lands on must still be
+   * allowed by `tasks`: a remapping never widens the allow-list. @default [] (a module runs at the URL the
+   * job names)
+   */
+  readonly remap?: readonly ModuleRemap[];
   /** Run tasks on worker threads or child processes. @default 'thread' */
   readonly pool?: 'thread' | 'process';
   /** Workers of the local pool. @default os.availableParallelism() */
@@ -53,6 +64,19 @@ export interface WorkerHostOptions {
    * the job of a host that died is given to another. @default BullMQ's
    */
   readonly worker?: Omit<WorkerOptions, 'connection' | 'prefix' | 'concurrency' | 'autorun'>;
+}
+
+/**
+ * One entry of {@link WorkerHostOptions.remap}: the submitters' folder, and the same folder on this host.
+ * @example
+ * ```ts
+ * import type { ModuleRemap } from 'aiox/bullmq';
+ * const remap: ModuleRemap = { from: 'file:///home/dev/app/dist/', to: '/srv/app/dist/' };
+ * ```
+ */
+export interface ModuleRemap {
+  readonly from: string | URL;
+  readonly to: string | URL;
 }
 
 /**
@@ -124,6 +148,7 @@ export async function runWorkerHost(options: WorkerHostOptions): Promise<WorkerH
     maxPayloadBytes = 16 * MiB,
     drainTimeout = 30_000,
     worker = {},
+    remap = [],
   } = options;
   const { concurrency = 2 * maxWorkers } = options;
   if (connection === null || typeof connection !== 'object') throw new TypeError(`connection must be ioredis options or a client, received ${describe(connection)}`);
@@ -135,9 +160,10 @@ export async function runWorkerHost(options: WorkerHostOptions): Promise<WorkerH
   validateInteger(maxPayloadBytes, 'maxPayloadBytes', 1);
   validateTimeout(drainTimeout, 'drainTimeout');
   validateOptions(worker, 'worker');
+  const folders = remapFolders(remap);
   const poolOptions = { maxWorkers, allowedTasks: { modules: tasks } };
   const pool = kind === 'thread' ? new ThreadPoolExecutor(poolOptions) : new ProcessPoolExecutor(poolOptions);
-  const host = new Host(pool, maxPayloadBytes, drainTimeout);
+  const host = new Host(pool, maxPayloadBytes, drainTimeout, folders);
   try {
     await host.start(connection, queue, prefix, { ...worker, concurrency });
   } catch (error) {
@@ -152,6 +178,8 @@ class Host implements WorkerHost {
   readonly #maxPayloadBytes: number;
   readonly #drainTimeout: number;
   readonly #cancelled = new Set<string>();
+  /** [from, to] folder URLs of the remap option. */
+  readonly #remap: readonly (readonly [string, string])[];
   #worker: Worker | undefined;
   #subscriber: Redis | undefined;
   #closing: Promise<void> | undefined;
@@ -159,7 +187,8 @@ class Host implements WorkerHost {
   #handingBack = false;
   readonly #counts = { running: 0, completed: 0, failed: 0 };
 
-  constructor(pool: ThreadPoolExecutor | ProcessPoolExecutor, maxPayloadBytes: number, drainTimeout: number) {
+  constructor(pool: ThreadPoolExecutor | ProcessPoolExecutor, maxPayloadBytes: number, drainTimeout: number, remap: readonly (readonly [string, string])[]) {
+    this.#remap = remap;
     this.#pool = pool;
     this.#maxPayloadBytes = maxPayloadBytes;
     this.#drainTimeout = drainTimeout;
@@ -201,7 +230,7 @@ class Host implements WorkerHost {
     if (!Array.isArray(args) || (data.chunk === true && !args.every(Array.isArray))) {
       return this.#refuse(job, new TypeError(`the arguments of job ${job.id} are not ${data.chunk === true ? 'a list of argument lists' : 'an array'}`));
     }
-    const task: TaskRef<unknown[], unknown> = { module: data.module, name: data.name };
+    const task: TaskRef<unknown[], unknown> = { module: this.#hostModule(data.module), name: data.name };
     const reports = data.reports === true ? new JobReports(job) : undefined;
     this.#counts.running++;
     try {
@@ -229,6 +258,15 @@ class Host implements WorkerHost {
       ...(signal === undefined ? {} : { signal }),
       ...(reports === undefined ? {} : { onProgress: (value: unknown) => reports.push('p', value), onEvent: (event: unknown) => reports.push('e', event) }),
     });
+  }
+
+  /** The URL of a job's module on this host (see the remap option). */
+  #hostModule(module: string): string {
+    if (this.#remap.length === 0) return module;
+    // Normalized before and after, so that no `..` walks out of a folder past the allow-list's check.
+    const href = new URL(module).href;
+    for (const [from, to] of this.#remap) if (href.startsWith(from)) return new URL(to + href.slice(from.length)).href;
+    return href;
   }
 
   /** Runs a chunk of `map`: an error is a result of the chunk, at its place, as on a pool. */
@@ -270,11 +308,15 @@ class Host implements WorkerHost {
     const worker = this.#worker;
     if (worker !== undefined) {
       const closed = worker.close();
-      const deadline = setTimeout(() => {
-        this.#handingBack = true;
-        worker.cancelAllJobs('the worker host is shutting down');
-      }, this.#drainTimeout);
-      await closed.finally(() => clearTimeout(deadline));
+      // A drainTimeout of Infinity waits for the jobs as long as they run.
+      const deadline =
+        this.#drainTimeout === Infinity
+          ? undefined
+          : after(this.#drainTimeout, () => {
+              this.#handingBack = true;
+              worker.cancelAllJobs('the worker host is shutting down');
+            });
+      await closed.finally(() => deadline?.clear());
     }
     await Promise.all([this.#pool.shutdown(), this.#subscriber?.quit().catch(() => this.#subscriber?.disconnect())]);
   }
@@ -315,4 +357,25 @@ async function recordError(job: Job, error: unknown): Promise<void> {
 /** The message BullMQ keeps as the job's failedReason, for dashboards. */
 function summary(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** The remap option as [from, to] folder URLs. @throws {TypeError} for an entry that is not two folders. */
+function remapFolders(remap: unknown): (readonly [string, string])[] {
+  if (!Array.isArray(remap)) throw new TypeError(`remap must be an array of { from, to }, received ${describe(remap)}`);
+  return remap.map((entry: unknown, i) => {
+    validateOptions(entry, `remap[${i}]`);
+    const { from, to } = entry as Partial<ModuleRemap>;
+    const folder = (value: unknown, name: string): string => {
+      const href =
+        value instanceof URL ? value.href
+        : typeof value === 'string' && isAbsolute(value) ? pathToFileURL(value).href + (/[\\/]$/.test(value) ? '/' : '')
+        : typeof value === 'string' && URL.canParse(value) ? new URL(value).href
+        : undefined;
+      if (href === undefined || !href.endsWith('/')) {
+        throw new TypeError(`remap[${i}].${name} must be a folder URL or absolute path ending in /, received ${describe(value)}`);
+      }
+      return href.replace(/\/+$/, '/');
+    };
+    return [folder(from, 'from'), folder(to, 'to')] as const;
+  });
 }

@@ -4,7 +4,9 @@ import { asCompleted, CancelledError, FutureState, InvalidStateError, TaskNotAll
 import { BullMQExecutor, runWorkerHost, type WorkerHost } from 'aiox/bullmq';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import { countTo, echo, hostPid, square, waitForAbort } from '../fixtures/bullmq-tasks.js';
+import { catchWarningsOfType } from '../fixtures/quiet.js';
 import { REDIS_SERVER, startRedis, type RedisServer } from '../fixtures/redis.js';
+import { nextTurn } from '../fixtures/settle.js';
 
 // The executor against a private Redis and a worker host in this process (a thread pool of 2). The host
 // allows test/fixtures/bullmq-tasks.js only. Without redis-server, this file defines no test (see
@@ -133,7 +135,7 @@ if (REDIS_SERVER !== undefined) {
   test('a malformed job written into the queue by hand fails with a clear reason; the host goes on', async () => {
     const job = await queue.add('forged', { module: 'file:///etc/passwd', args: 12 });
     assert.match(await failedReason(job.id!), /not an aiox task/);
-    const garbled = await queue.add('garbled', { aiox: 1, module: TASKS.href, name: 'echo', args: 'bm90IHY4' });
+    const garbled = await queue.add('garbled', { aiox: 2, module: TASKS.href, name: 'echo', args: 'bm90IHY4' });
     assert.match(await failedReason(garbled.id!), /cannot be deserialized/);
     assert.equal(await executor.submit(square, 4), 16);
   });
@@ -201,5 +203,38 @@ if (REDIS_SERVER !== undefined) {
       await idle.shutdown();
       await idleQueue.close();
     }
+  });
+
+  test("times longer than setTimeout's limit (2^31 - 1 ms) do not fire early: a job's timeout, a host's drainTimeout", async (t) => {
+    // Given more, setTimeout fires after 1 ms and says so with a TimeoutOverflowWarning.
+    const overflows = catchWarningsOfType(t, 'TimeoutOverflowWarning');
+    assert.equal(await executor.submitWith(square, [5], { timeout: 3_000_000_000 }), 25);
+    const patient = await runWorkerHost({ connection: redis.connection, queue: 'patient', tasks: [TASKS], maxWorkers: 1, drainTimeout: Infinity });
+    await patient.close();
+    await nextTurn();
+    assert.deepEqual(overflows, []);
+  });
+
+  test("remap runs a job's module from this host's folder when the submitters' path differs; the allow-list still applies", async () => {
+    const elsewhere = 'file:///elsewhere/app/fixtures/';
+    const remapped = await runWorkerHost({
+      connection: redis.connection,
+      queue: 'remapped',
+      tasks: [TASKS],
+      maxWorkers: 1,
+      remap: [{ from: elsewhere, to: new URL('.', TASKS) }],
+    });
+    const submitter = new BullMQExecutor({ connection: redis.connection, queue: 'remapped' });
+    try {
+      assert.equal(await submitter.submit(taskRef<(n: number) => number>(`${elsewhere}bullmq-tasks.js`, 'square'), 6), 36);
+      // Remapped to test/fixtures/tasks.js, which this host does not allow.
+      await assert.rejects(submitter.submit(taskRef<(a: number, b: number) => number>(`${elsewhere}tasks.js`, 'add'), 1, 2), TaskNotAllowed);
+    } finally {
+      await submitter.shutdown();
+      await remapped.close();
+    }
+    const bad = { connection: redis.connection, tasks: [TASKS] };
+    await assert.rejects(runWorkerHost({ ...bad, remap: [{ from: 'file:///a', to: '/b/' }] }), /^TypeError: remap\[0\]\.from must be a folder URL or absolute path ending in \/, received "file:\/\/\/a"$/);
+    await assert.rejects(runWorkerHost({ ...bad, remap: [{ from: '/a/', to: 'b/' }] }), /remap\[0\]\.to must be a folder/);
   });
 }

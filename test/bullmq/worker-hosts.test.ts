@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,3 +127,15 @@ if (REDIS_SERVER !== undefined) {
     }
   });
 }
+
+// Needs no Redis: the command refuses a malformed --remap before it connects.
+test('aiox worker refuses a --remap that is not FROM=TO, with its usage', async () => {
+  const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    execFile(process.execPath, [CLI, 'worker', '--redis', 'redis://127.0.0.1:1', '--tasks', '/srv/app/', '--remap', '/home/dev/app/'], (error, _stdout, stderr) =>
+      resolve({ code: error === null ? 0 : (error.code as number | null), stderr }),
+    );
+  });
+  assert.equal(code, 2);
+  assert.match(stderr, /--remap must be FROM=TO, received "\/home\/dev\/app\/"/);
+  assert.match(stderr, /--remap FROM=TO {9}run a job's module/);
+});

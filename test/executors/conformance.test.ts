@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
-import { describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import {
   BrokenExecutor,
   BrokenProcessPool,
@@ -36,21 +36,27 @@ import {
   squareUnless,
   whoAmI,
 } from '../fixtures/tasks.js';
-import { KINDS, makePool } from './pools.js';
+import { CONFORMANCE_KINDS, differs, gateKind, makePool, startKinds, stopKinds, workersDiffer } from './conformance-kinds.js';
+import { KINDS } from './pools.js';
 
 const TASKS = new URL('../fixtures/tasks.js', import.meta.url).href;
 
-for (const kind of KINDS) {
+before(startKinds);
+after(stopKinds);
+
+for (const kind of CONFORMANCE_KINDS) {
   const Broken = kind === 'thread' ? BrokenThreadPool : BrokenProcessPool;
+  /** A case of the suite, skipped with its reason where the semantics of `kind` differ. */
+  const it = (name: string, fn: (t: TestContext) => Promise<void> | void): void => void test(name, { skip: differs(kind, name) }, fn);
 
   describe(`${kind} pool: running tasks`, { timeout: 30_000 }, () => {
-    test('defineTask functions, sync and async, give their results', async () => {
+    it('defineTask functions, sync and async, give their results', async () => {
       await using pool = makePool(kind, { maxWorkers: 2 });
       assert.equal(await pool.submit(add, 2, 3), 5);
       assert.equal(await pool.submit(asyncDouble, 21), 42);
     });
 
-    test('a burst on a new pool starts a worker for each task at once, up to maxWorkers', async () => {
+    it('a burst on a new pool starts a worker for each task at once, up to maxWorkers', async () => {
       await using pool = makePool(kind, { maxWorkers: 3 });
       const results = Array.from({ length: 5 }, (_, i) => pool.submit(add, i, 1));
       // The pool dispatches in a microtask; by the next turn it has started what the burst needs.
@@ -60,8 +66,8 @@ for (const kind of KINDS) {
       assert.deepEqual(await Promise.all(results), [1, 2, 3, 4, 5]);
     });
 
-    test('a task whose function has not been timed yet gets nothing sent behind it', async () => {
-      const gates = new Gates(kind, 1);
+    it('a task whose function has not been timed yet gets nothing sent behind it', async () => {
+      const gates = new Gates(gateKind(kind), 1);
       await using pool = makePool(kind, { maxWorkers: 2 });
       let released = false;
       try {
@@ -82,13 +88,13 @@ for (const kind of KINDS) {
       }
     });
 
-    test('plain functions travel as source', async () => {
+    it('plain functions travel as source', async () => {
       await using pool = makePool(kind, { maxWorkers: 1 });
       assert.equal(await pool.submit((a: number, b: number) => a * b, 6, 7), 42);
       assert.equal(await pool.submit(async (s: string) => s.toUpperCase(), 'abc'), 'ABC');
     });
 
-    test('a plain function using an outside variable fails with an error naming it and defineTask', async () => {
+    it('a plain function using an outside variable fails with an error naming it and defineTask', async () => {
       await using pool = makePool(kind, { maxWorkers: 1 });
       const factor = 3;
       const error = await pool.submit((x: number) => x * factor, 2).then(
@@ -100,20 +106,20 @@ for (const kind of KINDS) {
       assert.match(error.message, /defineTask/);
     });
 
-    test('{ module, name } references and taskRef work', async () => {
+    it('{ module, name } references and taskRef work', async () => {
       await using pool = makePool(kind, { maxWorkers: 1 });
       assert.equal(await pool.submit({ module: TASKS, name: 'add' }, 1, 2), 3);
       assert.equal(await pool.submit(taskRef<typeof add>(TASKS, 'add'), 4, 5), 9);
       await assert.rejects(pool.submit({ module: TASKS, name: 'missing' }), /no task named "missing"/);
     });
 
-    test('arguments and results are structured-cloned', async () => {
+    it('arguments and results are structured-cloned', async () => {
       await using pool = makePool(kind, { maxWorkers: 1 });
       const value = { when: new Date(5), map: new Map([[1, 'one']]), bytes: new Uint8Array([1, 2]), big: 10n };
       assert.deepEqual(await pool.submit(echo, value), value);
     });
 
-    test('errors come back with class, name, message, worker stack, cause and own properties', async () => {
+    it('errors come back with class, name, message, worker stack, cause and own properties', async () => {
       await using pool = makePool(kind, { maxWorkers: 1 });
       const custom = (await pool.submit(fail, 'custom').catch((e: unknown) => e)) as QuotaError;
       assert.equal(custom.name, 'QuotaError');
@@ -127,7 +133,7 @@ for (const kind of KINDS) {
       await assert.rejects(pool.submit(failAsync, 'async boom'), /async boom/);
     });
 
-    test('a task that throws a falsy value has still failed', async () => {
+    it('a task that throws a falsy value has still failed', async () => {
       await using pool = makePool(kind, { maxWorkers: 1 });
       for (const [what, thrown] of [['zero', 0], ['undefined', undefined]] as const) {
         const future = pool.submit(fail, what);
@@ -140,7 +146,7 @@ for (const kind of KINDS) {
       }
     });
 
-    test('an argument that cannot be cloned fails that future with a TypeError; the pool stays usable', async () => {
+    it('an argument that cannot be cloned fails that future with a TypeError; the pool stays usable', async () => {
       await using pool = makePool(kind, { maxWorkers: 1 });
       const bad = pool.submit(echo, { f: () => 1 } as unknown);
       const good = pool.submit(add, 1, 1);
@@ -148,14 +154,14 @@ for (const kind of KINDS) {
       assert.equal(await good, 2);
     });
 
-    test('a result that cannot be cloned fails that future with a TypeError; the pool stays usable', async () => {
+    it('a result that cannot be cloned fails that future with a TypeError; the pool stays usable', async () => {
       await using pool = makePool(kind, { maxWorkers: 1 });
       await assert.rejects(pool.submit(returnFunction), (e: unknown) => e instanceof TypeError && /could not be sent back/.test(e.message));
       assert.equal(await pool.submit(add, 2, 2), 4);
     });
 
-    test('stats count queued, running, completed and failed tasks', async () => {
-      const gates = new Gates(kind, 1);
+    it('stats count queued, running, completed and failed tasks', async () => {
+      const gates = new Gates(gateKind(kind), 1);
       await using pool = makePool(kind, { maxWorkers: 1 });
       try {
         const running = pool.submit(gated, gates.handle(0), 'x');
@@ -180,15 +186,15 @@ for (const kind of KINDS) {
     });
   });
 
-  describe(`${kind} pool: workers`, { timeout: 30_000 }, () => {
-    test('maxWorkers below 1 is a RangeError naming the option', () => {
+  describe(`${kind} pool: workers`, { timeout: 30_000, skip: workersDiffer(kind) }, () => {
+    it('maxWorkers below 1 is a RangeError naming the option', () => {
       assert.throws(() => makePool(kind, { maxWorkers: 0 }), /maxWorkers must be an integer >= 1, received 0/);
       assert.throws(() => makePool(kind, { maxWorkers: 1.5 }), RangeError);
       assert.throws(() => makePool(kind, { minWorkers: 3, maxWorkers: 2 }), RangeError);
     });
 
-    test('never more than maxWorkers run at once, and each runs truly in parallel', async () => {
-      const gates = new Gates(kind, 3);
+    it('never more than maxWorkers run at once, and each runs truly in parallel', async () => {
+      const gates = new Gates(gateKind(kind), 3);
       await using pool = makePool(kind, { maxWorkers: 2 });
       try {
         const futures = [0, 1, 2].map((i) => pool.submit(gated, gates.handle(i), i));
@@ -208,7 +214,7 @@ for (const kind of KINDS) {
       }
     });
 
-    test('an idle worker is reused before a new one starts', async () => {
+    it('an idle worker is reused before a new one starts', async () => {
       await using pool = makePool(kind, { maxWorkers: 4 });
       const first = await pool.submit(whoAmI);
       const second = await pool.submit(whoAmI);
@@ -216,18 +222,18 @@ for (const kind of KINDS) {
       assert.equal(pool.stats().workers, 1);
     });
 
-    test('minWorkers start at once', async () => {
+    it('minWorkers start at once', async () => {
       await using pool = makePool(kind, { maxWorkers: 3, minWorkers: 2 });
       assert.equal(pool.stats().workers, 2);
     });
 
-    test('the initializer runs once in each worker before its first task', async () => {
+    it('the initializer runs once in each worker before its first task', async () => {
       await using pool = makePool(kind, { maxWorkers: 1, initializer: initialize, initargs: ['ready'] });
       assert.deepEqual(await pool.submit(readInit), ['ready', 1]);
       assert.deepEqual(await pool.submit(readInit), ['ready', 1]);
     });
 
-    test('a failing initializer breaks the pool: pending futures fail and submit throws', async () => {
+    it('a failing initializer breaks the pool: pending futures fail and submit throws', async () => {
       const pool = makePool(kind, { maxWorkers: 2, initializer: failingInit });
       const futures = [pool.submit(add, 1, 2), pool.submit(add, 3, 4), pool.submit(add, 5, 6)];
       for (const future of futures) {
@@ -238,7 +244,7 @@ for (const kind of KINDS) {
       await pool.shutdown();
     });
 
-    test('maxTasksPerWorker replaces a worker after N tasks and queued work goes on', async () => {
+    it('maxTasksPerWorker replaces a worker after N tasks and queued work goes on', async () => {
       await using pool = makePool(kind, { maxWorkers: 1, maxTasksPerWorker: 2 });
       const ids = await Promise.all(Array.from({ length: 6 }, () => pool.submit(whoAmI)));
       assert.equal(new Set(ids).size, 3);
@@ -246,7 +252,7 @@ for (const kind of KINDS) {
       assert.deepEqual(counts, [1, 2, 1]);
     });
 
-    test('a task whose arguments cannot be sent does not count towards maxTasksPerWorker', async () => {
+    it('a task whose arguments cannot be sent does not count towards maxTasksPerWorker', async () => {
       await using pool = makePool(kind, { maxWorkers: 1, maxTasksPerWorker: 2 });
       const first = await pool.submit(whoAmI);
       // A function cannot be cloned: the task fails at the send and never reaches the worker.
@@ -254,7 +260,7 @@ for (const kind of KINDS) {
       assert.equal(await pool.submit(whoAmI), first, 'the worker ran one task of its two, so it still serves');
     });
 
-    test('a worker that dies fails only its task, naming the exit code; the pool heals', async () => {
+    it('a worker that dies fails only its task, naming the exit code; the pool heals', async () => {
       await using pool = makePool(kind, { maxWorkers: 1 });
       await assert.rejects(pool.submit(exitWith, 7), (e: unknown) => e instanceof Broken && /code 7/.test(e.message));
       assert.equal(await pool.submit(add, 1, 2), 3);
@@ -263,8 +269,8 @@ for (const kind of KINDS) {
   });
 
   describe(`${kind} pool: stopping work`, { timeout: 30_000 }, () => {
-    test('a signal stops a task spinning in while (true); a replacement worker serves the next', async () => {
-      const gates = new Gates(kind, 1);
+    it('a signal stops a task spinning in while (true); a replacement worker serves the next', async () => {
+      const gates = new Gates(gateKind(kind), 1);
       await using pool = makePool(kind, { maxWorkers: 1 });
       try {
         const before = await pool.submit(whoAmI);
@@ -282,8 +288,8 @@ for (const kind of KINDS) {
       }
     });
 
-    test('a timeout longer than setTimeout can wait (2^31 - 1 ms) does not fire early', async (t) => {
-      const gates = new Gates(kind, 1);
+    it('a timeout longer than setTimeout can wait (2^31 - 1 ms) does not fire early', async (t) => {
+      const gates = new Gates(gateKind(kind), 1);
       await using pool = makePool(kind, { maxWorkers: 1 });
       let released = false;
       let submitted: Future<unknown> | undefined;
@@ -304,14 +310,14 @@ for (const kind of KINDS) {
       }
     });
 
-    test('a timeout stops a running task with TimeoutError', async () => {
+    it('a timeout stops a running task with TimeoutError', async () => {
       await using pool = makePool(kind, { maxWorkers: 1 });
       await assert.rejects(pool.submitWith(spin, [], { timeout: 50 }), TimeoutError);
       assert.equal(await pool.submit(add, 2, 2), 4);
     });
 
-    test('a queued task that is aborted is removed and never runs', async () => {
-      const gates = new Gates(kind, 1);
+    it('a queued task that is aborted is removed and never runs', async () => {
+      const gates = new Gates(gateKind(kind), 1);
       await using pool = makePool(kind, { maxWorkers: 1 });
       try {
         const blocker = pool.submit(gated, gates.handle(0), 'done');
@@ -330,22 +336,22 @@ for (const kind of KINDS) {
       }
     });
 
-    test('an already aborted signal fails the future at once', async () => {
+    it('an already aborted signal fails the future at once', async () => {
       await using pool = makePool(kind, { maxWorkers: 1 });
       const future = pool.submitWith(add, [1, 2], { signal: AbortSignal.abort(new Error('early')) });
       assert.equal(future.done(), true);
       await assert.rejects(future, /early/);
     });
 
-    test('a signal on a task that completes leaves no listener behind', async () => {
+    it('a signal on a task that completes leaves no listener behind', async () => {
       await using pool = makePool(kind, { maxWorkers: 1 });
       const controller = new AbortController();
       assert.equal(await pool.submitWith(add, [1, 2], { signal: controller.signal, timeout: 60_000 }), 3);
       assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
     });
 
-    test('cancel() cancels a queued future, which never runs, and not a running one', async () => {
-      const gates = new Gates(kind, 1);
+    it('cancel() cancels a queued future, which never runs, and not a running one', async () => {
+      const gates = new Gates(gateKind(kind), 1);
       await using pool = makePool(kind, { maxWorkers: 1 });
       try {
         const running = pool.submit(gated, gates.handle(0), 1);
@@ -365,7 +371,7 @@ for (const kind of KINDS) {
   });
 
   describe(`${kind} pool: shutdown`, { timeout: 30_000 }, () => {
-    test('shutdown waits for queued work; then submit throws; a second call is safe', async () => {
+    it('shutdown waits for queued work; then submit throws; a second call is safe', async () => {
       const pool = makePool(kind, { maxWorkers: 1 });
       const futures = [1, 2, 3].map((n) => pool.submit(add, n, n));
       await pool.shutdown();
@@ -380,8 +386,8 @@ for (const kind of KINDS) {
       assert.equal(pool.stats().workers, 0);
     });
 
-    test('cancelFutures cancels what has not started and never what is running', async () => {
-      const gates = new Gates(kind, 1);
+    it('cancelFutures cancels what has not started and never what is running', async () => {
+      const gates = new Gates(gateKind(kind), 1);
       const pool = makePool(kind, { maxWorkers: 1 });
       try {
         const running = pool.submit(gated, gates.handle(0), 'ran');
@@ -398,8 +404,8 @@ for (const kind of KINDS) {
       }
     });
 
-    test('shutdown({ wait: false }) returns at once and the work still finishes', async () => {
-      const gates = new Gates(kind, 1);
+    it('shutdown({ wait: false }) returns at once and the work still finishes', async () => {
+      const gates = new Gates(gateKind(kind), 1);
       const pool = makePool(kind, { maxWorkers: 1 });
       try {
         const running = pool.submit(gated, gates.handle(0), 'finished');
@@ -417,7 +423,7 @@ for (const kind of KINDS) {
   });
 
   describe(`${kind} pool: map`, { timeout: 30_000 }, () => {
-    test('yields results in input order, with chunksize too', async () => {
+    it('yields results in input order, with chunksize too', async () => {
       await using pool = makePool(kind, { maxWorkers: 2 });
       for (const chunksize of [1, 3, 100]) {
         const out: number[] = [];
@@ -426,7 +432,7 @@ for (const kind of KINDS) {
       }
     });
 
-    test('an error is thrown at its position and the rest is cancelled', async () => {
+    it('an error is thrown at its position and the rest is cancelled', async () => {
       await using pool = makePool(kind, { maxWorkers: 2 });
       for (const chunksize of [1, 2]) {
         const out: number[] = [];
@@ -437,7 +443,7 @@ for (const kind of KINDS) {
       }
     });
 
-    test('reads an endless input ahead by a bounded amount and ends cleanly on break', async () => {
+    it('reads an endless input ahead by a bounded amount and ends cleanly on break', async () => {
       await using pool = makePool(kind, { maxWorkers: 2 });
       let produced = 0;
       let closed = false;
@@ -458,7 +464,7 @@ for (const kind of KINDS) {
       assert.equal(closed, true);
     });
 
-    test('readAhead counts whole chunks, rounded down, so the bound holds with any chunksize', async () => {
+    it('readAhead counts whole chunks, rounded down, so the bound holds with any chunksize', async () => {
       await using pool = makePool(kind, { maxWorkers: 2 });
       let produced = 0;
       function* naturals(): Generator<number> {
@@ -472,7 +478,7 @@ for (const kind of KINDS) {
       await iterator.return?.(undefined);
     });
 
-    test('accepts an async iterable', async () => {
+    it('accepts an async iterable', async () => {
       await using pool = makePool(kind, { maxWorkers: 2 });
       async function* letters(): AsyncGenerator<string> {
         yield 'a';
@@ -483,7 +489,7 @@ for (const kind of KINDS) {
       assert.deepEqual(out, ['a', 'b']);
     });
 
-    test('an async input fed by its own results keeps flowing, full chunks or not (a crawler)', async () => {
+    it('an async input fed by its own results keeps flowing, full chunks or not (a crawler)', async () => {
       await using pool = makePool(kind, { maxWorkers: 2 });
       for (const chunksize of [1, 4]) {
         // Each item is known only once the result before it is out: reading one item at a time, in line
@@ -502,7 +508,7 @@ for (const kind of KINDS) {
       }
     });
 
-    test('an async input that throws fails the iteration after the results before it', async () => {
+    it('an async input that throws fails the iteration after the results before it', async () => {
       await using pool = makePool(kind, { maxWorkers: 2 });
       for (const chunksize of [1, 4]) {
         async function* breaks(): AsyncGenerator<number> {
@@ -518,7 +524,7 @@ for (const kind of KINDS) {
       }
     });
 
-    test('a sync input that throws fails the iteration after the results before it, whatever readAhead', async () => {
+    it('a sync input that throws fails the iteration after the results before it, whatever readAhead', async () => {
       await using pool = makePool(kind, { maxWorkers: 2 });
       for (const readAhead of [1, 2, 1024]) {
         for (const chunksize of [1, 2]) {
@@ -551,7 +557,7 @@ for (const kind of KINDS) {
       }
     });
 
-    test('a pool shut down while an async input is read: the error is thrown and the input is closed', async () => {
+    it('a pool shut down while an async input is read: the error is thrown and the input is closed', async () => {
       const unhandled: unknown[] = [];
       const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
       process.on('unhandledRejection', onUnhandled);
@@ -593,7 +599,7 @@ for (const kind of KINDS) {
       }
     });
 
-    test("an error that ends the iteration is not hidden by one from the input's return()", async () => {
+    it("an error that ends the iteration is not hidden by one from the input's return()", async () => {
       await using pool = makePool(kind, { maxWorkers: 2 });
       const endless = (mode: 'sync' | 'async'): Iterable<number> | AsyncIterable<number> => {
         let n = 0;
@@ -621,7 +627,7 @@ for (const kind of KINDS) {
       }
     });
 
-    test('break ends the iteration while a read of the async input is pending', async () => {
+    it('break ends the iteration while a read of the async input is pending', async () => {
       await using pool = makePool(kind, { maxWorkers: 1 });
       async function* oneThenNothing(): AsyncGenerator<number> {
         yield 1;
@@ -636,7 +642,7 @@ for (const kind of KINDS) {
       assert.equal(pool.stats().queued, 0);
     });
 
-    test('the timeout also covers waiting for an input that stalls', async () => {
+    it('the timeout also covers waiting for an input that stalls', async () => {
       await using pool = makePool(kind, { maxWorkers: 1 });
       async function* stalls(): AsyncGenerator<number> {
         yield 1;
@@ -648,7 +654,7 @@ for (const kind of KINDS) {
       }, TimeoutError);
     });
 
-    test('timeout counts from the call: TimeoutError, and the remaining work is cancelled', async () => {
+    it('timeout counts from the call: TimeoutError, and the remaining work is cancelled', async () => {
       await using pool = makePool(kind, { maxWorkers: 1 });
       const iterator = pool.map(echo, [1, 2, 3, 4], { timeout: 0 });
       await assert.rejects(iterator.next(), TimeoutError);
