@@ -37,9 +37,13 @@ export function hostQueue(maxsize: number, order: QueueOrder): Hosted {
     }
     return i;
   };
-  /** Items handed to a peer whose connection closed before the reply left go back in the queue (at the end). */
+  /** Items that were taken but cannot reach their taker go back in the queue (at the end). */
+  const giveBack = (items: readonly unknown[]): void => {
+    for (const item of items) void queue.put(item).catch(() => undefined);
+  };
+  /** Items handed to a peer whose connection closed before the reply left go back. */
   const handedOver = <T>(call: CallContext, items: T): T => {
-    if (call.peer.gone) for (const item of items as unknown[]) void queue.put(item).catch(() => undefined);
+    if (call.peer.gone) giveBack(items as unknown[]);
     return items;
   };
   const takeNow = (first: unknown[], max: number): unknown[] => {
@@ -84,5 +88,10 @@ export function hostQueue(maxsize: number, order: QueueOrder): Hosted {
       join: (call, [options]) => timed(call, timeoutOf(options), (signal) => queue.join({ signal })),
       shutdown: (_call, [immediate]) => queue.shutdown({ immediate: immediate === true }),
     }),
+    // A batch of items can be over the frame limit although each item came in under it: they go back.
+    unsent: (method, value) => {
+      if (method === 'getMany') giveBack(value as unknown[]);
+      else if (method === 'get' || method === 'getNowait') giveBack([value]);
+    },
   };
 }

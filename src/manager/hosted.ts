@@ -34,6 +34,8 @@ export interface Hosted {
   readonly methods: Readonly<Record<string, Method>>;
   /** Releases what `peer` held, once its calls have all settled. */
   left?(peer: Peer): void;
+  /** Takes back what `method` returned when its answer could not be sent (over the frame limit). */
+  unsent?(method: string, value: unknown): void;
 }
 
 export function table(methods: Record<string, Method>): Readonly<Record<string, Method>> {

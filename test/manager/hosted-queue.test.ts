@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { ChannelError } from 'aiox';
+import { Host } from '../../src/manager/host.js';
 import { hostQueue } from '../../src/manager/hosted-queue.js';
 import type { CallContext } from '../../src/manager/hosted.js';
+import { ManagedQueue } from '../../src/manager/managed-queue.js';
 
 // The hosted queue driven directly, as the host drives it: for what the channel cannot show deterministically.
 
@@ -39,4 +42,19 @@ test('the host checks what a peer sent: putMany takes an array, getMany a max >=
   assert.throws(() => methods['getMany']!(call, [0, undefined]), { name: 'RangeError', message: 'max must be an integer >= 1, received 0' });
   assert.throws(() => methods['getMany']!(call, ['2', undefined]), RangeError);
   assert.throws(() => methods['getMany']!(call, [1, 'no options']), TypeError);
+});
+
+test('a getMany whose answer is over the frame limit fails alone, and its items go back in the queue', async () => {
+  const host = new Host(1000); // answers over 1000 bytes cannot be sent
+  try {
+    const queue = new ManagedQueue<string>({ aioxManaged: 'queue', address: host.address, token: host.token, id: host.add(hostQueue(0, 'fifo')) });
+    const items = ['a', 'b', 'c'].map((letter) => letter.repeat(400));
+    for (const item of items) await queue.put(item); // each put's frame is small enough
+    await assert.rejects(queue.getMany(), (error: unknown) => error instanceof ChannelError && /over the manager channel's limit of 1000/.test(error.message));
+    assert.equal(await queue.qsize(), 3);
+    assert.deepEqual(await queue.getMany({ max: 2 }), items.slice(0, 2));
+    assert.deepEqual(await queue.getMany(), items.slice(2));
+  } finally {
+    host.close();
+  }
 });
