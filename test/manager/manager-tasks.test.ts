@@ -154,35 +154,23 @@ test('processes: a worker killed (SIGKILL) holding the lock: it is released and 
   await again.release();
 });
 
-test('processes: a getter killed while waiting takes nothing: the item goes to the next getter', { timeout: 60_000 }, async () => {
-  await using manager = new Manager();
-  await using pool = new ProcessPoolExecutor({ maxWorkers: 1 });
-  const queue = manager.queue<string>();
-  const pids = manager.queue<number>();
-  const task = pool.submit(waitForItem, queue, pids);
-  const pid = await pids.get();
-  await until(manager, (host) => host.pendingCalls === 1); // its get() is waiting in the manager
-  process.kill(pid, 'SIGKILL');
-  await assert.rejects(task, BrokenProcessPool);
-  await until(manager, (host) => host.peers === 0 || !alive(pid));
-  await queue.put('not lost');
-  assert.equal(await queue.get({ timeout: 10_000 }), 'not lost');
-});
-
-test('processes: a getMany killed while waiting takes nothing: the items go to the next getter', { timeout: 60_000 }, async () => {
-  await using manager = new Manager();
-  await using pool = new ProcessPoolExecutor({ maxWorkers: 1 });
-  const queue = manager.queue<string>();
-  const pids = manager.queue<number>();
-  const task = pool.submit(waitForItems, queue, pids);
-  const pid = await pids.get();
-  await until(manager, (host) => host.pendingCalls === 1); // its getMany() is waiting in the manager
-  process.kill(pid, 'SIGKILL');
-  await assert.rejects(task, BrokenProcessPool);
-  await until(manager, (host) => host.peers === 0 || !alive(pid));
-  await queue.putMany(['not', 'lost']);
-  assert.deepEqual(await queue.getMany({ timeout: 10_000 }), ['not', 'lost']);
-});
+// A getter waiting in get() or in getMany(), killed: what is put afterwards goes to the next getter.
+for (const [who, waiter] of [['a getter', waitForItem], ['a getMany', waitForItems]] as const) {
+  test(`processes: ${who} killed while waiting takes nothing: the items go to the next getter`, { timeout: 60_000 }, async () => {
+    await using manager = new Manager();
+    await using pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+    const queue = manager.queue<string>();
+    const pids = manager.queue<number>();
+    const task = pool.submit(waiter as typeof waitForItems, queue, pids);
+    const pid = await pids.get();
+    await until(manager, (host) => host.pendingCalls === 1); // its call is waiting in the manager
+    process.kill(pid, 'SIGKILL');
+    await assert.rejects(task, BrokenProcessPool);
+    await until(manager, (host) => host.peers === 0 || !alive(pid));
+    await queue.putMany(['not', 'lost']);
+    assert.deepEqual(await queue.getMany({ timeout: 10_000 }), ['not', 'lost']);
+  });
+}
 
 test('processes: a worker killed while waiting on a condition does not keep its lock', { timeout: 60_000 }, async () => {
   await using manager = new Manager();
