@@ -89,7 +89,7 @@ export { Manager, ManagerState, type ManagedPipeOptions, type ManagedQueueOption
 export { ManagedPipeEnd } from './manager/managed-pipe.js';
 export type { ManagedKind } from './manager/wire.js';
 export type { ManagedWaitOptions } from './manager/proxy.js';
-export type { QueueOrder } from './manager/hosted.js';
-export { ManagedQueue } from './manager/managed-queue.js';
+export type { QueueOrder } from './manager/hosted-queue.js';
+export { ManagedQueue, type ManagedGetManyOptions } from './manager/managed-queue.js';
 export { ManagedBarrier, ManagedCondition, ManagedEvent, ManagedLock, ManagedSemaphore, type ManagedHold } from './manager/managed-sync.js';
 export { ManagedMap, ManagedValue } from './manager/managed-value.js';

@@ -37,3 +37,23 @@ export async function consume(queue, count, window) {
   }
   return sum;
 }
+
+/** Puts `count` small items in batches of `batch`, one putMany each, each awaited (back-pressure holds). */
+export async function produceMany(queue, count, batch) {
+  for (let i = 0; i < count; ) {
+    const items = [];
+    for (const end = Math.min(count, i + batch); i < end; i++) items.push(i);
+    await queue.putMany(items);
+  }
+}
+
+/** Takes `count` items with getMany, at most `batch` a call; returns their sum. */
+export async function consumeMany(queue, count, batch) {
+  let sum = 0;
+  for (let done = 0; done < count; ) {
+    const items = await queue.getMany({ max: Math.min(batch, count - done) });
+    for (const item of items) sum += item;
+    done += items.length;
+  }
+  return sum;
+}

@@ -5,7 +5,7 @@ import type { Server, Socket } from 'node:net';
 import { deserialize } from 'node:v8';
 import { ChannelError } from '../futures/errors.js';
 import { cryptoModule, netModule } from '../internal/lazy-builtins.js';
-import { FrameReader } from '../internal/socket-port.js';
+import { FrameReader, MAX_FRAME_BYTES } from '../internal/socket-port.js';
 import { toWire } from '../tasks/wire-error.js';
 import type { CallContext, Hosted, Peer } from './hosted.js';
 import { BatchWriter, CANCELLED, FAILED, HELLO, HELLO_LIMIT, OK } from './wire.js';
@@ -59,14 +59,33 @@ class HostPeer implements Peer {
   readonly writer: BatchWriter;
   /** The calls in progress, by the peer's call number. */
   readonly calls = new Map<number, { readonly call: HostCall; readonly settled: Promise<void> }>();
+  /** What to do with an answer that cannot be sent: give back what it handed over (queue items). */
+  readonly #takeBack = new WeakMap<unknown[], () => void>();
 
-  constructor(readonly socket: Socket) {
+  constructor(
+    readonly socket: Socket,
+    frameLimit: number,
+  ) {
     // A value that cannot be sent back (too large) fails its one call, not the connection.
-    this.writer = new BatchWriter(socket, (message, error) => this.writer.send([message[0], FAILED, toWire(error)]));
+    this.writer = new BatchWriter(
+      socket,
+      (message, error) => {
+        this.#takeBack.get(message)?.();
+        this.writer.send([message[0], FAILED, toWire(error)]);
+      },
+      frameLimit,
+    );
   }
 
   reply(message: unknown[]): void {
     if (!this.gone) this.writer.send(message);
+  }
+
+  /** Answers call `id` with `value`, which `hosted` takes back if the answer cannot be sent. */
+  fulfil(id: number, hosted: Hosted, method: string, value: unknown): void {
+    const message = [id, OK, value];
+    if (hosted.unsent !== undefined) this.#takeBack.set(message, () => hosted.unsent!(method, value));
+    this.reply(message);
   }
 }
 
@@ -88,7 +107,11 @@ export class Host {
   /** For tests: runs after every frame handled and every peer gone. */
   onChange: (() => void) | undefined;
 
-  constructor() {
+  readonly #frameLimit: number;
+
+  /** @param frameLimit The largest frame the host writes (tests lower it). @default MAX_FRAME_BYTES */
+  constructor(frameLimit = MAX_FRAME_BYTES) {
+    this.#frameLimit = frameLimit;
     const { address, cleanup } = privateAddress();
     this.address = address;
     this.#cleanup = cleanup;
@@ -136,7 +159,7 @@ export class Host {
   #accept(socket: Socket): void {
     if (this.#closed) return void socket.destroy();
     socket.unref();
-    const peer = new HostPeer(socket);
+    const peer = new HostPeer(socket, this.#frameLimit);
     this.#peers.add(peer);
     socket.on('data', (chunk: Buffer) => this.#onData(peer, chunk));
     socket.on('error', () => undefined);
@@ -187,10 +210,13 @@ export class Host {
     const [, objectId, method, args] = message;
     const hosted = typeof objectId === 'number' ? this.#objects.get(objectId) : undefined;
     const fn = hosted !== undefined && typeof method === 'string' ? hosted.methods[method] : undefined;
+    // A method was found only if `hosted` is an object and `method` a string.
     if (fn === undefined || !Array.isArray(args) || message.length !== 4 || peer.calls.has(id)) {
       const problem = hosted === undefined ? `no object ${String(objectId)}` : `no method ${String(method)} or malformed arguments`;
       return peer.reply([id, FAILED, toWire(new ChannelError(`the manager received a bad call: ${problem}`))]);
     }
+    const object = hosted!;
+    const name = method as string;
     const call = new HostCall(peer);
     let outcome: unknown;
     try {
@@ -198,9 +224,9 @@ export class Host {
     } catch (error) {
       return peer.reply([id, FAILED, toWire(error)]);
     }
-    if (!(outcome instanceof Promise)) return peer.reply([id, OK, outcome]);
+    if (!(outcome instanceof Promise)) return peer.fulfil(id, object, name, outcome);
     const settled = outcome.then(
-      (value: unknown) => peer.reply([id, OK, value]),
+      (value: unknown) => peer.fulfil(id, object, name, value),
       (error: unknown) => {
         if (error === CANCEL) peer.reply([id, CANCELLED]);
         else if (error !== GONE) peer.reply([id, FAILED, toWire(error)]);

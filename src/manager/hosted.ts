@@ -1,4 +1,4 @@
-import { QueueFull, TimeoutError } from '../futures/errors.js';
+import { TimeoutError } from '../futures/errors.js';
 import { after } from '../internal/timers.js';
 import { describe, validateInteger, validateTimeout } from '../internal/validate.js';
 import { isRecord } from '../tasks/wire-error.js';
@@ -6,10 +6,7 @@ import { Barrier } from '../sync/barrier.js';
 import { BoundedSemaphore } from '../sync/bounded-semaphore.js';
 import { Condition } from '../sync/condition.js';
 import { Event } from '../sync/event.js';
-import { LifoQueue } from '../sync/lifo-queue.js';
 import { holding, Lock } from '../sync/lock.js';
-import { PriorityQueue } from '../sync/priority-queue.js';
-import { Queue, QueueState } from '../sync/queue.js';
 import type { Releasable } from '../sync/releasable.js';
 import { Semaphore } from '../sync/semaphore.js';
 
@@ -37,6 +34,8 @@ export interface Hosted {
   readonly methods: Readonly<Record<string, Method>>;
   /** Releases what `peer` held, once its calls have all settled. */
   left?(peer: Peer): void;
+  /** Takes back what `method` returned when its answer could not be sent (over the frame limit). */
+  unsent?(method: string, value: unknown): void;
 }
 
 export function table(methods: Record<string, Method>): Readonly<Record<string, Method>> {
@@ -71,56 +70,6 @@ function count(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   validateInteger(value, name, 1);
   return value;
-}
-
-/**
- * The order of a managed queue: first in first out, last in first out, or smallest first.
- * @example
- * ```ts
- * import { Manager, type QueueOrder } from 'aiox';
- * await using manager = new Manager();
- * const order: QueueOrder = 'lifo';
- * const stack = manager.queue<number>({ order });
- * ```
- */
-export type QueueOrder = 'fifo' | 'lifo' | 'priority';
-
-export function hostQueue(maxsize: number, order: QueueOrder): Hosted {
-  const queue = order === 'lifo' ? new LifoQueue<unknown>({ maxsize }) : order === 'priority' ? new PriorityQueue<unknown>({ maxsize }) : new Queue<unknown>({ maxsize });
-  // An item handed to a peer whose connection closed before the reply left goes back in the queue.
-  const giveBack = (item: unknown): void => void queue.put(item).catch(() => undefined);
-  return {
-    methods: table({
-      put: (call, [item, options]) => {
-        const timeout = timeoutOf(options);
-        // Without waiting, no signal is needed: most puts take this way, and pay for no AbortController.
-        if (!queue.full() && queue.state === QueueState.OPEN) {
-          try {
-            return queue.putNowait(item);
-          } catch (error) {
-            if (!(error instanceof QueueFull)) throw error;
-          }
-        }
-        return timed(call, timeout, (signal) => queue.put(item, { signal }));
-      },
-      putNowait: (_call, [item]) => queue.putNowait(item),
-      get: (call, [options]) => {
-        const timeout = timeoutOf(options);
-        if (!queue.empty()) return queue.getNowait();
-        return timed(call, timeout, (signal) => queue.get({ signal })).then((item) => {
-          if (call.peer.gone) giveBack(item);
-          return item;
-        });
-      },
-      getNowait: () => queue.getNowait(),
-      qsize: () => queue.qsize(),
-      empty: () => queue.empty(),
-      full: () => queue.full(),
-      taskDone: () => queue.taskDone(),
-      join: (call, [options]) => timed(call, timeoutOf(options), (signal) => queue.join({ signal })),
-      shutdown: (_call, [immediate]) => queue.shutdown({ immediate: immediate === true }),
-    }),
-  };
 }
 
 export function hostEvent(): Hosted {

@@ -1,7 +1,8 @@
 import { ManagerShutDown } from '../futures/errors.js';
 import { describe, validateInteger, validateOptions } from '../internal/validate.js';
 import { Host } from './host.js';
-import { hostBarrier, hostCondition, hostEvent, hostLock, hostMap, hostQueue, hostSemaphore, hostValue, type Hosted, type QueueOrder } from './hosted.js';
+import { hostBarrier, hostCondition, hostEvent, hostLock, hostMap, hostSemaphore, hostValue, type Hosted } from './hosted.js';
+import { hostQueue, type QueueOrder } from './hosted-queue.js';
 import { hostPipe } from './hosted-pipe.js';
 import { ManagedPipeEnd } from './managed-pipe.js';
 import { ManagedQueue } from './managed-queue.js';

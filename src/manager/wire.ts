@@ -64,11 +64,14 @@ export class BatchWriter {
   readonly #socket: Socket;
   /** Told about a message that cannot be sent (it does not serialize, or is over the limit), which is dropped. */
   readonly #onUnsendable: (message: unknown[], error: Error) => void;
+  readonly #limit: number;
   #batch: unknown[][] = [];
 
-  constructor(socket: Socket, onUnsendable: (message: unknown[], error: Error) => void) {
+  /** @param limit The largest frame written (tests lower it). @default MAX_FRAME_BYTES */
+  constructor(socket: Socket, onUnsendable: (message: unknown[], error: Error) => void, limit = MAX_FRAME_BYTES) {
     this.#socket = socket;
     this.#onUnsendable = onUnsendable;
+    this.#limit = limit;
   }
 
   /** Queues `message` for this turn's frame. */
@@ -97,7 +100,7 @@ export class BatchWriter {
     } catch {
       body = undefined;
     }
-    if (body !== undefined && body.length <= MAX_FRAME_BYTES) return this.frame(body);
+    if (body !== undefined && body.length <= this.#limit) return this.frame(body);
     // Some message does not serialize or the whole is too large: each goes alone, and only a bad one fails.
     for (const message of batch) {
       let single: Buffer;
@@ -107,8 +110,8 @@ export class BatchWriter {
         this.#onUnsendable(message, error as Error);
         continue;
       }
-      if (single.length <= MAX_FRAME_BYTES) this.frame(single);
-      else this.#onUnsendable(message, new ChannelError(`a message of ${single.length} bytes is over the manager channel's limit of ${MAX_FRAME_BYTES}`));
+      if (single.length <= this.#limit) this.frame(single);
+      else this.#onUnsendable(message, new ChannelError(`a message of ${single.length} bytes is over the manager channel's limit of ${this.#limit}`));
     }
   }
 }

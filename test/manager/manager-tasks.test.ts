@@ -5,15 +5,18 @@ import { Manager, managerHost } from '../../src/manager/manager.js';
 import type { Host } from '../../src/manager/host.js';
 import {
   consume,
+  consumeMany,
   holdLock,
   holdLockAndExit,
   holdPermits,
   lockedIncrements,
   nested,
   produce,
+  produceMany,
   updateIncrements,
   waitAtBarrier,
   waitForItem,
+  waitForItems,
   waitOnCondition,
 } from '../fixtures/manager-tasks.js';
 import { alive } from '../fixtures/processes.js';
@@ -52,6 +55,18 @@ for (const [kind, makePool] of pools) {
     const [isProxy, sum, rest] = await Promise.all([pool.submit(produce, queue, 1, 200), pool.submit(consume, queue, 150), caller]);
     assert.equal(isProxy, true);
     assert.equal(sum + rest, (200 * 201) / 2);
+  });
+
+  test(`${kind}: putMany and getMany carry batches between tasks and the caller, in order, under back-pressure`, { timeout: 60_000 }, async () => {
+    await using manager = new Manager();
+    await using pool = makePool();
+    const queue = manager.queue<number>({ maxsize: 8 });
+    const [, taken] = await Promise.all([pool.submit(produceMany, queue, 0, 300, 25), pool.submit(consumeMany, queue, 300, 7)]);
+    assert.deepEqual(taken, Array.from({ length: 300 }, (_, i) => i));
+    const fromCaller = pool.submit(consumeMany, queue, 40, 1000);
+    await queue.putMany(Array.from({ length: 40 }, (_, i) => 1000 + i));
+    assert.deepEqual(await fromCaller, Array.from({ length: 40 }, (_, i) => 1000 + i));
+    assert.equal(await queue.qsize(), 0);
   });
 
   test(`${kind}: a lock makes read-then-write increments from two tasks and the caller safe; update() is atomic`, { timeout: 60_000 }, async () => {
@@ -139,20 +154,23 @@ test('processes: a worker killed (SIGKILL) holding the lock: it is released and 
   await again.release();
 });
 
-test('processes: a getter killed while waiting takes nothing: the item goes to the next getter', { timeout: 60_000 }, async () => {
-  await using manager = new Manager();
-  await using pool = new ProcessPoolExecutor({ maxWorkers: 1 });
-  const queue = manager.queue<string>();
-  const pids = manager.queue<number>();
-  const task = pool.submit(waitForItem, queue, pids);
-  const pid = await pids.get();
-  await until(manager, (host) => host.pendingCalls === 1); // its get() is waiting in the manager
-  process.kill(pid, 'SIGKILL');
-  await assert.rejects(task, BrokenProcessPool);
-  await until(manager, (host) => host.peers === 0 || !alive(pid));
-  await queue.put('not lost');
-  assert.equal(await queue.get({ timeout: 10_000 }), 'not lost');
-});
+// A getter waiting in get() or in getMany(), killed: what is put afterwards goes to the next getter.
+for (const [who, waiter] of [['a getter', waitForItem], ['a getMany', waitForItems]] as const) {
+  test(`processes: ${who} killed while waiting takes nothing: the items go to the next getter`, { timeout: 60_000 }, async () => {
+    await using manager = new Manager();
+    await using pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+    const queue = manager.queue<string>();
+    const pids = manager.queue<number>();
+    const task = pool.submit(waiter as typeof waitForItems, queue, pids);
+    const pid = await pids.get();
+    await until(manager, (host) => host.pendingCalls === 1); // its call is waiting in the manager
+    process.kill(pid, 'SIGKILL');
+    await assert.rejects(task, BrokenProcessPool);
+    await until(manager, (host) => host.peers === 0 || !alive(pid));
+    await queue.putMany(['not', 'lost']);
+    assert.deepEqual(await queue.getMany({ timeout: 10_000 }), ['not', 'lost']);
+  });
+}
 
 test('processes: a worker killed while waiting on a condition does not keep its lock', { timeout: 60_000 }, async () => {
   await using manager = new Manager();

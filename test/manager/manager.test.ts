@@ -53,18 +53,83 @@ test('LIFO and priority queues', async () => {
   assert.throws(() => manager.queue({ maxsize: -1 }), RangeError);
 });
 
-test('a timed-out or aborted get takes nothing: the next item goes to the next getter', async () => {
+/** A queue's two ways to take: one item, or a batch (here of at most one). */
+const takers: [string, (queue: ManagedQueue<string>, options: { timeout?: number; signal?: AbortSignal }) => Promise<string | undefined>][] = [
+  ['get', (queue, options) => queue.get(options)],
+  ['getMany', async (queue, options) => (await queue.getMany({ ...options, max: 1 }))[0]],
+];
+
+for (const [name, take] of takers) {
+  test(`a timed-out or aborted ${name} takes nothing: the next item goes to the next getter`, async () => {
+    await using manager = new Manager();
+    const queue = manager.queue<string>();
+    await assert.rejects(take(queue, { timeout: 1 }), TimeoutError);
+    const stop = new AbortController();
+    const aborted = track(take(queue, { signal: stop.signal }));
+    stop.abort(new Error('left'));
+    await assert.rejects(aborted.promise, /left/);
+    await queue.put('kept');
+    assert.equal(await take(queue, {}), 'kept');
+    await assert.rejects(take(queue, { signal: AbortSignal.abort(new Error('before')) }), /before/);
+    assert.equal(await queue.qsize(), 0);
+  });
+}
+
+test('putMany and getMany: a batch in order, back-pressure item by item, max, any iterable, bad arguments', async () => {
   await using manager = new Manager();
-  const queue = manager.queue<string>();
-  await assert.rejects(queue.get({ timeout: 1 }), TimeoutError);
+  const queue = manager.queue<number>({ maxsize: 3 });
+  await queue.putMany([]);
+  const five = track(queue.putMany([1, 2, 3, 4, 5]));
+  assert.deepEqual(await queue.getMany({ max: 2 }), [1, 2]); // room for 4 and 5, which are put in order
+  await five.promise;
+  assert.deepEqual(await queue.getMany(), [3, 4, 5]);
+  await queue.putMany(new Set([6, 7]));
+  await queue.putMany((function* () {
+    yield 8;
+  })());
+  assert.deepEqual(await queue.getMany({ max: Infinity }), [6, 7, 8]);
+  const waiting = track(queue.getMany({ max: 10 }));
+  await queue.put(9);
+  assert.deepEqual(await waiting.promise, [9]); // resolves with what is there, without waiting for 10
+  await assert.rejects(queue.putMany(5 as unknown as number[]), { name: 'TypeError', message: 'items must be an iterable, received 5' });
+  await assert.rejects(queue.putMany(null as unknown as number[]), TypeError);
+  await assert.rejects(queue.getMany({ max: 0 }), { name: 'RangeError', message: 'max must be an integer >= 1, received 0' });
+  await assert.rejects(queue.getMany({ max: 1.5 }), RangeError);
+  await assert.rejects(queue.getMany(null as unknown as object), TypeError);
+  const lifo = manager.queue<number>({ order: 'lifo' });
+  await lifo.putMany([1, 2, 3]);
+  assert.deepEqual(await lifo.getMany(), [3, 2, 1]);
+  const priority = manager.queue<number>({ order: 'priority' });
+  await priority.putMany([5, 1, 3]);
+  assert.deepEqual(await priority.getMany({ max: 2 }), [1, 3]);
+});
+
+test('putMany stopped by its timeout or signal rejects and leaves the items already put', async () => {
+  await using manager = new Manager();
+  const queue = manager.queue<number>({ maxsize: 2 });
+  await assert.rejects(queue.putMany([1, 2, 3, 4], { timeout: 1 }), TimeoutError);
+  assert.deepEqual(await queue.getMany(), [1, 2]);
   const stop = new AbortController();
-  const aborted = track(queue.get({ signal: stop.signal }));
-  stop.abort(new Error('left'));
-  await assert.rejects(aborted.promise, /left/);
-  await queue.put('kept');
-  assert.equal(await queue.get(), 'kept');
-  await assert.rejects(queue.get({ signal: AbortSignal.abort(new Error('before')) }), /before/);
+  const stopped = track(queue.putMany([5, 6, 7, 8], { signal: stop.signal }));
+  assert.deepEqual(await queue.getMany({ max: 1 }), [5]); // makes room for 7; 8 waits
+  stop.abort(new Error('enough'));
+  await assert.rejects(stopped.promise, /enough/);
+  assert.deepEqual(await queue.getMany(), [6, 7]);
   assert.equal(await queue.qsize(), 0);
+});
+
+test('putMany and getMany after a shutdown: puts fail, the items left can still be taken, then gets fail', async () => {
+  await using manager = new Manager();
+  const queue = manager.queue<number>();
+  await queue.putMany([1, 2]);
+  await queue.shutdown();
+  await assert.rejects(queue.putMany([3]), QueueShutDown);
+  assert.deepEqual(await queue.getMany(), [1, 2]);
+  await assert.rejects(queue.getMany(), QueueShutDown);
+  const waiting = manager.queue<number>();
+  const pending = track(waiting.getMany());
+  await waiting.shutdown();
+  await assert.rejects(pending.promise, QueueShutDown);
 });
 
 test('an event: set, clear, wait with a timeout', async () => {
