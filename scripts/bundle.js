@@ -13,10 +13,13 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const ENTRIES = ['index', 'worker/thread-entry', 'worker/process-entry', 'worker/sync-entry'];
+// What a worker imports only when a task's argument is a Manager's proxy (src/worker/proxy-args.ts): a file
+// of its own beside the worker entries, so that a worker's start does not compile it.
+const WORKER_CHUNKS = { 'worker/proxies': 'src/manager/revive.ts' };
 // aiox/bullmq and the `aiox` command: built apart, because they use the core as a program does, through
 // dist/index.js (one Future class, one pool engine), and leave bullmq and ioredis to the user's install.
 const BULLMQ_ENTRIES = ['bullmq/index', 'bullmq/cli'];
-const ALL_ENTRIES = [...ENTRIES, ...BULLMQ_ENTRIES];
+const ALL_ENTRIES = [...ENTRIES, ...Object.keys(WORKER_CHUNKS), ...BULLMQ_ENTRIES];
 
 /** Whether some bundle is missing or older than some source file (`--if-stale`: `npm run demo` rebuilds only then). */
 function stale() {
@@ -28,9 +31,22 @@ function stale() {
 
 if (process.argv.includes('--if-stale') && !stale()) process.exit(0);
 
+/** The worker runtime's import of the proxies' reviver stays an import, of the file beside its bundle. */
+const lazyChunks = {
+  name: 'lazy-chunks',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/manager\/revive\.js$/ }, ({ importer, kind }) =>
+      importer === join(root, 'src', 'worker', 'proxy-args.ts') && kind === 'dynamic-import' ? { path: './proxies.js', external: true } : undefined,
+    );
+  },
+};
+
 const options = {
   absWorkingDir: root,
-  entryPoints: ENTRIES.map((entry) => `src/${entry}.ts`),
+  entryPoints: [
+    ...ENTRIES.map((entry) => ({ in: `src/${entry}.ts`, out: entry })),
+    ...Object.entries(WORKER_CHUNKS).map(([out, source]) => ({ in: source, out })),
+  ],
   outbase: 'src',
   outdir: 'dist',
   bundle: true,
@@ -43,6 +59,7 @@ const options = {
   sourcesContent: true,
   legalComments: 'none',
   logLevel: 'warning',
+  plugins: [lazyChunks],
 };
 
 /**

@@ -1,7 +1,6 @@
 import { once } from 'node:events';
 import type { AddressInfo, Server, Socket } from 'node:net';
-import { netModule } from './lazy-builtins.js';
-import { deserialize, serialize } from 'node:v8';
+import { netModule, v8Module } from './lazy-builtins.js';
 import { ChannelError } from '../futures/errors.js';
 
 /**
@@ -111,7 +110,7 @@ export function socketPort(socket: Socket): SocketPort {
     for (const body of bodies) {
       let message: unknown;
       try {
-        message = deserialize(body);
+        message = v8Module().deserialize(body);
       } catch (error) {
         return fail(new ChannelError(`received a frame that does not deserialize: ${(error as Error).message}`, { cause: error }));
       }
@@ -142,7 +141,7 @@ export function socketPort(socket: Socket): SocketPort {
     closed,
     postMessage(message) {
       if (ending || socket.destroyed) return;
-      const body = serialize(message);
+      const body = v8Module().serialize(message);
       if (body.length > MAX_FRAME_BYTES) {
         throw new ChannelError(`a message of ${body.length} bytes is over the channel's limit of ${MAX_FRAME_BYTES}`);
       }

@@ -1,7 +1,6 @@
 import type { Socket } from 'node:net';
-import { deserialize, serialize } from 'node:v8';
 import { ChannelError, ManagerShutDown } from '../futures/errors.js';
-import { netModule } from '../internal/lazy-builtins.js';
+import { netModule, v8Module } from '../internal/lazy-builtins.js';
 import { FrameReader } from '../internal/socket-port.js';
 import { fromWire, type WireError } from '../tasks/wire-error.js';
 import { BatchWriter, CANCELLED, FAILED, HELLO, OK } from './wire.js';
@@ -37,7 +36,7 @@ class Connection {
     this.#socket = socket;
     socket.unref();
     this.#writer = new BatchWriter(socket, (message, error) => this.#take(message[0] as number)?.reject(error));
-    this.#writer.frame(serialize([HELLO, token]));
+    this.#writer.frame(v8Module().serialize([HELLO, token]));
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     let connected = false;
     socket.once('connect', () => (connected = true));
@@ -73,7 +72,7 @@ class Connection {
     for (const frame of frames) {
       let message: unknown;
       try {
-        message = deserialize(frame);
+        message = v8Module().deserialize(frame);
       } catch (error) {
         return this.#fail(new ChannelError(`the manager sent a frame that does not deserialize: ${(error as Error).message}`), true);
       }

@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server, Socket } from 'node:net';
-import { deserialize } from 'node:v8';
 import { ChannelError } from '../futures/errors.js';
-import { cryptoModule, netModule } from '../internal/lazy-builtins.js';
+import { cryptoModule, netModule, v8Module } from '../internal/lazy-builtins.js';
 import { FrameReader, MAX_FRAME_BYTES } from '../internal/socket-port.js';
 import { toWire } from '../tasks/wire-error.js';
 import type { CallContext, Hosted, Peer } from './hosted.js';
@@ -176,7 +175,7 @@ export class Host {
     for (const frame of frames) {
       let message: unknown;
       try {
-        message = deserialize(frame);
+        message = v8Module().deserialize(frame);
       } catch {
         // Nothing in it can be trusted, not even a call number to fail: the connection goes.
         return void peer.socket.destroy();

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { serialize } from 'node:v8';
+import { v8Module } from '../internal/lazy-builtins.js';
 import { ChannelError } from '../futures/errors.js';
 import { MAX_FRAME_BYTES } from '../internal/socket-port.js';
 
@@ -96,7 +96,7 @@ export class BatchWriter {
     this.#batch = [];
     let body: Buffer | undefined;
     try {
-      body = serialize(batch);
+      body = v8Module().serialize(batch);
     } catch {
       body = undefined;
     }
@@ -105,7 +105,7 @@ export class BatchWriter {
     for (const message of batch) {
       let single: Buffer;
       try {
-        single = serialize([message]);
+        single = v8Module().serialize([message]);
       } catch (error) {
         this.#onUnsendable(message, error as Error);
         continue;

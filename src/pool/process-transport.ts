@@ -1,14 +1,14 @@
 import { accessSync, closeSync, constants, openSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DefaultSerializer } from 'node:v8';
+import type { DefaultSerializer } from 'node:v8';
 import { BrokenProcessPool } from '../futures/errors.js';
 import { extractHandles } from './handles.js';
 import { InboundCheck } from './inbound.js';
 import { RUN_HEADER, type FromWorker, type HandleMessage } from '../wire/protocol.js';
 import type { SpawnWorker, Transport } from './transport.js';
 import { workerEntry } from '../internal/worker-entry.js';
-import { childProcessModule } from '../internal/lazy-builtins.js';
+import { childProcessModule, v8Module } from '../internal/lazy-builtins.js';
 
 /** Options that only process workers have. */
 export interface ProcessTransportOptions {
@@ -181,20 +181,27 @@ interface HostObjectWriter {
   _writeHostObject(object: object): void;
 }
 
+let sendCheckClass: (new () => DefaultSerializer) | undefined;
+
 /**
- * Serializes `message` as Node's 'advanced' IPC serialization does, only to throw now what it would throw:
- * a host object other than a typed array or a view becomes a copy of its own properties, as there.
+ * What serializes a message as Node's 'advanced' IPC serialization does, only to throw now what it would
+ * throw: a host object other than a typed array or a view becomes a copy of its own properties, as there.
+ * Made on first use, so that `import 'aiox'` does not load node:v8 (see lazy-builtins.ts).
  */
-class SendCheck extends DefaultSerializer {
-  _writeHostObject(object: object): void {
-    if (ArrayBuffer.isView(object)) (DefaultSerializer.prototype as unknown as HostObjectWriter)._writeHostObject.call(this, object);
-    else this.writeValue({ ...object });
-  }
+function sendCheck(): new () => DefaultSerializer {
+  if (sendCheckClass !== undefined) return sendCheckClass;
+  const { DefaultSerializer } = v8Module();
+  return (sendCheckClass = class SendCheck extends DefaultSerializer {
+    _writeHostObject(object: object): void {
+      if (ArrayBuffer.isView(object)) (DefaultSerializer.prototype as unknown as HostObjectWriter)._writeHostObject.call(this, object);
+      else this.writeValue({ ...object });
+    }
+  });
 }
 
 /** Throws, as `child.send` would, if `message` cannot be sent over IPC. */
 function assertSendable(message: unknown): void {
-  const check = new SendCheck();
+  const check = new (sendCheck())();
   check.writeHeader();
   check.writeValue(message);
 }

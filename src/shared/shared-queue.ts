@@ -1,4 +1,4 @@
-import { deserialize, serialize } from 'node:v8';
+import { v8Module } from '../internal/lazy-builtins.js';
 import { QueueEmpty, QueueFull, QueueShutDown, TimeoutError } from '../futures/errors.js';
 import { validateInteger, validateOptions } from '../internal/validate.js';
 import { QueueState, untilShutDown, type QueueShutdownOptions } from '../sync/queue.js';
@@ -316,7 +316,7 @@ export class SharedQueue<T> implements SharedHandle<'SharedQueue'>, AsyncIterabl
   }
 
   #putAttempt(value: T): () => true | typeof SHUT | Retry {
-    const payload = serialize(value);
+    const payload = v8Module().serialize(value);
     const size = 4 + payload.length;
     if (size > this.#ring.capacity) {
       throw new RangeError(`value takes ${size} bytes in the queue (serialized, with a 4-byte header), more than maxBytes (${this.#ring.capacity})`);
@@ -376,7 +376,7 @@ export class SharedQueue<T> implements SharedHandle<'SharedQueue'>, AsyncIterabl
     if (result === SHUT) throw new QueueShutDown();
     if (result === TIMED_OUT) throw new TimeoutError('SharedQueue.get() timed out');
     wake(this.#cells, TAKES);
-    return deserialize(result) as T;
+    return v8Module().deserialize(result) as T;
   }
 }
 

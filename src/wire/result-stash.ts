@@ -1,4 +1,5 @@
-import { DefaultDeserializer, serialize } from 'node:v8';
+import type { DefaultDeserializer } from 'node:v8';
+import { v8Module } from '../internal/lazy-builtins.js';
 
 /**
  * A thread worker's stash of finished results: what lets a batch of abortable tasks travel as one message
@@ -51,7 +52,7 @@ export function encodeEntry(bytes: Uint8Array, view: DataView, at: number, end: 
   } else {
     let entry: Buffer;
     try {
-      entry = serialize(value);
+      entry = v8Module().serialize(value);
     } catch {
       return -1;
     }
@@ -115,22 +116,29 @@ export class StashWriter {
   }
 }
 
-const readView = (DefaultDeserializer.prototype as unknown as { _readHostObject(this: DefaultDeserializer): unknown })._readHostObject;
+type DeserializerClass = new (bytes: Uint8Array) => DefaultDeserializer;
+let stashDeserializerClass: DeserializerClass | undefined;
 
 /**
- * Reads what `serialize` wrote as a thread's message would arrive: postMessage turns a Buffer into a plain
- * Uint8Array, where node:v8 would give back a Buffer.
+ * What reads what `serialize` wrote as a thread's message would arrive: postMessage turns a Buffer into a
+ * plain Uint8Array, where node:v8 would give back a Buffer. Made on first use, so that node:v8 is loaded
+ * only by a stash that holds an object (see lazy-builtins.ts).
  */
-class StashDeserializer extends DefaultDeserializer {
-  // The hook of node:v8 that reads typed arrays, which its type declarations leave out.
-  _readHostObject(): unknown {
-    const view = readView.call(this);
-    return Buffer.isBuffer(view) ? new Uint8Array(view.buffer, view.byteOffset, view.byteLength) : view;
-  }
+function stashDeserializer(): DeserializerClass {
+  if (stashDeserializerClass !== undefined) return stashDeserializerClass;
+  const { DefaultDeserializer } = v8Module();
+  const readView = (DefaultDeserializer.prototype as unknown as { _readHostObject(this: DefaultDeserializer): unknown })._readHostObject;
+  return (stashDeserializerClass = class StashDeserializer extends DefaultDeserializer {
+    // The hook of node:v8 that reads typed arrays, which its type declarations leave out.
+    _readHostObject(): unknown {
+      const view = readView.call(this);
+      return Buffer.isBuffer(view) ? new Uint8Array(view.buffer, view.byteOffset, view.byteLength) : view;
+    }
+  });
 }
 
 function deserialize(bytes: Uint8Array): unknown {
-  const deserializer = new StashDeserializer(bytes);
+  const deserializer = new (stashDeserializer())(bytes);
   deserializer.readHeader();
   return deserializer.readValue();
 }

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 
@@ -52,6 +51,7 @@ function tsxApiCandidates(loader: string): string[] {
   }
   candidates.push('tsx/esm/api');
   try {
+    const { createRequire } = process.getBuiltinModule('node:module');
     candidates.push(pathToFileURL(createRequire(`${process.cwd()}/`).resolve('tsx/esm/api')).href.replace(/\.cjs$/, '.mjs'));
   } catch {
     // Not installed in the program's folder.

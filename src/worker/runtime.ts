@@ -27,9 +27,18 @@ import { explainSourceError, loadTask } from '../tasks/load-task.js';
 import type { TaskDescriptor } from '../tasks/task.js';
 import { fromWire, toWire, wireErrorProblem, type WireError } from '../tasks/wire-error.js';
 import { TaskFrames } from './task-context.js';
-import { reviveArgs } from '../manager/revive.js';
+import { chunkNeedsReviver, loadReviver, needsReviver, reviveArgs } from './proxy-args.js';
 
 type Fn = (...args: unknown[]) => unknown;
+
+/**
+ * Milliseconds on a monotonic clock, for the busy times a worker reports. Not performance.now(): its first
+ * use loads node:perf_hooks into the worker, about 1 ms on the way to its first result.
+ */
+function clockMs(): number {
+  const [seconds, nanoseconds] = process.hrtime();
+  return seconds * 1e3 + nanoseconds / 1e6;
+}
 
 /** Where a worker's runtime is; transitions are in #initialize, #suspend and #onUncaught. */
 const RuntimeState = {
@@ -39,7 +48,7 @@ const RuntimeState = {
   READY: 'ready',
   /** Waiting for an async task to settle: batches wait in the inbox. */
   AWAITING: 'awaiting',
-  /** Waiting for the module of the task at #index, which counts as begun. */
+  /** Waiting for the module of the task at #index (or for the proxies' reviver it needs), which counts as begun. */
   LOADING: 'loading',
   /** In a guarded batch, waiting for the results posted so far to leave before the task at #index begins. */
   SENDING: 'sending',
@@ -221,6 +230,7 @@ export class WorkerRuntime {
     if (init.initializer !== undefined) {
       try {
         const fn = (await loadTask(init.initializer)) as Fn;
+        if (needsReviver(init.initargs)) await loadReviver();
         taskStarted();
         try {
           await fn(...reviveArgs(init.initargs));
@@ -277,7 +287,11 @@ export class WorkerRuntime {
           this.#suspend(this.#load(task), RuntimeState.LOADING);
           return;
         }
-        if (this.#results.length === RESULTS_HEADER) this.#groupStart = performance.now();
+        if (code < 0 ? chunkNeedsReviver(args as unknown[][]) : needsReviver(args)) {
+          this.#suspend(loadReviver(), RuntimeState.LOADING);
+          return;
+        }
+        if (this.#results.length === RESULTS_HEADER) this.#groupStart = clockMs();
         const seq = (batch[0] as number) + (this.#index - RUN_HEADER) / 2;
         this.#index += 2;
         if (this.#claims !== undefined && !claim(this.#claims, this.#seq++)) {
@@ -501,7 +515,7 @@ export class WorkerRuntime {
     }
     this.#results = [0, this.#token];
     this.#posted += (results.length - RESULTS_HEADER) / 2;
-    const now = performance.now();
+    const now = clockMs();
     results[0] = now - this.#groupStart;
     // Time from here on belongs to the next reply (an async task resumed after this flush, say).
     this.#groupStart = now;
@@ -564,7 +578,7 @@ function explain(task: LoadedTask, error: unknown): unknown {
 
 /** Runs a task (number `seq`) over a chunk of argument lists, stopping at the first error, and times it. */
 function runChunk(task: LoadedTask, items: unknown[][], frames: TaskFrames, seq: number): ChunkResult | Promise<ChunkResult> {
-  const start = performance.now();
+  const start = clockMs();
   const fn = task.fn!;
   const values: unknown[] = [];
   for (let i = 0; i < items.length; i++) {
@@ -573,12 +587,12 @@ function runChunk(task: LoadedTask, items: unknown[][], frames: TaskFrames, seq:
     try {
       value = fn(...reviveArgs(items[i]!));
     } catch (error) {
-      return { values, error: toWire(explain(task, error)), ms: performance.now() - start };
+      return { values, error: toWire(explain(task, error)), ms: clockMs() - start };
     }
     if (isThenable(value)) return finishChunkAsync(task, items, i, value, values, start, frames, seq);
     values.push(value);
   }
-  return { values, ms: performance.now() - start };
+  return { values, ms: clockMs() - start };
 }
 
 async function finishChunkAsync(
@@ -610,7 +624,7 @@ async function finishChunkAsync(
       values.push(await value);
     }
   } catch (error) {
-    return { values, error: toWire(explain(task, error)), ms: performance.now() - start };
+    return { values, error: toWire(explain(task, error)), ms: clockMs() - start };
   }
-  return { values, ms: performance.now() - start };
+  return { values, ms: clockMs() - start };
 }

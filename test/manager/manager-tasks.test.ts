@@ -13,6 +13,7 @@ import {
   nested,
   produce,
   produceMany,
+  putOne,
   updateIncrements,
   waitAtBarrier,
   waitForItem,
@@ -37,9 +38,9 @@ function until(manager: Manager, predicate: (host: Host) => boolean): Promise<vo
   });
 }
 
-const pools: [string, () => Executor & AsyncDisposable][] = [
-  ['threads', () => new ThreadPoolExecutor({ maxWorkers: 2 })],
-  ['processes', () => new ProcessPoolExecutor({ maxWorkers: 2 })],
+const pools: [string, (options?: { initializer: typeof putOne; initargs: [ManagedQueue<number>] }) => Executor & AsyncDisposable][] = [
+  ['threads', (options) => new ThreadPoolExecutor({ maxWorkers: 2, ...options })],
+  ['processes', (options) => new ProcessPoolExecutor({ maxWorkers: 2, ...options })],
 ];
 
 for (const [kind, makePool] of pools) {
@@ -90,6 +91,26 @@ for (const [kind, makePool] of pools) {
     ]);
     assert.equal(await counter.get(), 250);
     assert.equal(await atomic.get(), 200);
+  });
+
+  // A worker loads the code that revives proxies only for a task given one (src/worker/proxy-args.ts): the
+  // first may come as an initializer's argument or inside a chunk of map's items, not only as a submit's.
+  test(`${kind}: proxies given as map's items, in chunks, arrive as proxies`, { timeout: 60_000 }, async () => {
+    await using manager = new Manager();
+    await using pool = makePool();
+    const mapped = manager.queue<number>();
+    const results: boolean[] = [];
+    for await (const isProxy of pool.map(putOne, [mapped, mapped, mapped, mapped], { chunksize: 2 })) results.push(isProxy);
+    assert.deepEqual(results, [true, true, true, true]);
+    assert.equal(await mapped.qsize(), 4);
+  });
+
+  test(`${kind}: proxies given as an initializer's arguments arrive as proxies`, { timeout: 60_000 }, async () => {
+    await using manager = new Manager();
+    const initialized = manager.queue<number>();
+    await using pool = makePool({ initializer: putOne, initargs: [initialized] });
+    assert.equal(await pool.submit((a: number, b: number) => a + b, 1, 2), 3);
+    assert.equal(await initialized.get(), 1);
   });
 
   test(`${kind}: proxies inside a map and a queue come out usable in a task`, { timeout: 60_000 }, async () => {

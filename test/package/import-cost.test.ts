@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, test } from 'node:test';
 
 const AIOX = new URL('../../../dist/index.js', import.meta.url).href;
@@ -52,6 +53,26 @@ test('a process pool loads them when it starts its first worker, and runs', asyn
     await pool.shutdown();
   `);
   assert.deepEqual(PROCESS_ONLY.filter((name) => !loaded.includes(name)), []);
+});
+
+// A worker's bundle leaves out what revives a Manager's proxies (dist/worker/proxies.js, over a third of
+// it): a worker imports that file only for a task whose arguments hold a proxy. In a copy of the bundles
+// where importing it throws, plain tasks still run, and a task given a proxy fails with that error.
+test("a plain task's worker, thread or process, does not load the proxies' reviver; a task given a proxy does", async () => {
+  const copy = join(scratch, 'dist-copy');
+  cpSync(fileURLToPath(new URL('../../../dist/', import.meta.url)), copy, { recursive: true });
+  writeFileSync(join(copy, 'worker', 'proxies.js'), "throw new Error('the reviver was loaded');\n");
+  await loadedBy(`
+    const { Manager, ProcessPoolExecutor, ThreadPoolExecutor } = await import(${JSON.stringify(pathToFileURL(join(copy, 'index.js')).href)});
+    for (const pool of [new ThreadPoolExecutor({ maxWorkers: 1 }), new ProcessPoolExecutor({ maxWorkers: 1 })]) {
+      if ((await pool.submit((a, b) => a + b, 1, 2)) !== 3) throw new Error('wrong result');
+      const manager = new Manager();
+      const error = await pool.submit((queue) => typeof queue, manager.queue()).then(() => undefined, (e) => e);
+      if (error?.message !== 'the reviver was loaded') throw new Error('a task given a proxy did not load the reviver: ' + error);
+      await manager.shutdown();
+      await pool.shutdown();
+    }
+  `);
 });
 
 // aiox/bullmq is an entry of its own: the core's bundles never import its peer dependencies, so a program

@@ -50,14 +50,16 @@ test('the tarball ships the compiled code, its types and the license', () => {
 });
 
 // A program's start, and each worker's, reads and compiles one file of aiox rather than dozens: the module
-// loader's cost per file is most of a cold start.
-test('the tarball ships one bundled file per entry: the main one, one per kind of worker, aiox/bullmq and its command', () => {
+// loader's cost per file is most of a cold start. A worker imports one more only for a task given a
+// Manager's proxy (dist/worker/proxies.js).
+test('the tarball ships one bundled file per entry: the main one, one per kind of worker, the proxies\' reviver, aiox/bullmq and its command', () => {
   const code = shipped.filter((file) => file.startsWith('dist/') && file.endsWith('.js')).sort();
   assert.deepEqual(code, [
     'dist/bullmq/cli.js',
     'dist/bullmq/index.js',
     'dist/index.js',
     'dist/worker/process-entry.js',
+    'dist/worker/proxies.js',
     'dist/worker/sync-entry.js',
     'dist/worker/thread-entry.js',
   ]);
@@ -65,7 +67,7 @@ test('the tarball ships one bundled file per entry: the main one, one per kind o
 
 test('source maps carry the sources they point to, since src/ is not shipped', () => {
   const maps = shipped.filter((file) => file.endsWith('.js.map'));
-  assert.equal(maps.length, 6, `found ${maps.length} source maps`);
+  assert.equal(maps.length, 7, `found ${maps.length} source maps`);
   for (const file of maps) {
     const map = JSON.parse(readFileSync(join(app, 'node_modules/aiox', file), 'utf8')) as { sources: string[]; sourcesContent?: string[] };
     assert.equal(map.sourcesContent?.length, map.sources.length, `${file} does not embed its sources`);
