@@ -166,7 +166,7 @@ export class WorkerRuntime {
     // module has loaded (which may take longer than the pool's grace), and never runs.
     const batch = this.#batch;
     if (this.#state === RuntimeState.LOADING && this.#claims === undefined && batch !== undefined && seq === (batch[0] as number) + (this.#index - RUN_HEADER) / 2 && this.#frames.abortedBeforeBegin(seq)) {
-      if (this.#results.length === RESULTS_HEADER) this.#groupStart = performance.now();
+      if (this.#results.length === RESULTS_HEADER) this.#groupStart = clockMs();
       this.#index += 2;
       this.#results.push(RESULT_SKIPPED, undefined);
       this.#flush();
@@ -266,7 +266,7 @@ export class WorkerRuntime {
         // A process's task aborted before it began (its future has failed): it never runs, as a thread's
         // revoked one (see TaskFrames.abort).
         if (this.#claims === undefined && this.#frames.abortedBeforeBegin((batch[0] as number) + (this.#index - RUN_HEADER) / 2)) {
-          if (this.#results.length === RESULTS_HEADER) this.#groupStart = performance.now();
+          if (this.#results.length === RESULTS_HEADER) this.#groupStart = clockMs();
           this.#index += 2;
           this.#results.push(RESULT_SKIPPED, undefined);
           continue;
@@ -276,6 +276,7 @@ export class WorkerRuntime {
         if (guarded && (!this.#stashHeld() || this.#reporting > 0)) {
           this.#flush();
           if (this.#unsent > 0 || this.#reporting > 0) {
+            this.#waitsUnbegun(batch);
             this.#suspend(new Promise<void>((resolve) => (this.#onAllSent = resolve)), RuntimeState.SENDING);
             return;
           }
@@ -284,6 +285,7 @@ export class WorkerRuntime {
         const args = batch[this.#index + 1] as unknown[];
         const task = this.#tasks.get(fnIdOf(code))!;
         if (task.fn === undefined && task.loadError === undefined) {
+          if (guarded) this.#waitsUnbegun(batch);
           this.#suspend(this.#load(task), RuntimeState.LOADING);
           return;
         }
@@ -492,6 +494,15 @@ export class WorkerRuntime {
   readonly #fileWatched = (seq: number): void => {
     if (this.#guarded && this.#concurrency === 1) this.#stashFile?.watched(seq);
   };
+
+  /**
+   * The task at #index of a guarded batch waits (for its module, or for sends) before it begins, though its
+   * stash file may mark it as begun: it can still answer an abort (it is skipped), so its file says it may
+   * stop when asked, and the engine gives it its grace rather than killing its child at once.
+   */
+  #waitsUnbegun(batch: readonly unknown[]): void {
+    this.#fileWatched((batch[0] as number) + (this.#index - RUN_HEADER) / 2);
+  }
 
   #load(task: LoadedTask): Promise<void> {
     task.loading ??= loadTask(task.descriptor).then(

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ignoresAbort, reasonOnAbort, spinsForever, untilAborted, whereAmI } from '../fixtures/cooperative-tasks.js';
+import { loadedSlowly } from '../fixtures/slow-load-tasks.js';
 import { KINDS, makePool } from './pools.js';
 
 // Cooperative cancellation, then forced (DESIGN.md, decision 9): an aborted task that runs sees its signal
@@ -125,6 +129,35 @@ describe('cooperative cancellation', () => {
     await assert.rejects(future, { name: 'AbortError' });
     // With an hour's grace, this would wait an hour if the worker were not stopped at once.
     assert.notEqual((await pool.submit(whereAmI)).worker, before.worker);
+  });
+
+  test('a process task aborted while its module loads is skipped and keeps its worker, whatever the grace', async (t) => {
+    // The module's loading says so in a file, then waits for the file `go` (see slow-load-tasks.ts).
+    const dir = mkdtempSync(join(tmpdir(), 'aiox-slow-load-'));
+    process.env.AIOX_TEST_LOAD_DIR = dir;
+    t.after(() => {
+      delete process.env.AIOX_TEST_LOAD_DIR;
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const loading = new Promise<void>((resolve) => {
+      const watcher = watch(dir, (_, name) => {
+        if (name !== 'loading') return;
+        watcher.close();
+        resolve();
+      });
+    });
+    await using pool = makePool('process', { maxWorkers: 1, abortGrace: HOUR });
+    const controller = new AbortController();
+    const future = pool.submitWith(loadedSlowly, [], { signal: controller.signal });
+    await loading;
+    // Its child has marked it as begun in its stash file, but it has not begun: it must get its grace (and
+    // answer at once, skipped), not be taken for a task that never read its signal and killed.
+    controller.abort();
+    await assert.rejects(future, { name: 'AbortError' });
+    writeFileSync(join(dir, 'go'), '');
+    const pid = await pool.submit(loadedSlowly);
+    const loads = readFileSync(join(dir, 'loading'), 'utf8').trim().split('\n').map(Number);
+    assert.deepEqual(loads, [pid], 'one child, which loaded the module once and ran the next task');
   });
 
   test('abortGrace must be a number of milliseconds >= 0', () => {
