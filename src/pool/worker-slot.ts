@@ -510,12 +510,14 @@ export class WorkerSlot {
 
   /**
    * Hands over every task it holds, oldest first: the tasks it ran on in the background, then those in flight
-   * (which leave its list): it has exited, or the pool broke. The ones running on stay known to
-   * {@link mayHaveBegun}.
+   * (which leave its list): it has exited, or the pool broke. None is this worker's any more; the ones running
+   * on stay known to {@link mayHaveBegun}.
    */
   takeAll(): TaskRecord[] {
     const inflight = this.#inflight.drain();
-    return this.#running.size === 0 ? inflight : [...this.#running.values(), ...inflight];
+    const taken = this.#running.size === 0 ? inflight : [...this.#running.values(), ...inflight];
+    for (const record of taken) record.worker = undefined;
+    return taken;
   }
 
   /**
