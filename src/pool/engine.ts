@@ -3,24 +3,26 @@
 // - TaskQueue (task-queue.ts): the tasks not sent yet, their live count, maxQueue and room();
 // - dispatch.ts: the dispatch policy as decisions that only read (which worker, how big a batch, may a task
 //   join a busy worker, which worker gives work back) and the learnt estimates they use;
+// - BatchSender (batch-sender.ts): filling a batch from the queue as the policy says, and sending it;
 // - WorkerSet (worker-set.ts): starting, idling, stopping and replacing workers, with the spare;
 // - WorkerSlot (worker-slot.ts): one worker's bookkeeping (tasks in flight, budget, claims, idle timer) and
 //   every transition of its state, with what its transport allows decided once, at spawn;
-// - StopHooks (stop-hooks.ts): the signals and timeouts that abort tasks;
-// - PoolCounters (stats.ts): the counters and histograms behind stats();
-// - worker-exit.ts: what a worker's exit means (the error of its tasks, whether the pool breaks).
-// - TaskOutcomes (task-outcomes.ts): a task's end, whatever ended it: settled, counted, published, released;
 // - Replies (replies.ts): what a worker says, its answers above all;
+// - TaskOutcomes (task-outcomes.ts): a task's end, whatever ended it: settled, counted, published, released;
+// - StopHooks (stop-hooks.ts): the signals and timeouts that abort tasks;
 // - TaskAborts (task-aborts.ts): stopping an aborted task, cooperative first, then forced;
-// - WorkerExits (worker-exit.ts): settling a dead worker's tasks, and replacing it.
-// What stays here is the pool's state and what needs several parts at once: the hot path (submit, #pump,
-// #dispatch: keep their allocations and property writes per task as they are; bench scenarios s1, s5 and
-// s10 measure them), shutting down, breaking and closing the pool.
+// - worker-exit.ts: what a worker's exit means (the error of its tasks, whether the pool breaks), and
+//   WorkerExits, which settles a dead worker's tasks and replaces it;
+// - PoolCounters (stats.ts): the counters and histograms behind stats().
+// What stays here is the pool's state and what needs several parts at once: submit and #pump (the hot path:
+// keep their allocations and property writes per task as they are; bench scenarios s1, s5 and s10 measure
+// them), shutting down, stopping, breaking and closing the pool.
 import { InvalidStateError, QueueFull } from '../futures/errors.js';
 import { setOwner, type Future, type FutureOwner } from '../futures/future.js';
 import { taskCode } from '../wire/protocol.js';
-import { publishQueued, publishStart, taskStartChannel, tracing, type Publisher } from './diagnostics.js';
-import { batchLimit, Estimates, mayJoin, pickWorker, rebalanceFrom } from './dispatch.js';
+import { publishQueued, tracing, type Publisher } from './diagnostics.js';
+import { BatchSender } from './batch-sender.js';
+import { Estimates, pickWorker } from './dispatch.js';
 import { PoolWatch, type PoolListener } from './pool-watch.js';
 import { Replies } from './replies.js';
 import { ReportListeners } from './reports.js';
@@ -32,9 +34,8 @@ import { TaskQueue } from './task-queue.js';
 import { TaskRecord } from './task-record.js';
 import { TaskTable } from './task-table.js';
 import { BACKGROUND, PoolState, type PoolStats, type TaskOptions, type WorkerErrorInfo } from './types.js';
-import { messageOf, WorkerExits } from './worker-exit.js';
+import { WorkerExits } from './worker-exit.js';
 import { WorkerSet, type WorkerSetOptions } from './worker-set.js';
-import type { WorkerSlot } from './worker-slot.js';
 
 export interface EngineOptions extends WorkerSetOptions {
   /** Most tasks waiting in the queue; `submit` refuses more with QueueFull (map chunks and BACKGROUND excepted). */
@@ -70,9 +71,8 @@ export class PoolEngine {
   #watch: PoolWatch | undefined = undefined;
   readonly #listeners = new ReportListeners();
   readonly #outcomes: TaskOutcomes;
+  readonly #sender: BatchSender;
   readonly #aborts: TaskAborts;
-  readonly #replies: Replies;
-  readonly #exits: WorkerExits;
 
   /** Asked by a pending future about its task: queued, or sent to a thread worker that has not claimed it. */
   readonly #owner: FutureOwner<TaskRecord> = {
@@ -91,54 +91,33 @@ export class PoolEngine {
 
   constructor(options: EngineOptions) {
     this.#options = options;
-    const publisher = (this.#publisher = { pool: options.pool ?? this, kind: options.transport.kind, tasks: this.#tasks });
-    const outcomes = (this.#outcomes = new TaskOutcomes(this.#counts, publisher, this.#stops));
+    const { transport, onWorkerError, abortGrace, maxWorkers } = options;
+    const counts = this.#counts;
+    const estimates = this.#estimates;
+    const listeners = this.#listeners;
+    const tasks = this.#tasks;
+    const publisher = (this.#publisher = { pool: options.pool ?? this, kind: transport.kind, tasks });
+    const outcomes = (this.#outcomes = new TaskOutcomes(counts, publisher, this.#stops));
     const open = (): boolean => this.#state === PoolState.OPEN;
     const broken = (): boolean => this.#state === PoolState.BROKEN;
     const schedulePump = (): void => this.#schedulePump();
+    const breakPool = (message: string, cause: unknown): number => this.#break(message, cause);
     const queue = (this.#queue = new TaskQueue(options.maxQueue, (record) => outcomes.release(record), open));
     const workers = (this.#workers = new WorkerSet({ ...options, pool: publisher.pool }, {
-      message: (worker, message) => this.#replies.onMessage(worker, message),
-      exit: (worker, code, signal, error) => this.#exits.exited(worker, code, signal, error),
+      message: (worker, message) => replies.onMessage(worker, message),
+      exit: (worker, code, signal, error) => exits.exited(worker, code, signal, error),
       queued: () => queue.live,
       open,
       replaced: schedulePump,
     }));
-    const aborts = (this.#aborts = new TaskAborts({ queue, workers, outcomes, abortGrace: options.abortGrace, schedulePump }));
-    const { transport, onWorkerError } = options;
-    const counts = this.#counts;
-    const breakPool = (message: string, cause: unknown): number => this.#break(message, cause);
-    const replies = (this.#replies = new Replies({
-      workers,
-      outcomes,
-      aborts,
-      counts,
-      estimates: this.#estimates,
-      listeners: this.#listeners,
-      publisher,
-      onWorkerError,
-      broken,
-      pump: () => this.#pump(),
-      schedulePump,
-      break: breakPool,
-    }));
-    this.#exits = new WorkerExits({
-      transport,
-      queue,
-      workers,
-      outcomes,
-      replies,
-      counts,
-      publisher,
-      onWorkerError,
-      open,
-      broken,
-      watch: () => this.#watch,
-      break: breakPool,
-      maybeClose: () => this.#maybeClose(),
-      schedulePump,
-    });
-    for (let i = 0; i < options.minWorkers; i++) this.#workers.spawn(false);
+    this.#sender = new BatchSender({ queue, workers, outcomes, estimates, counts, publisher, tasks, maxWorkers });
+    const aborts = (this.#aborts = new TaskAborts({ queue, workers, outcomes, abortGrace, schedulePump }));
+    const pump = (): void => this.#pump();
+    const replies = new Replies({ workers, outcomes, aborts, counts, estimates, listeners, publisher, onWorkerError, broken, pump, schedulePump, break: breakPool });
+    const watch = (): PoolWatch | undefined => this.#watch;
+    const maybeClose = (): void => this.#maybeClose();
+    const exits = new WorkerExits({ transport, queue, workers, outcomes, replies, counts, publisher, onWorkerError, open, broken, watch, break: breakPool, maybeClose, schedulePump });
+    for (let i = 0; i < options.minWorkers; i++) workers.spawn(false);
   }
 
   get state(): PoolState {
@@ -305,63 +284,14 @@ export class PoolEngine {
         // for a start-up (slow for a process) that a worker already running could have taken.
         if (worker === undefined || worker.held > 0) this.#workers.grow();
         if (worker === undefined) break;
-        this.#dispatch(worker, exclusive);
+        this.#sender.send(worker, exclusive);
       }
-      if (this.#queue.live === 0 && this.#rebalance()) return this.#pump();
+      if (this.#queue.live === 0 && this.#sender.rebalance()) return this.#pump();
       if (this.#queue.waiting) this.#queue.wakeWaiters();
     }
     this.#watch?.pumped(this.#queue, this.#workers.all);
     this.#maybeClose();
   }
-
-  /** With the queue empty and a worker idle, takes back work from the most loaded one (see rebalanceFrom). */
-  #rebalance(): boolean {
-    const victim = rebalanceFrom(this.#workers.all);
-    if (victim === undefined) return false;
-    // Newest first: queued again oldest first.
-    const taken = victim.takeBack(victim.inflight.length >> 1).reverse();
-    this.#queue.requeue(taken);
-    return taken.length > 0;
-  }
-
-  #dispatch(worker: WorkerSlot, exclusive: boolean): void {
-    const limit = batchLimit(this.#queue.live, this.#options.maxWorkers, worker, exclusive);
-    // What the worker will hold, batch included.
-    let held = worker.load;
-    let untimed = worker.untimed;
-    let expectedMs = worker.expectedMs;
-    const batch: TaskRecord[] = [];
-    const now = performance.now();
-    const toProcess = !worker.canWithdraw;
-    while (batch.length < limit) {
-      const record = this.#queue.head();
-      if (record === undefined) break;
-      // A background task runs alone, so it is never added to a batch.
-      if (record.stop?.background === true && !exclusive) break;
-      const expected = this.#estimates.of(record.code);
-      if (!mayJoin(untimed, expectedMs, held, expected)) break;
-      held++;
-      if (Number.isNaN(expected)) untimed++;
-      else expectedMs += expected;
-      if (record.sending(expected)) this.#counts.sent(record, now);
-      this.#queue.take();
-      // A process worker's task counts as started once sent (or before: see WorkerExits); a thread worker's once
-      // it claims it.
-      if (toProcess && record.state === 'pending') record.setRunningOrNotifyCancel();
-      batch.push(record);
-      if (exclusive) break;
-    }
-    if (batch.length === 0) return;
-    if (taskStartChannel.hasSubscribers) publishStart(this.#publisher, batch, worker);
-    // An exclusive batch is one task: a background one leaves the worker unreferenced.
-    worker.dispatch(batch, exclusive && batch[0]!.stop!.background, this.#tasks, this.#unsendable);
-    if (worker.held === 0) this.#workers.idle(worker);
-  }
-
-  /** A task whose arguments could not be sent to the worker (see WorkerSlot.dispatch). */
-  readonly #unsendable = (record: TaskRecord, error: unknown): void => {
-    this.#outcomes.fail(record, new TypeError(`the task's arguments could not be sent to the worker: ${messageOf(error)}`, { cause: error }), false);
-  };
 
   /**
    * An initializer failed, or a worker could not start: the pool is broken for good, as in Python. Returns
