@@ -67,11 +67,8 @@ export class WorkerSlot {
   #nextSeq = 0;
   /** Tasks answered so far (results and skips); `#nextSeq - #answered` tasks are unanswered. */
   #answered = 0;
-  /**
-   * Started ahead of need, as the replacement of the next worker stopped for an abort: it takes no work and
-   * does not count towards maxWorkers until then (see WorkerSet.#replace).
-   */
-  spare = false;
+  /** See {@link spare}. */
+  #spare = false;
   /** Milliseconds expected of the tasks in flight whose function has been timed. */
   #expectedMs = 0;
   /** Tasks in flight whose function has not been timed yet. */
@@ -126,6 +123,24 @@ export class WorkerSlot {
   /** The worker itself, once started. */
   get handle(): WorkerHandle {
     return this.#handle!;
+  }
+
+  /**
+   * Started ahead of need, as the replacement of the next worker stopped for an abort: it takes no work and
+   * does not count towards maxWorkers until then (see WorkerSet.#replace).
+   */
+  get spare(): boolean {
+    return this.#spare;
+  }
+
+  /** Held back as the spare (see {@link spare}). */
+  keepAsSpare(): void {
+    this.#spare = true;
+  }
+
+  /** The spare replaces a worker stopped for an abort: it takes work from now on. */
+  replaceStopped(): void {
+    this.#spare = false;
   }
 
   get state(): WorkerState {
