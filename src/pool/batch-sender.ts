@@ -1,28 +1,15 @@
 // Sending queued work to workers in batches, as the dispatch policy (dispatch.ts) decides, and taking
 // unstarted work back from a loaded worker when another is idle. Part of the hot path: keep its allocations
 // and property writes per task as they are (bench scenarios s1, s5 and s10 measure them).
-import { publishStart, taskStartChannel, type Publisher } from './diagnostics.js';
-import { batchLimit, mayJoin, rebalanceFrom, type Estimates } from './dispatch.js';
-import type { PoolCounters } from './stats.js';
-import type { TaskOutcomes } from './task-outcomes.js';
-import type { TaskQueue } from './task-queue.js';
+import { publishStart, taskStartChannel } from './diagnostics.js';
+import { batchLimit, mayJoin, rebalanceFrom } from './dispatch.js';
+import type { EngineParts } from './engine-parts.js';
 import type { TaskRecord } from './task-record.js';
-import type { TaskTable } from './task-table.js';
 import { messageOf } from './worker-exit.js';
-import type { WorkerSet } from './worker-set.js';
 import type { WorkerSlot } from './worker-slot.js';
 
 /** What sending batches needs of the pool. */
-export interface BatchSenderParts {
-  readonly queue: TaskQueue;
-  readonly workers: WorkerSet;
-  readonly outcomes: TaskOutcomes;
-  readonly estimates: Estimates;
-  readonly counts: PoolCounters;
-  readonly publisher: Publisher;
-  readonly tasks: TaskTable;
-  readonly maxWorkers: number;
-}
+export type BatchSenderParts = Pick<EngineParts, 'queue' | 'workers' | 'outcomes' | 'estimates' | 'counts' | 'publisher' | 'tasks' | 'maxWorkers'>;
 
 /** Sends batches of queued tasks to workers (see the file comment). */
 export class BatchSender {

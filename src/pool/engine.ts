@@ -92,31 +92,33 @@ export class PoolEngine {
   constructor(options: EngineOptions) {
     this.#options = options;
     const { transport, onWorkerError, abortGrace, maxWorkers } = options;
-    const counts = this.#counts;
-    const estimates = this.#estimates;
-    const listeners = this.#listeners;
     const tasks = this.#tasks;
     const publisher = (this.#publisher = { pool: options.pool ?? this, kind: transport.kind, tasks });
-    const outcomes = (this.#outcomes = new TaskOutcomes(counts, publisher, this.#stops));
+    const outcomes = (this.#outcomes = new TaskOutcomes(this.#counts, publisher, this.#stops));
     const open = (): boolean => this.#state === PoolState.OPEN;
-    const broken = (): boolean => this.#state === PoolState.BROKEN;
-    const schedulePump = (): void => this.#schedulePump();
-    const breakPool = (message: string, cause: unknown): number => this.#break(message, cause);
     const queue = (this.#queue = new TaskQueue(options.maxQueue, (record) => outcomes.release(record), open));
     const workers = (this.#workers = new WorkerSet({ ...options, pool: publisher.pool }, {
       message: (worker, message) => replies.onMessage(worker, message),
       exit: (worker, code, signal, error) => exits.exited(worker, code, signal, error),
       queued: () => queue.live,
       open,
-      replaced: schedulePump,
+      replaced: () => this.#schedulePump(),
     }));
-    this.#sender = new BatchSender({ queue, workers, outcomes, estimates, counts, publisher, tasks, maxWorkers });
-    const aborts = (this.#aborts = new TaskAborts({ queue, workers, outcomes, abortGrace, schedulePump }));
-    const pump = (): void => this.#pump();
-    const replies = new Replies({ workers, outcomes, aborts, counts, estimates, listeners, publisher, onWorkerError, broken, pump, schedulePump, break: breakPool });
-    const watch = (): PoolWatch | undefined => this.#watch;
-    const maybeClose = (): void => this.#maybeClose();
-    const exits = new WorkerExits({ transport, queue, workers, outcomes, replies, counts, publisher, onWorkerError, open, broken, watch, break: breakPool, maybeClose, schedulePump });
+    // What every part may use (see engine-parts.ts); Replies and WorkerExits also use the parts made from it.
+    const parts = {
+      transport, queue, workers, outcomes, publisher, tasks, maxWorkers, abortGrace, onWorkerError, open,
+      counts: this.#counts, estimates: this.#estimates, listeners: this.#listeners,
+      broken: () => this.#state === PoolState.BROKEN,
+      watch: () => this.#watch,
+      pump: () => this.#pump(),
+      schedulePump: () => this.#schedulePump(),
+      break: (message: string, cause: unknown) => this.#break(message, cause),
+      maybeClose: () => this.#maybeClose(),
+    };
+    this.#sender = new BatchSender(parts);
+    const aborts = (this.#aborts = new TaskAborts(parts));
+    const replies = new Replies({ ...parts, aborts });
+    const exits = new WorkerExits({ ...parts, replies });
     for (let i = 0; i < options.minWorkers; i++) workers.spawn(false);
   }
 

@@ -12,36 +12,18 @@ import {
   type ReportMessage,
   type UncaughtMessage,
 } from '../wire/protocol.js';
-import { publishReady, taskFinishChannel, workerReadyChannel, type Publisher } from './diagnostics.js';
-import { estimateKey, type Estimates } from './dispatch.js';
-import type { ReportListeners } from './reports.js';
-import { micros, type PoolCounters } from './stats.js';
-import type { TaskAborts } from './task-aborts.js';
-import type { TaskOutcomes } from './task-outcomes.js';
-import type { WorkerErrorInfo } from './types.js';
+import { publishReady, taskFinishChannel, workerReadyChannel } from './diagnostics.js';
+import { estimateKey } from './dispatch.js';
+import type { EngineParts } from './engine-parts.js';
+import { micros } from './stats.js';
 import { messageOf, reportUncaught } from './worker-exit.js';
-import type { WorkerSet } from './worker-set.js';
 import { WorkerState, type WorkerSlot } from './worker-slot.js';
 
 /** What reading a worker's messages needs of the pool. */
-export interface RepliesParts {
-  readonly workers: WorkerSet;
-  readonly outcomes: TaskOutcomes;
-  readonly aborts: TaskAborts;
-  readonly counts: PoolCounters;
-  readonly estimates: Estimates;
-  readonly listeners: ReportListeners;
-  readonly publisher: Publisher;
-  readonly onWorkerError: ((error: unknown, info: WorkerErrorInfo) => void) | undefined;
-  /** Whether the pool is broken: answers that arrive then answer tasks failed already. */
-  readonly broken: () => boolean;
-  /** A worker is ready: queued work goes to it now. */
-  readonly pump: () => void;
-  /** Work may go to a worker once this turn's submits are in. */
-  readonly schedulePump: () => void;
-  /** A worker's initializer failed: the pool breaks. */
-  readonly break: (message: string, cause: unknown) => void;
-}
+export type RepliesParts = Pick<
+  EngineParts,
+  'workers' | 'outcomes' | 'aborts' | 'counts' | 'estimates' | 'listeners' | 'publisher' | 'onWorkerError' | 'broken' | 'pump' | 'schedulePump' | 'break'
+>;
 
 /** Reads what workers say (see the file comment). */
 export class Replies {
@@ -114,7 +96,7 @@ export class Replies {
     let lastKey = -1;
     for (let i = RESULTS_HEADER; i < results.length; i += 2, seq++) {
       // The answer to task `seq`: the oldest in this worker's list, unless that task already left the list
-      // when it was taken back (see PoolEngine.#rebalance).
+      // when it was taken back (see BatchSender.rebalance).
       const record = worker.inflight.peek();
       if (record === undefined || record.seq !== seq) continue;
       if (results[i] === RESULT_RUNNING) {

@@ -1,20 +1,10 @@
 // Stopping a task whose signal aborted or whose timeout fired, wherever it is: queued, sent, or running.
-import type { TaskOutcomes } from './task-outcomes.js';
-import type { TaskQueue } from './task-queue.js';
+import type { EngineParts } from './engine-parts.js';
 import type { TaskRecord } from './task-record.js';
-import type { WorkerSet } from './worker-set.js';
 import type { WorkerSlot } from './worker-slot.js';
 
 /** What stopping a task needs of the pool. */
-export interface TaskAbortsParts {
-  readonly queue: TaskQueue;
-  readonly workers: WorkerSet;
-  readonly outcomes: TaskOutcomes;
-  /** See EngineOptions.abortGrace. */
-  readonly abortGrace: number;
-  /** Work may go to a worker now: a task left the queue or a worker, or a worker gave work back. */
-  readonly schedulePump: () => void;
-}
+export type TaskAbortsParts = Pick<EngineParts, 'queue' | 'workers' | 'outcomes' | 'abortGrace' | 'schedulePump'>;
 
 /** Stops aborted tasks: cooperative first (through the task's signal), then forced (its worker stops). */
 export class TaskAborts {

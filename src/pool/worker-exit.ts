@@ -1,15 +1,10 @@
 // What a worker's exit means (the error its tasks fail with, whether it breaks the pool), and what the pool
 // does about it: its tasks fail or run elsewhere, the exit is reported, a replacement starts.
-import { exitReason, publishExit, workerExitChannel, type Publisher, type WorkerExitReason } from './diagnostics.js';
-import { deathError, type PoolWatch } from './pool-watch.js';
-import type { Replies } from './replies.js';
-import type { PoolCounters } from './stats.js';
-import type { TaskOutcomes } from './task-outcomes.js';
-import type { TaskQueue } from './task-queue.js';
+import { exitReason, publishExit, workerExitChannel, type WorkerExitReason } from './diagnostics.js';
+import type { EngineParts } from './engine-parts.js';
+import { deathError } from './pool-watch.js';
 import type { TaskRecord } from './task-record.js';
-import type { Transport } from './transport.js';
 import type { WorkerErrorInfo } from './types.js';
-import type { WorkerSet } from './worker-set.js';
 import type { WorkerSlot } from './worker-slot.js';
 
 /** How a worker's exit is judged (see {@link exitOf}). */
@@ -93,26 +88,10 @@ export function messageOf(error: unknown): string {
 }
 
 /** What settling a worker's exit needs of the pool. */
-export interface WorkerExitsParts {
-  readonly transport: Transport;
-  readonly queue: TaskQueue;
-  readonly workers: WorkerSet;
-  readonly outcomes: TaskOutcomes;
-  readonly replies: Replies;
-  readonly counts: PoolCounters;
-  readonly publisher: Publisher;
-  readonly onWorkerError: ((error: unknown, info: WorkerErrorInfo) => void) | undefined;
-  /** Whether the pool still takes work: only then are workers started to keep minWorkers. */
-  readonly open: () => boolean;
-  readonly broken: () => boolean;
-  /** Set while the executor listens for the pool's events. */
-  readonly watch: () => PoolWatch | undefined;
-  /** Breaks the pool (see PoolEngine.#break); returns how many futures that failed. */
-  readonly break: (message: string, cause: unknown) => number;
-  /** A shutdown may be waiting for this exit (see PoolEngine.#maybeClose). */
-  readonly maybeClose: () => void;
-  readonly schedulePump: () => void;
-}
+export type WorkerExitsParts = Pick<
+  EngineParts,
+  'transport' | 'queue' | 'workers' | 'outcomes' | 'replies' | 'counts' | 'publisher' | 'onWorkerError' | 'open' | 'broken' | 'watch' | 'break' | 'maybeClose' | 'schedulePump'
+>;
 
 /** Settles the exits of the pool's workers (see the file comment). */
 export class WorkerExits {
@@ -126,9 +105,8 @@ export class WorkerExits {
   exited(worker: WorkerSlot, code: number | null, signal: NodeJS.Signals | null, error: Error | undefined): void {
     const parts = this.#parts;
     const { outcomes, transport } = parts;
-    const watch = parts.watch();
     // Read before its exit is handled, which changes what it is judged on.
-    const reason = workerExitChannel.hasSubscribers || watch !== undefined ? exitReason(worker, outcomes.stoppedBy, parts.broken()) : undefined;
+    const reason = workerExitChannel.hasSubscribers || parts.watch() !== undefined ? exitReason(worker, outcomes.stoppedBy, parts.broken()) : undefined;
     // Its messages have all arrived; what it finished and had not sent is in its stash.
     const stashed = worker.stashedResults();
     if (stashed !== undefined) parts.replies.results(worker, stashed, false);
@@ -142,8 +120,8 @@ export class WorkerExits {
     if (exit.broken !== undefined) blamed += parts.break(exit.broken, exit.cause);
     const died = worker.died;
     if (died !== undefined) reportUncaught(parts.onWorkerError, transport.kind, died.error, { origin: died.origin, fatal: true, tasksFailed: blamed });
-    if (reason !== undefined) this.#reportExit(worker, watch, reason, code, signal, exit.cause, blamed);
-    // Already broken, #break did nothing: a shutdown may be waiting for this exit.
+    if (reason !== undefined) this.#reportExit(worker, reason, code, signal, exit.cause, blamed);
+    // Already broken, the break did nothing: a shutdown may be waiting for this exit.
     if (exit.broken !== undefined) return parts.maybeClose();
     // Keep minWorkers after a crash, an abort or a retirement; an idle stop never goes below it anyway.
     if (worker.stoppedFor !== 'idle' && parts.open()) {
@@ -153,17 +131,11 @@ export class WorkerExits {
   }
 
   /** Publishes `worker`'s exit on its channel, and tells the watch of a death. */
-  #reportExit(
-    worker: WorkerSlot,
-    watch: PoolWatch | undefined,
-    reason: WorkerExitReason,
-    code: number | null,
-    signal: NodeJS.Signals | null,
-    cause: unknown,
-    tasksFailed: number,
-  ): void {
+  #reportExit(worker: WorkerSlot, reason: WorkerExitReason, code: number | null, signal: NodeJS.Signals | null, cause: unknown, tasksFailed: number): void {
     const crashed = reason === 'crash';
     if (workerExitChannel.hasSubscribers) publishExit(this.#parts.publisher, worker, reason, code, signal, crashed ? cause : undefined);
+    // Read now: the callbacks of what came before (onWorkerError, the channels) may have started or ended it.
+    const watch = this.#parts.watch();
     if (crashed && watch !== undefined) {
       const error = deathError(this.#parts.transport, worker, code, signal, cause);
       watch.died(error, { workerId: worker.id, code, signal, tasksFailed });

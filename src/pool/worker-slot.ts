@@ -394,7 +394,7 @@ export class WorkerSlot {
   }
 
   /**
-   * Task `seq`, aborted, runs here: its signal has been told to abort (see PoolEngine.#abort). If the worker
+   * Task `seq`, aborted, runs here: its signal has been told to abort (see TaskAborts.abort). If the worker
    * has not answered it `ms` from now, `stop` is called; until then the worker takes no new work. With `ms`
    * 0, `stop` is called at once.
    */
