@@ -1,4 +1,9 @@
-// What a worker's exit means: the error its tasks fail with, and whether it breaks the pool.
+// What a worker's exit means (the error its tasks fail with, whether it breaks the pool), and what the pool
+// does about it: its tasks fail or run elsewhere, the exit is reported, a replacement starts.
+import { exitReason, publishExit, workerExitChannel, type WorkerExitReason } from './diagnostics.js';
+import type { EngineParts } from './engine-parts.js';
+import { deathError } from './pool-watch.js';
+import type { TaskRecord } from './task-record.js';
 import type { WorkerErrorInfo } from './types.js';
 import type { WorkerSlot } from './worker-slot.js';
 
@@ -79,5 +84,95 @@ export function messageOf(error: unknown): string {
     return String(error);
   } catch {
     return Object.prototype.toString.call(error);
+  }
+}
+
+/** What settling a worker's exit needs of the pool. */
+export type WorkerExitsParts = Pick<
+  EngineParts,
+  'transport' | 'queue' | 'workers' | 'outcomes' | 'replies' | 'counts' | 'publisher' | 'onWorkerError' | 'open' | 'broken' | 'watch' | 'break' | 'maybeClose' | 'schedulePump'
+>;
+
+/** Settles the exits of the pool's workers (see the file comment). */
+export class WorkerExits {
+  readonly #parts: WorkerExitsParts;
+
+  constructor(parts: WorkerExitsParts) {
+    this.#parts = parts;
+  }
+
+  /** `worker` has exited, as Node reported it; every message it sent has arrived. */
+  exited(worker: WorkerSlot, code: number | null, signal: NodeJS.Signals | null, error: Error | undefined): void {
+    const parts = this.#parts;
+    const { outcomes, transport } = parts;
+    // Read before its exit is handled, which changes what it is judged on.
+    const reason = workerExitChannel.hasSubscribers || parts.watch() !== undefined ? exitReason(worker, outcomes.stoppedBy, parts.broken()) : undefined;
+    // Its messages have all arrived; what it finished and had not sent is in its stash.
+    const stashed = worker.stashedResults();
+    if (stashed !== undefined) parts.replies.results(worker, stashed, false);
+    const started = worker.exited();
+    parts.workers.remove(worker);
+    parts.counts.exitedAliveMs += performance.now() - worker.startedAt;
+    const exit = exitOf(worker, started, transport.kind, outcomes.stoppedBy, { code, signal, error });
+    const { Broken } = transport;
+    // When the pool breaks, PoolEngine.#break fails all the dead worker's tasks with its own message.
+    let blamed = this.#settleTasksOf(worker, exit.broken === undefined ? () => new Broken(exit.message, exit.cause === undefined ? undefined : { cause: exit.cause }) : undefined);
+    if (exit.broken !== undefined) blamed += parts.break(exit.broken, exit.cause);
+    const died = worker.died;
+    if (died !== undefined) reportUncaught(parts.onWorkerError, transport.kind, died.error, { origin: died.origin, fatal: true, tasksFailed: blamed });
+    if (reason !== undefined) this.#reportExit(worker, reason, code, signal, exit.cause, blamed);
+    // Already broken, the break did nothing: a shutdown may be waiting for this exit.
+    if (exit.broken !== undefined) return parts.maybeClose();
+    // Keep minWorkers after a crash, an abort or a retirement; an idle stop never goes below it anyway.
+    if (worker.stoppedFor !== 'idle' && parts.open()) {
+      parts.workers.refill();
+    }
+    parts.schedulePump();
+  }
+
+  /** Publishes `worker`'s exit on its channel, and tells the watch of a death. */
+  #reportExit(worker: WorkerSlot, reason: WorkerExitReason, code: number | null, signal: NodeJS.Signals | null, cause: unknown, tasksFailed: number): void {
+    const crashed = reason === 'crash';
+    if (workerExitChannel.hasSubscribers) publishExit(this.#parts.publisher, worker, reason, code, signal, crashed ? cause : undefined);
+    // Read now: the callbacks of what came before (onWorkerError, the channels) may have started or ended it.
+    const watch = this.#parts.watch();
+    if (crashed && watch !== undefined) {
+      const error = deathError(this.#parts.transport, worker, code, signal, cause);
+      watch.died(error, { workerId: worker.id, code, signal, tasksFailed });
+    }
+  }
+
+  /**
+   * Fails the tasks the dead `worker` had begun with an error from `failure`, and queues the others again,
+   * in order, to run elsewhere (see WorkerSlot.mayHaveBegun); with no `failure`, queues them all. Without a
+   * last word from the worker, the oldest one is failed even if not begun when no task was (the worker may
+   * have died loading its module), so a task that kills every worker cannot loop; a worker the engine
+   * stopped for an aborted task did not die of its tasks, so that rule does not apply to it. A task whose
+   * transfer list was moved to the dead worker cannot be sent again. Returns how many it failed.
+   */
+  #settleTasksOf(worker: WorkerSlot, failure: (() => Error) | undefined): number {
+    const { outcomes } = this.#parts;
+    const stoppedBy = outcomes.stoppedBy;
+    const requeue: TaskRecord[] = [];
+    let failed = 0;
+    for (const record of worker.takeAll()) {
+      if (record.done()) {
+        outcomes.release(record);
+        continue;
+      }
+      const mayRunElsewhere =
+        (failed > 0 || worker.died !== undefined || worker.stoppedFor === 'abort') &&
+        stoppedBy === undefined &&
+        record.transfer === undefined &&
+        !worker.mayHaveBegun(record);
+      if (failure === undefined || mayRunElsewhere) {
+        requeue.push(record);
+        continue;
+      }
+      failed++;
+      outcomes.fail(record, failure(), stoppedBy !== undefined);
+    }
+    this.#parts.queue.requeue(requeue);
+    return failed;
   }
 }

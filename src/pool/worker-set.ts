@@ -142,13 +142,13 @@ export class WorkerSet {
     const spare = this.#spare;
     this.#spare = undefined;
     if (spare !== undefined) {
-      spare.spare = false;
+      spare.replaceStopped();
       if (this.#host.queued() > 0) spare.handle.ref();
     } else if (liveWorkers(this.#all) < this.#options.maxWorkers) {
       this.spawn(this.#host.queued() > 0);
     }
     this.#spare = this.spawn(false);
-    this.#spare.spare = true;
+    this.#spare.keepAsSpare();
     this.#host.replaced();
   }
 }

@@ -5,8 +5,8 @@ import type { TaskDescriptor } from '../tasks/task.js';
 import { toWire } from '../tasks/wire-error.js';
 import { CLAIM_RING, type ClaimBoard } from '../wire/claims.js';
 import { readStash } from '../wire/result-stash.js';
-import { readStashFile } from '../wire/stash-file.js';
 import { GUARDED, RESULTS_HEADER, RUN_HEADER, fnIdOf, type RunMessage } from '../wire/protocol.js';
+import { ProcessStops } from './process-stops.js';
 import type { TaskTable } from './task-table.js';
 import type { TaskRecord } from './task-record.js';
 import type { WorkerHandle } from './transport.js';
@@ -30,12 +30,6 @@ export const WorkerState = {
   EXITED: 'exited',
 } as const;
 export type WorkerState = (typeof WorkerState)[keyof typeof WorkerState];
-
-/**
- * How often, in milliseconds, the engine looks at a process's stash file while an aborted task it sent there
- * waits for the child to reach it (see WorkerSlot.abortedTask).
- */
-export const WATCH_MS = 2;
 
 /** Why a worker was told to stop: see {@link WorkerSlot.stoppedFor}. */
 export type StopReason = 'idle' | 'abort' | 'other';
@@ -73,18 +67,8 @@ export class WorkerSlot {
   #nextSeq = 0;
   /** Tasks answered so far (results and skips); `#nextSeq - #answered` tasks are unanswered. */
   #answered = 0;
-  /**
-   * Process workers only: the seqs, ascending, of tasks stopped (aborted) while unanswered here. The child is
-   * killed once the oldest is its first unanswered task; an answer to one means it finished by itself.
-   */
-  readonly #stops: number[] = [];
-  /**
-   * Started ahead of need, as the replacement of the next worker stopped for an abort: it takes no work and
-   * does not count towards maxWorkers until then (see PoolEngine.#replace).
-   */
-  spare = false;
-  /** Process workers only: every batch sent before this seq is answered is guarded too (see GUARDED). */
-  #guardedUntil = 0;
+  /** See {@link spare}. */
+  #spare = false;
   /** Milliseconds expected of the tasks in flight whose function has been timed. */
   #expectedMs = 0;
   /** Tasks in flight whose function has not been timed yet. */
@@ -94,10 +78,8 @@ export class WorkerSlot {
   readonly #claims: ClaimBoard | undefined;
   /** Thread workers only: the results it stashed before a task that may be stopped (see result-stash.ts). */
   readonly #stash: SharedArrayBuffer | undefined;
-  /** Process workers only: while stops wait for the child to reach their task, the timer that looks again. */
-  #watch: Delay | undefined = undefined;
-  /** Process workers only, once exited: the last task its stash file marks as begun (see stash-file.ts). */
-  #begun: number | undefined = undefined;
+  /** Process workers only: what stopping its tasks takes when nothing sent can be taken back (see process-stops.ts). */
+  readonly #process: ProcessStops | undefined;
   /**
    * Aborted tasks it runs, each asked to stop through its signal, with the timer that stops the worker if the
    * task has not settled by the end of its grace (see {@link graceThenStop}). It takes no new work meanwhile.
@@ -114,11 +96,6 @@ export class WorkerSlot {
   readonly runningOn: ReadonlyMap<number, TaskRecord> = this.#running;
   /** Whether a background task (a generator's) runs on here: it stays alone, as in flight (see {@link exclusive}). */
   #backgroundRunsOn = false;
-  /**
-   * Process workers only: tasks running on here that may be stopped (a signal or a timeout). While there are
-   * some, every batch sent is guarded, as behind a guarded batch not answered yet (see #guardedUntil).
-   */
-  #guardedRunningOn = 0;
   /** Whether the task it was stopped for ran on in the background (see {@link mayHaveBegun}). */
   #stoppedForRunningOn = false;
 
@@ -133,16 +110,37 @@ export class WorkerSlot {
     this.#budget = budget;
     this.#claims = claims;
     this.#stash = stash;
+    // A worker without claims is a process: what it was sent cannot be taken back.
+    this.#process = claims === undefined ? new ProcessStops(() => this.#answered, () => this.stopping) : undefined;
   }
 
   /** Starts the worker itself. */
   start(spawn: (slot: WorkerSlot) => WorkerHandle): void {
     this.#handle = spawn(this);
+    this.#process?.attach(this.#handle.stashFd);
   }
 
   /** The worker itself, once started. */
   get handle(): WorkerHandle {
     return this.#handle!;
+  }
+
+  /**
+   * Started ahead of need, as the replacement of the next worker stopped for an abort: it takes no work and
+   * does not count towards maxWorkers until then (see WorkerSet.#replace).
+   */
+  get spare(): boolean {
+    return this.#spare;
+  }
+
+  /** Held back as the spare (see {@link spare}). */
+  keepAsSpare(): void {
+    this.#spare = true;
+  }
+
+  /** The spare replaces a worker stopped for an abort: it takes work from now on. */
+  replaceStopped(): void {
+    this.#spare = false;
   }
 
   get state(): WorkerState {
@@ -241,11 +239,7 @@ export class WorkerSlot {
     // With several tasks at once, stopping the worker would stop the others too: the task gets its grace.
     // (And one running on may have a claim's cell that serves a later task by now.)
     if (this.concurrency > 1) return true;
-    if (this.#claims !== undefined) return this.#claims.watched(seq);
-    const fd = this.#handle?.stashFd;
-    if (fd === undefined) return true;
-    const { begun, watched } = readStashFile(fd, false);
-    return begun !== seq || watched === seq;
+    return this.#process?.mayCooperate(seq) ?? this.#claims!.watched(seq);
   }
 
   /** Whether it runs a background task, aborted or not: one stopped with its worker at once (no grace). */
@@ -325,7 +319,7 @@ export class WorkerSlot {
     const message = new Array(RUN_HEADER + batch.length * 2) as [...RunMessage];
     message[0] = seq;
     // A process cannot tell which of its tasks began: behind a guarded batch, every batch is guarded.
-    let guarded = this.#claims === undefined && (this.#guardedUntil > this.#answered || this.#guardedRunningOn > 0);
+    let guarded = this.#process?.guardsNext === true;
     for (let i = 0; i < batch.length; i++) {
       const record = batch[i]!;
       if (record.stop !== undefined) guarded = true;
@@ -340,7 +334,7 @@ export class WorkerSlot {
     message[1] = defs ?? 0;
     message[2] = guarded ? GUARDED : 0;
     this.#handle!.post(message, transfer);
-    if (guarded && this.#claims === undefined) this.#guardedUntil = seq + batch.length;
+    if (guarded) this.#process?.sentGuarded(seq + batch.length);
     if (defs !== undefined) for (const [id] of defs) this.#known.add(id);
     for (const record of batch) {
       record.seq = this.#nextSeq++;
@@ -380,7 +374,7 @@ export class WorkerSlot {
     this.#running.set(record.seq, record);
     if (record.stop !== undefined) {
       if (record.stop.background) this.#backgroundRunsOn = true;
-      if (this.#claims === undefined) this.#guardedRunningOn++;
+      this.#process?.guardedRunningOn(1);
     }
     return record;
   }
@@ -393,14 +387,14 @@ export class WorkerSlot {
     record.worker = undefined;
     if (record.stop !== undefined) {
       if (record.stop.background) this.#backgroundRunsOn = false;
-      if (this.#claims === undefined) this.#guardedRunningOn--;
+      this.#process?.guardedRunningOn(-1);
     }
     if (this.#graces.size > 0) this.#endGrace(seq);
     return record;
   }
 
   /**
-   * Task `seq`, aborted, runs here: its signal has been told to abort (see PoolEngine.#abort). If the worker
+   * Task `seq`, aborted, runs here: its signal has been told to abort (see TaskAborts.abort). If the worker
    * has not answered it `ms` from now, `stop` is called; until then the worker takes no new work. With `ms`
    * 0, `stop` is called at once.
    */
@@ -510,12 +504,14 @@ export class WorkerSlot {
 
   /**
    * Hands over every task it holds, oldest first: the tasks it ran on in the background, then those in flight
-   * (which leave its list): it has exited, or the pool broke. The ones running on stay known to
-   * {@link mayHaveBegun}.
+   * (which leave its list): it has exited, or the pool broke. None is this worker's any more; the ones running
+   * on stay known to {@link mayHaveBegun}.
    */
   takeAll(): TaskRecord[] {
     const inflight = this.#inflight.drain();
-    return this.#running.size === 0 ? inflight : [...this.#running.values(), ...inflight];
+    const taken = this.#running.size === 0 ? inflight : [...this.#running.values(), ...inflight];
+    for (const record of taken) record.worker = undefined;
+    return taken;
   }
 
   /**
@@ -559,7 +555,7 @@ export class WorkerSlot {
     this.#state = WorkerState.STOPPING;
     this.#stoppedFor = reason;
     this.clearIdleTimer();
-    this.#watch?.clear();
+    this.#process?.halt();
     this.#endGraces();
     this.#handle!.terminate();
     return true;
@@ -582,7 +578,7 @@ export class WorkerSlot {
     const started = this.#state !== WorkerState.STARTING;
     this.#state = WorkerState.EXITED;
     this.clearIdleTimer();
-    this.#watch?.clear();
+    this.#process?.halt();
     this.#endGraces();
     return started;
   }
@@ -590,9 +586,7 @@ export class WorkerSlot {
   /**
    * Task `record`, sent here, was aborted and may be running: the seq of the stopped task the worker runs
    * now, if it must be stopped for it (once its grace is over, see {@link graceThenStop}), else -1. A process:
-   * it is stopped once `record` is its first unanswered task, or its stash file marks it as begun: now, or
-   * when the answers before it arrive (see {@link answeredStops}), or when a look at the file finds it begun
-   * (then `stop` is called with that task's seq; the file is read every {@link WATCH_MS} until then). A
+   * see {@link ProcessStops.aborted} (`stop` is called if a later look at its stash file finds it begun). A
    * thread: the tasks after `record` it has not claimed are taken back into `requeue`; if it has claimed one,
    * `record` had finished and the worker goes on.
    */
@@ -600,19 +594,7 @@ export class WorkerSlot {
     if (this.stopping) return -1;
     // Running on in the background: it runs now, and the tasks around it are no business of its abort.
     if (this.#running.get(record.seq) === record) return record.seq;
-    if (this.#claims === undefined) {
-      let at = this.#stops.length;
-      while (at > 0 && this.#stops[at - 1]! > record.seq) at--;
-      this.#stops.splice(at, 0, record.seq);
-      // With a stash file, only its mark says the child runs `record`: it may have finished it and begun the
-      // next one before its answers arrive, and killing it then would fail that one. Without, the first
-      // unanswered task is the one it runs (it sends each answer before it begins the next).
-      if (this.#handle?.stashFd === undefined) return this.#inflight.peek() === record ? record.seq : -1;
-      // While a look is due anyway, the file is not read again: a signal shared by a burst aborts many at once.
-      const runs = this.#watch === undefined ? this.#runsStop() : -1;
-      if (runs < 0) this.#watchStops(stop);
-      return runs;
-    }
+    if (this.#process !== undefined) return this.#process.aborted(record.seq, this.#inflight.peek() === record, stop);
     // Newest first from takeBack: queued again oldest first, in the order they were submitted.
     requeue(this.takeBack(Infinity, record.seq).reverse());
     // What takeBack left after `record` was claimed (so `record` had finished) or carries a transfer list.
@@ -620,48 +602,17 @@ export class WorkerSlot {
       const later = this.#inflight.at(i)!;
       if (later === record) break;
       if (later.done()) continue;
-      if (this.#claims.claimed(later.seq)) return -1;
+      if (this.#claims!.claimed(later.seq)) return -1;
     }
     return record.seq;
   }
 
   /**
-   * After answers, for a process with aborted tasks: one answered finished by itself; returns the seq of the
-   * one it now runs (the oldest other one is its first unanswered task, or its stash file marks one as begun:
-   * the process must be stopped for it), else -1.
+   * After answers, for a process with aborted tasks: the seq of the one it now runs, if it must be stopped for
+   * it, else -1 (see {@link ProcessStops.answered}).
    */
   answeredStops(): number {
-    const stops = this.#stops;
-    if (stops.length === 0) return -1;
-    let done = 0;
-    while (done < stops.length && stops[done]! < this.#answered) done++;
-    stops.splice(0, done);
-    if (this.#handle?.stashFd !== undefined) return this.#runsStop();
-    return stops[0] === this.#answered ? this.#answered : -1;
-  }
-
-  /** Process workers only: whether its stash file marks a task stopped here as the one it began last. */
-  #runsStop(): number {
-    const fd = this.#handle?.stashFd;
-    if (fd === undefined || this.#stops.length === 0) return -1;
-    const { begun } = readStashFile(fd, false);
-    // A mark older than the answers is stale: the child runs a batch that is not guarded.
-    return begun !== undefined && begun >= this.#answered && this.#stops.includes(begun) ? begun : -1;
-  }
-
-  /** Looks at the stash file every WATCH_MS until the child begins a stopped task (then calls `stop`) or has none left. */
-  #watchStops(stop: (seq: number) => void): void {
-    if (this.#watch !== undefined || this.#handle?.stashFd === undefined) return;
-    const look = (): void => {
-      this.#watch = undefined;
-      if (this.stopping || this.#stops.length === 0) return;
-      const runs = this.#runsStop();
-      if (runs >= 0) return stop(runs);
-      this.#watch = after(WATCH_MS, look);
-      this.#watch.unref();
-    };
-    this.#watch = after(WATCH_MS, look);
-    this.#watch.unref();
+    return this.#process?.answered() ?? -1;
   }
 
   /**
@@ -670,17 +621,11 @@ export class WorkerSlot {
    * message of results without busy time; undefined if there are none.
    */
   stashedResults(): unknown[] | undefined {
-    const fd = this.#handle?.stashFd;
-    let stashed: [number, number, unknown][];
-    if (fd !== undefined) {
-      // However a process ended, its file is exact: it is read whenever there is one.
-      const file = readStashFile(fd, true);
-      this.#begun = file.begun;
-      stashed = file.results;
-    } else if (this.#stoppedFor === 'abort' && this.#stash !== undefined) {
+    // However a process ended, its file is exact: it is read whenever there is one.
+    let stashed = this.#process?.readStash();
+    if (stashed === undefined) {
+      if (this.#stoppedFor !== 'abort' || this.#stash === undefined) return undefined;
       stashed = readStash(this.#stash);
-    } else {
-      return undefined;
     }
     const results: unknown[] = [0, 0];
     for (const [seq, status, value] of stashed) {
@@ -704,15 +649,6 @@ export class WorkerSlot {
     if (this.#died !== undefined && record.seq < this.#died.unstarted) return true;
     if (this.#claims !== undefined) return this.#claims.claimed(record.seq);
     if (this.#died !== undefined) return false;
-    // Its stash file marks the last task it began; a mark older than the answers is stale (see #runsStop).
-    // Every task after a marked one is in a guarded batch, so it would have been marked had it begun.
-    const begun = this.#begun;
-    if (begun !== undefined && begun >= this.#answered) return record.seq <= begun;
-    // Stopped for a task running on, which was guarded: every batch sent since was guarded too (see
-    // #guardedRunningOn), so its file would mark a task of them that had begun. None is marked: none began.
-    if (this.#stoppedForRunningOn && this.#handle?.stashFd !== undefined) return false;
-    // Killed for a stopped task: every batch it held was guarded, so only its first unanswered task may have
-    // begun (see GUARDED). Its exit is reported once its channel has closed, so every answer sent has arrived.
-    return this.#stoppedFor !== 'abort' || record.seq === this.#answered;
+    return this.#process!.mayHaveBegun(record.seq, this.#stoppedFor === 'abort', this.#stoppedForRunningOn);
   }
 }

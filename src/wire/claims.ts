@@ -11,7 +11,7 @@
  * This is how an idle thread worker takes queued work back from one stuck behind a slow task, and how a
  * future handed to a thread worker stays cancellable until the worker starts it. Child processes share no
  * memory, so they have no claims: their tasks count as started once sent, and are never given back. Only
- * a child that dies of an error raised outside any task can say which it had not begun (see engine.ts).
+ * a child that dies of an error raised outside any task can say which it had not begun (see pool/worker-exit.ts).
  */
 
 /** Cells in a worker's ring; the engine never has more than this many tasks unanswered on one worker. */

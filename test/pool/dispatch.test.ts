@@ -99,7 +99,7 @@ test('pickWorker: a worker starting, stopping, spare, retired or holding a backg
   const stopping = slot();
   stopping.stop('other');
   const spare = slot();
-  spare.spare = true;
+  spare.keepAsSpare();
   const retired = slot({ budget: 1, holding: [0.1] });
   assert.equal(retired.state, WorkerState.RETIRING);
   const background = slot();

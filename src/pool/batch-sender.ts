@@ -1,0 +1,79 @@
+// Sending queued work to workers in batches, as the dispatch policy (dispatch.ts) decides, and taking
+// unstarted work back from a loaded worker when another is idle. Part of the hot path: keep its allocations
+// and property writes per task as they are (bench scenarios s1, s5 and s10 measure them).
+import { publishStart, taskStartChannel } from './diagnostics.js';
+import { batchLimit, mayJoin, rebalanceFrom } from './dispatch.js';
+import type { EngineParts } from './engine-parts.js';
+import type { TaskRecord } from './task-record.js';
+import { messageOf } from './worker-exit.js';
+import type { WorkerSlot } from './worker-slot.js';
+
+/** What sending batches needs of the pool. */
+export type BatchSenderParts = Pick<EngineParts, 'queue' | 'workers' | 'outcomes' | 'estimates' | 'counts' | 'publisher' | 'tasks' | 'maxWorkers'>;
+
+/** Sends batches of queued tasks to workers (see the file comment). */
+export class BatchSender {
+  readonly #parts: BatchSenderParts;
+
+  constructor(parts: BatchSenderParts) {
+    this.#parts = parts;
+  }
+
+  /**
+   * Sends `worker` a batch from the head of the queue: a fair share, each task joining while the policy lets
+   * it (see mayJoin); an `exclusive` batch is the one background task at the head.
+   */
+  send(worker: WorkerSlot, exclusive: boolean): void {
+    const { queue, estimates, counts } = this.#parts;
+    const limit = batchLimit(queue.live, this.#parts.maxWorkers, worker, exclusive);
+    // What the worker will hold, batch included.
+    let held = worker.load;
+    let untimed = worker.untimed;
+    let expectedMs = worker.expectedMs;
+    const batch: TaskRecord[] = [];
+    const now = performance.now();
+    const toProcess = !worker.canWithdraw;
+    while (batch.length < limit) {
+      const record = queue.head();
+      if (record === undefined) break;
+      // A background task runs alone, so it is never added to a batch.
+      if (record.stop?.background === true && !exclusive) break;
+      const expected = estimates.of(record.code);
+      if (!mayJoin(untimed, expectedMs, held, expected)) break;
+      held++;
+      if (Number.isNaN(expected)) untimed++;
+      else expectedMs += expected;
+      if (record.sending(expected)) counts.sent(record, now);
+      queue.take();
+      // A process worker's task counts as started once sent (or before: see WorkerExits); a thread worker's
+      // once it claims it.
+      if (toProcess && record.state === 'pending') record.setRunningOrNotifyCancel();
+      batch.push(record);
+      if (exclusive) break;
+    }
+    if (batch.length === 0) return;
+    const { publisher, workers } = this.#parts;
+    if (taskStartChannel.hasSubscribers) publishStart(publisher, batch, worker);
+    // An exclusive batch is one task: a background one leaves the worker unreferenced.
+    worker.dispatch(batch, exclusive && batch[0]!.stop!.background, this.#parts.tasks, this.#unsendable);
+    if (worker.held === 0) workers.idle(worker);
+  }
+
+  /**
+   * With the queue empty and a worker idle, takes back work from the most loaded one (see rebalanceFrom) and
+   * queues it again. Returns whether it took any.
+   */
+  rebalance(): boolean {
+    const victim = rebalanceFrom(this.#parts.workers.all);
+    if (victim === undefined) return false;
+    // Newest first: queued again oldest first.
+    const taken = victim.takeBack(victim.inflight.length >> 1).reverse();
+    this.#parts.queue.requeue(taken);
+    return taken.length > 0;
+  }
+
+  /** A task whose arguments could not be sent to the worker (see WorkerSlot.dispatch). */
+  readonly #unsendable = (record: TaskRecord, error: unknown): void => {
+    this.#parts.outcomes.fail(record, new TypeError(`the task's arguments could not be sent to the worker: ${messageOf(error)}`, { cause: error }), false);
+  };
+}
