@@ -30,7 +30,7 @@ async function measureKind(ctx: BenchContext, label: string, open: Open): Promis
       p50.push(latency.percentileMicros(50));
       p99.push(latency.percentileMicros(99));
     }
-    ctx.shared.set(`floor.${label}.p50`, record(ctx, `raw ${label}`, 'round trip p50', 'µs', p50));
+    record(ctx, `raw ${label}`, 'round trip p50', 'µs', p50);
     record(ctx, `raw ${label}`, 'round trip p99', 'µs', p99);
     await pipeline(channels, total / 10, 1, 64);
     record(ctx, `raw ${label}`, 'unbatched', 'tasks/s', await rounds(ctx, () => pipeline(channels, total, 1, 64)));
@@ -40,22 +40,6 @@ async function measureKind(ctx: BenchContext, label: string, open: Open): Promis
     }
   } finally {
     await Promise.all(channels.map((c) => c.close()));
-  }
-}
-
-/** The round trip of a bare worker thread (postMessage) on one channel; scenario 2 compares with it. */
-export async function threadFloorP50(ctx: BenchContext): Promise<number> {
-  const cached = ctx.shared.get('floor.thread.p50') as number | undefined;
-  if (cached !== undefined) return cached;
-  const channel = await threadChannel();
-  try {
-    await roundTrips(channel, 500);
-    const samples = await rounds(ctx, async () => (await roundTrips(channel, Math.min(ctx.sizes.roundTrips, 5000))).percentileMicros(50));
-    const value = record(ctx, 'raw thread', 'round trip p50', 'µs', samples);
-    ctx.shared.set('floor.thread.p50', value);
-    return value;
-  } finally {
-    await channel.close();
   }
 }
 
