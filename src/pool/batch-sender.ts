@@ -2,7 +2,7 @@
 // unstarted work back from a loaded worker when another is idle. Part of the hot path: keep its allocations
 // and property writes per task as they are (bench scenarios s1, s5 and s10 measure them).
 import { publishStart, taskStartChannel } from './diagnostics.js';
-import { batchLimit, mayJoin, rebalanceFrom } from './dispatch.js';
+import { batchLimit, laneLimit, mayJoin, rebalanceFrom } from './dispatch.js';
 import type { EngineParts } from './engine-parts.js';
 import type { TaskRecord } from './task-record.js';
 import { messageOf } from './worker-exit.js';
@@ -26,8 +26,10 @@ export class BatchSender {
   send(worker: WorkerSlot, exclusive: boolean): void {
     const { queue, estimates, counts } = this.#parts;
     const limit = batchLimit(queue.live, this.#parts.maxWorkers, worker, exclusive);
-    // What the worker will hold, batch included.
+    // What the worker will hold, batch included: ahead of a task sent now, and in all (for its lanes).
     let held = worker.load;
+    let lanesHeld = worker.held;
+    const lanes = worker.concurrency > 1 ? laneLimit(worker) : 0;
     let untimed = worker.untimed;
     let expectedMs = worker.expectedMs;
     const batch: TaskRecord[] = [];
@@ -39,8 +41,10 @@ export class BatchSender {
       // A background task runs alone, so it is never added to a batch.
       if (record.stop?.background === true && !exclusive) break;
       const expected = estimates.of(record.code);
-      if (!mayJoin(untimed, expectedMs, held, expected)) break;
+      // A task that runs on takes a free lane, whatever is ahead of it (see Estimates.runsOn).
+      if (lanes > 0 && estimates.runsOn(record.code) ? lanesHeld >= lanes : !mayJoin(untimed, expectedMs, held, expected)) break;
       held++;
+      lanesHeld++;
       if (Number.isNaN(expected)) untimed++;
       else expectedMs += expected;
       if (record.sending(expected)) counts.sent(record, now);

@@ -5,7 +5,9 @@
 // holds are expected to take at most PIPELINE_MS, so a fast stream of tiny tasks keeps it fed through the
 // message round trip, while a slow task, or one whose function has not been timed yet, goes to a worker with
 // nothing else behind it: nothing waits long behind a slow task, even in a child process, which cannot give
-// work back.
+// work back. A function whose tasks were answered RESULT_RUNNING (async, with `concurrentTasksPerWorker` above
+// 1) is not timed, but known to free its worker at its first await: its tasks fill a worker's free lanes in
+// one batch, rather than one per round trip.
 import { CLAIM_RING } from '../wire/claims.js';
 import { LISTENED } from '../wire/protocol.js';
 import { WorkerState, type WorkerSlot } from './worker-slot.js';
@@ -14,14 +16,33 @@ export const PIPELINE_MS = 2;
 export const MAX_INFLIGHT = 4096;
 export const MAX_BATCH = 512;
 
-/** Milliseconds per call of each task function, smoothed from the replies; missing until timed. */
+/**
+ * Milliseconds per call of each task function, smoothed from the replies; missing until timed. And which
+ * functions run on in the background (see {@link runsOn}).
+ */
 export class Estimates {
   /** By {@link estimateKey}. */
   readonly #ms: number[] = [];
+  /** By {@link estimateKey}: true once a task of the function was answered RESULT_RUNNING. */
+  readonly #runsOn: boolean[] = [];
 
   /** What a task of `code` is expected to take, in ms; NaN while its function has not been timed. */
   of(code: number): number {
     return this.#ms[estimateKey(code)] ?? Number.NaN;
+  }
+
+  /**
+   * Whether a task of `code` is expected to run on in the background: one of its function's tasks was
+   * answered RESULT_RUNNING, so it takes one of a worker's lanes (see `concurrentTasksPerWorker`) and holds
+   * nothing behind it once it awaits.
+   */
+  runsOn(code: number): boolean {
+    return this.#runsOn[estimateKey(code)] === true;
+  }
+
+  /** Learns that a task of `code` was answered RESULT_RUNNING (see {@link runsOn}). */
+  learnRunsOn(code: number): void {
+    this.#runsOn[estimateKey(code)] = true;
   }
 
   /** Learns that the tasks under `key` (see {@link estimateKey}) took `perTask` ms each. */
@@ -48,6 +69,15 @@ export function mayJoin(untimed: number, expectedMs: number, held: number, expec
 }
 
 /**
+ * How many tasks known to run on in the background (see Estimates.runsOn) `worker` may hold: its lanes, and
+ * for a thread a quarter more waiting in it for a lane, so that one starts as soon as a lane frees rather than
+ * a round trip later. A thread can still give those back (see rebalanceFrom); a process could not.
+ */
+export function laneLimit(worker: Pick<WorkerSlot, 'concurrency' | 'canWithdraw'>): number {
+  return worker.canWithdraw ? worker.concurrency + Math.ceil(worker.concurrency / 4) : worker.concurrency;
+}
+
+/**
  * At most how many of `queued` tasks one batch to `worker` takes (at least 1): a fair share among
  * `maxWorkers`, within its budget and the claim ring. An exclusive batch (a background task) is one task.
  */
@@ -65,19 +95,29 @@ export function batchLimit(queued: number, maxWorkers: number, worker: WorkerSlo
 
 /**
  * The worker to take the next task, expected to take `expected` ms (NaN: not timed yet, which only an idle
- * worker takes): an idle one first, else the least loaded one it may join; undefined if none may take it.
+ * worker takes): an idle one first, else the least loaded one it may join; undefined if none may take it. A
+ * task that runs on in the background (`runsOn`, see Estimates.runsOn) goes to the worker holding the fewest
+ * tasks among those with nothing waiting in them, else among those with room (see laneLimit).
  */
-export function pickWorker(workers: readonly WorkerSlot[], exclusive: boolean, expected: number): WorkerSlot | undefined {
+export function pickWorker(workers: readonly WorkerSlot[], exclusive: boolean, expected: number, runsOn = false): WorkerSlot | undefined {
   let best: WorkerSlot | undefined;
+  let bestIdle: WorkerSlot | undefined;
   for (const w of workers) {
     if (!w.accepting) continue;
+    if (runsOn && !exclusive && w.concurrency > 1) {
+      // One with nothing waiting in it first (what rebalanceFrom counts as idle, so that work it takes back
+      // goes there, not back where it was), the fewest held first.
+      if (w.load === 0 && (bestIdle === undefined || w.held < bestIdle.held)) bestIdle = w;
+      else if (w.held < laneLimit(w) && (best === undefined || w.held < best.held)) best = w;
+      continue;
+    }
     // A background task needs a worker with nothing else at all, even running on (see WorkerSlot.runOn).
     if (w.load === 0 && (!exclusive || w.held === 0)) return w;
     if (!exclusive && mayJoin(w.untimed, w.expectedMs, w.load, expected) && (best === undefined || w.expectedMs < best.expectedMs)) {
       best = w;
     }
   }
-  return best;
+  return bestIdle ?? best;
 }
 
 /**

@@ -281,7 +281,7 @@ export class PoolEngine {
         }
         // A background task runs alone on its worker, which then need not keep the program alive.
         const exclusive = head.stop?.background === true;
-        const worker = pickWorker(this.#workers.all, exclusive, this.#estimates.of(head.code));
+        const worker = pickWorker(this.#workers.all, exclusive, this.#estimates.of(head.code), this.#estimates.runsOn(head.code));
         // With no idle worker, more may start: a new one gets work only once it is ready, so nothing waits
         // for a start-up (slow for a process) that a worker already running could have taken.
         if (worker === undefined || worker.held > 0) this.#workers.grow();

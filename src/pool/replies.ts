@@ -100,6 +100,7 @@ export class Replies {
       const record = worker.inflight.peek();
       if (record === undefined || record.seq !== seq) continue;
       if (results[i] === RESULT_RUNNING) {
+        estimates.learnRunsOn(record.code);
         this.#runsOn(worker);
         continue;
       }

@@ -4,6 +4,7 @@ import {
   batchLimit,
   Estimates,
   estimateKey,
+  laneLimit,
   liveWorkers,
   MAX_BATCH,
   MAX_INFLIGHT,
@@ -27,13 +28,17 @@ const FN = table.idOf((n: number) => n);
 const handle: WorkerHandle = { post() {}, tell() {}, terminate() {}, ref() {}, unref() {} };
 let nextId = 1;
 
-/** A ready slot holding tasks expected to take `expected` ms each (NaN: not timed). A thread unless `process`. */
-function slot({ holding = [] as number[], budget = 1000, process = false, ready = true } = {}): WorkerSlot {
+/**
+ * A ready slot holding tasks expected to take `expected` ms each (NaN: not timed), the first `runningOn` of
+ * them answered RESULT_RUNNING (with `concurrency` above 1). A thread unless `process`.
+ */
+function slot({ holding = [] as number[], budget = 1000, process = false, ready = true, concurrency = 1, runningOn = 0 } = {}): WorkerSlot {
   const claims = process ? undefined : new ClaimBoard();
-  const worker = new WorkerSlot(nextId++, budget, claims, undefined);
+  const worker = new WorkerSlot(nextId++, budget, claims, undefined, concurrency);
   worker.start(() => handle);
   if (ready) worker.ready();
   if (holding.length > 0) worker.dispatch(holding.map(record), false, table, assert.fail);
+  for (let i = 0; i < runningOn; i++) worker.runOn();
   return worker;
 }
 
@@ -92,6 +97,51 @@ test('pickWorker: an idle worker first, else the least loaded one the task may j
   assert.equal(pickWorker([slow, fast], false, Number.NaN), undefined, 'an untimed task waits for an idle worker');
   assert.equal(pickWorker([slow, fast], true, 0.1), undefined, 'an exclusive task waits for an idle worker');
   assert.equal(pickWorker([slot({ holding: [Number.NaN] })], false, 0.1), undefined, 'nothing joins an untimed task');
+});
+
+test('estimates: a function runs on once one of its tasks was answered RESULT_RUNNING; its map chunks apart', () => {
+  const estimates = new Estimates();
+  const single = taskCode(5, false);
+  assert.equal(estimates.runsOn(single), false);
+  estimates.learnRunsOn(single);
+  assert.equal(estimates.runsOn(single), true);
+  assert.equal(estimates.runsOn(taskCode(5, true)), false);
+  assert.equal(Number.isNaN(estimates.of(single)), true, 'running on teaches no time');
+});
+
+test('laneLimit: a thread holds a quarter more than its lanes (it can give them back), a process its lanes', () => {
+  assert.equal(laneLimit(slot({ concurrency: 16 })), 20);
+  assert.equal(laneLimit(slot({ concurrency: 2 })), 3);
+  assert.equal(laneLimit(slot({ concurrency: 16, process: true })), 16);
+});
+
+test('pickWorker: a task that runs on fills free lanes, a worker with nothing waiting in it first', () => {
+  const untimed = Number.NaN;
+  // a holds 3 running on and 1 waiting; b holds 2 running on: b, whatever the untimed tasks.
+  const a = slot({ holding: [untimed, untimed, untimed, untimed], concurrency: 4, runningOn: 3 });
+  const b = slot({ holding: [untimed, untimed], concurrency: 4, runningOn: 2 });
+  assert.equal(pickWorker([a, b], false, untimed, true), b);
+  // a alone: a task known to run on joins the one waiting in it (4 held, laneLimit 5); another does not.
+  assert.equal(pickWorker([a], false, untimed, true), a);
+  assert.equal(pickWorker([a], false, untimed, false), undefined, 'not known to run on: only to a worker with nothing waiting');
+  // Both have something waiting: the fewest held with room (laneLimit 5).
+  const c = slot({ holding: [untimed, untimed, untimed, untimed, untimed], concurrency: 4, runningOn: 4 });
+  const d = slot({ holding: [untimed, untimed, untimed], concurrency: 4, runningOn: 1 });
+  assert.equal(pickWorker([c, d], false, untimed, true), d);
+  assert.equal(pickWorker([c], false, untimed, true), undefined, 'c is full: 4 running on and 1 waiting');
+  // An exclusive (background) task ignores lanes.
+  assert.equal(pickWorker([a, b], true, untimed, true), undefined);
+});
+
+test('pickWorker and rebalanceFrom agree: work taken back for an idle worker does not go back where it was', () => {
+  const untimed = Number.NaN;
+  // a: 1 running on, 2 sent and not begun (3 held); b: 3 running on, nothing waiting (idle to rebalanceFrom).
+  const a = slot({ holding: [untimed, untimed, untimed], concurrency: 4, runningOn: 1 });
+  const b = slot({ holding: [untimed, untimed, untimed], concurrency: 4, runningOn: 3 });
+  assert.equal(rebalanceFrom([a, b]), a);
+  assert.equal(a.takeBack(a.inflight.length >> 1).length, 1);
+  // a now holds fewer than b, yet the task goes to b: back to a, it would be taken back again, and again.
+  assert.equal(pickWorker([a, b], false, untimed, true), b);
 });
 
 test('pickWorker: a worker starting, stopping, spare, retired or holding a background task takes nothing', () => {
