@@ -37,6 +37,8 @@ export class ProcessStops {
   #watch: Delay | undefined = undefined;
   /** Once the child has exited: the last task its stash file marks as begun. */
   #begun: number | undefined = undefined;
+  /** Once the child has exited: its stash file cannot tell what began (see StashFileContents.imprecise). */
+  #imprecise = false;
 
   /** `answered`: see the class comment; `stopping`: whether the slot is stopping or gone. */
   constructor(answered: () => number, stopping: () => boolean) {
@@ -148,6 +150,7 @@ export class ProcessStops {
     if (this.#fd === undefined) return undefined;
     const file = readStashFile(this.#fd, true);
     this.#begun = file.begun;
+    this.#imprecise = file.imprecise;
     return file.results;
   }
 
@@ -162,6 +165,8 @@ export class ProcessStops {
     // Every task after a marked one is in a guarded batch, so it would have been marked had it begun.
     const begun = this.#begun;
     if (begun !== undefined && begun >= answered) return seq <= begun;
+    // It died before what it ran was written (killed from outside early in a task, say): any task may have begun.
+    if (this.#imprecise) return true;
     // Stopped for a task running on, which was guarded: every batch sent since was guarded too (see
     // #guardedRunningOn), so its file would mark a task of them that had begun. None is marked: none began.
     if (stoppedForRunningOn && this.#fd !== undefined) return false;
