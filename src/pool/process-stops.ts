@@ -13,7 +13,8 @@ export const WATCH_MS = 2;
  * say which task it runs. So a batch holding a task that may be stopped is guarded (see GUARDED), and so is
  * every batch sent behind it; the seqs of tasks aborted while unanswered are kept until the child finishes
  * them by itself or may be running one (then it must be killed); and once the child is gone, its file holds
- * the results it had not sent and the last task it began. Seqs are the slot's; `answered()` is how many of
+ * the results it had not sent and the last task it began, or says it cannot tell (it died before it wrote
+ * what it kept in memory, see stash-file.ts). Seqs are the slot's; `answered()` is how many of
  * its tasks the slot has had answered, which is also the seq of its first unanswered task.
  */
 export class ProcessStops {
