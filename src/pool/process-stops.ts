@@ -13,7 +13,8 @@ export const WATCH_MS = 2;
  * say which task it runs. So a batch holding a task that may be stopped is guarded (see GUARDED), and so is
  * every batch sent behind it; the seqs of tasks aborted while unanswered are kept until the child finishes
  * them by itself or may be running one (then it must be killed); and once the child is gone, its file holds
- * the results it had not sent and the last task it began. Seqs are the slot's; `answered()` is how many of
+ * the results it had not sent and the last task it began, or says it cannot tell (it died before it wrote
+ * what it kept in memory, see stash-file.ts). Seqs are the slot's; `answered()` is how many of
  * its tasks the slot has had answered, which is also the seq of its first unanswered task.
  */
 export class ProcessStops {
@@ -37,6 +38,8 @@ export class ProcessStops {
   #watch: Delay | undefined = undefined;
   /** Once the child has exited: the last task its stash file marks as begun. */
   #begun: number | undefined = undefined;
+  /** Once the child has exited: its stash file cannot tell what began (see StashFileContents.imprecise). */
+  #imprecise = false;
 
   /** `answered`: see the class comment; `stopping`: whether the slot is stopping or gone. */
   constructor(answered: () => number, stopping: () => boolean) {
@@ -148,6 +151,7 @@ export class ProcessStops {
     if (this.#fd === undefined) return undefined;
     const file = readStashFile(this.#fd, true);
     this.#begun = file.begun;
+    this.#imprecise = file.imprecise;
     return file.results;
   }
 
@@ -162,6 +166,8 @@ export class ProcessStops {
     // Every task after a marked one is in a guarded batch, so it would have been marked had it begun.
     const begun = this.#begun;
     if (begun !== undefined && begun >= answered) return seq <= begun;
+    // It died before what it ran was written (killed from outside early in a task, say): any task may have begun.
+    if (this.#imprecise) return true;
     // Stopped for a task running on, which was guarded: every batch sent since was guarded too (see
     // #guardedRunningOn), so its file would mark a task of them that had begun. None is marked: none began.
     if (stoppedForRunningOn && this.#fd !== undefined) return false;

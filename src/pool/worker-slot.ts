@@ -640,7 +640,8 @@ export class WorkerSlot {
    * Whether `record`, held here when the worker died, may have begun, so that it must not run again.
    * A thread worker's claims say exactly. A process that died of an error raised outside any task said in its
    * last message which tasks it had not begun. A process with a stash file marks each task of a guarded batch
-   * before it begins it: the last mark says (see stash-file.ts). Otherwise a process that died without a last
+   * before it begins it: the last mark says, unless the file says it cannot tell (its marks were kept in
+   * memory and not written yet, see stash-file.ts). Otherwise a process that died without a last
    * word (killed by a signal, out of memory, `process.exit()`) cannot say: every task it held may have begun,
    * and fails with it.
    */

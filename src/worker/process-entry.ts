@@ -18,7 +18,8 @@ process.on('message', (message: ToWorker, handle: unknown) => {
     }, (message as InitMessage).init);
     // Started once the 'ready' is on its way, so its start-up does not delay the child's, and before any
     // task can arrive, so that even a child whose first task never returns dies with its parent.
-    watchParent();
+    const started = runtime;
+    watchParent(started.stashShare, () => started.stashUnwatched());
   } else if (!Array.isArray(message) && (message as AbortTaskMessage | null)?.type === 'abort') {
     runtime?.abortTask(message as AbortTaskMessage);
   } else {

@@ -2,7 +2,7 @@ import { Deque } from '../internal/deque.js';
 import { isThenable } from '../internal/validate.js';
 import { claim, watch } from '../wire/claims.js';
 import { StashWriter } from '../wire/result-stash.js';
-import { StashFileWriter } from '../wire/stash-file.js';
+import { newStashShare, StashFileWriter, type StashShare } from '../wire/stash-file.js';
 import {
   GUARDED,
   RESULT_ERROR,
@@ -130,7 +130,20 @@ export class WorkerRuntime {
     this.#post = post;
     this.#claims = init.claims === undefined ? undefined : new Int32Array(init.claims);
     this.#stash = init.stash === undefined ? undefined : new StashWriter(init.stash);
-    this.#stashFile = init.stashFd === undefined ? undefined : new StashFileWriter(init.stashFd);
+    // Kept in memory when the child runs one task at a time (see stash-file.ts): with several at once, a task
+    // running on is stopped without a mark (see ProcessStops.mayHaveBegun), so every mark must be written.
+    if (init.stashFd !== undefined && (init.concurrency ?? 1) === 1) {
+      const share = (this.stashShare = { buffer: newStashShare(), fd: init.stashFd });
+      const file = (this.#stashFile = new StashFileWriter(init.stashFd, share.buffer));
+      // What it holds is written before it exits (process.exit(), a fatal uncaught error).
+      process.on('exit', () => {
+        try {
+          file.flush();
+        } catch {
+          // Nothing more can be done.
+        }
+      });
+    } else this.#stashFile = init.stashFd === undefined ? undefined : new StashFileWriter(init.stashFd);
     this.#uncaughtErrors = init.uncaughtErrors;
     this.#token = init.token;
     this.#results = [0, init.token];
@@ -139,6 +152,18 @@ export class WorkerRuntime {
     this.#frames = new TaskFrames(init.worker ?? 0, this.#report, claims === undefined ? this.#fileWatched : (seq) => watch(claims, seq));
     process.on('uncaughtException', this.#onUncaught);
     void this.#initialize(init);
+  }
+
+  /** A process's stash file kept in memory, for its watchdog to write (see stash-file.ts). */
+  readonly stashShare: StashShare | undefined = undefined;
+
+  /** The watchdog that writes {@link stashShare} has ended: the runtime writes its stash file itself. */
+  stashUnwatched(): void {
+    try {
+      this.#stashFile?.unwatched();
+    } catch {
+      // Its next write fails the same way, and it sends instead.
+    }
   }
 
   /** Takes one message from the engine. */

@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { BrokenProcessPool, type Future } from 'aiox';
-import { hang, holdUntil, logRun } from '../fixtures/abort-tasks.js';
+import { hang, holdUntil, killSelf, logRun } from '../fixtures/abort-tasks.js';
 import { Gates } from '../fixtures/gate.js';
 import { add, announceThenSpin, echo, gated, whoAmI } from '../fixtures/tasks.js';
 import { KINDS, makePool } from '../executors/pools.js';
+// Internal: the test reads a child's stash file as the engine does (built from the sources, see build/src/).
+import { readStashFile } from '../../src/wire/stash-file.js';
 
 // A task with a signal or a timeout travels in batches like any other. These tests stop one in the middle of
 // its batch and check that its batch-mates are neither lost, nor run twice, nor failed for it.
@@ -221,8 +223,25 @@ describe('replacing a worker stopped for an abort', { timeout: 60_000 }, () => {
   }
 });
 
+/**
+ * Resolves once child `pid`'s stash file marks a task as begun in the generation it keeps in memory: its
+ * watchdog wrote it, the child having stayed on one task (see stash-file.ts). Linux only (/proc).
+ */
+async function untilMarked(pid: number): Promise<void> {
+  const fd = openSync(`/proc/${pid}/fd/4`, 'r');
+  try {
+    for (;;) {
+      const { begun, imprecise } = readStashFile(fd, false);
+      if (begun !== undefined && !imprecise) return;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 describe('process pool: the stash file', { timeout: 60_000 }, () => {
-  test('a child killed from outside in a guarded batch: what it finished keeps its results, what it had not begun runs elsewhere, each once', async () => {
+  test('a child killed from outside in a guarded batch: what it finished keeps its results, what it had not begun runs elsewhere, each once', { skip: !existsSync('/proc/self/fd') }, async () => {
     const gates = new Gates('process', 1);
     const log = runLog();
     await using pool = makePool('process', { maxWorkers: 1 });
@@ -234,6 +253,8 @@ describe('process pool: the stash file', { timeout: 60_000 }, () => {
       const after = [3, 4].map((i) => pool.submitWith(logRun, [log.path, i], { timeout: 60_000 }));
       const plainAfter = pool.submit(logRun, log.path, 5);
       await gates.started(0);
+      // Once the child has stayed on the task, its watchdog has written what it kept in memory.
+      await untilMarked(pid);
       // Out of memory, say: no last word. The results before it were never sent (one reply per batch).
       process.kill(pid, 'SIGKILL');
       await assert.rejects(killed, BrokenProcessPool);
@@ -244,6 +265,34 @@ describe('process pool: the stash file', { timeout: 60_000 }, () => {
     } finally {
       log.dispose();
       gates.dispose();
+    }
+  });
+
+  test('a child that dies from outside before its stash file was written: no task it held runs twice, none is left pending', async () => {
+    const log = runLog();
+    await using pool = makePool('process', { maxWorkers: 1 });
+    try {
+      await warm(pool, log.path);
+      for (let i = 0; i < 12; i++) await pool.submit(killSelf, false);
+      const before = [0, 1, 2].map((i) => pool.submitWith(logRun, [log.path, i], { timeout: 60_000 }));
+      const killed = pool.submitWith(killSelf, [true], { timeout: 60_000 });
+      const after = [3, 4].map((i) => pool.submitWith(logRun, [log.path, i], { timeout: 60_000 }));
+      await assert.rejects(killed, BrokenProcessPool);
+      // Within microseconds of its mark, before its watchdog could write it, mostly: then the file cannot
+      // tell which tasks began, and every task the child held fails. (Should its watchdog have written the
+      // mark first, the tasks before it keep their results and those after it run elsewhere.)
+      const settled = await Promise.allSettled([...before, ...after]);
+      const runs = log.runs();
+      runs.delete(-1);
+      settled.forEach((outcome, i) => {
+        if (outcome.status === 'fulfilled') assert.equal(outcome.value, i * 10);
+        else assert.ok(outcome.reason instanceof BrokenProcessPool, `task ${i}: ${String(outcome.reason)}`);
+      });
+      for (const [index, count] of runs) assert.equal(count, 1, `task ${index} ran ${count} times`);
+      for (let i = 3; i < 5; i++) if (settled[i]!.status === 'fulfilled') assert.equal(runs.get(i), 1);
+      assert.equal(await pool.submit(add, 2, 3), 5, 'the pool healed');
+    } finally {
+      log.dispose();
     }
   });
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ProcessStops, WATCH_MS } from '../../src/pool/process-stops.js';
-import { StashFileWriter } from '../../src/wire/stash-file.js';
+import { newStashShare, STASH_WATCHED, StashFileWriter } from '../../src/wire/stash-file.js';
 import { jumpClock } from '../fixtures/settle.js';
 
 // A process slot's stop bookkeeping on its own: `answered` and `stopping` stand for the slot's, and a stash
@@ -120,6 +120,36 @@ test('once the child is gone, its file gives the results it had not sent and say
     assert.equal(process.mayHaveBegun(1, true, false), true, 'marked as begun');
     assert.equal(process.mayHaveBegun(2, true, false), false, 'after the mark: it would have been marked');
   });
+});
+
+test('a child gone before its file kept in memory was written: every task it held may have begun', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aiox-process-stops-test-'));
+  const fd = openSync(join(dir, 'stash'), 'w+');
+  try {
+    const share = newStashShare();
+    Atomics.store(new Int32Array(share), STASH_WATCHED, 1);
+    const child = new StashFileWriter(fd, share);
+    child.restart();
+    assert.equal(child.add(0, 0, 'zero'), true);
+    assert.equal(child.begins(1), true);
+    child.write();
+    const { process, answer } = stops();
+    process.attach(fd);
+    answer(0);
+    assert.deepEqual(process.readStash(), [], 'its results were not written');
+    for (const seq of [0, 1, 2]) {
+      assert.equal(process.mayHaveBegun(seq, false, false), true, `task ${seq}, killed from outside`);
+      assert.equal(process.mayHaveBegun(seq, true, false), true, `task ${seq}, killed for a stopped task`);
+    }
+    // Written (by its watchdog, or as it exited): exact again.
+    child.flush();
+    assert.deepEqual(process.readStash(), [[0, 0, 'zero']]);
+    assert.equal(process.mayHaveBegun(1, false, false), true);
+    assert.equal(process.mayHaveBegun(2, false, false), false);
+  } finally {
+    closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('without a mark, a child killed for a stopped task may have begun only its first unanswered task', () => {
