@@ -153,6 +153,9 @@ export class PoolEngine {
     setOwner(record, this.#owner);
     this.#queue.push(record);
     if (tracing()) publishQueued(this.#publisher, record);
+    // A pool with no worker starts one now rather than at the dispatch, a microtask later: a worker's start
+    // is the longest wait of a new pool's first task (the dispatch starts as many more as there is work for).
+    if (this.#workers.all.length === 0) this.#workers.grow();
     this.#schedulePump();
     return record;
   }
