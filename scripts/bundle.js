@@ -55,6 +55,11 @@ const options = {
   target: 'node20',
   // The worker entries sit in dist/worker/, beside dist/index.js (see src/internal/worker-entry.ts).
   define: { AIOX_WORKER_DIR: JSON.stringify('./worker/') },
+  // What V8 scans on every import of aiox and every start of a worker is the bundle's bytes, about a third
+  // of which are comments and indentation: they are left out (a shorter file compiles measurably faster,
+  // scenario s8), and the source map beside each bundle maps its code back to src/ (`node
+  // --enable-source-maps` shows stack traces there). Names are kept as written (see below).
+  minifyWhitespace: true,
   sourcemap: true,
   sourcesContent: true,
   legalComments: 'none',

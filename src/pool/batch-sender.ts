@@ -21,11 +21,11 @@ export class BatchSender {
 
   /**
    * Sends `worker` a batch from the head of the queue: a fair share, each task joining while the policy lets
-   * it (see mayJoin); an `exclusive` batch is the one background task at the head.
+   * it (see mayJoin), `most` at most; an `exclusive` batch is the one background task at the head.
    */
-  send(worker: WorkerSlot, exclusive: boolean): void {
+  send(worker: WorkerSlot, exclusive: boolean, most = Infinity): void {
     const { queue, estimates, counts } = this.#parts;
-    const limit = batchLimit(queue.live, this.#parts.maxWorkers, worker, exclusive);
+    const limit = Math.min(most, batchLimit(queue.live, this.#parts.maxWorkers, worker, exclusive));
     // What the worker will hold, batch included: ahead of a task sent now, and in all (for its lanes).
     let held = worker.load;
     let lanesHeld = worker.held;

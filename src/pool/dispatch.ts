@@ -121,6 +121,24 @@ export function pickWorker(workers: readonly WorkerSlot[], exclusive: boolean, e
 }
 
 /**
+ * In a pool where no worker is up yet (a cold start), a worker still starting to take the task at the head
+ * now (`abortable`: it has a signal or a timeout), or undefined. The task waits in the worker's channel and
+ * runs once the worker is up, without waiting for the round trip of its `ready`; as long as a worker is up,
+ * new workers take work only once ready, so nothing waits for a start-up that a worker up could take. A
+ * process takes no abortable task so: what it was sent cannot be taken back, and stopping it before it is
+ * ready would break the pool.
+ */
+export function pickStarting(workers: readonly WorkerSlot[], abortable: boolean): WorkerSlot | undefined {
+  let starting: WorkerSlot | undefined;
+  for (const w of workers) {
+    if (w.spare || w.state === WorkerState.STOPPING) continue;
+    if (w.state !== WorkerState.STARTING) return undefined;
+    if (starting === undefined && w.takesFirstTask && (w.canWithdraw || !abortable)) starting = w;
+  }
+  return starting;
+}
+
+/**
  * With the queue empty: the worker to take half its unstarted tasks back from, so that nothing waits behind
  * a slow task while a worker has nothing to do. The most loaded one that can give work back and holds at
  * least 2, if some worker is idle; else undefined.

@@ -22,7 +22,7 @@ import { setOwner, type Future, type FutureOwner } from '../futures/future.js';
 import { taskCode } from '../wire/protocol.js';
 import { publishQueued, tracing, type Publisher } from './diagnostics.js';
 import { BatchSender } from './batch-sender.js';
-import { Estimates, pickWorker } from './dispatch.js';
+import { Estimates, pickStarting, pickWorker } from './dispatch.js';
 import { PoolWatch, type PoolListener } from './pool-watch.js';
 import { Replies } from './replies.js';
 import { ReportListeners } from './reports.js';
@@ -153,6 +153,9 @@ export class PoolEngine {
     setOwner(record, this.#owner);
     this.#queue.push(record);
     if (tracing()) publishQueued(this.#publisher, record);
+    // A pool with no worker starts one now rather than at the dispatch, a microtask later: a worker's start
+    // is the longest wait of a new pool's first task (the dispatch starts as many more as there is work for).
+    if (this.#workers.all.length === 0) this.#workers.grow();
     this.#schedulePump();
     return record;
   }
@@ -283,9 +286,15 @@ export class PoolEngine {
         const exclusive = head.stop?.background === true;
         const worker = pickWorker(this.#workers.all, exclusive, this.#estimates.of(head.code), this.#estimates.runsOn(head.code));
         // With no idle worker, more may start: a new one gets work only once it is ready, so nothing waits
-        // for a start-up (slow for a process) that a worker already running could have taken.
+        // for a start-up (slow for a process) that a worker already running could have taken; but while no
+        // worker is up, each one starting is sent its first task at once (see pickStarting).
         if (worker === undefined || worker.held > 0) this.#workers.grow();
-        if (worker === undefined) break;
+        if (worker === undefined) {
+          const starting = exclusive ? undefined : pickStarting(this.#workers.all, head.stop !== undefined);
+          if (starting === undefined) break;
+          this.#sender.send(starting, false, 1);
+          continue;
+        }
         this.#sender.send(worker, exclusive);
       }
       if (this.#queue.live === 0 && this.#sender.rebalance()) return this.#pump();

@@ -1,5 +1,6 @@
 // The pool's counters and histograms, and the snapshot PoolStats makes of them.
-import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
+import type { RecordableHistogram } from 'node:perf_hooks';
+import { perfHooksModule } from '../internal/lazy-builtins.js';
 import type { ChunkResult } from '../wire/protocol.js';
 import { liveWorkers } from './dispatch.js';
 import type { TaskQueue } from './task-queue.js';
@@ -21,14 +22,25 @@ export class PoolCounters {
   exitedAliveMs = 0;
   /** A map chunk was ever submitted: the queue's items must be counted, not its records. */
   mapped = false;
-  /** Microseconds, one sample per timed task, at its first send. */
-  readonly waitHistogram: RecordableHistogram = createHistogram();
-  /** Microseconds, one sample per reply: the average of the tasks that ran in it. */
-  readonly runHistogram: RecordableHistogram = createHistogram();
+  /**
+   * The two histograms, made together at the first use of either (usually the first task's send, while its
+   * worker starts): a new pool, which a program's start-up waits for, does not pay for them.
+   */
+  #histograms: readonly [wait: RecordableHistogram, run: RecordableHistogram] | undefined = undefined;
   /** Tasks submitted to a deep queue, of which one in 16 is timed. */
   #untimedSubmits = 0;
   /** When each task whose wait is timed was submitted (performance.now()), until its first send. */
   readonly #submittedAt = new WeakMap<TaskRecord, number>();
+
+  /** Microseconds, one sample per timed task, at its first send. */
+  get waitHistogram(): RecordableHistogram {
+    return (this.#histograms ??= newHistograms())[0];
+  }
+
+  /** Microseconds, one sample per reply: the average of the tasks that ran in it. */
+  get runHistogram(): RecordableHistogram {
+    return (this.#histograms ??= newHistograms())[1];
+  }
 
   /**
    * Whether to time the wait of a task submitted while `queued` tasks wait. Timing every task of a deep queue
@@ -114,6 +126,11 @@ export class PoolCounters {
     }
     return items;
   }
+}
+
+function newHistograms(): readonly [RecordableHistogram, RecordableHistogram] {
+  const { createHistogram } = perfHooksModule();
+  return [createHistogram(), createHistogram()];
 }
 
 /** Milliseconds as the whole microseconds a histogram records (at least 1, its lowest value). */

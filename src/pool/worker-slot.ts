@@ -13,11 +13,15 @@ import type { WorkerHandle } from './transport.js';
 
 /**
  * The lifecycle of one pool worker. Every transition is a method of {@link WorkerSlot}:
- * STARTING -ready()-> READY -dispatch() spends its budget-> RETIRING -refund()-> READY;
+ * STARTING -ready()-> READY -dispatch() spends its budget-> RETIRING -refund()-> READY (STARTING -ready()->
+ * RETIRING when the task it was sent while starting spent its budget);
  * any but EXITED -stop() / terminate()-> STOPPING; any -exited()-> EXITED.
  */
 export const WorkerState = {
-  /** Spawned; not ready yet (starting, or running its initializer). It is given no tasks. */
+  /**
+   * Spawned; not ready yet (starting, or running its initializer). It is given no tasks, but for its first
+   * one in a pool where no worker is up yet (see {@link WorkerSlot.takesFirstTask}).
+   */
   STARTING: 'starting',
   READY: 'ready',
   /** Reached `maxTasksPerWorker`: takes nothing new and stops once its tasks are done. */
@@ -145,6 +149,15 @@ export class WorkerSlot {
 
   get state(): WorkerState {
     return this.#state;
+  }
+
+  /**
+   * Whether it may be sent a task while still starting (see pickStarting): it holds nothing, is no spare and
+   * has budget left. The task waits in the worker's channel and runs once the worker is up, without waiting
+   * for the round trip of its `ready`.
+   */
+  get takesFirstTask(): boolean {
+    return this.#state === WorkerState.STARTING && !this.#spare && this.held === 0 && this.#budget > 0;
   }
 
   /** Whether tasks sent here can be taken back until the worker starts them (a thread, not a process). */
@@ -275,9 +288,9 @@ export class WorkerSlot {
     return true;
   }
 
-  /** STARTING -> READY: its start (and initializer) is done. */
+  /** STARTING -> READY (RETIRING if a task sent while it started spent its budget): its start (and initializer) is done. */
   ready(): void {
-    if (this.#state === WorkerState.STARTING) this.#state = WorkerState.READY;
+    if (this.#state === WorkerState.STARTING) this.#state = this.#budget === 0 ? WorkerState.RETIRING : WorkerState.READY;
   }
 
   /**
@@ -294,7 +307,8 @@ export class WorkerSlot {
       this.clearIdleTimer();
     }
     this.#post(batch, table, unsendable);
-    if (this.#budget === 0 && this.#state !== WorkerState.STOPPING) this.#state = WorkerState.RETIRING;
+    // One still starting retires once ready (see ready()).
+    if (this.#budget === 0 && this.#state === WorkerState.READY) this.#state = WorkerState.RETIRING;
   }
 
   #post(batch: TaskRecord[], table: TaskTable, unsendable: (record: TaskRecord, error: unknown) => void): void {
@@ -446,7 +460,9 @@ export class WorkerSlot {
    * cancelFutures); the tasks are not failed, and no grace starts: they settle as they do.
    */
   askAllToStop(reason: unknown): void {
-    if (this.stopping || this.held === 0) return;
+    // One still starting runs nothing yet: the task it was sent (see takesFirstTask) would take the abort
+    // before it began and be skipped, leaving its future unsettled, where it is to run as sent.
+    if (this.stopping || this.held === 0 || this.#state === WorkerState.STARTING) return;
     const wire = toWire(reason);
     for (const record of this.#running.values()) {
       if (!record.done()) this.#handle!.tell({ type: 'abort', seq: record.seq, reason: wire });

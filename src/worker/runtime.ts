@@ -262,6 +262,10 @@ export class WorkerRuntime {
         } finally {
           taskEnded();
         }
+        // A task sent while the worker started waits here already: a turn first, so that what the initializer
+        // left behind (a promise rejected with no handler) is reported before any task begins, as when the
+        // first task came only after `ready`.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       } catch (error) {
         if (this.#state !== RuntimeState.DEAD) this.#post({ type: 'init-failed', token: this.#token, error: toWire(error) });
         return;

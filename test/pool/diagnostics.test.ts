@@ -93,6 +93,30 @@ for (const kind of KINDS) {
       assert.equal(seen.at(-1)!.name, 'aiox:worker:exit');
     });
 
+    test("a new pool's first task goes to its worker while the worker starts, not after its ready", async (t) => {
+      const pool = makePool(kind, { maxWorkers: 1 });
+      const seen = record(t, () => pool);
+      const first = pool.submit(add, 1, 2);
+      // The pool dispatches in a microtask; no worker can be ready by then.
+      await Promise.resolve();
+      assert.deepEqual(seen.map((m) => m.name), ['aiox:task:queued', 'aiox:worker:spawn', 'aiox:task:start']);
+      assert.equal(await first, 3);
+      await pool.shutdown();
+    });
+
+    test("a new pool's first task with a timeout: a thread takes it while starting, a process once ready", async (t) => {
+      const pool = makePool(kind, { maxWorkers: 1 });
+      const seen = record(t, () => pool);
+      const first = pool.submitWith(add, [1, 2], { timeout: 60_000 });
+      await Promise.resolve();
+      const sent = kind === 'thread' ? ['aiox:task:start'] : [];
+      assert.deepEqual(seen.map((m) => m.name), ['aiox:task:queued', 'aiox:worker:spawn', ...sent]);
+      assert.equal(await first, 3);
+      const order = seen.map((m) => m.name).filter((name) => name === 'aiox:task:start' || name === 'aiox:worker:ready');
+      assert.deepEqual(order, kind === 'thread' ? ['aiox:task:start', 'aiox:worker:ready'] : ['aiox:worker:ready', 'aiox:task:start']);
+      await pool.shutdown();
+    });
+
     test('a cancelled task finishes as cancelled, never sent; an aborted one as aborted, with the reason', async (t) => {
       const gates = new Gates(kind, 1);
       const pool = makePool(kind, { maxWorkers: 1 });

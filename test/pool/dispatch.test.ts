@@ -10,6 +10,7 @@ import {
   MAX_INFLIGHT,
   mayJoin,
   PIPELINE_MS,
+  pickStarting,
   pickWorker,
   rebalanceFrom,
 } from '../../src/pool/dispatch.js';
@@ -158,6 +159,39 @@ test('pickWorker: a worker starting, stopping, spare, retired or holding a backg
   background.dispatch([task], true, table, assert.fail);
   assert.equal(pickWorker([starting, stopping, spare, retired, background], false, 0.1), undefined);
   assert.equal(liveWorkers([starting, stopping, spare, retired, background]), 3, 'stopping and spare workers are not live');
+});
+
+test('pickStarting: while no worker is up, a starting one that holds nothing takes the first task', () => {
+  const first = slot({ ready: false });
+  const second = slot({ ready: false });
+  assert.equal(first.takesFirstTask, true);
+  assert.equal(pickStarting([first, second], false), first);
+  assert.equal(pickStarting([first, second], true), first, 'a thread can take back an abortable task it has not begun');
+  first.dispatch([record()], false, table, assert.fail);
+  assert.equal(first.state, WorkerState.STARTING);
+  assert.equal(first.takesFirstTask, false, 'one task each while starting');
+  assert.equal(pickStarting([first, second], false), second);
+  second.dispatch([record()], false, table, assert.fail);
+  assert.equal(pickStarting([first, second], false), undefined);
+});
+
+test('pickStarting: nothing once a worker is up, nor for a spare, a stopping worker or a spent budget', () => {
+  const starting = slot({ ready: false });
+  assert.equal(pickStarting([slot({ holding: [Number.NaN] }), starting], false), undefined, 'a worker is up: the new one waits to be ready');
+  const spare = slot({ ready: false });
+  spare.keepAsSpare();
+  assert.equal(spare.takesFirstTask, false);
+  const stopping = slot();
+  stopping.stop('other');
+  assert.equal(pickStarting([stopping, spare, starting], false), starting, 'stopping workers and spares do not count as up');
+  assert.equal(pickStarting([spare], false), undefined);
+  assert.equal(slot({ ready: false, budget: 0 }).takesFirstTask, false);
+});
+
+test('pickStarting: a starting process takes no task that may be aborted (it could not give it back)', () => {
+  const process = slot({ process: true, ready: false });
+  assert.equal(pickStarting([process], true), undefined);
+  assert.equal(pickStarting([process], false), process);
 });
 
 test('rebalanceFrom: with a worker idle, the most loaded thread worker holding at least 2 gives work back', () => {

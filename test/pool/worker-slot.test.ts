@@ -75,6 +75,27 @@ test('a slot goes STARTING -> READY -> RETIRING as its budget is spent, and back
   assert.equal(worker.budget, 1);
 });
 
+test('a starting slot sent the task that spends its budget retires once ready, not before', () => {
+  const { worker, handle } = slot({ budget: 1 });
+  assert.equal(worker.takesFirstTask, true);
+  worker.dispatch(records(1), false, table, assert.fail);
+  assert.equal(handle.posted.length, 1, 'sent while the worker starts');
+  assert.equal(worker.state, WorkerState.STARTING);
+  worker.ready();
+  assert.equal(worker.state, WorkerState.RETIRING);
+  assert.equal(worker.accepting, false);
+});
+
+test('a starting process is not asked to stop the task it was sent: it has not begun it', () => {
+  const { worker, handle } = slot({ process: true });
+  worker.dispatch(records(1), false, table, assert.fail);
+  worker.askAllToStop(new Error('shutting down'));
+  assert.deepEqual(handle.calls, ['ref']);
+  worker.ready();
+  worker.askAllToStop(new Error('shutting down'));
+  assert.deepEqual(handle.calls, ['ref', 'tell abort 0']);
+});
+
 test('answers: answered() counts them and shift() removes the oldest task, clearing its worker', () => {
   const { worker } = slot();
   worker.ready();
