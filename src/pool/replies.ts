@@ -106,8 +106,13 @@ export class Replies {
       }
       worker.shift();
       if (record.stop !== undefined) outcomes.release(record);
-      // Withdrawn by cancel() before the worker reached it; counted then.
-      if (results[i] === RESULT_SKIPPED) continue;
+      if (results[i] === RESULT_SKIPPED) {
+        // Withdrawn by cancel() before the worker reached it (counted then), or aborted before it began (its
+        // future failed then); but a process task asked to stop by a shutdown with cancelFutures, before it
+        // began, fails now, with the shutdown's reason: it never ran.
+        if (!record.done() && worker.stopAsked !== undefined) outcomes.fail(record, worker.stopAsked.reason, false);
+        continue;
+      }
       const key = estimateKey(record.code);
       if (key !== lastKey && timed) {
         // Once per function and reply: a reply is mostly one function's tasks.

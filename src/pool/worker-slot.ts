@@ -102,6 +102,8 @@ export class WorkerSlot {
   #backgroundRunsOn = false;
   /** Whether the task it was stopped for ran on in the background (see {@link mayHaveBegun}). */
   #stoppedForRunningOn = false;
+  /** Set once its tasks were asked to stop (see {@link askAllToStop}), with the reason. */
+  #stopAsked: { readonly reason: unknown } | undefined;
 
   constructor(
     readonly id: number,
@@ -456,13 +458,22 @@ export class WorkerSlot {
   }
 
   /**
+   * The reason its tasks were asked to stop (see {@link askAllToStop}), if they were. A process task asked so
+   * before it began is skipped by the child, and its future, not failed by the ask, fails with it.
+   */
+  get stopAsked(): { readonly reason: unknown } | undefined {
+    return this.#stopAsked;
+  }
+
+  /**
    * Tells every task here that may be running to stop through its signal, with `reason` (shutdown with
-   * cancelFutures); the tasks are not failed, and no grace starts: they settle as they do.
+   * cancelFutures); the tasks are not failed, and no grace starts: they settle as they do (see {@link stopAsked}).
    */
   askAllToStop(reason: unknown): void {
     // One still starting runs nothing yet: the task it was sent (see takesFirstTask) would take the abort
-    // before it began and be skipped, leaving its future unsettled, where it is to run as sent.
+    // before it began and be skipped, where it is to run as sent.
     if (this.stopping || this.held === 0 || this.#state === WorkerState.STARTING) return;
+    this.#stopAsked = { reason };
     const wire = toWire(reason);
     for (const record of this.#running.values()) {
       if (!record.done()) this.#handle!.tell({ type: 'abort', seq: record.seq, reason: wire });

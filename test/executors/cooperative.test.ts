@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { ignoresAbort, reasonOnAbort, spinsForever, untilAborted, whereAmI } from '../fixtures/cooperative-tasks.js';
+import { hearsThenGoesOn, ignoresAbort, reasonOnAbort, spinsForever, untilAborted, whereAmI } from '../fixtures/cooperative-tasks.js';
+import { Gates } from '../fixtures/gate.js';
 import { loadedSlowly } from '../fixtures/slow-load-tasks.js';
 import { KINDS, makePool } from './pools.js';
 
@@ -108,6 +109,41 @@ describe('cooperative cancellation', () => {
       });
     });
   }
+
+  test('shutdown with cancelFutures: process tasks sent behind a running one, asked to stop before they began, fail with its reason', async () => {
+    // A process's tasks count as begun once sent, so they are asked to stop like the running one; the child
+    // skips one asked before it began. Its future must settle then: with the shutdown's reason.
+    const gates = new Gates('process', 1);
+    try {
+      const pool = makePool('process', { maxWorkers: 1 });
+      // Timed as quick, so that the tasks below go to the worker as one batch.
+      for (let i = 0; i < 12; i++) {
+        await pool.submit(hearsThenGoesOn, null);
+        await pool.submit(whereAmI);
+      }
+      let started!: () => void;
+      let aborted!: () => void;
+      const running = new Promise<void>((resolve) => (started = resolve));
+      const heard = new Promise<void>((resolve) => (aborted = resolve));
+      const first = pool.submitWith(hearsThenGoesOn, [gates.handle(0)], { onEvent: (event) => (event === 'started' ? started() : aborted()) });
+      const behind = [0, 1, 2].map(() => pool.submit(whereAmI));
+      await running;
+      assert.deepEqual(behind.map((f) => f.running()), [true, true, true], 'sent to the child with the running task');
+      const closed = pool.shutdown({ cancelFutures: true });
+      // The child has read the aborts (sent in order, the running task's first) before the gate opens.
+      await heard;
+      await gates.release(0);
+      await closed;
+      assert.equal(await first, 'released');
+      assert.deepEqual(behind.map((f) => f.done()), [true, true, true], 'settled by the time the pool closed');
+      for (const outcome of await Promise.allSettled(behind)) {
+        assert.equal(outcome.status, 'rejected');
+        assert.equal((outcome as PromiseRejectedResult).reason.message, 'the pool is shutting down with cancelFutures');
+      }
+    } finally {
+      gates.dispose();
+    }
+  });
 
   test('a thread task that never read its signal is stopped at once, whatever the grace: nothing could ask it', async () => {
     await using pool = makePool('thread', { maxWorkers: 1, abortGrace: HOUR });
