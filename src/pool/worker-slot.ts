@@ -31,10 +31,14 @@ export const WorkerState = {
 } as const;
 export type WorkerState = (typeof WorkerState)[keyof typeof WorkerState];
 
-/** Calls `fn` in the loop's check phase, once what its channels hold has been read; as a {@link Delay}. */
+/**
+ * Calls `fn` in the loop's check phase, once what its channels hold has been read; as a {@link Delay}. It is
+ * never unreferenced: it runs in this turn of the loop anyway, and an unreferenced immediate lets the loop
+ * block in its poll phase until some other event comes (seconds, with nothing else due).
+ */
 function immediate(fn: () => void): Delay {
   const handle = setImmediate(fn);
-  return { clear: () => clearImmediate(handle), unref: () => void handle.unref() };
+  return { clear: () => clearImmediate(handle), unref: () => undefined };
 }
 
 /** Why a worker was told to stop: see {@link WorkerSlot.stoppedFor}. */

@@ -153,8 +153,8 @@ test('a thread whose aborted task may be running gives back what it has not clai
 });
 
 test('a stop without grace waits for the answers already arrived: a task answered by then keeps its worker', async () => {
-  for (const process of [false, true]) {
-    const { worker } = slot({ process });
+  for (const isProcess of [false, true]) {
+    const { worker } = slot({ process: isProcess });
     worker.ready();
     const [finished, hung] = records(2);
     worker.dispatch([finished!], false, table, assert.fail);
@@ -164,11 +164,14 @@ test('a stop without grace waits for the answers already arrived: a task answere
     worker.graceThenStop(hung!.seq, 0, () => stops.push(hung!.seq));
     assert.deepEqual(stops, [], 'not in the same call: answers waiting on the channel are read first');
     assert.equal(worker.accepting, false, 'it takes no new work meanwhile');
+    // Referenced: an unreferenced immediate would let the event loop block in its poll phase, with the stop
+    // not due until some other event came.
+    assert.ok(process.getActiveResourcesInfo().includes('Immediate'), 'the stop is due in this turn of the event loop');
     // The first task's answer had arrived when it was aborted: the engine reads it before the stop is due.
     worker.answered(1);
     worker.shift();
     await new Promise((resolve) => setImmediate(resolve));
-    assert.deepEqual(stops, [hung!.seq], `${process ? 'process' : 'thread'}: only the task not answered stops its worker`);
+    assert.deepEqual(stops, [hung!.seq], `${isProcess ? 'process' : 'thread'}: only the task not answered stops its worker`);
     assert.equal(worker.stoppedForTask, hung!.seq);
   }
 });
