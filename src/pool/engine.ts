@@ -4,7 +4,7 @@
 // - dispatch.ts: the dispatch policy as decisions that only read (which worker, how big a batch, may a task
 //   join a busy worker, which worker gives work back) and the learnt estimates they use;
 // - BatchSender (batch-sender.ts): filling a batch from the queue as the policy says, and sending it;
-// - WorkerSet (worker-set.ts): starting, idling, stopping and replacing workers, with the spare;
+// - WorkerSet (worker-set.ts): starting, idling, stopping and replacing workers, with their spares;
 // - WorkerSlot (worker-slot.ts): one worker's bookkeeping (tasks in flight, budget, claims, idle timer) and
 //   every transition of its state, with what its transport allows decided once, at spawn;
 // - Replies (replies.ts): what a worker says, its answers above all;

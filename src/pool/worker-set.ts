@@ -41,8 +41,10 @@ export class WorkerSet {
   readonly #host: WorkerSetHost;
   readonly #all: WorkerSlot[] = [];
   #nextId = 1;
-  /** The worker started ahead of need to replace the next one stopped for an abort (see #replace). */
-  #spare: WorkerSlot | undefined;
+  /** Workers started ahead of need, oldest first, each to replace the next one stopped for an abort (see #replace). */
+  readonly #spares: WorkerSlot[] = [];
+  /** How many spares to keep started (see {@link sparesWanted}); 0 until a worker is stopped for an abort. */
+  #sparesWanted = 0;
 
   constructor(options: WorkerSetOptions, host: WorkerSetHost) {
     this.#options = options;
@@ -104,7 +106,9 @@ export class WorkerSet {
 
   /** Tells `worker` to stop, for `reason`; one stopped for an abort is replaced at once. */
   stop(worker: WorkerSlot, reason: StopReason = 'other'): void {
-    if (worker.stop(reason) && reason === 'abort' && this.#host.open()) this.#replace();
+    if (!worker.stop(reason)) return;
+    if (worker.spare) this.#dropSpare(worker);
+    else if (reason === 'abort' && this.#host.open()) this.#replace();
   }
 
   /** `worker` has nothing in flight: a retired one stops; one above minWorkers stops after idleTimeout. */
@@ -127,28 +131,58 @@ export class WorkerSet {
 
   /** `worker` has exited: it leaves the set. */
   remove(worker: WorkerSlot): void {
-    if (this.#spare === worker) this.#spare = undefined;
+    if (worker.spare) this.#dropSpare(worker);
     this.#all.splice(this.#all.indexOf(worker), 1);
   }
 
   /**
    * Replaces a worker stopped for an abort at once, not once it has exited: a stopping worker runs nothing
-   * and does not count towards maxWorkers (see liveWorkers). The spare started at the previous such stop
-   * becomes the replacement, ready by now; and a new spare starts, so that a pool whose tasks are often
-   * stopped does not wait for a start each time. A spare is one worker more than maxWorkers, taking no work
-   * until it replaces one, and stops when idle for idleTimeout, as any worker does.
+   * and does not count towards maxWorkers (see liveWorkers). A spare started at an earlier such stop becomes
+   * the replacement: a ready one if there is one, else the one started first, the nearest to ready. Then
+   * spares start again, as many as {@link sparesWanted} says, so that a pool whose tasks are often stopped
+   * does not wait for a start each time, even when stops come faster than a start. A spare is a worker more
+   * than maxWorkers, taking no work until it replaces one, and stops when idle for idleTimeout, as any
+   * worker does.
    */
   #replace(): void {
-    const spare = this.#spare;
-    this.#spare = undefined;
+    const spares = this.#spares;
+    let at = spares.findIndex((w) => w.state === WorkerState.READY);
+    const ready = at >= 0;
+    if (!ready) at = spares.findIndex((w) => !w.stopping);
+    const spare = at >= 0 ? spares.splice(at, 1)[0] : undefined;
     if (spare !== undefined) {
       spare.replaceStopped();
       if (this.#host.queued() > 0) spare.handle.ref();
     } else if (liveWorkers(this.#all) < this.#options.maxWorkers) {
       this.spawn(this.#host.queued() > 0);
     }
-    this.#spare = this.spawn(false);
-    this.#spare.keepAsSpare();
+    const readyLeft = ready ? spares.reduce((n, w) => (w.state === WorkerState.READY ? n + 1 : n), 0) : 0;
+    this.#sparesWanted = sparesWanted(this.#sparesWanted, spare === undefined ? undefined : ready, readyLeft, this.#options.maxWorkers);
+    while (spares.length < this.#sparesWanted) {
+      const next = this.spawn(false);
+      next.keepAsSpare();
+      spares.push(next);
+    }
     this.#host.replaced();
   }
+
+  /** `spare` is stopping or gone: it is a spare no more. */
+  #dropSpare(spare: WorkerSlot): void {
+    const at = this.#spares.indexOf(spare);
+    if (at >= 0) this.#spares.splice(at, 1);
+  }
+}
+
+/**
+ * How many spares to keep started after a worker is stopped for an abort, `wanted` being the count so far (0
+ * before the first such stop), `ready` whether the spare that replaced it was ready (undefined: there was
+ * none) and `readyLeft` how many other spares are ready. Stops that come faster than a start (the spare taken
+ * was still starting, or none was left) want one more, up to `maxWorkers`; a spare left ready beside the one
+ * taken was not needed, so one fewer starts (at least one). Spares beyond the count are not stopped for it:
+ * they replace the next stopped workers, or idle out.
+ */
+export function sparesWanted(wanted: number, ready: boolean | undefined, readyLeft: number, maxWorkers: number): number {
+  if (wanted === 0) return 1;
+  if (ready !== true) return Math.min(wanted + 1, Math.max(1, maxWorkers));
+  return readyLeft > 0 ? Math.max(1, wanted - 1) : wanted;
 }

@@ -35,6 +35,16 @@ export const WorkerState = {
 } as const;
 export type WorkerState = (typeof WorkerState)[keyof typeof WorkerState];
 
+/**
+ * Calls `fn` in the loop's check phase, once what its channels hold has been read; as a {@link Delay}. It is
+ * never unreferenced: it runs in this turn of the loop anyway, and an unreferenced immediate lets the loop
+ * block in its poll phase until some other event comes (seconds, with nothing else due).
+ */
+function immediate(fn: () => void): Delay {
+  const handle = setImmediate(fn);
+  return { clear: () => clearImmediate(handle), unref: () => undefined };
+}
+
 /** Why a worker was told to stop: see {@link WorkerSlot.stoppedFor}. */
 export type StopReason = 'idle' | 'abort' | 'other';
 
@@ -412,21 +422,22 @@ export class WorkerSlot {
   /**
    * Task `seq`, aborted, runs here: its signal has been told to abort (see TaskAborts.abort). If the worker
    * has not answered it `ms` from now, `stop` is called; until then the worker takes no new work. With `ms`
-   * 0, `stop` is called at once.
+   * 0, it is called at once, as soon as the answers that have already arrived are read (in this turn of the
+   * event loop, after its poll phase), unless one of them answers the task.
    */
   graceThenStop(seq: number, ms: number, stop: () => void): void {
-    if (ms <= 0) {
-      this.#stoppingFor(seq);
-      return stop();
-    }
     if (this.#graces.has(seq)) return;
-    const timer = after(ms, () => {
+    const end = (): void => {
       this.#graces.delete(seq);
       if ((this.#answered <= seq || this.#running.has(seq)) && !this.stopping) {
         this.#stoppingFor(seq);
         stop();
       }
-    });
+    };
+    // "At once" is after the answers that have already arrived are read (setImmediate runs once the loop has
+    // polled its channels): a task that finished as it was aborted (a tiny task that timed out during its
+    // round trip, say) then keeps its worker, which would otherwise be stopped and started again for nothing.
+    const timer = ms <= 0 ? immediate(end) : after(ms, end);
     // The worker running the task keeps the program alive; its grace need not.
     timer.unref();
     this.#graces.set(seq, timer);

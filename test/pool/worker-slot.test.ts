@@ -172,3 +172,27 @@ test('a thread whose aborted task may be running gives back what it has not clai
   assert.equal(worker.inflight.length, 1);
   assert.equal(worker.budget, 99);
 });
+
+test('a stop without grace waits for the answers already arrived: a task answered by then keeps its worker', async () => {
+  for (const isProcess of [false, true]) {
+    const { worker } = slot({ process: isProcess });
+    worker.ready();
+    const [finished, hung] = records(2);
+    worker.dispatch([finished!], false, table, assert.fail);
+    worker.dispatch([hung!], false, table, assert.fail);
+    const stops: number[] = [];
+    worker.graceThenStop(finished!.seq, 0, () => stops.push(finished!.seq));
+    worker.graceThenStop(hung!.seq, 0, () => stops.push(hung!.seq));
+    assert.deepEqual(stops, [], 'not in the same call: answers waiting on the channel are read first');
+    assert.equal(worker.accepting, false, 'it takes no new work meanwhile');
+    // Referenced: an unreferenced immediate would let the event loop block in its poll phase, with the stop
+    // not due until some other event came.
+    assert.ok(process.getActiveResourcesInfo().includes('Immediate'), 'the stop is due in this turn of the event loop');
+    // The first task's answer had arrived when it was aborted: the engine reads it before the stop is due.
+    worker.answered(1);
+    worker.shift();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(stops, [hung!.seq], `${isProcess ? 'process' : 'thread'}: only the task not answered stops its worker`);
+    assert.equal(worker.stoppedForTask, hung!.seq);
+  }
+});
