@@ -135,7 +135,7 @@ if (REDIS_SERVER !== undefined) {
   test('a malformed job written into the queue by hand fails with a clear reason; the host goes on', async () => {
     const job = await queue.add('forged', { module: 'file:///etc/passwd', args: 12 });
     assert.match(await failedReason(job.id!), /not an aiox task/);
-    const garbled = await queue.add('garbled', { aiox: 2, module: TASKS.href, name: 'echo', args: 'bm90IHY4' });
+    const garbled = await queue.add('garbled', { aiox: 3, module: TASKS.href, name: 'echo', args: 'bm90IHY4' });
     assert.match(await failedReason(garbled.id!), /cannot be deserialized/);
     assert.equal(await executor.submit(square, 4), 16);
   });
