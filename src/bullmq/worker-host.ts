@@ -189,6 +189,8 @@ class Host implements WorkerHost {
   #flushing: NodeJS.Immediate | undefined;
   /** The error each failed job's task threw, encoded, until BullMQ says the job failed. */
   readonly #errors = new WeakMap<Job, string>();
+  /** See #gathered. */
+  #turn: Promise<void> | undefined;
   #prefix = '';
   #queue = '';
   #closing: Promise<void> | undefined;
@@ -278,6 +280,7 @@ class Host implements WorkerHost {
     const reports = data.reports === true ? new JobReports((reply) => this.#reply(job, reply), job.id!) : undefined;
     this.#counts.running++;
     try {
+      await this.#gathered();
       const value = data.chunk === true ? await this.#runChunk(task, args as unknown[][], signal, reports) : await this.#run(task, args, signal, reports);
       this.#counts.completed++;
       return encode(value);
@@ -293,6 +296,20 @@ class Host implements WorkerHost {
     } finally {
       this.#counts.running--;
     }
+  }
+
+  /**
+   * Resolves at the end of this turn of the event loop, for every job that arrived in it at once: they reach
+   * the pool together, which sends them to its workers in one message each rather than one per job (BullMQ
+   * hands over jobs one by one, as Redis answers).
+   */
+  #gathered(): Promise<void> {
+    return (this.#turn ??= new Promise<void>((resolve) =>
+      setImmediate(() => {
+        this.#turn = undefined;
+        resolve();
+      }),
+    ));
   }
 
   #run(task: TaskRef<unknown[], unknown>, args: unknown[], signal: AbortSignal | undefined, reports: JobReports | undefined): Promise<unknown> {
