@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Job, Queue, QueueEvents, type ConnectionOptions } from 'bullmq';
+import { Job, Queue, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { TARGET_CHUNK_MS } from '../executors/chunking.js';
 import { mapInOrder } from '../executors/map.js';
@@ -23,7 +23,7 @@ import { fromWire, type WireError } from '../tasks/wire-error.js';
 import type { ChunkResult } from '../wire/protocol.js';
 import { cancelChannel, ownConnection } from './connection.js';
 import { JobFuture } from './job-future.js';
-import { decode, decodedBytes, encode, PAYLOAD_VERSION, progressProblem, type JobPayload, type ProgressRecord } from './payload.js';
+import { decode, decodedBytes, encode, parseReplies, PAYLOAD_VERSION, progressProblem, replyChannel, type JobPayload, type ProgressRecord } from './payload.js';
 
 /**
  * Options of {@link BullMQExecutor}.
@@ -64,9 +64,9 @@ export interface BullMQExecutorOptions {
    */
   readonly reconnectTimeout?: number;
   /**
-   * Milliseconds between two checks, while futures are pending, of the jobs no event has settled (an event
-   * lost in a Redis restart, a job removed by hand): such a job's future settles from the job itself, or
-   * fails if the job is gone. @default 5000
+   * Milliseconds between two checks, while futures are pending, of the jobs no host's reply has settled (a
+   * reply lost in a Redis restart, a job removed by hand or failed by BullMQ itself): such a job's future
+   * settles from the job itself, or fails if the job is gone. @default 5000
    */
   readonly checkInterval?: number;
   /**
@@ -114,8 +114,8 @@ interface Pending {
   added: Promise<boolean>;
   /** The error a host recorded before it failed the job. */
   error: { readonly value: unknown } | undefined;
-  /** When it was submitted, for the check of silent jobs. */
-  readonly since: number;
+  /** When it was submitted or last checked, for the check of silent jobs. */
+  since: number;
   /** Drops the signal's listener and the timeout's timer. */
   release: (() => void) | undefined;
 }
@@ -155,9 +155,17 @@ const CHECK_BATCH = 200;
 export class BullMQExecutor implements Executor {
   readonly #queue: Queue;
   readonly #client: Redis;
+  /** Receives the hosts' replies about this executor's jobs (see Reply). */
+  readonly #subscriber: Redis;
+  /** This executor's id, which its jobs carry: hosts reply on its channel. */
+  readonly #id = randomUUID();
   readonly #channel: string;
+  /** Pending jobs, least lately heard of or checked first (see #checkRound). */
   readonly #jobs = new Map<string, Pending>();
-  readonly #ready: Promise<QueueEvents | undefined>;
+  /** Settles once the executor listens to its replies. */
+  readonly #ready: Promise<void>;
+  /** Pending jobs since before this time (performance.now()) are checked at once: replies were lost. */
+  #due = -Infinity;
   readonly #options: Required<Omit<BullMQExecutorOptions, 'connection' | 'queue' | 'prefix'>>;
   #state: BullMQExecutorState = BullMQExecutorState.OPEN;
   #closed: Promise<void> | undefined;
@@ -202,26 +210,39 @@ export class BullMQExecutor implements Executor {
       this.#unreachable = undefined;
     });
     this.#channel = cancelChannel(prefix, queue);
-    this.#ready = this.#listen(connection, queue, prefix);
+    this.#subscriber = ownConnection(connection);
+    this.#subscriber.on('error', (error) => (this.#lastError = error));
+    this.#ready = this.#listen(replyChannel(prefix, queue, this.#id)!);
     // A failure to start is reported by every job added meanwhile; nobody else awaits this.
     this.#ready.catch(() => undefined);
   }
 
   /**
-   * Starts reading the queue's events from the stream's current end, so that no event of a job added from
-   * here on is missed (QueueEvents' own default, '$', starts wherever its first read lands).
+   * Subscribes to this executor's channel, on which hosts reply about its jobs, before any job is added: a
+   * host replies only to the submitter a job names. Learning results there, rather than from the queue's
+   * events stream, spares the submitter the events of every job of the queue (four or five per job), and a
+   * submitter that falls behind cannot lose them to the stream's trimming. What is published while the
+   * subscriber is disconnected is lost: once it is back, every pending job is checked (see #checkRound).
    */
-  async #listen(connection: ConnectionOptions, queue: string, prefix: string): Promise<QueueEvents | undefined> {
-    const last = await this.#client.xrevrange(this.#queue.keys.events!, '+', '-', 'COUNT', 1);
-    if (this.#state === BullMQExecutorState.CLOSED) return undefined;
-    const events = new QueueEvents(queue, { connection, prefix, lastEventId: last[0]?.[0] ?? '0-0' });
-    events.on('error', (error) => (this.#lastError = error));
-    events.on('active', ({ jobId }) => this.#started(jobId));
-    events.on('progress', ({ jobId, data }) => this.#progress(jobId, data));
-    events.on('completed', ({ jobId, returnvalue }) => this.#completed(jobId, returnvalue));
-    events.on('failed', ({ jobId, failedReason }) => this.#failed(jobId, failedReason));
-    events.on('removed', ({ jobId }) => this.#check(jobId));
-    return events;
+  async #listen(channel: string): Promise<void> {
+    const subscriber = this.#subscriber;
+    subscriber.on('message', (_channel: string, message: string) => this.#onReplies(message));
+    await subscriber.subscribe(channel);
+    // ioredis subscribes again by itself after a reconnection.
+    subscriber.on('ready', () => {
+      this.#due = performance.now();
+      if (this.#jobs.size > 0) this.#scheduleCheck(0);
+    });
+  }
+
+  #onReplies(message: string): void {
+    for (const reply of parseReplies(message)) {
+      const { k: kind, j: jobId } = reply;
+      if (kind === 'a') this.#started(jobId);
+      else if (kind === 'c') this.#completed(jobId, reply.v);
+      else if (kind === 'f') this.#failedWith(jobId, reply.v, reply.r);
+      else this.#report(jobId, kind, reply.v, reply.i);
+    }
   }
 
   /** `'open'`, `'shutting-down'` or `'closed'`. */
@@ -321,9 +342,10 @@ export class BullMQExecutor implements Executor {
     await Promise.all(this.#stopping);
     clearTimeout(this.#checker);
     this.#unreachable?.clear();
-    const events = await this.#ready.catch(() => undefined);
+    await this.#ready.catch(() => undefined);
     this.#state = BullMQExecutorState.CLOSED;
-    await Promise.all([events?.close(), this.#queue.close(), this.#client.quit().catch(() => this.#client.disconnect())]);
+    const quit = (client: Redis): Promise<unknown> => client.quit().catch(() => client.disconnect());
+    await Promise.all([this.#queue.close(), quit(this.#subscriber), quit(this.#client)]);
   }
 
   /** Futures by state, and the jobs this executor saw finish. */
@@ -389,6 +411,7 @@ export class BullMQExecutor implements Executor {
       args: encoded,
       ...(chunk ? { chunk: true } : {}),
       ...(report === undefined ? {} : { reports: true }),
+      to: this.#id,
     };
     const jobId = randomUUID();
     const pending = this.#track(jobId, chunk, report);
@@ -486,19 +509,34 @@ export class BullMQExecutor implements Executor {
     pending.future.setRunningOrNotifyCancel();
   }
 
-  #progress(jobId: string, data: unknown): void {
+  /** A task's progress or event, from its host. */
+  #report(jobId: string, kind: 'p' | 'e', value: string | undefined, item: number | undefined): void {
     const pending = this.#jobs.get(jobId);
-    if (pending === undefined || progressProblem(data) !== undefined) return;
-    const record = data as ProgressRecord;
+    if (pending?.report === undefined || value === undefined) return;
     try {
-      const value = decode(record.v);
-      if (record.k === 'x') pending.error = { value: fromWire(value as WireError) };
-      else pending.report?.(record.k === 'p' ? 'progress' : 'event', value, record.i ?? 0);
+      pending.report(kind === 'p' ? 'progress' : 'event', decode(value), item ?? 0);
     } catch (error) {
       // A listener that throws, or a value that does not decode, costs that report only: reported as a
       // pool reports a callback's error, without failing the task.
       process.emitWarning(`a report of job ${jobId} was dropped: ${messageOf(error)}`, { type: 'AioxCallbackWarning', code: 'ERR_AIOX_CALLBACK' });
     }
+  }
+
+  /**
+   * A job failed for good: with the task's error as its host recorded it (in the reply, or in the job's
+   * progress), else with BullMQ's failedReason.
+   */
+  #failedWith(jobId: string, error: string | undefined, failedReason: string | undefined): void {
+    const pending = this.#jobs.get(jobId);
+    if (pending === undefined) return;
+    if (error !== undefined) {
+      try {
+        pending.error = { value: fromWire(decode(error) as WireError) };
+      } catch {
+        // Unreadable: the failedReason stands in for it.
+      }
+    }
+    this.#failed(jobId, failedReason ?? 'the job failed');
   }
 
   #completed(jobId: string, returnvalue: unknown): void {
@@ -528,47 +566,71 @@ export class BullMQExecutor implements Executor {
   }
 
   /**
-   * Settles a job's future from the job as Redis holds it: for a job whose events were missed, and for
-   * attach(). A job Redis does not have fails its future.
+   * Settles a job's future from the job as Redis holds it: for a job whose replies were missed, and for
+   * attach(). A job Redis does not have fails its future. Resolves to whether it settled the future.
    */
-  async #check(jobId: string, attaching = false): Promise<void> {
+  async #check(jobId: string, attaching = false): Promise<boolean> {
     const pending = this.#jobs.get(jobId);
-    if (pending === undefined) return;
+    if (pending === undefined) return false;
     try {
       // The state first, then the job: a job read while it ran, found finished by a later look at its state,
       // would have no result in hand.
       const state = await this.#queue.getJobState(jobId);
       const job = state === 'unknown' || pending.future.done() ? undefined : await Job.fromId(this.#queue, jobId);
-      if (pending.future.done()) return;
+      if (pending.future.done()) return false;
       if (job === undefined) {
         const why = attaching ? 'it was never added, or was removed once finished' : 'it was removed, or Redis lost it';
-        return this.#settle(pending, true, new InvalidStateError(`job ${jobId} is not in queue ${this.#queue.name}: ${why}`));
+        this.#settle(pending, true, new InvalidStateError(`job ${jobId} is not in queue ${this.#queue.name}: ${why}`));
+        return true;
       }
       if (attaching && (job.data as Partial<JobPayload> | undefined)?.chunk === true) pending.chunk = true;
-      if (state === 'completed') return this.#completed(jobId, job.returnvalue);
-      if (state === 'failed') {
-        if (progressProblem(job.progress) === undefined && (job.progress as unknown as ProgressRecord).k === 'x') this.#progress(jobId, job.progress);
-        return this.#failed(jobId, job.failedReason);
-      }
-      if (state === 'active') this.#started(jobId);
+      if (state === 'completed') this.#completed(jobId, job.returnvalue);
+      else if (state === 'failed') {
+        const record = progressProblem(job.progress) === undefined ? (job.progress as unknown as ProgressRecord) : undefined;
+        this.#failedWith(jobId, record?.k === 'x' ? record.v : undefined, job.failedReason);
+      } else if (state === 'active') this.#started(jobId);
+      return pending.future.done();
     } catch (error) {
       this.#lastError = error;
+      return false;
     }
   }
 
-  /** Checks, every checkInterval, the oldest jobs that have been pending that long. */
-  #scheduleCheck(): void {
-    if (this.#checker !== undefined) return;
-    this.#checker = setTimeout(() => {
-      this.#checker = undefined;
-      const before = performance.now() - this.#options.checkInterval;
-      const silent = [...this.#jobs].filter(([, pending]) => pending.since <= before).slice(0, CHECK_BATCH);
-      void Promise.all(silent.map(([jobId, pending]) => pending.added.then((added) => (added ? this.#check(jobId) : undefined)))).then(() => {
-        if (this.#jobs.size > 0) this.#scheduleCheck();
-      });
-    }, this.#options.checkInterval);
+  /** Checks, every checkInterval (or after `delay` ms), the jobs not heard of for that long. */
+  #scheduleCheck(delay = this.#options.checkInterval): void {
+    if (this.#checker !== undefined) {
+      if (delay > 0) return;
+      clearTimeout(this.#checker);
+    }
+    this.#checker = setTimeout(() => void this.#checkRound(), delay);
     // Pending work keeps the program alive through the connections; the check alone must not.
     this.#checker.unref();
+  }
+
+  /**
+   * Checks up to CHECK_BATCH of the jobs least lately heard of, if not heard of for checkInterval (or since
+   * before replies were lost), and moves them to the end of the line: a round never checks the same jobs as
+   * the last while others wait, so a job whose reply was lost settles even behind thousands still queued. A
+   * round that settled some goes on at once with the next: lost replies come in numbers.
+   */
+  async #checkRound(): Promise<void> {
+    this.#checker = undefined;
+    const before = Math.max(performance.now() - this.#options.checkInterval, this.#due);
+    const silent: Pending[] = [];
+    for (const pending of this.#jobs.values()) {
+      if (pending.since > before || silent.length === CHECK_BATCH) break;
+      silent.push(pending);
+    }
+    const now = performance.now();
+    for (const pending of silent) {
+      pending.since = now;
+      this.#jobs.delete(pending.future.jobId);
+      this.#jobs.set(pending.future.jobId, pending);
+    }
+    const settled = await Promise.all(silent.map(async (pending) => (await pending.added) && (await this.#check(pending.future.jobId))));
+    const next = this.#jobs.values().next().value;
+    if (next === undefined) return;
+    this.#scheduleCheck(settled.includes(true) || next.since <= this.#due ? 0 : undefined);
   }
 
   /** The connection closed: if it stays closed past reconnectTimeout, pending futures fail. */

@@ -12,8 +12,11 @@ import { isRecord, toWire, type WireError } from '../tasks/wire-error.js';
  * @module
  */
 
-/** The version of the job layout below; a host refuses any other. 2: values may travel as `~` + JSON. */
-export const PAYLOAD_VERSION = 2;
+/**
+ * The version of the job layout below; a host refuses any other. 2: values may travel as `~` + JSON. 3: a job
+ * names its submitter (`to`), to which hosts publish what becomes of it (see {@link Reply}).
+ */
+export const PAYLOAD_VERSION = 3;
 
 const JSON_MARK = '~';
 /** Values (array items, object properties) the check of {@link jsonExact} visits at most. */
@@ -32,11 +35,59 @@ export interface JobPayload {
   readonly chunk?: true;
   /** The submitter listens to the task's progress or events. */
   readonly reports?: true;
+  /** The submitter's id (see {@link replyChannel}); a job without one (added by hand) gets no replies. */
+  readonly to?: string;
 }
 
 /**
- * What a host writes with `job.updateProgress`: a progress value (`p`), an event (`e`), or, last, the error
- * that failed the job (`x`), which BullMQ's own failure keeps only as a message.
+ * What a host tells a job's submitter, on the submitter's channel: a host took the job (`a`), the task reported
+ * progress (`p`) or an event (`e`), the job completed (`c`, `v` its stored return value) or failed for good
+ * (`f`, `v` the task's error if the host recorded one, else `r` BullMQ's failedReason). A host publishes the
+ * replies of one turn of its event loop as one message, a JSON array, in the order they happened. Replies are
+ * a fast path, not the record: one lost (a submitter disconnected, a host killed) is made up from the job as
+ * Redis stores it.
+ */
+export interface Reply {
+  readonly k: 'a' | 'p' | 'e' | 'c' | 'f';
+  /** The job's id. */
+  readonly j: string;
+  readonly v?: string;
+  /** For a map chunk's report: the index of the item that reported, in the chunk. */
+  readonly i?: number;
+  readonly r?: string;
+}
+
+/** A submitter's id: what {@link replyChannel} accepts. */
+const SUBMITTER_ID = /^[\w-]{1,64}$/;
+
+/**
+ * The channel on which hosts publish replies to the submitter `to` of queue `queue`, or undefined for an id
+ * that is not one a submitter makes (a job written by hand): a host publishes only to these channels.
+ */
+export function replyChannel(prefix: string, queue: string, to: unknown): string | undefined {
+  return typeof to === 'string' && SUBMITTER_ID.test(to) ? `${prefix}:${queue}:aiox:to:${to}` : undefined;
+}
+
+/** The replies in a message from a host, those of a valid shape only (the others are made up from the jobs). */
+export function parseReplies(message: string): Reply[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(message);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(parsed)) return [];
+  return parsed.filter((reply: unknown): reply is Reply => {
+    if (!isRecord(reply) || typeof reply['j'] !== 'string') return false;
+    const { k, v, i, r } = reply;
+    if (k !== 'a' && k !== 'p' && k !== 'e' && k !== 'c' && k !== 'f') return false;
+    return (v === undefined || typeof v === 'string') && (i === undefined || Number.isInteger(i)) && (r === undefined || typeof r === 'string');
+  });
+}
+
+/**
+ * What a host writes with `job.updateProgress`: the error that failed the job (`x`), which BullMQ's own
+ * failure keeps only as a message. (Hosts of layout 2 wrote progress (`p`) and events (`e`) there too.)
  */
 export interface ProgressRecord {
   readonly k: 'p' | 'e' | 'x';
@@ -107,6 +158,7 @@ export function payloadProblem(data: unknown): string | undefined {
   if (!URL.canParse(data['module'] as string)) return `its module is not an absolute URL: ${describe(data['module'])}`;
   if (data['chunk'] !== undefined && data['chunk'] !== true) return 'its chunk flag is not true';
   if (data['reports'] !== undefined && data['reports'] !== true) return 'its reports flag is not true';
+  if (data['to'] !== undefined && typeof data['to'] !== 'string') return 'its submitter is not a string';
   return undefined;
 }
 

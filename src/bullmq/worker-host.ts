@@ -9,7 +9,7 @@ import { describe, validateInteger, validateOptions, validateTimeout } from '../
 import { toWire } from '../tasks/wire-error.js';
 import type { ChunkResult } from '../wire/protocol.js';
 import { cancelChannel, ownConnection } from './connection.js';
-import { decode, decodedBytes, encode, encodeError, payloadProblem, type JobPayload, type ProgressRecord } from './payload.js';
+import { decode, decodedBytes, encode, encodeError, payloadProblem, replyChannel, type JobPayload, type ProgressRecord, type Reply } from './payload.js';
 
 /**
  * Options of {@link runWorkerHost}.
@@ -182,6 +182,17 @@ class Host implements WorkerHost {
   readonly #remap: readonly (readonly [string, string])[];
   #worker: Worker | undefined;
   #subscriber: Redis | undefined;
+  /** Publishes the replies to the submitters. */
+  #publisher: Redis | undefined;
+  /** Replies not published yet, by channel, in order; published at the end of this turn of the event loop. */
+  #outbox = new Map<string, Reply[]>();
+  #flushing: NodeJS.Immediate | undefined;
+  /** The error each failed job's task threw, encoded, until BullMQ says the job failed. */
+  readonly #errors = new WeakMap<Job, string>();
+  /** See #gathered. */
+  #turn: Promise<void> | undefined;
+  #prefix = '';
+  #queue = '';
   #closing: Promise<void> | undefined;
   /** Set once the drain's deadline passed: jobs stopped from then on go back to the queue. */
   #handingBack = false;
@@ -200,10 +211,45 @@ class Host implements WorkerHost {
     subscriber.on('error', () => undefined);
     subscriber.on('message', (_channel: string, jobId: string) => this.#cancel(jobId));
     await subscriber.subscribe(cancelChannel(prefix, queue));
+    this.#prefix = prefix;
+    this.#queue = queue;
+    const publisher = (this.#publisher = ownConnection(connection));
+    publisher.on('error', () => undefined);
     const worker = (this.#worker = new Worker(queue, (job, token, signal) => this.#process(job, token, signal), { ...options, connection, prefix }));
     // BullMQ reports connection trouble here and retries by itself.
     worker.on('error', () => undefined);
+    // What becomes of a job, told to its submitter once Redis has it: taken, completed, failed for good (a
+    // failure that BullMQ retries is not the job's end).
+    worker.on('active', (job) => this.#reply(job, { k: 'a', j: job.id! }));
+    worker.on('completed', (job, result: unknown) => this.#reply(job, { k: 'c', j: job.id!, ...(typeof result === 'string' ? { v: result } : {}) }));
+    worker.on('failed', (job) => {
+      if (job === undefined || typeof job.finishedOn !== 'number') return;
+      const error = this.#errors.get(job);
+      this.#reply(job, { k: 'f', j: job.id!, ...(error === undefined ? { r: job.failedReason } : { v: error }) });
+    });
     await worker.waitUntilReady();
+  }
+
+  /** Queues a reply to the submitter of `job`, if it names one. */
+  #reply(job: Job, reply: Reply): void {
+    const channel = replyChannel(this.#prefix, this.#queue, (job.data as Partial<JobPayload> | undefined)?.to);
+    if (channel === undefined) return;
+    const replies = this.#outbox.get(channel);
+    if (replies === undefined) this.#outbox.set(channel, [reply]);
+    else replies.push(reply);
+    this.#flushing ??= setImmediate(() => this.#flush());
+  }
+
+  /**
+   * Publishes the replies queued, one message per submitter. A reply lost (Redis away, the submitter too) is
+   * made up by the submitter from the job.
+   */
+  #flush(): Promise<unknown> {
+    this.#flushing = undefined;
+    const outbox = this.#outbox;
+    this.#outbox = new Map();
+    const publisher = this.#publisher!;
+    return Promise.all([...outbox].map(([channel, replies]) => publisher.publish(channel, JSON.stringify(replies)).catch(() => undefined)));
   }
 
   #cancel(jobId: string): void {
@@ -231,26 +277,39 @@ class Host implements WorkerHost {
       return this.#refuse(job, new TypeError(`the arguments of job ${job.id} are not ${data.chunk === true ? 'a list of argument lists' : 'an array'}`));
     }
     const task: TaskRef<unknown[], unknown> = { module: this.#hostModule(data.module), name: data.name };
-    const reports = data.reports === true ? new JobReports(job) : undefined;
+    const reports = data.reports === true ? new JobReports((reply) => this.#reply(job, reply), job.id!) : undefined;
     this.#counts.running++;
     try {
+      await this.#gathered();
       const value = data.chunk === true ? await this.#runChunk(task, args as unknown[][], signal, reports) : await this.#run(task, args, signal, reports);
-      await reports?.flush();
       this.#counts.completed++;
       return encode(value);
     } catch (error) {
-      await reports?.flush();
       if (this.#handingBack && signal?.aborted === true && token !== undefined) {
         await job.moveToWait(token);
         throw new WaitingError();
       }
       if (error instanceof TaskNotAllowed || signal?.aborted === true) return this.#refuse(job, error);
       this.#counts.failed++;
-      await recordError(job, error);
+      await this.#recordError(job, error);
       throw new Error(summary(error));
     } finally {
       this.#counts.running--;
     }
+  }
+
+  /**
+   * Resolves at the end of this turn of the event loop, for every job that arrived in it at once: they reach
+   * the pool together, which sends them to its workers in one message each rather than one per job (BullMQ
+   * hands over jobs one by one, as Redis answers).
+   */
+  #gathered(): Promise<void> {
+    return (this.#turn ??= new Promise<void>((resolve) =>
+      setImmediate(() => {
+        this.#turn = undefined;
+        resolve();
+      }),
+    ));
   }
 
   #run(task: TaskRef<unknown[], unknown>, args: unknown[], signal: AbortSignal | undefined, reports: JobReports | undefined): Promise<unknown> {
@@ -292,8 +351,18 @@ class Host implements WorkerHost {
   /** Fails a job that must not run again: recorded for its submitter, and not retried by BullMQ. */
   async #refuse(job: Job, error: unknown): Promise<never> {
     this.#counts.failed++;
-    await recordError(job, error);
+    await this.#recordError(job, error);
     throw new UnrecoverableError(summary(error));
+  }
+
+  /**
+   * Writes a task's error to its job, where a submitter that missed the reply reads it with its class, stack
+   * and cause; the reply carries it too.
+   */
+  async #recordError(job: Job, error: unknown): Promise<void> {
+    const record: ProgressRecord = { k: 'x', v: encodeError(error) };
+    this.#errors.set(job, record.v);
+    await job.updateProgress(record as unknown as object).catch(() => undefined);
   }
 
   stats(): WorkerHostStats {
@@ -318,7 +387,11 @@ class Host implements WorkerHost {
             });
       await closed.finally(() => deadline?.clear());
     }
-    await Promise.all([this.#pool.shutdown(), this.#subscriber?.quit().catch(() => this.#subscriber?.disconnect())]);
+    // The last replies go before the connection that carries them closes.
+    clearImmediate(this.#flushing);
+    if (this.#publisher !== undefined) await this.#flush();
+    const quit = (client: Redis | undefined): Promise<unknown> | undefined => client?.quit().catch(() => client.disconnect());
+    await Promise.all([this.#pool.shutdown(), quit(this.#subscriber), quit(this.#publisher)]);
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -326,32 +399,19 @@ class Host implements WorkerHost {
   }
 }
 
-/**
- * What a task reports, written to its job in order (`updateProgress`, one write at a time): BullMQ turns
- * each write into an event that the submitter reads.
- */
+/** What a task reports, sent to its submitter in order, with the replies about its job. */
 class JobReports {
-  #chain: Promise<void> = Promise.resolve();
-  readonly #job: Job;
+  readonly #send: (reply: Reply) => void;
+  readonly #jobId: string;
 
-  constructor(job: Job) {
-    this.#job = job;
+  constructor(send: (reply: Reply) => void, jobId: string) {
+    this.#send = send;
+    this.#jobId = jobId;
   }
 
   push(kind: 'p' | 'e', value: unknown, item?: number): void {
-    const record: ProgressRecord = { k: kind, v: encode(value), ...(item === undefined ? {} : { i: item }) };
-    this.#chain = this.#chain.then(() => this.#job.updateProgress(record as unknown as object)).catch(() => undefined);
+    this.#send({ k: kind, j: this.#jobId, v: encode(value), ...(item === undefined ? {} : { i: item }) });
   }
-
-  flush(): Promise<void> {
-    return this.#chain;
-  }
-}
-
-/** Writes a task's error to its job, where the submitter reads it with its class, stack and cause. */
-async function recordError(job: Job, error: unknown): Promise<void> {
-  const record: ProgressRecord = { k: 'x', v: encodeError(error) };
-  await job.updateProgress(record as unknown as object).catch(() => undefined);
 }
 
 /** The message BullMQ keeps as the job's failedReason, for dashboards. */

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { asCompleted, CancelledError, FutureState, InvalidStateError, TaskNotAllowed, taskRef, TimeoutError, wait } from 'aiox';
 import { BullMQExecutor, runWorkerHost, type WorkerHost } from 'aiox/bullmq';
-import { Job, Queue, QueueEvents } from 'bullmq';
+import { Job, Queue, QueueEvents, Worker } from 'bullmq';
+import { decode, encode } from '../../src/bullmq/payload.js';
 import { countTo, echo, hostPid, square, waitForAbort } from '../fixtures/bullmq-tasks.js';
 import { catchWarningsOfType } from '../fixtures/quiet.js';
 import { REDIS_SERVER, startRedis, type RedisServer } from '../fixtures/redis.js';
@@ -135,7 +136,7 @@ if (REDIS_SERVER !== undefined) {
   test('a malformed job written into the queue by hand fails with a clear reason; the host goes on', async () => {
     const job = await queue.add('forged', { module: 'file:///etc/passwd', args: 12 });
     assert.match(await failedReason(job.id!), /not an aiox task/);
-    const garbled = await queue.add('garbled', { aiox: 2, module: TASKS.href, name: 'echo', args: 'bm90IHY4' });
+    const garbled = await queue.add('garbled', { aiox: 3, module: TASKS.href, name: 'echo', args: 'bm90IHY4' });
     assert.match(await failedReason(garbled.id!), /cannot be deserialized/);
     assert.equal(await executor.submit(square, 4), 16);
   });
@@ -180,6 +181,26 @@ if (REDIS_SERVER !== undefined) {
     }
     const job = await Job.fromId(queue, first.jobId);
     assert.equal(job?.attemptsMade, 1);
+  });
+
+  test("jobs whose host's replies were lost settle from the jobs themselves, even behind more pending jobs than a check reads at once", { timeout: 30_000 }, async () => {
+    // A bare BullMQ worker stands in for a host whose replies never arrived (a submitter that was disconnected
+    // meanwhile): it runs the jobs, and tells nobody. Ahead of them in the executor's line, 250 futures (more
+    // than one round of the check reads) wait on jobs delayed past the end of the test.
+    const name = 'silent';
+    const submitter = new BullMQExecutor({ connection: redis.connection, queue: name, checkInterval: 20 });
+    const silentQueue = new Queue(name, { connection: redis.connection });
+    const silent = new Worker(name, async (job) => encode((decode((job.data as { args: string }).args) as number[])[0]! ** 2), { connection: redis.connection, concurrency: 10 });
+    try {
+      const later = await silentQueue.addBulk(Array.from({ length: 250 }, () => ({ name: 'later', data: {}, opts: { delay: 3_600_000 } })));
+      const waiting = later.map((job) => submitter.attach(job.id!));
+      const numbers = Array.from({ length: 50 }, (_, n) => n);
+      assert.deepEqual(await Promise.all(numbers.map((n) => submitter.submit(square, n))), numbers.map((n) => n * n));
+      assert.ok(waiting.every((future) => !future.done() && future.cancel()));
+    } finally {
+      await submitter.shutdown();
+      await Promise.all([silent.close(), silentQueue.close()]);
+    }
   });
 
   test('cancel() removes a job no host has taken; shutdown(cancelFutures) cancels the rest, and submit then throws', async () => {

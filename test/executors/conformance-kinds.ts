@@ -23,14 +23,14 @@ const DIFFERS_ON_BULLMQ: Readonly<Record<string, string>> = {
   'a task whose function has not been timed yet gets nothing sent behind it': "the hosts' pools dispatch, not the executor",
   'plain functions travel as source': 'a function sent as source is refused (TaskNotAllowed): hosts never run code from the wire',
   'a plain function using an outside variable fails with an error naming it and defineTask': 'a function sent as source is refused (TaskNotAllowed)',
-  'stats count queued, running, completed and failed tasks': 'stats() has no workers or utilization, and running is known when the job\'s "active" event arrives',
+  'stats count queued, running, completed and failed tasks': "stats() has no workers or utilization, and running is known when its host's reply that it took the job arrives",
   'a signal stops a task spinning in while (true); a replacement worker serves the next':
-    'running() turns true when the job\'s "active" event arrives, which may be after the task has started',
+    "running() turns true when the host's reply that it took the job arrives, which may be after the task has started",
   'a timeout longer than setTimeout can wait (2^31 - 1 ms) does not fire early': "mock timers would also stop the Redis clients' timers in this process",
   'cancel() cancels a queued future, which never runs, and not a running one':
-    'cancel() succeeds until the job\'s "active" event arrives: a job a host has just taken is then stopped there',
+    "cancel() succeeds until the host's reply that it took the job arrives: a job a host has just taken is then stopped there",
   'shutdown waits for queued work; then submit throws; a second call is safe': 'stats() has no workers to count',
-  'cancelFutures cancels what has not started and never what is running': 'a job counts as running once its "active" event arrives (see cancel())',
+  'cancelFutures cancels what has not started and never what is running': "a job counts as running once its host's reply that it took it arrives (see cancel())",
 };
 const WORKERS_ON_BULLMQ = "worker options (maxWorkers, initializer, maxTasksPerWorker...) are the hosts', not the executor's";
 
