@@ -11,13 +11,17 @@ const SLOW_ITEMS = 400;
 
 /**
  * Default options against every fixed chunksize over `count` tiny items. The configurations take turns
- * within each round, so a change in the machine's load falls on all of them alike.
+ * within each round, so a change in the machine's load falls on all of them alike, and every other round
+ * runs them in the reverse order, so that none is always the first after the previous sweep (the heap that
+ * sweep left) or always the last.
  */
 async function sweep(ctx: BenchContext, pool: AioxPool, count: number): Promise<{ defaults: number; best: { name: string; value: number } }> {
   const samples = new Map<string, number[]>([['defaults', []], ...FIXED.map((size) => [`chunksize ${size}`, []] as [string, number[]])]);
+  const order: (number | undefined)[] = [undefined, ...FIXED];
   for (let r = 0; r < ctx.rounds; r++) {
-    samples.get('defaults')!.push(await mapRound(pool, count));
-    for (const size of FIXED) samples.get(`chunksize ${size}`)!.push(await mapRound(pool, count, size));
+    for (const size of r % 2 === 0 ? order : [...order].reverse()) {
+      samples.get(size === undefined ? 'defaults' : `chunksize ${size}`)!.push(await mapRound(pool, count, size));
+    }
   }
   let best = { name: '', value: 0 };
   for (const [name, values] of samples) {
