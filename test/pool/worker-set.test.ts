@@ -4,6 +4,7 @@ import { BrokenThreadPool } from '../../src/futures/errors.js';
 import type { Transport, WorkerHandle } from '../../src/pool/transport.js';
 import { WorkerSet, sparesWanted } from '../../src/pool/worker-set.js';
 import { WorkerState, type WorkerSlot } from '../../src/pool/worker-slot.js';
+import { enableMockTimers } from '../fixtures/quiet.js';
 
 // A worker set on a transport whose workers are handles that record what was done to them; no worker starts.
 // A worker is made ready by calling ready() on its slot, as the engine does when the worker says so.
@@ -132,7 +133,7 @@ test('a pool that takes no more work does not replace a worker stopped for an ab
 });
 
 test('idle workers stop down to minWorkers, not below: a spare or a worker stopping does not count towards it', (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout'] });
+  enableMockTimers(t, { apis: ['setTimeout'] });
   const { set } = workerSet({ maxWorkers: 1, minWorkers: 1, idleTimeout: 100 });
   const [a] = running(set, 1);
   set.stop(a!, 'abort');
@@ -150,7 +151,7 @@ test('idle workers stop down to minWorkers, not below: a spare or a worker stopp
 });
 
 test('idle workers whose timers end together stop down to minWorkers, not below', (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout'] });
+  enableMockTimers(t, { apis: ['setTimeout'] });
   const { set } = workerSet({ maxWorkers: 3, minWorkers: 1, idleTimeout: 100 });
   const workers = running(set, 3);
   for (const worker of workers) set.idle(worker);
