@@ -121,7 +121,7 @@ export class WorkerSet {
     if (worker.idle()) return this.stop(worker);
     const { idleTimeout, minWorkers } = this.#options;
     const above = (): boolean => worker.spare || liveWorkers(this.#all) > minWorkers;
-    if (idleTimeout === Infinity || !above() || worker.state === WorkerState.STOPPING) return;
+    if (idleTimeout === Infinity || worker.state === WorkerState.STOPPING || !above()) return;
     worker.stopWhenIdleFor(idleTimeout, () => {
       if (above()) this.stop(worker, 'idle');
     });

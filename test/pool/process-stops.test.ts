@@ -191,3 +191,33 @@ test('a running task may stop when asked unless its stash file shows it begun wi
     assert.equal(process.mayCooperate(0), true, 'it read its signal');
   });
 });
+
+test("at the end of a stopped task's grace, the child is killed only if its file still marks the task as begun", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aiox-process-stops-test-'));
+  const fd = openSync(join(dir, 'stash'), 'w+');
+  try {
+    const share = newStashShare();
+    Atomics.store(new Int32Array(share), STASH_WATCHED, 1);
+    const child = new StashFileWriter(fd, share);
+    child.restart();
+    assert.equal(child.begins(0), true);
+    child.write();
+    // Its watchdog wrote the mark: the engine finds task 0 begun.
+    child.flush();
+    const { process } = stops();
+    process.attach(fd);
+    assert.equal(process.aborted(0, true, never), 0);
+    assert.equal(process.goneOn(0), false, 'it runs task 0');
+    // Task 0 ended; its answer is held, in the file kept in memory again, as task 1 begins.
+    child.restart();
+    assert.equal(child.add(0, 0, 'zero'), true);
+    assert.equal(child.begins(1), true);
+    child.write();
+    assert.equal(process.goneOn(0), true, 'the file started over: it has gone on');
+    child.flush();
+    assert.equal(process.goneOn(0), true, 'it runs task 1');
+  } finally {
+    closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
