@@ -159,6 +159,10 @@ export class BullMQExecutor implements Executor {
   readonly #subscriber: Redis;
   /** This executor's id, which its jobs carry: hosts reply on its channel. */
   readonly #id = randomUUID();
+  /** BullMQ's prefix of the queue's keys. */
+  readonly #prefix: string;
+  /** The reply channels of other submitters it listens to, for jobs it attached to (see #follow). */
+  readonly #followed = new Set<string>();
   readonly #channel: string;
   /** Pending jobs, least lately heard of or checked first (see #checkRound). */
   readonly #jobs = new Map<string, Pending>();
@@ -210,6 +214,7 @@ export class BullMQExecutor implements Executor {
       this.#unreachable = undefined;
     });
     this.#channel = cancelChannel(prefix, queue);
+    this.#prefix = prefix;
     this.#subscriber = ownConnection(connection);
     this.#subscriber.on('error', (error) => (this.#lastError = error));
     this.#ready = this.#listen(replyChannel(prefix, queue, this.#id)!);
@@ -317,9 +322,28 @@ export class BullMQExecutor implements Executor {
     if (existing !== undefined) return existing.future as JobFuture<R>;
     const pending = this.#track(jobId, false, undefined);
     // Its chunk flag is read from the job: attach() gives what the job gave.
-    pending.added = this.#ready.then(() => true);
+    pending.added = this.#ready.then(() => this.#follow(jobId)).then(() => true);
     void pending.added.then(() => this.#check(jobId, true));
     return pending.future as JobFuture<R>;
+  }
+
+  /**
+   * Listens to the replies about job `jobId` on the channel of the submitter that added it, if that is
+   * another one (this one restarted, say): hosts reply only to the submitter a job names. Done before the
+   * job's state is read, so that a job that ends after that read is heard of. Should it fail, the check of
+   * silent jobs still settles the job.
+   */
+  async #follow(jobId: string): Promise<void> {
+    try {
+      const job = await Job.fromId(this.#queue, jobId);
+      const to = (job?.data as Partial<JobPayload> | undefined)?.to;
+      const channel = to === this.#id ? undefined : replyChannel(this.#prefix, this.#queue.name, to);
+      if (channel === undefined || this.#followed.has(channel)) return;
+      this.#followed.add(channel);
+      await this.#subscriber.subscribe(channel);
+    } catch (error) {
+      this.#lastError = error;
+    }
   }
 
   /**

@@ -40,6 +40,8 @@ export class ProcessStops {
   #begun: number | undefined = undefined;
   /** Once the child has exited: its stash file cannot tell what began (see StashFileContents.imprecise). */
   #imprecise = false;
+  /** What {@link aborted} was last told to call once the child runs a stopped task. */
+  #onRuns: ((seq: number) => void) | undefined = undefined;
 
   /** `answered`: see the class comment; `stopping`: whether the slot is stopping or gone. */
   constructor(answered: () => number, stopping: () => boolean) {
@@ -88,6 +90,7 @@ export class ProcessStops {
     let at = this.#stops.length;
     while (at > 0 && this.#stops[at - 1]! > seq) at--;
     this.#stops.splice(at, 0, seq);
+    this.#onRuns = stop;
     // With a stash file, only its mark says the child runs `seq`: it may have finished it and begun the next
     // one before its answers arrive, and killing it then would fail that one. Without, the first unanswered
     // task is the one it runs (it sends each answer before it begins the next).
@@ -112,6 +115,23 @@ export class ProcessStops {
     stops.splice(0, done);
     if (this.#fd !== undefined) return this.#runsStop();
     return stops[0] === answered ? answered : -1;
+  }
+
+  /**
+   * At the end of the grace of stopped task `seq`, unanswered, which its stash file marked as begun: whether
+   * the child has gone on since, so that it must not be killed for it. A child ends a task, then begins the
+   * next one of its batch holding the task's answer, which it sends only at the batch's end (see GUARDED): the
+   * file then marks a later task, or starts over for one (kept in memory, it marks none yet). Killing the
+   * child would fail the task it runs, and, with a file kept in memory, every task it held. If it runs
+   * another stopped task, the file is looked at until it shows it (see {@link aborted}).
+   */
+  goneOn(seq: number): boolean {
+    const fd = this.#fd;
+    if (fd === undefined) return false;
+    const { begun, imprecise } = readStashFile(fd, false);
+    if (begun === seq || (begun === undefined && !imprecise)) return false;
+    if (this.#onRuns !== undefined && this.#stops.some((stop) => stop !== seq)) this.#watchStops(this.#onRuns);
+    return true;
   }
 
   /** Whether its stash file marks a task stopped here as the one it began last: that task's seq, else -1. */

@@ -111,13 +111,19 @@ export class WorkerSet {
     else if (reason === 'abort' && this.#host.open()) this.#replace();
   }
 
-  /** `worker` has nothing in flight: a retired one stops; one above minWorkers stops after idleTimeout. */
+  /**
+   * `worker` has nothing in flight: a retired one stops; one above minWorkers stops after idleTimeout, and so
+   * does a spare. Only live workers (see liveWorkers) count towards minWorkers, counted when the time is up:
+   * neither a spare nor a worker stopping keeps minWorkers, and timers that end together stop no more than
+   * the workers above it.
+   */
   idle(worker: WorkerSlot): void {
     if (worker.idle()) return this.stop(worker);
     const { idleTimeout, minWorkers } = this.#options;
-    if (idleTimeout === Infinity || this.#all.length <= minWorkers || worker.state === WorkerState.STOPPING) return;
+    const above = (): boolean => worker.spare || liveWorkers(this.#all) > minWorkers;
+    if (idleTimeout === Infinity || worker.state === WorkerState.STOPPING || !above()) return;
     worker.stopWhenIdleFor(idleTimeout, () => {
-      if (this.#all.length > minWorkers) this.stop(worker, 'idle');
+      if (above()) this.stop(worker, 'idle');
     });
   }
 

@@ -430,6 +430,9 @@ export class WorkerSlot {
     const end = (): void => {
       this.#graces.delete(seq);
       if ((this.#answered <= seq || this.#running.has(seq)) && !this.stopping) {
+        // A process may have ended the task since its stash file showed it running, its answer held behind
+        // the next tasks of its batch (see ProcessStops.goneOn): then it is not stopped for it.
+        if (!this.#running.has(seq) && this.#process?.goneOn(seq) === true) return;
         this.#stoppingFor(seq);
         stop();
       }

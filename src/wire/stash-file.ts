@@ -24,11 +24,13 @@ import { decodeEntry, encodeEntry, entrySize } from './result-stash.js';
  * writes them once the child has been on one task for {@link STUCK_MS} (a task that may have to be
  * stopped while it runs, or one that hangs) and from then on, until the file starts over, the child writes
  * each record itself, as without a share. The engine kills a child for a stopped task only once the file
- * marks that task as begun, so the file is exact whenever the engine kills it. A generation kept in memory
- * begins with a record saying so, written at once: if the child dies before the watchdog wrote the rest (a
- * kill from outside, out of memory, in its first milliseconds on a task), the file says that it cannot tell
- * what began (see {@link StashFileContents.imprecise}), and every task the child held fails rather than
- * risk running twice. A child that exits (`process.exit()`, a fatal uncaught error) writes what it holds first.
+ * marks that task as begun, and at the end of the task's grace only if the file still does (the child may
+ * have ended it and gone on, in memory again: see ProcessStops.goneOn), so the file is exact whenever the
+ * engine kills it. A generation kept in memory begins with a record saying so, written at once: if the
+ * child dies before the watchdog wrote the rest (a kill from outside, out of memory, in its first
+ * milliseconds on a task), the file says that it cannot tell what began (see
+ * {@link StashFileContents.imprecise}), and every task the child held fails rather than risk running twice.
+ * A child that exits (`process.exit()`, a fatal uncaught error) writes what it holds first.
  */
 
 /** Most bytes of one generation; past that, the child sends what it holds instead (and starts over). */

@@ -4,7 +4,8 @@ import { asCompleted, CancelledError, FutureState, InvalidStateError, TaskNotAll
 import { BullMQExecutor, runWorkerHost, type WorkerHost } from 'aiox/bullmq';
 import { Job, Queue, QueueEvents, Worker } from 'bullmq';
 import { decode, encode } from '../../src/bullmq/payload.js';
-import { countTo, echo, hostPid, square, waitForAbort } from '../fixtures/bullmq-tasks.js';
+import { countTo, echo, gatedValue, hostPid, square, waitForAbort } from '../fixtures/bullmq-tasks.js';
+import { Gates } from '../fixtures/gate.js';
 import { catchWarningsOfType } from '../fixtures/quiet.js';
 import { REDIS_SERVER, startRedis, type RedisServer } from '../fixtures/redis.js';
 import { nextTurn } from '../fixtures/settle.js';
@@ -181,6 +182,27 @@ if (REDIS_SERVER !== undefined) {
     }
     const job = await Job.fromId(queue, first.jobId);
     assert.equal(job?.attemptsMade, 1);
+  });
+
+  test("a job attached while it runs settles from its host's reply when it ends, not at the next check", { timeout: 60_000 }, async () => {
+    // Hosts reply to the submitter a job names: another executor attached to the job (a submitter that
+    // restarted) must hear those replies too. Its check of silent jobs comes only in an hour here.
+    const gates = new Gates('process', 1);
+    const other = new BullMQExecutor({ connection: redis.connection, queue: 'main', checkInterval: 3_600_000 });
+    try {
+      const first = executor.submit(gatedValue, gates.handle(0), 'ended');
+      await gates.started(0);
+      const later = other.attach<string>(first.jobId);
+      // Running, as the job read once attached says: its end is now for the replies to tell.
+      while (!later.running()) await nextTurn();
+      await gates.release(0);
+      assert.equal(await first, 'ended');
+      // Without the replies, this waits for the check, an hour away: the test times out.
+      assert.equal(await later, 'ended');
+    } finally {
+      await other.shutdown({ cancelFutures: true });
+      gates.dispose();
+    }
   });
 
   test("jobs whose host's replies were lost settle from the jobs themselves, even behind more pending jobs than a check reads at once", { timeout: 30_000 }, async () => {

@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { BrokenProcessPool, type Future } from 'aiox';
-import { hang, holdUntil, killSelf, logRun } from '../fixtures/abort-tasks.js';
+import { hang, holdUntil, killSelf, logRun, stopsWhenAsked } from '../fixtures/abort-tasks.js';
 import { Gates } from '../fixtures/gate.js';
 import { add, announceThenSpin, echo, gated, whoAmI } from '../fixtures/tasks.js';
 import { KINDS, makePool } from '../executors/pools.js';
+import { enableMockTimers } from '../fixtures/quiet.js';
 // Internal: the test reads a child's stash file as the engine does (built from the sources, see build/src/).
 import { readStashFile } from '../../src/wire/stash-file.js';
 
@@ -262,6 +263,46 @@ describe('process pool: the stash file', { timeout: 60_000 }, () => {
       const runs = log.runs();
       runs.delete(-1);
       assert.deepEqual([...runs].sort(([a], [b]) => a - b), [[0, 1], [1, 1], [2, 1], [3, 1], [4, 1], [5, 1]]);
+    } finally {
+      log.dispose();
+      gates.dispose();
+    }
+  });
+
+  test('a stopped task that ends when asked, its answer held behind the next task of its batch: the child is not killed at the end of its grace', { skip: !existsSync('/proc/self/fd') }, async (t) => {
+    // The child holds the stopped task's answer (in its stash file, kept in memory) while it runs the tasks
+    // after it in the batch, so the answer is not in at the end of the grace; killing the child then would
+    // fail the task it runs, and every other task it held with it whose results were only in its memory.
+    const gates = new Gates('process', 2);
+    const log = runLog();
+    await using pool = makePool('process', { maxWorkers: 1, abortGrace: 100 });
+    try {
+      await warm(pool, log.path);
+      for (let i = 0; i < 12; i++) await pool.submit(stopsWhenAsked, null);
+      const first = await pool.submit(whoAmI);
+      const pid = Number(first.split(':')[0]);
+      const controller = new AbortController();
+      // One batch: the task to stop, one that holds the child until released, a plain one.
+      const stopped = pool.submitWith(stopsWhenAsked, [gates.handle(0)], { signal: controller.signal });
+      const held = pool.submitWith(holdUntil, [gates.handle(1)], { timeout: 60_000 });
+      const after = pool.submitWith(logRun, [log.path, 0], { timeout: 60_000 });
+      await gates.started(0);
+      await untilMarked(pid);
+      // The engine's timers from here on: the grace ends when the test says.
+      enableMockTimers(t, { apis: ['setTimeout'] });
+      const reason = new Error('stop');
+      controller.abort(reason);
+      await assert.rejects(stopped, (error) => error === reason);
+      // It ended when asked: the child has gone on to the next task of its batch.
+      await gates.started(1);
+      t.mock.timers.tick(100);
+      t.mock.timers.reset();
+      // A child killed now would fail `held` and never open the gate: whichever comes first tells.
+      const outcome = await Promise.race([gates.release(1).then(() => 'gate opened'), held.then(String, (error: unknown) => error)]);
+      assert.ok(outcome === 'gate opened' || outcome === 'released', `held failed: ${String(outcome)}`);
+      assert.equal(await held, 'released');
+      assert.equal(await after, 0);
+      assert.equal(await pool.submit(whoAmI), first, 'the child was not killed');
     } finally {
       log.dispose();
       gates.dispose();

@@ -27,12 +27,20 @@ function stops(): { process: ProcessStops; answer: (count: number) => void; stop
   };
 }
 
-/** Runs `body` with a fresh, empty file's descriptor and a writer on it, as a child holds it. */
-function withFile(body: (fd: number, child: StashFileWriter) => void): void {
+/**
+ * Runs `body` with a fresh, empty file's descriptor and a writer on it, as a child holds it; `inMemory`: the
+ * writer keeps it in memory, as a child whose watchdog runs (which the test stands in for, with flush()).
+ */
+function withFile(body: (fd: number, child: StashFileWriter) => void, inMemory = false): void {
   const dir = mkdtempSync(join(tmpdir(), 'aiox-process-stops-test-'));
   const fd = openSync(join(dir, 'stash'), 'w+');
   try {
-    const child = new StashFileWriter(fd);
+    let share: SharedArrayBuffer | undefined;
+    if (inMemory) {
+      share = newStashShare();
+      Atomics.store(new Int32Array(share), STASH_WATCHED, 1);
+    }
+    const child = new StashFileWriter(fd, share);
     child.restart();
     body(fd, child);
   } finally {
@@ -123,13 +131,7 @@ test('once the child is gone, its file gives the results it had not sent and say
 });
 
 test('a child gone before its file kept in memory was written: every task it held may have begun', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'aiox-process-stops-test-'));
-  const fd = openSync(join(dir, 'stash'), 'w+');
-  try {
-    const share = newStashShare();
-    Atomics.store(new Int32Array(share), STASH_WATCHED, 1);
-    const child = new StashFileWriter(fd, share);
-    child.restart();
+  withFile((fd, child) => {
     assert.equal(child.add(0, 0, 'zero'), true);
     assert.equal(child.begins(1), true);
     child.write();
@@ -146,10 +148,7 @@ test('a child gone before its file kept in memory was written: every task it hel
     assert.deepEqual(process.readStash(), [[0, 0, 'zero']]);
     assert.equal(process.mayHaveBegun(1, false, false), true);
     assert.equal(process.mayHaveBegun(2, false, false), false);
-  } finally {
-    closeSync(fd);
-    rmSync(dir, { recursive: true, force: true });
-  }
+  }, true);
 });
 
 test('without a mark, a child killed for a stopped task may have begun only its first unanswered task', () => {
@@ -190,4 +189,25 @@ test('a running task may stop when asked unless its stash file shows it begun wi
     child.watched(0);
     assert.equal(process.mayCooperate(0), true, 'it read its signal');
   });
+});
+
+test("at the end of a stopped task's grace, the child is killed only if its file still marks the task as begun", () => {
+  withFile((fd, child) => {
+    assert.equal(child.begins(0), true);
+    child.write();
+    // Its watchdog wrote the mark: the engine finds task 0 begun.
+    child.flush();
+    const { process } = stops();
+    process.attach(fd);
+    assert.equal(process.aborted(0, true, never), 0);
+    assert.equal(process.goneOn(0), false, 'it runs task 0');
+    // Task 0 ended; its answer is held, in the file kept in memory again, as task 1 begins.
+    child.restart();
+    assert.equal(child.add(0, 0, 'zero'), true);
+    assert.equal(child.begins(1), true);
+    child.write();
+    assert.equal(process.goneOn(0), true, 'the file started over: it has gone on');
+    child.flush();
+    assert.equal(process.goneOn(0), true, 'it runs task 1');
+  }, true);
 });

@@ -4,6 +4,7 @@ import { BrokenThreadPool } from '../../src/futures/errors.js';
 import type { Transport, WorkerHandle } from '../../src/pool/transport.js';
 import { WorkerSet, sparesWanted } from '../../src/pool/worker-set.js';
 import { WorkerState, type WorkerSlot } from '../../src/pool/worker-slot.js';
+import { enableMockTimers } from '../fixtures/quiet.js';
 
 // A worker set on a transport whose workers are handles that record what was done to them; no worker starts.
 // A worker is made ready by calling ready() on its slot, as the engine does when the worker says so.
@@ -24,11 +25,11 @@ class FakeHandle implements WorkerHandle {
   }
 }
 
-function workerSet({ maxWorkers = 2, queued = 1, open = true } = {}): { set: WorkerSet; replaced: () => number } {
+function workerSet({ maxWorkers = 2, minWorkers = 0, idleTimeout = Infinity, queued = 1, open = true } = {}): { set: WorkerSet; replaced: () => number } {
   let replaced = 0;
   const transport: Transport = { kind: 'thread', Broken: BrokenThreadPool, canWithdraw: true, spawn: () => new FakeHandle() };
   const set = new WorkerSet(
-    { transport, maxWorkers, minWorkers: 0, idleTimeout: Infinity, maxTasksPerWorker: Infinity, init: { initializer: undefined, initargs: [], uncaughtErrors: 'exit' } },
+    { transport, maxWorkers, minWorkers, idleTimeout, maxTasksPerWorker: Infinity, init: { initializer: undefined, initargs: [], uncaughtErrors: 'exit' } },
     { message: () => undefined, exit: () => undefined, queued: () => queued, open: () => open, replaced: () => void replaced++ },
   );
   return { set, replaced: () => replaced };
@@ -129,4 +130,31 @@ test('a pool that takes no more work does not replace a worker stopped for an ab
   set.stop(a!, 'abort');
   assert.equal(replaced(), 0);
   assert.equal(set.all.length, 1);
+});
+
+test('idle workers stop down to minWorkers, not below: a spare or a worker stopping does not count towards it', (t) => {
+  enableMockTimers(t, { apis: ['setTimeout'] });
+  const { set } = workerSet({ maxWorkers: 1, minWorkers: 1, idleTimeout: 100 });
+  const [a] = running(set, 1);
+  set.stop(a!, 'abort');
+  // a is stopping (it has not exited yet); a fresh worker replaced it and a spare started.
+  const [replacement] = live(set);
+  const [spare] = spares(set);
+  replacement!.ready();
+  spare!.ready();
+  set.idle(replacement!);
+  set.idle(spare!);
+  t.mock.timers.tick(100);
+  assert.equal(replacement!.stopping, false, 'the one live worker stays: minWorkers is 1');
+  assert.equal(spare!.stopping, true, 'the spare idles out: it is none of minWorkers');
+  assert.equal(live(set).length, 1);
+});
+
+test('idle workers whose timers end together stop down to minWorkers, not below', (t) => {
+  enableMockTimers(t, { apis: ['setTimeout'] });
+  const { set } = workerSet({ maxWorkers: 3, minWorkers: 1, idleTimeout: 100 });
+  const workers = running(set, 3);
+  for (const worker of workers) set.idle(worker);
+  t.mock.timers.tick(100);
+  assert.equal(live(set).length, 1, 'two stopped, one kept');
 });
