@@ -55,9 +55,10 @@ const COMPACT_ABOVE = 256;
  * timeout and BACKGROUND flag share one {@link StopHook}: a timeout is one timer per hook, re-armed for the
  * oldest deadline still pending (tasks with one timeout have deadlines in submission order), and a signal
  * gets one listener however many tasks it stops (listeners of one AbortSignal are a list that every add and
- * remove walks). A task times out once `performance.now()` has reached its deadline, or with the task its
- * timer was set for (that one is due when the timer fires, as with a timer of its own, even under a faked
- * setTimeout); a later one never sooner. No timer is left once no task it could stop is pending, so the
+ * remove walks). A task times out once `performance.now()` has reached its deadline (when it was armed plus
+ * its timeout, rounded up to a whole millisecond), or with the run of tasks its timer was set for (those are
+ * due when the timer fires, as with a timer of their own, even under a faked setTimeout); a later one never
+ * sooner. No timer is left once no task it could stop is pending, so the
  * program lives no longer than with one timer per task; a hook of BACKGROUND tasks leaves it unreferenced.
  */
 export class StopHooks {
