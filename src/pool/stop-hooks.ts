@@ -14,9 +14,9 @@ export interface Stoppable {
  *
  * With a timeout, a deadline is a whole millisecond, rounded up (a timer waits whole milliseconds anyway),
  * and the tasks armed within one millisecond share it: the deadlines are kept as runs of tasks, not one per
- * task. A burst of thousands of tasks holds a few dozen runs, where a number per task cost it a growing
- * array of doubles, its copies and the collections they caused (a timed burst ran at 0.67x a plain one,
- * against 1.04x with a signal).
+ * task. A burst of thousands of tasks holds a few dozen runs. A number per task (an array of doubles, copied
+ * as it grew and at each compaction) made arming and settling a timed task cost twice what a signalled one
+ * did, about 180 ns against 90 (StopHooks alone); what is left is the clock read, about 40 ns on Node 20.
  */
 export class StopHook {
   /** Tasks in submission order from {@link #head}; those whose `stop` is not this hook are dead entries. */
