@@ -35,7 +35,8 @@ export interface SubmitOptions<P = unknown, E = unknown> extends ReportOptions<P
   readonly signal?: AbortSignal;
   /**
    * Milliseconds from submission after which the task is stopped as by `signal`, and its future fails with
-   * `TimeoutError`. Covers time spent queued. @default Infinity
+   * `TimeoutError`. Covers time spent queued. Timed to the whole millisecond, as a timer is: never sooner, and
+   * less than a millisecond later than the exact time (besides any delay of the event loop). @default Infinity
    */
   readonly timeout?: number;
   /**

@@ -166,6 +166,75 @@ test('many tasks settling behind one that stays armed are not held: the FIFO is 
   assert.ok(stopped[0]![0] === first && stopped[1]![0] === later[1999]);
 });
 
+test('tasks armed within one millisecond share one deadline: a burst holds a run per millisecond, not a number per task', (t) => {
+  const advance = jumpClock(t);
+  const { stops, stopped } = hooks();
+  const first = Array.from({ length: 2000 }, task);
+  for (const s of first) stops.arm(s, undefined, 100, false);
+  advance(3);
+  const second = Array.from({ length: 2000 }, task);
+  for (const s of second) stops.arm(s, undefined, 100, false);
+  const hook = first[0]!.stop!;
+  assert.equal(second[0]!.stop, hook);
+  assert.deepEqual(hook.deadlines, [100, 103], 'one deadline for each millisecond tasks were armed in');
+  assert.deepEqual(hook.starts, [0, 2000]);
+  advance(96);
+  assert.equal(stopped.length, 0);
+  advance(1);
+  assert.equal(stopped.length, 2000, 'the first millisecond times out together');
+  assert.ok(stopped.every(([s, at]) => first.includes(s) && at === 100));
+  advance(2);
+  assert.equal(stopped.length, 2000, 'the second is not stopped before its deadline');
+  advance(1);
+  assert.equal(stopped.length, 4000);
+  assert.ok(stopped.slice(2000).every(([s, at]) => second.includes(s) && at === 103));
+});
+
+test('a deadline between two milliseconds is rounded up: never sooner than the timeout', (t) => {
+  let now = 0.25;
+  t.mock.method(performance, 'now', () => now);
+  const setTimeoutSpy = t.mock.method(globalThis, 'setTimeout', () => ({ unref: () => undefined, ref: () => undefined }));
+  t.mock.method(globalThis, 'clearTimeout', () => undefined);
+  const { stops } = hooks();
+  const a = task();
+  const b = task();
+  stops.arm(a, undefined, 10, false);
+  now = 0.75;
+  stops.arm(b, undefined, 10, false);
+  const hook = a.stop!;
+  assert.deepEqual(hook.deadlines, [11], 'armed at 0.25 and 0.75 ms, both due at 11 ms');
+  assert.equal(setTimeoutSpy.mock.calls[0]!.arguments[1], 11, 'the timer waits until the deadline rounded up');
+  stops.disarm(a);
+  stops.disarm(b);
+});
+
+test('compacting the FIFO keeps the deadline of each live task', (t) => {
+  const advance = jumpClock(t);
+  const { stops, stopped } = hooks();
+  const head = task();
+  stops.arm(head, undefined, 100, false);
+  const armed: Stoppable[][] = [];
+  for (let ms = 0; ms < 4; ms++) {
+    armed.push(Array.from({ length: 300 }, task));
+    for (const s of armed[ms]!) stops.arm(s, undefined, 100, false);
+    advance(1);
+  }
+  const hook = head.stop!;
+  // All but the last task of each millisecond settle behind the head, which stays armed: the FIFO is compacted.
+  for (const group of armed) for (const s of group.slice(0, -1)) stops.disarm(s);
+  assert.ok(hook.tasks.length - hook.head < 100, `${hook.tasks.length - hook.head} entries held for 5 live tasks`);
+  assert.deepEqual(hook.deadlines, [100, 101, 102, 103]);
+  advance(96);
+  assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[head, 100], [armed[0]!.at(-1), 100]]);
+  advance(1);
+  advance(1);
+  advance(1);
+  assert.deepEqual(
+    stopped.slice(2).map(([s, at]) => [s, at]),
+    [[armed[1]!.at(-1), 101], [armed[2]!.at(-1), 102], [armed[3]!.at(-1), 103]],
+  );
+});
+
 test('in a pool, tasks sharing one timeout each time out at their own deadline while their neighbours finish', { timeout: 60_000 }, async (t) => {
   const advance = fakeClock(t);
   const gates = new Gates('thread', 2);
