@@ -184,9 +184,16 @@ class Host implements WorkerHost {
   #subscriber: Redis | undefined;
   /** Publishes the replies to the submitters. */
   #publisher: Redis | undefined;
+  /** The worker's own connection, on which BullMQ completes jobs: see #replyCompleted. */
+  #workerClient: Publisher | undefined;
+  /** Jobs whose completion #replyCompleted told already. */
+  readonly #told = new WeakSet<Job>();
   /** Replies not published yet, by channel, in order; published at the end of this turn of the event loop. */
   #outbox = new Map<string, Reply[]>();
   #flushing: NodeJS.Immediate | undefined;
+  /** Completions not published yet, by channel (see #replyCompleted). */
+  #completions = new Map<string, Reply[]>();
+  #completing: NodeJS.Immediate | undefined;
   /** The error each failed job's task threw, encoded, until BullMQ says the job failed. */
   readonly #errors = new WeakMap<Job, string>();
   /** See #gathered. */
@@ -218,16 +225,21 @@ class Host implements WorkerHost {
     const worker = (this.#worker = new Worker(queue, (job, token, signal) => this.#process(job, token, signal), { ...options, connection, prefix }));
     // BullMQ reports connection trouble here and retries by itself.
     worker.on('error', () => undefined);
-    // What becomes of a job, told to its submitter once Redis has it: taken, completed, failed for good (a
-    // failure that BullMQ retries is not the job's end).
-    worker.on('active', (job) => this.#reply(job, { k: 'a', j: job.id! }));
-    worker.on('completed', (job, result: unknown) => this.#reply(job, { k: 'c', j: job.id!, ...(typeof result === 'string' ? { v: result } : {}) }));
+    // What becomes of a job, told to its submitter once Redis has it: taken (told once the task is on the
+    // pool, see #process), completed (see #replyCompleted), failed for good (a failure that BullMQ retries is
+    // not the job's end).
+    worker.on('completed', (job, result: unknown) => {
+      if (!this.#told.has(job)) this.#reply(job, { k: 'c', j: job.id!, ...(typeof result === 'string' ? { v: result } : {}) });
+    });
     worker.on('failed', (job) => {
       if (job === undefined || typeof job.finishedOn !== 'number') return;
       const error = this.#errors.get(job);
       this.#reply(job, { k: 'f', j: job.id!, ...(error === undefined ? { r: job.failedReason } : { v: error }) });
     });
     await worker.waitUntilReady();
+    // BullMQ wraps the ioredis client it was given options for; another kind of client has no fast path.
+    const client = (await worker.getBackend().client) as unknown as Partial<Publisher>;
+    if (typeof client.publish === 'function') this.#workerClient = client as Publisher;
   }
 
   /** Queues a reply to the submitter of `job`, if it names one. */
@@ -238,6 +250,34 @@ class Host implements WorkerHost {
     if (replies === undefined) this.#outbox.set(channel, [reply]);
     else replies.push(reply);
     this.#flushing ??= setImmediate(() => this.#flush());
+  }
+
+  /**
+   * Tells the submitter of `job`, which did not ask for reports, that it completed with `value`, without
+   * waiting for Redis's answer to the completion: the reply is published on the connection on which BullMQ
+   * completes the job, at the end of this turn, by when BullMQ has sent the completion (its steps from the
+   * processor's return to the command are promise continuations), so Redis runs the completion first, then
+   * the publication, and the submitter learns the result one round trip sooner than from the 'completed'
+   * event. Should Redis refuse the completion (this host lost the job's lock, and the job runs again), the
+   * submitter has the result of a run that did complete: delivery is at least once. A job with reports
+   * replies on the publisher's connection after its reports (see the 'completed' listener), in their order.
+   */
+  #replyCompleted(job: Job, value: string): void {
+    const client = this.#workerClient;
+    if (client === undefined) return;
+    const channel = replyChannel(this.#prefix, this.#queue, (job.data as Partial<JobPayload> | undefined)?.to);
+    if (channel === undefined) return;
+    this.#told.add(job);
+    const reply: Reply = { k: 'c', j: job.id!, v: value };
+    const replies = this.#completions.get(channel);
+    if (replies === undefined) this.#completions.set(channel, [reply]);
+    else replies.push(reply);
+    this.#completing ??= setImmediate(() => {
+      this.#completing = undefined;
+      const completions = this.#completions;
+      this.#completions = new Map();
+      for (const [to, list] of completions) client.publish(to, JSON.stringify(list)).catch(() => undefined);
+    });
   }
 
   /**
@@ -281,9 +321,13 @@ class Host implements WorkerHost {
     this.#counts.running++;
     try {
       await this.#gathered();
-      const value = data.chunk === true ? await this.#runChunk(task, args as unknown[][], signal, reports) : await this.#run(task, args, signal, reports);
+      const running = data.chunk === true ? this.#runChunk(task, args as unknown[][], signal, reports) : this.#run(task, args, signal, reports);
+      // Told once the task is on its way to a worker: the publication does not delay it.
+      this.#reply(job, { k: 'a', j: job.id! });
+      const encoded = encode(await running);
       this.#counts.completed++;
-      return encode(value);
+      if (reports === undefined) this.#replyCompleted(job, encoded);
+      return encoded;
     } catch (error) {
       if (this.#handingBack && signal?.aborted === true && token !== undefined) {
         await job.moveToWait(token);
@@ -397,6 +441,11 @@ class Host implements WorkerHost {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/** What #replyCompleted needs of the worker's connection. */
+interface Publisher {
+  publish(channel: string, message: string): Promise<unknown>;
 }
 
 /** What a task reports, sent to its submitter in order, with the replies about its job. */
