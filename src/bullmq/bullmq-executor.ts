@@ -460,15 +460,19 @@ export class BullMQExecutor implements Executor {
 
   /**
    * Adds a job with the others submitted in the same turn of the event loop, in one `addBulk` (one round
-   * trip to Redis for the lot, as a burst of `submit` calls or map's read-ahead makes them).
+   * trip to Redis for the lot, as a burst of `submit` calls or map's read-ahead makes them), or alone with
+   * `add`.
    */
   #addBatched(job: BulkJob): Promise<unknown> {
     let batch = this.#batch;
     if (batch === undefined || batch.jobs.length >= MAX_BATCH) {
       const jobs: BulkJob[] = [];
-      const added = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      const added = new Promise<void>((resolve) => setImmediate(resolve)).then((): Promise<unknown> => {
         if (this.#batch?.jobs === jobs) this.#batch = undefined;
-        return this.#queue.addBulk(jobs);
+        // A job alone goes without addBulk's transaction (MULTI ... EXEC): one command, as a one-by-one
+        // submitter makes them.
+        const [job] = jobs;
+        return jobs.length === 1 ? this.#queue.add(job!.name, job!.data, job!.opts) : this.#queue.addBulk(jobs);
       });
       batch = this.#batch = { jobs, added };
     }

@@ -184,9 +184,15 @@ class Host implements WorkerHost {
   #subscriber: Redis | undefined;
   /** Publishes the replies to the submitters. */
   #publisher: Redis | undefined;
-  /** Replies not published yet, by channel, in order; published at the end of this turn of the event loop. */
-  #outbox = new Map<string, Reply[]>();
-  #flushing: NodeJS.Immediate | undefined;
+  /** Replies published on the publisher's connection. */
+  #outbox: Outbox | undefined;
+  /**
+   * Replies about jobs without reports ('a', 'c'), published on the worker's own connection, on which BullMQ
+   * completes jobs (see #process); undefined if BullMQ's client cannot publish.
+   */
+  #fastOutbox: Outbox | undefined;
+  /** Jobs whose completion #process told already. */
+  readonly #told = new WeakSet<Job>();
   /** The error each failed job's task threw, encoded, until BullMQ says the job failed. */
   readonly #errors = new WeakMap<Job, string>();
   /** See #gathered. */
@@ -215,41 +221,38 @@ class Host implements WorkerHost {
     this.#queue = queue;
     const publisher = (this.#publisher = ownConnection(connection));
     publisher.on('error', () => undefined);
+    this.#outbox = new Outbox(publisher);
     const worker = (this.#worker = new Worker(queue, (job, token, signal) => this.#process(job, token, signal), { ...options, connection, prefix }));
     // BullMQ reports connection trouble here and retries by itself.
     worker.on('error', () => undefined);
-    // What becomes of a job, told to its submitter once Redis has it: taken, completed, failed for good (a
-    // failure that BullMQ retries is not the job's end).
-    worker.on('active', (job) => this.#reply(job, { k: 'a', j: job.id! }));
-    worker.on('completed', (job, result: unknown) => this.#reply(job, { k: 'c', j: job.id!, ...(typeof result === 'string' ? { v: result } : {}) }));
+    // What becomes of a job, told to its submitter once Redis has it: taken (told by #process once the task
+    // is on the pool), completed (told by #process for a job without reports), failed for good (a failure that
+    // BullMQ retries is not the job's end).
+    worker.on('completed', (job, result: unknown) => {
+      if (!this.#told.has(job)) this.#reply(job, { k: 'c', j: job.id!, ...(typeof result === 'string' ? { v: result } : {}) });
+    });
     worker.on('failed', (job) => {
       if (job === undefined || typeof job.finishedOn !== 'number') return;
       const error = this.#errors.get(job);
       this.#reply(job, { k: 'f', j: job.id!, ...(error === undefined ? { r: job.failedReason } : { v: error }) });
     });
     await worker.waitUntilReady();
-  }
-
-  /** Queues a reply to the submitter of `job`, if it names one. */
-  #reply(job: Job, reply: Reply): void {
-    const channel = replyChannel(this.#prefix, this.#queue, (job.data as Partial<JobPayload> | undefined)?.to);
-    if (channel === undefined) return;
-    const replies = this.#outbox.get(channel);
-    if (replies === undefined) this.#outbox.set(channel, [reply]);
-    else replies.push(reply);
-    this.#flushing ??= setImmediate(() => this.#flush());
+    // BullMQ wraps the ioredis client it was given options for; another kind of client has no fast path.
+    const client = (await worker.getBackend().client) as unknown as Partial<Publisher>;
+    if (typeof client.publish === 'function') this.#fastOutbox = new Outbox(client as Publisher);
   }
 
   /**
-   * Publishes the replies queued, one message per submitter. A reply lost (Redis away, the submitter too) is
-   * made up by the submitter from the job.
+   * Queues a reply to the submitter of `job`, if it names one: on the worker's connection if `fast` and it
+   * can, else on the publisher's. Replies about one job go by one connection, in order, but for 'a' and 'c'
+   * of a job with reports, which need no order with the rest. Returns whether it went the fast way.
    */
-  #flush(): Promise<unknown> {
-    this.#flushing = undefined;
-    const outbox = this.#outbox;
-    this.#outbox = new Map();
-    const publisher = this.#publisher!;
-    return Promise.all([...outbox].map(([channel, replies]) => publisher.publish(channel, JSON.stringify(replies)).catch(() => undefined)));
+  #reply(job: Job, reply: Reply, fast = false): boolean {
+    const channel = replyChannel(this.#prefix, this.#queue, (job.data as Partial<JobPayload> | undefined)?.to);
+    if (channel === undefined) return false;
+    const outbox = fast ? (this.#fastOutbox ?? this.#outbox!) : this.#outbox!;
+    outbox.add(channel, reply);
+    return outbox === this.#fastOutbox;
   }
 
   #cancel(jobId: string): void {
@@ -281,9 +284,20 @@ class Host implements WorkerHost {
     this.#counts.running++;
     try {
       await this.#gathered();
-      const value = data.chunk === true ? await this.#runChunk(task, args as unknown[][], signal, reports) : await this.#run(task, args, signal, reports);
+      const running = data.chunk === true ? this.#runChunk(task, args as unknown[][], signal, reports) : this.#run(task, args, signal, reports);
+      // Told once the task is on its way to a worker: the publication does not delay it.
+      this.#reply(job, { k: 'a', j: job.id! }, reports === undefined);
+      const encoded = encode(await running);
       this.#counts.completed++;
-      return encode(value);
+      // A job without reports tells its completion without waiting for Redis's answer to it: on the
+      // connection on which BullMQ completes the job, at the end of this turn, by when BullMQ has sent the
+      // completion (its steps from the processor's return to the command are promise continuations), so that
+      // Redis runs the completion, then the publication, and the submitter learns the result a round trip
+      // sooner than from the 'completed' event. Should Redis refuse the completion (this host lost the job's
+      // lock, and the job runs again), the submitter has the result of a run that did complete: delivery is
+      // at least once. A job with reports tells it after them, from the 'completed' event.
+      if (reports === undefined && this.#reply(job, { k: 'c', j: job.id!, v: encoded }, true)) this.#told.add(job);
+      return encoded;
     } catch (error) {
       if (this.#handingBack && signal?.aborted === true && token !== undefined) {
         await job.moveToWait(token);
@@ -387,15 +401,50 @@ class Host implements WorkerHost {
             });
       await closed.finally(() => deadline?.clear());
     }
-    // The last replies go before the connection that carries them closes.
-    clearImmediate(this.#flushing);
-    if (this.#publisher !== undefined) await this.#flush();
+    // The last replies go before the connections that carry them close (the worker's is closed by now: the
+    // fast replies of its last jobs went before BullMQ closed it, as their completions did).
+    await this.#outbox?.flush();
     const quit = (client: Redis | undefined): Promise<unknown> | undefined => client?.quit().catch(() => client.disconnect());
     await Promise.all([this.#pool.shutdown(), quit(this.#subscriber), quit(this.#publisher)]);
   }
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+}
+
+/** What an Outbox needs of a connection. */
+interface Publisher {
+  publish(channel: string, message: string): Promise<unknown>;
+}
+
+/**
+ * Replies not published yet, by channel, in order; published at the end of this turn of the event loop, one
+ * message per submitter. A reply lost (Redis away, the submitter too) is made up by the submitter from the job.
+ */
+class Outbox {
+  readonly #client: Publisher;
+  #replies = new Map<string, Reply[]>();
+  #flushing: NodeJS.Immediate | undefined;
+
+  constructor(client: Publisher) {
+    this.#client = client;
+  }
+
+  add(channel: string, reply: Reply): void {
+    const replies = this.#replies.get(channel);
+    if (replies === undefined) this.#replies.set(channel, [reply]);
+    else replies.push(reply);
+    this.#flushing ??= setImmediate(() => void this.flush());
+  }
+
+  flush(): Promise<unknown> {
+    clearImmediate(this.#flushing);
+    this.#flushing = undefined;
+    const replies = this.#replies;
+    this.#replies = new Map();
+    const client = this.#client;
+    return Promise.all([...replies].map(([channel, list]) => client.publish(channel, JSON.stringify(list)).catch(() => undefined)));
   }
 }
 

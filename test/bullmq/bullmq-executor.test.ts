@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import { asCompleted, CancelledError, FutureState, InvalidStateError, TaskNotAllowed, taskRef, TimeoutError, wait } from 'aiox';
 import { BullMQExecutor, runWorkerHost, type WorkerHost } from 'aiox/bullmq';
 import { Job, Queue, QueueEvents, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import { decode, encode } from '../../src/bullmq/payload.js';
 import { countTo, echo, gatedValue, hostPid, square, waitForAbort } from '../fixtures/bullmq-tasks.js';
 import { Gates } from '../fixtures/gate.js';
@@ -202,6 +203,34 @@ if (REDIS_SERVER !== undefined) {
     } finally {
       await other.shutdown({ cancelFutures: true });
       gates.dispose();
+    }
+  });
+
+  test('a result reaches its submitter only once Redis has the job completed, with or without reports', async () => {
+    // A host tells a job's completion without waiting for Redis's answer to it, but after the completion, on
+    // the same connection: in the order of Redis's commands (MONITOR), each job's completion (its finishedOn
+    // written) comes before the publication of its reply.
+    const probe = new Redis(redis.connection);
+    const monitor = await probe.monitor();
+    const commands: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => commands.push(args.join(' ')));
+    try {
+      const plain = Array.from({ length: 40 }, (_, n) => executor.submit(square, n));
+      const reported = Array.from({ length: 10 }, () => executor.submitWith(countTo, [2], { onProgress: () => undefined }));
+      const futures = [...plain, ...reported];
+      await Promise.all(futures);
+      // MONITOR streams the commands in the order Redis ran them: an ECHO marks the end of those of the jobs.
+      const marked = new Promise<void>((resolve) => monitor.on('monitor', (_time: string, args: string[]) => args[0] === 'echo' && resolve()));
+      await probe.echo('end');
+      await marked;
+      for (const { jobId } of futures) {
+        const completed = commands.findIndex((c) => c.includes(`:main:${jobId} `) && c.includes('finishedOn'));
+        const told = commands.findIndex((c) => c.startsWith('publish ') && c.includes(`"k":"c","j":"${jobId}"`));
+        assert.ok(completed >= 0 && told > completed, `job ${jobId}: completion at ${completed}, reply at ${told}`);
+      }
+    } finally {
+      monitor.disconnect();
+      probe.disconnect();
     }
   });
 
