@@ -41,7 +41,6 @@ function isClass(value: unknown): value is abstract new () => unknown {
 function standIn(real: () => object, callable: boolean, exported: (value: object | null) => object | null): object {
   // A bound function is callable and constructible and, unlike a plain function, has no own `prototype`:
   // the proxy's invariants then allow it to report the real value's own properties, whatever they are.
-  // eslint-disable-next-line @typescript-eslint/no-empty-function
   const target: object = callable ? function () {}.bind(undefined) : {};
   const receiver = (given: unknown): unknown => (given === proxy ? real() : given);
   const proxy: object = new Proxy(target, {
