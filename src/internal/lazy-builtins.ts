@@ -8,12 +8,6 @@
 // process.getBuiltinModule (Node 20.16+), not a require made by node:module's createRequire: node:module
 // would be one more module loaded by every program and every worker.
 
-//
-// node:fs is loaded with Node itself, but an `import` of it from an ES module costs 5-10 ms of a fresh
-// process's or worker's start: the import makes the module's ESM facade, which reads every export, and the
-// `ReadStream` getter among them loads fs's streams (and node:stream with them). Taken with
-// process.getBuiltinModule, it costs nothing: the main bundle and both worker entries use it so.
-
 let childProcess: typeof import('node:child_process') | undefined;
 let net: typeof import('node:net') | undefined;
 let dgram: typeof import('node:dgram') | undefined;
@@ -43,8 +37,4 @@ export function v8Module(): typeof import('node:v8') {
 
 export function perfHooksModule(): typeof import('node:perf_hooks') {
   return (perfHooks ??= process.getBuiltinModule('node:perf_hooks'));
-}
-
-export function fsModule(): typeof import('node:fs') {
-  return process.getBuiltinModule('node:fs');
 }

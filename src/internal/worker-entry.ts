@@ -1,7 +1,5 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { fsModule } from './lazy-builtins.js';
-
-const { existsSync } = fsModule();
 
 /** The files a worker of aiox starts from: one per kind of worker, in `dist/worker/`. */
 export type WorkerEntryName = 'thread-entry' | 'process-entry' | 'sync-entry';

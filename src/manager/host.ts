@@ -1,14 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server, Socket } from 'node:net';
 import { ChannelError } from '../futures/errors.js';
-import { cryptoModule, fsModule, netModule, v8Module } from '../internal/lazy-builtins.js';
+import { cryptoModule, netModule, v8Module } from '../internal/lazy-builtins.js';
 import { FrameReader, MAX_FRAME_BYTES } from '../internal/socket-port.js';
 import { toWire } from '../tasks/wire-error.js';
 import type { CallContext, Hosted, Peer } from './hosted.js';
 import { BatchWriter, CANCELLED, FAILED, HELLO, HELLO_LIMIT, OK } from './wire.js';
-
-const { mkdtempSync, rmSync } = fsModule();
 
 /** Why a call's signal aborted: its caller asked to cancel it. */
 const CANCEL = Symbol('cancelled by the caller');

@@ -1,3 +1,4 @@
+import { accessSync, closeSync, constants, openSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DefaultSerializer } from 'node:v8';
@@ -7,9 +8,7 @@ import { InboundCheck } from './inbound.js';
 import { RUN_HEADER, type FromWorker, type HandleMessage } from '../wire/protocol.js';
 import type { SpawnWorker, Transport } from './transport.js';
 import { workerEntry } from '../internal/worker-entry.js';
-import { childProcessModule, fsModule, v8Module } from '../internal/lazy-builtins.js';
-
-const { accessSync, closeSync, constants, openSync, unlinkSync } = fsModule();
+import { childProcessModule, v8Module } from '../internal/lazy-builtins.js';
 
 /** Options that only process workers have. */
 export interface ProcessTransportOptions {

@@ -1,10 +1,8 @@
+import { statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe } from '../internal/validate.js';
 import type { EventOf, ProgressOf, Reports } from './current-task.js';
-import { fsModule } from '../internal/lazy-builtins.js';
-
-const { statSync } = fsModule();
 
 /**
  * A function that can run in a worker: sync or async, taking cloneable arguments.

@@ -1,7 +1,5 @@
+import { fstatSync, readSync, writeSync } from 'node:fs';
 import { decodeEntry, encodeEntry, entrySize } from './result-stash.js';
-import { fsModule } from '../internal/lazy-builtins.js';
-
-const { fstatSync, readSync, writeSync } = fsModule();
 
 /**
  * A process worker's stash: the file the engine opened for it (already unlinked, so nothing is left on disk

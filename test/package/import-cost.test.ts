@@ -57,7 +57,7 @@ test('a process pool loads them when it starts its first worker, and runs', asyn
 });
 
 // An ES module's `import ... from 'node:fs'` loads fs's streams (the import reads every export of node:fs,
-// `ReadStream` among them), 5-10 ms of a fresh process's or thread's start. The bundles take node:fs with
+// `ReadStream` among them), 5-10 ms of a fresh process's or thread's start. The bundles take Node's modules with
 // process.getBuiltinModule instead: neither the program nor its workers load them for a first task.
 test("import 'aiox' and a first task, thread or process, load fs's streams neither in the program nor in the worker", async () => {
   const loaded = await loadedBy(`
