@@ -129,11 +129,20 @@ const extrasOptions = {
 };
 
 /**
- * In dist/index.js, src/index.ts's imports from the EXTRAS_FOLDERS resolve to one module of stand-ins (see
- * src/internal/stand-in.ts) that requires the chunk on first use. `kinds` says, per name, whether the real
- * value is callable (read off the chunk, built first).
+ * In dist/index.js, src/index.ts's imports from the EXTRAS_FOLDERS resolve to one module: a stand-in (see
+ * src/internal/stand-in.ts) for each class and function, which requires the chunk on first use, and a copy
+ * of each enum (a plain object of strings, compared by value). `chunk` is the chunk, built first.
  */
-function extras(kinds) {
+function extras(chunk) {
+  const callables = extrasNames.filter((name) => typeof chunk[name] === 'function');
+  const enums = extrasNames.filter((name) => typeof chunk[name] !== 'function');
+  for (const name of enums) {
+    const value = chunk[name];
+    const plain = value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype && !Object.isFrozen(value);
+    if (!plain || !Object.values(value).every((field) => typeof field === 'string')) {
+      throw new Error(`bundle: ${name}, left in ${EXTRAS}.cjs, is neither a class, a function nor an enum of strings`);
+    }
+  }
   const standIns = JSON.stringify(join(root, 'src', 'internal', 'stand-in.ts'));
   const contents = [
     `import { standIns } from ${standIns};`,
@@ -144,8 +153,9 @@ function extras(kinds) {
     `    const message = \`aiox cannot load its file ${EXTRAS}.cjs, which must sit beside its index.js (aiox must stay external to an application's bundle; see README, section Bundling): \${error.message}\`;`,
     "    throw Object.assign(new Error(message, { cause: error }), { code: 'ERR_AIOX_WORKER_ENTRY_MISSING' });",
     '  }',
-    `}, ${JSON.stringify(Object.fromEntries(kinds))});`,
-    ...extrasNames.map((name) => `export const ${name} = extras.${name};`),
+    `}, ${JSON.stringify(callables)});`,
+    ...callables.map((name) => `export const ${name} = extras.${name};`),
+    ...enums.map((name) => `export const ${name} = ${JSON.stringify(chunk[name])};`),
   ].join('\n');
   const folders = new RegExp(`^\\./(?:${EXTRAS_FOLDERS.join('|')})/`);
   return {
@@ -207,11 +217,7 @@ const bullmqOptions = {
 // The chunk is built first: the stand-ins in dist/index.js are made for what its exports are.
 await build(extrasOptions);
 const chunk = createRequire(import.meta.url)(join(root, 'dist', `${EXTRAS}.cjs`));
-if (extrasNames.some((name) => chunk[name] === null || !['function', 'object'].includes(typeof chunk[name]))) {
-  console.error(`bundle: every export left in ${EXTRAS}.cjs must be an object or a function (a stand-in is a proxy)`);
-  process.exit(1);
-}
-const mainOptions = { ...options, plugins: [...options.plugins, extras(new Map(extrasNames.map((name) => [name, typeof chunk[name] === 'function'])))] };
+const mainOptions = { ...options, plugins: [...options.plugins, extras(chunk)] };
 
 // Names must stay as written: error classes and stack traces show them, and tasks are found by name.
 // esbuild's keepNames would guarantee it with a call per function and a static block per class, which made

@@ -1,35 +1,32 @@
 /**
- * Stand-ins for exports whose code is loaded on first use, synchronously: what scripts/bundle.js puts in
- * dist/index.js for the exports it leaves in a chunk of their own (the Manager, the shared-memory
- * primitives, sync/), so that `import 'aiox'` does not compile them. `kinds` names each export and says
- * whether its real value is callable (a class or a function) or an object; `load` returns the real values
- * (the same object each time).
+ * Stand-ins for classes and functions whose code is loaded on first use, synchronously: what
+ * scripts/bundle.js puts in dist/index.js for the exports it leaves in a chunk of their own (the Manager,
+ * the shared-memory primitives, sync/), so that `import 'aiox'` does not compile them. `names` are the
+ * exports; `load` returns the real values (the same object each time).
  *
  * Every operation on a stand-in loads the chunk and is done on the real value: a call, `new`, `instanceof`,
- * `extends`, a static member, an enum's fields and keys; `typeof` answers as for the real value. The
- * stand-in is the export for good, so that it is the same value however and whenever a program takes it:
- * the real classes' `prototype.constructor` is set to their stand-in, and `Object.getPrototypeOf` of a
- * stand-in answers with the stand-in of the real class's parent. A stand-in costs a proxy's trap (tens of
- * nanoseconds) on `new` and on a static member, nothing on an instance's methods. A frozen real value would
- * be reported as not frozen: none of the exports is one.
+ * `extends`, a static member, `name`. The stand-in is the export for good, so that it is the same value
+ * however and whenever a program takes it: the real classes' `prototype.constructor` is set to their
+ * stand-in, and `Object.getPrototypeOf` of a stand-in answers with the stand-in of the real class's parent.
+ * It costs a proxy's trap (tens of nanoseconds) on `new` and on a static member, nothing on an instance's
+ * methods. What a proxy cannot forward: `util.inspect` shows `[Function: Event]` rather than `[class Event]`.
  */
-export function standIns(load: () => Readonly<Record<string, unknown>>, kinds: Readonly<Record<string, boolean>>): Record<string, unknown> {
+export function standIns(load: () => Readonly<Record<string, unknown>>, names: readonly string[]): Record<string, object> {
   const made: Record<string, object> = {};
   const byReal = new Map<unknown, object>();
   let loaded: Readonly<Record<string, unknown>> | undefined;
   const chunk = (): Readonly<Record<string, unknown>> => {
     if (loaded !== undefined) return loaded;
     const values = load();
-    for (const name of Object.keys(kinds)) {
+    for (const name of names) {
       const real = values[name];
       byReal.set(real, made[name]!);
       if (isClass(real)) Object.defineProperty(real.prototype, 'constructor', { value: made[name], writable: true, configurable: true, enumerable: false });
     }
     return (loaded = values);
   };
-  for (const [name, callable] of Object.entries(kinds)) {
-    made[name] = standIn(() => chunk()[name] as object, callable, (value) => (byReal.get(value) as object | undefined) ?? value);
-  }
+  const exported = (value: object | null): object | null => byReal.get(value) ?? value;
+  for (const name of names) made[name] = standIn(name, () => chunk()[name] as object, exported);
   return made;
 }
 
@@ -38,10 +35,12 @@ function isClass(value: unknown): value is abstract new () => unknown {
 }
 
 /** One stand-in; `exported` maps a real value of the chunk to its stand-in (else returns it). */
-function standIn(real: () => object, callable: boolean, exported: (value: object | null) => object | null): object {
+function standIn(name: string, real: () => object, exported: (value: object | null) => object | null): object {
   // A bound function is callable and constructible and, unlike a plain function, has no own `prototype`:
   // the proxy's invariants then allow it to report the real value's own properties, whatever they are.
-  const target: object = callable ? function () {}.bind(undefined) : {};
+  // Named after the export, for what util.inspect shows of a proxy (its target).
+  const target = function () {}.bind(undefined);
+  Object.defineProperty(target, 'name', { value: name });
   const receiver = (given: unknown): unknown => (given === proxy ? real() : given);
   const proxy: object = new Proxy(target, {
     apply: (_, self, args) => Reflect.apply(real() as (...args: unknown[]) => unknown, self, args),
