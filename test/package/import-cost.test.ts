@@ -19,7 +19,8 @@ let scripts = 0;
  */
 async function loadedBy(script: string): Promise<string[]> {
   const base = join(scratch, `script-${scripts++}`);
-  writeFileSync(`${base}.mjs`, `${script}\nimport { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(`${base}.json`)}, JSON.stringify(process.moduleLoadList));\n`);
+  // node:fs is not imported: that would load fs's streams (see the test of them below).
+  writeFileSync(`${base}.mjs`, `${script}\nprocess.getBuiltinModule('node:fs').writeFileSync(${JSON.stringify(`${base}.json`)}, JSON.stringify(process.moduleLoadList));\n`);
   const stderr = openSync(`${base}.err`, 'w');
   try {
     const child = spawn(process.execPath, [`${base}.mjs`], { stdio: ['ignore', 'ignore', stderr], timeout: 60_000, killSignal: 'SIGKILL' });
@@ -55,6 +56,49 @@ test('a process pool loads them when it starts its first worker, and runs', asyn
   assert.deepEqual(PROCESS_ONLY.filter((name) => !loaded.includes(name)), []);
 });
 
+// An ES module's `import ... from 'node:fs'` loads fs's streams (the import reads every export of node:fs,
+// `ReadStream` among them), 5-10 ms of a fresh process's or thread's start. The bundles take Node's modules with
+// process.getBuiltinModule instead: neither the program nor its workers load them for a first task.
+test("import 'aiox' and a first task, thread or process, load fs's streams neither in the program nor in the worker", async () => {
+  const loaded = await loadedBy(`
+    const { ProcessPoolExecutor, ThreadPoolExecutor } = await import(${JSON.stringify(AIOX)});
+    for (const pool of [new ThreadPoolExecutor({ maxWorkers: 1 }), new ProcessPoolExecutor({ maxWorkers: 1 })]) {
+      const inWorker = await pool.submit(() => process.moduleLoadList.includes('NativeModule internal/fs/streams'));
+      if (inWorker !== false) throw new Error('a worker loaded fs streams');
+      await pool.shutdown();
+    }
+  `);
+  assert.ok(!loaded.includes('internal/fs/streams'), 'the program loaded fs streams');
+});
+
+// dist/index.js leaves the Manager, the shared-memory primitives and sync/ to dist/extras.cjs, required on the
+// first use of one of them (see scripts/bundle.js). In a copy of the bundles where requiring it throws,
+// pools, futures and aio/ work, and the first use of one of those exports fails with that error.
+test('a program that uses no Manager, shared or sync primitive does not load dist/extras.cjs; one that does loads it', async () => {
+  const copy = join(scratch, 'dist-no-extras');
+  cpSync(fileURLToPath(new URL('../../../dist/', import.meta.url)), copy, { recursive: true });
+  writeFileSync(join(copy, 'extras.cjs'), "throw new Error('the extras were loaded');\n");
+  await loadedBy(`
+    const aiox = await import(${JSON.stringify(pathToFileURL(join(copy, 'index.js')).href)});
+    for (const pool of [new aiox.ThreadPoolExecutor({ maxWorkers: 1 }), new aiox.ProcessPoolExecutor({ maxWorkers: 1 })]) {
+      const futures = [pool.submit((a, b) => a + b, 1, 2), pool.submit((a, b) => a * b, 2, 3)];
+      await aiox.wait(futures);
+      await aiox.sleep(0);
+      if (futures[0].result() !== 3 || futures[1].result() !== 6) throw new Error('wrong result');
+      await pool.shutdown();
+    }
+    for (const use of [() => new aiox.Event(), () => new aiox.Manager(), () => aiox.SharedLock.from, () => aiox.Queue.name]) {
+      let error;
+      try {
+        use();
+      } catch (e) {
+        error = e;
+      }
+      if (!/the extras were loaded/.test(error?.message)) throw new Error('a use of the extras did not load them: ' + use);
+    }
+  `);
+});
+
 // A worker's bundle leaves out what revives a Manager's proxies (dist/worker/proxies.js, over a third of
 // it): a worker imports that file only for a task whose arguments hold a proxy. In a copy of the bundles
 // where importing it throws, plain tasks still run, and a task given a proxy fails with that error.
@@ -84,6 +128,7 @@ test("the core's bundles import neither bullmq nor ioredis; aiox/bullmq imports 
   for (const file of ['index.js', 'worker/thread-entry.js', 'worker/process-entry.js', 'worker/sync-entry.js']) {
     assert.deepEqual(importsOf(file).filter((name) => /bullmq|ioredis/.test(name)), [], file);
   }
+  assert.doesNotMatch(readFileSync(new URL('../../../dist/extras.cjs', import.meta.url), 'utf8'), /require\(["'](?:bullmq|ioredis)/);
   const bullmq = importsOf('bullmq/index.js');
   for (const name of ['bullmq', 'ioredis', '../index.js']) assert.ok(bullmq.includes(name), `dist/bullmq/index.js does not import ${name}`);
 });

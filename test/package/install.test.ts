@@ -51,12 +51,14 @@ test('the tarball ships the compiled code, its types and the license', () => {
 
 // A program's start, and each worker's, reads and compiles one file of aiox rather than dozens: the module
 // loader's cost per file is most of a cold start. A worker imports one more only for a task given a
-// Manager's proxy (dist/worker/proxies.js).
-test('the tarball ships one bundled file per entry: the main one, one per kind of worker, the proxies\' reviver, aiox/bullmq and its command', () => {
-  const code = shipped.filter((file) => file.startsWith('dist/') && file.endsWith('.js')).sort();
+// Manager's proxy (dist/worker/proxies.js); a program requires one more on its first use of the Manager,
+// the shared-memory primitives or sync/ (dist/extras.cjs).
+test('the tarball ships one bundled file per entry: the main one and its extras, one per kind of worker, the proxies\' reviver, aiox/bullmq and its command', () => {
+  const code = shipped.filter((file) => file.startsWith('dist/') && /\.c?js$/.test(file)).sort();
   assert.deepEqual(code, [
     'dist/bullmq/cli.js',
     'dist/bullmq/index.js',
+    'dist/extras.cjs',
     'dist/index.js',
     'dist/worker/process-entry.js',
     'dist/worker/proxies.js',
@@ -66,8 +68,8 @@ test('the tarball ships one bundled file per entry: the main one, one per kind o
 });
 
 test('source maps carry the sources they point to, since src/ is not shipped', () => {
-  const maps = shipped.filter((file) => file.endsWith('.js.map'));
-  assert.equal(maps.length, 7, `found ${maps.length} source maps`);
+  const maps = shipped.filter((file) => /\.c?js\.map$/.test(file));
+  assert.equal(maps.length, 8, `found ${maps.length} source maps`);
   for (const file of maps) {
     const map = JSON.parse(readFileSync(join(app, 'node_modules/aiox', file), 'utf8')) as { sources: string[]; sourcesContent?: string[] };
     assert.equal(map.sourcesContent?.length, map.sources.length, `${file} does not embed its sources`);
