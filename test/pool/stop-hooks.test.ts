@@ -190,22 +190,34 @@ test('tasks armed within one millisecond share one deadline: a burst holds a run
   assert.ok(stopped.slice(2000).every(([s, at]) => second.includes(s) && at === 103));
 });
 
-test('a deadline between two milliseconds is rounded up: never sooner than the timeout', (t) => {
+test('the first task of a run times out at its exact deadline, the others of the run at its deadline rounded up: never sooner', (t) => {
   let now = 0.25;
   t.mock.method(performance, 'now', () => now);
-  const setTimeoutSpy = t.mock.method(globalThis, 'setTimeout', () => ({ unref: () => undefined, ref: () => undefined }));
+  const timers: [(hook: unknown) => void, number, unknown][] = [];
+  t.mock.method(globalThis, 'setTimeout', (fn: (hook: unknown) => void, delay: number, hook: unknown) => {
+    timers.push([fn, delay, hook]);
+    return { unref: () => undefined, ref: () => undefined };
+  });
   t.mock.method(globalThis, 'clearTimeout', () => undefined);
-  const { stops } = hooks();
+  const { stops, stopped } = hooks();
   const a = task();
   const b = task();
   stops.arm(a, undefined, 10, false);
   now = 0.75;
   stops.arm(b, undefined, 10, false);
   const hook = a.stop!;
-  assert.deepEqual(hook.deadlines, [11], 'armed at 0.25 and 0.75 ms, both due at 11 ms');
-  assert.equal(setTimeoutSpy.mock.calls[0]!.arguments[1], 11, 'the timer waits until the deadline rounded up');
-  stops.disarm(a);
-  stops.disarm(b);
+  assert.deepEqual(hook.deadlines, [11], 'armed at 0.25 and 0.75 ms: one run, due at 11 ms');
+  assert.equal(timers.length, 1);
+  assert.equal(timers[0]![1], 10, "the timer waits for the first task's own timeout, not a millisecond more");
+  now = 10.25;
+  timers[0]![0](timers[0]![2]);
+  assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[a, 10.25]]);
+  assert.equal(b.stop, hook, 'b, due at 10.75, is not stopped sooner');
+  assert.equal(timers.length, 2);
+  assert.equal(timers[1]![1], 1, 'then the timer waits for the run to end, at 11 ms');
+  now = 11;
+  timers[1]![0](timers[1]![2]);
+  assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[a, 10.25], [b, 11]]);
 });
 
 test('compacting the FIFO keeps the deadline of each live task', (t) => {
