@@ -119,12 +119,16 @@ export class WorkerSet {
    */
   idle(worker: WorkerSlot): void {
     if (worker.idle()) return this.stop(worker);
-    const { idleTimeout, minWorkers } = this.#options;
-    const above = (): boolean => worker.spare || liveWorkers(this.#all) > minWorkers;
-    if (idleTimeout === Infinity || worker.state === WorkerState.STOPPING || !above()) return;
+    const { idleTimeout } = this.#options;
+    if (idleTimeout === Infinity || worker.state === WorkerState.STOPPING || !this.#aboveMin(worker)) return;
     worker.stopWhenIdleFor(idleTimeout, () => {
-      if (above()) this.stop(worker, 'idle');
+      if (this.#aboveMin(worker)) this.stop(worker, 'idle');
     });
+  }
+
+  /** Whether `worker` may stop for being idle: a spare, or a worker while live ones are above minWorkers. */
+  #aboveMin(worker: WorkerSlot): boolean {
+    return worker.spare || liveWorkers(this.#all) > this.#options.minWorkers;
   }
 
   /** Cancels the tasks handed to thread workers that have not started them (a process starts what it is sent). */
