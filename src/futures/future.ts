@@ -60,12 +60,24 @@ let setOwnerImpl: (future: Future<unknown>, owner: FutureOwner<never>) => void;
 let whenDoneImpl: (future: Future<unknown>, fn: DoneCallback<unknown>) => void;
 let failureOfImpl: (future: Future<unknown>) => unknown;
 
-// The resolving functions of the future under construction: one executor for all, so no closure per future.
+// The resolve function of the future under construction: one executor for all, so no closure per future.
 let nextResolve: ((value: unknown) => void) | undefined;
-let nextReject: ((reason: unknown) => void) | undefined;
-function capture(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
+function capture(resolve: (value: unknown) => void): void {
   nextResolve = resolve;
-  nextReject = reject;
+}
+
+/**
+ * What a future resolves its promise with to reject it (see Future.#settle): a thenable that rejects at once
+ * when asked, so the promise rejects one job after the failure. A future keeps no reject function.
+ */
+class Rejection {
+  readonly #reason: unknown;
+  constructor(reason: unknown) {
+    this.#reason = reason;
+  }
+  then(_: unknown, reject: (reason: unknown) => void): void {
+    reject(this.#reason);
+  }
 }
 
 /** Set while a future gives its own promise a handler, which does not count as observing it. */
@@ -84,7 +96,12 @@ const ignore = (): void => undefined;
  * asyncio's "Future exception was never retrieved". Call `markObserved()` on one deliberately ignored.
  *
  * A future is a native promise (`future instanceof Promise`), so `await`, `Promise.all`, `Promise.race`...
- * take it as it is, at the cost of a promise. Its `then`, `catch` and `finally` return plain promises, and its
+ * take it as it is, at the cost of a promise. A result reaches its awaiters in the same job as a plain
+ * promise's would; a failure or a cancellation one microtask job later (a future keeps no reject function,
+ * which spares every pending future 64 bytes), still within the same turn of the event loop. So
+ * `Promise.race` between a future that fails and a promise settled right after it, in the same synchronous
+ * stretch, picks the promise; done callbacks, `wait` and `asCompleted` see outcomes in the order they
+ * happened. Its `then`, `catch` and `finally` return plain promises, and its
  * `constructor` property is `Promise` (what lets them take it as it is). Create futures with `new Future()`:
  * the static methods inherited from `Promise` (`Future.resolve`, `Future.all`...) throw a `TypeError`; use
  * `Promise.resolve`, `Promise.all`...
@@ -107,11 +124,10 @@ export class Future<T> extends Promise<T> {
   // The outcome once done; before, the done callbacks: one is stored bare and more go to an array (most
   // futures have zero or one).
   #value: unknown = undefined;
-  // Settle the promise this future is; dropped once done. The reject function costs a pending future a few
-  // dozen bytes; rejecting through resolve(thenable) instead would reach awaiters a job late, after a plain
-  // promise rejected later in the same turn (Promise.race would then pick the wrong one).
+  // Settles the promise this future is; dropped once done. A future keeps no reject function: it rejects
+  // through this one (see #settle), which costs its awaiters one job and spares every pending future the
+  // function and its field, 64 bytes.
   #resolve: ((value: unknown) => void) | undefined;
-  #reject: ((reason: unknown) => void) | undefined;
   // Set while pending by the executor holding the work (which knows the work by the future itself).
   #owner: FutureOwner<Future<unknown>> | undefined = undefined;
 
@@ -119,8 +135,7 @@ export class Future<T> extends Promise<T> {
   constructor() {
     super(capture as (resolve: (value: T) => void, reject: (reason: unknown) => void) => void);
     this.#resolve = nextResolve;
-    this.#reject = nextReject;
-    nextResolve = nextReject = undefined;
+    nextResolve = undefined;
   }
 
   static {
@@ -372,8 +387,7 @@ export class Future<T> extends Promise<T> {
   /** Settles the promise `f` is, after its state. */
   static #settle(f: Future<unknown>): void {
     const resolve = f.#resolve!;
-    const reject = f.#reject!;
-    f.#resolve = f.#reject = undefined;
+    f.#resolve = undefined;
     const succeeded = f.succeeded();
     // The promise gets a handler of its own first when it may reject (a failure, or a result that is itself a
     // thenable, which it adopts): a future that fails unobserved is reported by its warning, never as an
@@ -387,7 +401,7 @@ export class Future<T> extends Promise<T> {
       }
     }
     if (succeeded) resolve(f.#value);
-    else reject(f.cancelled() ? new CancelledError() : f.#value);
+    else resolve(new Rejection(f.cancelled() ? new CancelledError() : f.#value));
   }
 }
 

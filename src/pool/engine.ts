@@ -31,7 +31,7 @@ import { StopHooks } from './stop-hooks.js';
 import { TaskAborts } from './task-aborts.js';
 import { TaskOutcomes } from './task-outcomes.js';
 import { TaskQueue } from './task-queue.js';
-import { TaskRecord } from './task-record.js';
+import { StoppableRecord, TaskRecord } from './task-record.js';
 import { TaskTable } from './task-table.js';
 import { BACKGROUND, PoolState, type PoolStats, type TaskOptions, type WorkerErrorInfo } from './types.js';
 import { WorkerExits } from './worker-exit.js';
@@ -137,11 +137,13 @@ export class PoolEngine {
     if (chunk) this.#counts.mapped = true;
     const id = this.#tasks.idOf(task);
     const listener = options?.listener;
-    const record = new TaskRecord(taskCode(id, chunk, listener !== undefined), args, options?.transfer);
+    const stoppable = options !== undefined && (options.signal !== undefined || options.timeout !== undefined || options[BACKGROUND] === true);
+    const code = taskCode(id, chunk, listener !== undefined);
+    const record = stoppable ? new StoppableRecord(code, args, options.transfer) : new TaskRecord(code, args, options?.transfer);
     // Before anything can settle the future: its listener ends with it.
     if (listener !== undefined) this.#listeners.add(record, listener);
     if (this.#counts.timesWait(this.#queue.live)) this.#counts.submitted(record);
-    if (options !== undefined && (options.signal !== undefined || options.timeout !== undefined || options[BACKGROUND] === true)) {
+    if (stoppable) {
       if (options.signal?.aborted) {
         record.setRunningOrNotifyCancel();
         record.setException(options.signal.reason);

@@ -28,15 +28,15 @@ const NO_ARGS: readonly unknown[] = Object.freeze([]);
  * that a pending task is one object, not a future and a record.
  *
  * Where the bytes of a pending task go (Node 20, 64-bit, no pointer compression; 1M tasks awaited with
- * Promise.all, bench s10): this object, 144 B (a promise, 48, the Future's 5 fields, this class's 7); the
- * promise's resolve and reject functions and their shared context, 3 x 56 B, which the Future keeps so that
- * it settles in the same job as a plain promise; then what Promise.all adds to any promise: a reaction
- * (48 B), its element function (56 B) and, because a Future is a subclass (Promise.all calls its `then`
- * rather than taking V8's fast path), the derived promise that `then` returns (48 B); and the queue's slot,
- * 8 B. About 470 B in all, against 264 for a bare promise under Promise.all. A task's one or two arguments
- * are kept as they are and put in a list only when sent, which then dies young, since a list kept from
- * submit to send was 64 B more per task; the wait of a task in the queue is timed for a sample only (see
- * PoolCounters).
+ * Promise.all, bench s10): this object, 128 B (a promise, 48, the Future's 4 fields, this class's 6; a task
+ * with a signal or a timeout is a StoppableRecord, 8 B more); the promise's resolve function and its context,
+ * 2 x 56 B (the Future keeps no reject function: see Future); then what Promise.all adds to any promise: a
+ * reaction (48 B), its element function (56 B) and, because a Future is a subclass (Promise.all calls its
+ * `then` rather than taking V8's fast path), the derived promise that `then` returns (48 B); and the queue's
+ * slot, 8 B. About 400 B in all (395 measured), against 264 for a bare promise under Promise.all. A task's
+ * one or two arguments are kept as they are and put in a list only when sent, which then dies young, since a
+ * list kept from submit to send was 64 B more per task; the wait of a task in the queue is timed for a
+ * sample only (see PoolCounters).
  *
  * The record's own fields are private, behind accessors, so that none shows as a property of the future
  * its caller holds; its prototype has no `constructor` of its own, so that `await` and `Promise.all` take
@@ -45,7 +45,6 @@ const NO_ARGS: readonly unknown[] = Object.freeze([]);
 export class TaskRecord extends Future<unknown> {
   #worker: WorkerSlot | undefined = undefined;
   #seq = 0;
-  #stop: StopHook | undefined = undefined;
   /**
    * Nanoseconds its function was expected to take when it was sent, at most {@link MAX_EXPECTED_NS}; -1 if
    * not timed yet. Before its first send, WAIT_TIMED if its wait in the queue is timed (see PoolCounters).
@@ -110,14 +109,15 @@ export class TaskRecord extends Future<unknown> {
 
   /**
    * Set for tasks with a signal, a timeout or BACKGROUND (which alone runs alone on its worker): the hook it
-   * shares with the tasks armed just before it with the same options (see StopHooks).
+   * shares with the tasks armed just before it with the same options (see StopHooks). Only a
+   * {@link StoppableRecord} has one.
    */
   get stop(): StopHook | undefined {
-    return this.#stop;
+    return undefined;
   }
 
-  set stop(hook: StopHook | undefined) {
-    this.#stop = hook;
+  set stop(_hook: StopHook | undefined) {
+    throw new TypeError('only a StoppableRecord has a stop hook');
   }
 
   /** See #expectedNs. */
@@ -168,6 +168,27 @@ export class TaskRecord extends Future<unknown> {
   /** How many items it holds: a map chunk's argument lists, else one. */
   get items(): number {
     return this.code < 0 ? this.args.length : 1;
+  }
+}
+
+/**
+ * The record of a task submitted with a signal, a timeout or BACKGROUND, the one kind that may have a stop
+ * hook: a field that every other task would carry empty (8 B each, in a burst of a million pending tasks).
+ */
+export class StoppableRecord extends TaskRecord {
+  #stop: StopHook | undefined = undefined;
+
+  static {
+    // `constructor` is Future.prototype's getter (see TaskRecord).
+    delete (StoppableRecord.prototype as { constructor?: unknown }).constructor;
+  }
+
+  override get stop(): StopHook | undefined {
+    return this.#stop;
+  }
+
+  override set stop(hook: StopHook | undefined) {
+    this.#stop = hook;
   }
 }
 

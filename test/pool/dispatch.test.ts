@@ -15,7 +15,7 @@ import {
   rebalanceFrom,
 } from '../../src/pool/dispatch.js';
 import { StopHook } from '../../src/pool/stop-hooks.js';
-import { TaskRecord } from '../../src/pool/task-record.js';
+import { StoppableRecord, TaskRecord } from '../../src/pool/task-record.js';
 import { TaskTable } from '../../src/pool/task-table.js';
 import type { WorkerHandle } from '../../src/pool/transport.js';
 import { WorkerSlot, WorkerState } from '../../src/pool/worker-slot.js';
@@ -38,13 +38,13 @@ function slot({ holding = [] as number[], budget = 1000, process = false, ready 
   const worker = new WorkerSlot(nextId++, budget, claims, undefined, concurrency);
   worker.start(() => handle);
   if (ready) worker.ready();
-  if (holding.length > 0) worker.dispatch(holding.map(record), false, table, assert.fail);
+  if (holding.length > 0) worker.dispatch(holding.map((expected) => record(expected)), false, table, assert.fail);
   for (let i = 0; i < runningOn; i++) worker.runOn();
   return worker;
 }
 
-function record(expected = Number.NaN): TaskRecord {
-  const r = new TaskRecord(taskCode(FN, false), [1], undefined);
+function record(expected = Number.NaN, stoppable = false): TaskRecord {
+  const r = new (stoppable ? StoppableRecord : TaskRecord)(taskCode(FN, false), [1], undefined);
   r.sending(expected);
   return r;
 }
@@ -154,7 +154,7 @@ test('pickWorker: a worker starting, stopping, spare, retired or holding a backg
   const retired = slot({ budget: 1, holding: [0.1] });
   assert.equal(retired.state, WorkerState.RETIRING);
   const background = slot();
-  const task = record(0.1);
+  const task = record(0.1, true);
   task.stop = new StopHook(undefined, Infinity, true);
   background.dispatch([task], true, table, assert.fail);
   assert.equal(pickWorker([starting, stopping, spare, retired, background], false, 0.1), undefined);

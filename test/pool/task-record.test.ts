@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Future } from '../../src/futures/future.js';
-import { MAX_EXPECTED_NS, TaskRecord } from '../../src/pool/task-record.js';
+import { StopHook } from '../../src/pool/stop-hooks.js';
+import { MAX_EXPECTED_NS, StoppableRecord, TaskRecord } from '../../src/pool/task-record.js';
 import { taskCode } from '../../src/wire/protocol.js';
 
 const record = (): TaskRecord => new TaskRecord(taskCode(0, false), [], undefined);
@@ -89,4 +90,18 @@ test('an awaiter of a record resumes as early as one of a plain promise settled 
   settle(1);
   await both;
   assert.deepEqual(order, ['record', 'promise']);
+});
+
+test('only a record of a task with a signal, a timeout or BACKGROUND holds a stop hook', () => {
+  const plain = new TaskRecord(taskCode(0, false), [], undefined);
+  assert.equal(plain.stop, undefined);
+  assert.throws(() => (plain.stop = new StopHook(undefined, 1, false)), TypeError);
+  const stoppable = new StoppableRecord(taskCode(0, false), [1, 2], undefined);
+  const hook = new StopHook(undefined, 1, false);
+  stoppable.stop = hook;
+  assert.equal(stoppable.stop, hook);
+  assert.deepEqual(stoppable.args, [1, 2]);
+  // Like any record, a promise that await and Promise.all take as it is, with no field of its own showing.
+  assert.equal(stoppable.constructor, Promise);
+  assert.deepEqual(Object.keys(stoppable), []);
 });

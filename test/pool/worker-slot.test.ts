@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { TaskRecord } from '../../src/pool/task-record.js';
+import { StoppableRecord, TaskRecord } from '../../src/pool/task-record.js';
 import { StopHook } from '../../src/pool/stop-hooks.js';
 import { TaskTable } from '../../src/pool/task-table.js';
 import type { WorkerHandle } from '../../src/pool/transport.js';
@@ -42,9 +42,9 @@ function slot({ budget = 100, process = false } = {}): { worker: WorkerSlot; han
   return { worker, handle };
 }
 
-function records(count: number, expected = 0.1): TaskRecord[] {
+function records(count: number, expected = 0.1, stoppable = false): TaskRecord[] {
   return Array.from({ length: count }, (_, i) => {
-    const r = new TaskRecord(taskCode(FN, false), [i], undefined);
+    const r = new (stoppable ? StoppableRecord : TaskRecord)(taskCode(FN, false), [i], undefined);
     r.sending(expected);
     return r;
   });
@@ -140,7 +140,7 @@ test('stop() is a transition once; terminate() signals again; exited() says whet
 test('a process with an aborted task is killed once that task is its first unanswered one', () => {
   const { worker, handle } = slot({ process: true });
   worker.ready();
-  const batch = records(3);
+  const batch = [...records(2), ...records(1, 0.1, true)];
   batch[2]!.stop = new StopHook(undefined, 1, false);
   worker.dispatch(batch, false, table, assert.fail);
   assert.equal(handle.posted[0]![2], GUARDED);
