@@ -9,7 +9,7 @@
 // 1) is not timed, but known to free its worker at its first await: its tasks fill a worker's free lanes in
 // one batch, rather than one per round trip.
 import { CLAIM_RING } from '../wire/claims.js';
-import { LISTENED } from '../wire/protocol.js';
+import { fnIdOf, type TaskCode } from '../wire/protocol.js';
 import { WorkerState, type WorkerSlot } from './worker-slot.js';
 
 export const PIPELINE_MS = 2;
@@ -27,7 +27,7 @@ export class Estimates {
   readonly #runsOn: boolean[] = [];
 
   /** What a task of `code` is expected to take, in ms; NaN while its function has not been timed. */
-  of(code: number): number {
+  of(code: TaskCode): number {
     return this.#ms[estimateKey(code)] ?? Number.NaN;
   }
 
@@ -36,12 +36,12 @@ export class Estimates {
    * answered RESULT_RUNNING, so it takes one of a worker's lanes (see `concurrentTasksPerWorker`) and holds
    * nothing behind it once it awaits.
    */
-  runsOn(code: number): boolean {
+  runsOn(code: TaskCode): boolean {
     return this.#runsOn[estimateKey(code)] === true;
   }
 
   /** Learns that a task of `code` was answered RESULT_RUNNING (see {@link runsOn}). */
-  learnRunsOn(code: number): void {
+  learnRunsOn(code: TaskCode): void {
     this.#runsOn[estimateKey(code)] = true;
   }
 
@@ -53,11 +53,10 @@ export class Estimates {
 }
 
 /** Where a task's estimate is kept: a function's single calls and its map chunks apart. */
-export function estimateKey(code: number): number {
+export function estimateKey(code: TaskCode): number {
   // The same function, listened to or not, is one estimate.
-  return code >= 0 ? 2 * (code & FN_ID) : 2 * (~code & FN_ID) + 1;
+  return code >= 0 ? 2 * fnIdOf(code) : 2 * fnIdOf(code) + 1;
 }
-const FN_ID = LISTENED - 1;
 
 /**
  * Whether a task expected to take `expected` ms (NaN: not timed yet) may join `held` tasks in flight on a

@@ -73,6 +73,9 @@ test('estimates: NaN until learnt, then smoothed; a function and its map chunks 
   // Every code has a key of its own.
   const keys = new Set([0, 1, 2].flatMap((id) => [estimateKey(taskCode(id, false)), estimateKey(taskCode(id, true))]));
   assert.equal(keys.size, 6);
+  // Listened to or not, a function's calls are one estimate, and so are its chunks.
+  assert.equal(estimateKey(taskCode(3, false, true)), estimateKey(single));
+  assert.equal(estimateKey(taskCode(3, true, true)), estimateKey(chunk));
 });
 
 test('batchLimit: a fair share of the queue, within the budget, MAX_BATCH and the claim ring; 1 when exclusive', () => {
