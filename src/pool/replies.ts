@@ -10,6 +10,7 @@ import {
   type InitFailedMessage,
   type LateResultsMessage,
   type ReportMessage,
+  type ResultsMessage,
   type UncaughtMessage,
 } from '../wire/protocol.js';
 import { publishReady, taskFinishChannel, workerReadyChannel } from './diagnostics.js';
@@ -34,7 +35,7 @@ export class Replies {
   }
 
   onMessage(worker: WorkerSlot, message: FromWorker): void {
-    if (Array.isArray(message)) return this.results(worker, message);
+    if (Array.isArray(message)) return this.results(worker, message as ResultsMessage);
     const parts = this.#parts;
     switch ((message as Exclude<FromWorker, readonly unknown[]>).type) {
       case 'ready':
@@ -76,12 +77,12 @@ export class Replies {
   }
 
   /** Answers the oldest tasks of `worker`; `timed` unless the message carries no busy time (see WorkerSlot.stashedResults). */
-  results(worker: WorkerSlot, results: readonly unknown[], timed = true): void {
+  results(worker: WorkerSlot, results: ResultsMessage, timed = true): void {
     const parts = this.#parts;
     // Results can still arrive from a worker the pool has given up on (broken pool, exited worker): the
     // tasks they answer were failed already.
     if (worker.state === WorkerState.EXITED || parts.broken()) return;
-    const busy = results[0] as number;
+    const busy = results[0];
     const { counts, outcomes, estimates } = parts;
     counts.busyMs += busy;
     let seq = worker.answered((results.length - RESULTS_HEADER) / 2);

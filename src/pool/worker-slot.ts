@@ -5,7 +5,7 @@ import type { TaskDescriptor } from '../tasks/task.js';
 import { toWire } from '../tasks/wire-error.js';
 import { CLAIM_RING, type ClaimBoard } from '../wire/claims.js';
 import { readStash } from '../wire/result-stash.js';
-import { GUARDED, RESULTS_HEADER, RUN_HEADER, fnIdOf, type RunMessage } from '../wire/protocol.js';
+import { GUARDED, RESULTS_HEADER, RUN_HEADER, fnIdOf, type ResultsMessage, type RunMessage } from '../wire/protocol.js';
 import { ProcessStops } from './process-stops.js';
 import type { TaskTable } from './task-table.js';
 import type { TaskRecord } from './task-record.js';
@@ -661,14 +661,16 @@ export class WorkerSlot {
    * from its stash, of the tasks it finished and had not sent (see result-stash.ts, stash-file.ts), as a
    * message of results without busy time; undefined if there are none.
    */
-  stashedResults(): unknown[] | undefined {
+  stashedResults(): ResultsMessage | undefined {
     // However a process ended, its file is exact: it is read whenever there is one.
     let stashed = this.#process?.readStash();
     if (stashed === undefined) {
       if (this.#stoppedFor !== 'abort' || this.#stash === undefined) return undefined;
       stashed = readStash(this.#stash);
     }
-    const results: unknown[] = [0, 0];
+    // No busy time, and no token: read from the stash, it never came through the channel the token guards
+    // (see inbound.ts).
+    const results: [...ResultsMessage] = [0, 0];
     for (const [seq, status, value] of stashed) {
       // Sent already (the stash is emptied only after a send), or not next in line.
       if (seq !== this.#answered + (results.length - RESULTS_HEADER) / 2) continue;
