@@ -17,6 +17,7 @@ import {
   reportUntilSeen,
   whoIsRunning,
 } from '../fixtures/report-tasks.js';
+import { nextTurn } from '../fixtures/settle.js';
 import { KINDS, makePool } from './pools.js';
 
 /** Counts the report messages every pool worker sends the caller while `fn` runs. */
@@ -233,7 +234,7 @@ describe('task reports', () => {
             }),
             2,
           );
-          await new Promise((resolve) => setImmediate(resolve));
+          await nextTurn();
         } finally {
           process.off('warning', onWarning);
         }
@@ -260,7 +261,7 @@ describe('task reports', () => {
       assert.deepEqual(values, [1, 2, 3]);
       // Reports travel with the pool task, apart from the values: they are all in once its future settles,
       // which the generator's end does not wait for; a step's own ones arrive by the next steps.
-      while (progress === undefined) await new Promise((resolve) => setImmediate(resolve));
+      while (progress === undefined) await nextTurn();
       assert.deepEqual(events, ['step 1', 'step 2', 'step 3']);
       assert.equal(progress, 3);
     });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 
 // input-reader is internal: it comes from the sources compiled file by file with the tests (build/src/).
 import { InputReader } from '../../src/internal/input-reader.js';
-import { watchUnhandledRejections } from '../fixtures/settle.js';
+import { nextTurn, watchUnhandledRejections } from '../fixtures/settle.js';
 
 test('refuses what is not iterable, with the one message map, collect and resolve share', () => {
   for (const [items, received] of [
@@ -88,7 +88,7 @@ test('an async input is asked once at a time, in order, and counts its pending r
     [Symbol.asyncIterator]: () => ({
       next: async () => {
         most = Math.max(most, ++active);
-        await new Promise((resolve) => setImmediate(resolve));
+        await nextTurn();
         active--;
         return n < 3 ? { value: n++, done: false } : { value: undefined, done: true };
       },

@@ -9,6 +9,7 @@ import { Gates } from '../fixtures/gate.js';
 import { add, announceThenSpin, echo, gated, whoAmI } from '../fixtures/tasks.js';
 import { KINDS, makePool } from '../executors/pools.js';
 import { enableMockTimers } from '../fixtures/quiet.js';
+import { nextTurn } from '../fixtures/settle.js';
 // Internal: the test reads a child's stash file as the engine does (built from the sources, see build/src/).
 import { readStashFile } from '../../src/wire/stash-file.js';
 
@@ -234,7 +235,7 @@ async function untilMarked(pid: number): Promise<void> {
     for (;;) {
       const { begun, imprecise } = readStashFile(fd, false);
       if (begun !== undefined && !imprecise) return;
-      await new Promise((resolve) => setImmediate(resolve));
+      await nextTurn();
     }
   } finally {
     closeSync(fd);

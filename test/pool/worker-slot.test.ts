@@ -7,6 +7,7 @@ import type { WorkerHandle } from '../../src/pool/transport.js';
 import { WorkerSlot, WorkerState } from '../../src/pool/worker-slot.js';
 import { ClaimBoard } from '../../src/wire/claims.js';
 import { GUARDED, taskCode, type RunMessage } from '../../src/wire/protocol.js';
+import { nextTurn } from '../fixtures/settle.js';
 
 // One slot on a handle that records what the engine would have done to the worker; no worker starts.
 
@@ -191,7 +192,7 @@ test('a stop without grace waits for the answers already arrived: a task answere
     // The first task's answer had arrived when it was aborted: the engine reads it before the stop is due.
     worker.answered(1);
     worker.shift();
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
     assert.deepEqual(stops, [hung!.seq], `${isProcess ? 'process' : 'thread'}: only the task not answered stops its worker`);
     assert.equal(worker.stoppedForTask, hung!.seq);
   }

@@ -3,6 +3,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { BrokenExecutor, TimeoutError, type Future, type PoolStats } from 'aiox';
 import { makePool, type Kind } from '../executors/pools.js';
+import { nextTurn } from '../fixtures/settle.js';
 import { soakCrash, soakLate, soakOk, soakSpin, soakThrow } from '../fixtures/soak-tasks.js';
 
 /**
@@ -95,7 +96,7 @@ export function liveResources(): string[] {
 export async function resourcesAfterClosing(expected: readonly string[], turns = 100): Promise<string[]> {
   let live = liveResources();
   for (let i = 0; i < turns && live.join() !== expected.join(); i++) {
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
     live = liveResources();
   }
   return live;
