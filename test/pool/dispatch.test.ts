@@ -15,28 +15,22 @@ import {
   rebalanceFrom,
 } from '../../src/pool/dispatch.js';
 import { StopHook } from '../../src/pool/stop-hooks.js';
-import { StoppableRecord, TaskRecord } from '../../src/pool/task-record.js';
-import { TaskTable } from '../../src/pool/task-table.js';
-import type { WorkerHandle } from '../../src/pool/transport.js';
-import { WorkerSlot, WorkerState } from '../../src/pool/worker-slot.js';
-import { CLAIM_RING, ClaimBoard } from '../../src/wire/claims.js';
+import type { TaskRecord } from '../../src/pool/task-record.js';
+import { WorkerState, type WorkerSlot } from '../../src/pool/worker-slot.js';
+import { CLAIM_RING } from '../../src/wire/claims.js';
 import { taskCode } from '../../src/wire/protocol.js';
+import { fakeSlot, records, table } from './fake-worker.js';
 
-// The dispatch policy on its own: slots with a handle that records nothing, no worker started.
+// The dispatch policy on its own: slots on handles that record what is done to them, no worker started.
 
-const table = new TaskTable();
-const FN = table.idOf((n: number) => n);
-const handle: WorkerHandle = { post() {}, tell() {}, terminate() {}, ref() {}, unref() {} };
 let nextId = 1;
 
 /**
- * A ready slot holding tasks expected to take `expected` ms each (NaN: not timed), the first `runningOn` of
- * them answered RESULT_RUNNING (with `concurrency` above 1). A thread unless `process`.
+ * A slot (ready unless told otherwise) holding tasks expected to take `expected` ms each (NaN: not timed),
+ * the first `runningOn` of them answered RESULT_RUNNING (with `concurrency` above 1). A thread unless `process`.
  */
 function slot({ holding = [] as number[], budget = 1000, process = false, ready = true, concurrency = 1, runningOn = 0 } = {}): WorkerSlot {
-  const claims = process ? undefined : new ClaimBoard();
-  const worker = new WorkerSlot(nextId++, budget, claims, undefined, concurrency);
-  worker.start(() => handle);
+  const { worker } = fakeSlot({ id: nextId++, budget, process, concurrency });
   if (ready) worker.ready();
   if (holding.length > 0) worker.dispatch(holding.map((expected) => record(expected)), false, table, assert.fail);
   for (let i = 0; i < runningOn; i++) worker.runOn();
@@ -44,9 +38,7 @@ function slot({ holding = [] as number[], budget = 1000, process = false, ready 
 }
 
 function record(expected = Number.NaN, stoppable = false): TaskRecord {
-  const r = new (stoppable ? StoppableRecord : TaskRecord)(taskCode(FN, false), [1], undefined);
-  r.sending(expected);
-  return r;
+  return records(1, expected, stoppable)[0]!;
 }
 
 test('mayJoin: an idle worker takes anything; a busy one only timed tasks while it holds at most PIPELINE_MS', () => {

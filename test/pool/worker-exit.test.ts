@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { exitOf, messageOf } from '../../src/pool/worker-exit.js';
-import { WorkerSlot } from '../../src/pool/worker-slot.js';
+import type { WorkerSlot } from '../../src/pool/worker-slot.js';
+import { fakeSlot } from './fake-worker.js';
 
 const noExit = { code: null, signal: null, error: undefined };
 
 function worker(died?: { unstarted: number }): WorkerSlot {
-  const slot = new WorkerSlot(1, Infinity, undefined, undefined);
+  const slot = fakeSlot({ process: true }).worker;
   if (died !== undefined) slot.dying({ error: new Error('boom'), origin: 'uncaughtException', unstarted: died.unstarted });
   return slot;
 }

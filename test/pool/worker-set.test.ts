@@ -1,29 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BrokenThreadPool } from '../../src/futures/errors.js';
-import type { Transport, WorkerHandle } from '../../src/pool/transport.js';
+import type { Transport } from '../../src/pool/transport.js';
 import { WorkerSet, sparesWanted } from '../../src/pool/worker-set.js';
 import { WorkerState, type WorkerSlot } from '../../src/pool/worker-slot.js';
 import { enableMockTimers } from '../fixtures/quiet.js';
+import { FakeHandle } from './fake-worker.js';
 
 // A worker set on a transport whose workers are handles that record what was done to them; no worker starts.
 // A worker is made ready by calling ready() on its slot, as the engine does when the worker says so.
-
-class FakeHandle implements WorkerHandle {
-  referenced = true;
-  terminated = false;
-  post(): void {}
-  tell(): void {}
-  terminate(): void {
-    this.terminated = true;
-  }
-  ref(): void {
-    this.referenced = true;
-  }
-  unref(): void {
-    this.referenced = false;
-  }
-}
 
 function workerSet({ maxWorkers = 2, minWorkers = 0, idleTimeout = Infinity, queued = 1, open = true } = {}): { set: WorkerSet; replaced: () => number } {
   let replaced = 0;

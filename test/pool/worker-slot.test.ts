@@ -1,55 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { StoppableRecord, TaskRecord } from '../../src/pool/task-record.js';
+import type { TaskRecord } from '../../src/pool/task-record.js';
 import { StopHook } from '../../src/pool/stop-hooks.js';
-import { TaskTable } from '../../src/pool/task-table.js';
-import type { WorkerHandle } from '../../src/pool/transport.js';
-import { WorkerSlot, WorkerState } from '../../src/pool/worker-slot.js';
-import { ClaimBoard } from '../../src/wire/claims.js';
-import { GUARDED, taskCode, type RunMessage } from '../../src/wire/protocol.js';
+import { WorkerState } from '../../src/pool/worker-slot.js';
+import { GUARDED } from '../../src/wire/protocol.js';
 import { nextTurn } from '../fixtures/settle.js';
+import { fakeSlot as slot, records as recordsOf, table } from './fake-worker.js';
 
 // One slot on a handle that records what the engine would have done to the worker; no worker starts.
 
-const table = new TaskTable();
-const FN = table.idOf((n: number) => n);
-
-class FakeHandle implements WorkerHandle {
-  readonly posted: RunMessage[] = [];
-  readonly calls: string[] = [];
-  refuse = false;
-  post(message: RunMessage): void {
-    if (this.refuse) throw new Error('cannot be cloned');
-    this.posted.push(message);
-  }
-  tell(message: { seq: number }): void {
-    this.calls.push(`tell abort ${message.seq}`);
-  }
-  terminate(signal?: string): void {
-    this.calls.push(`terminate${signal === undefined ? '' : ` ${signal}`}`);
-  }
-  ref(): void {
-    this.calls.push('ref');
-  }
-  unref(): void {
-    this.calls.push('unref');
-  }
-}
-
-function slot({ budget = 100, process = false } = {}): { worker: WorkerSlot; handle: FakeHandle } {
-  const handle = new FakeHandle();
-  const worker = new WorkerSlot(1, budget, process ? undefined : new ClaimBoard(), undefined);
-  worker.start(() => handle);
-  return { worker, handle };
-}
-
-function records(count: number, expected = 0.1, stoppable = false): TaskRecord[] {
-  return Array.from({ length: count }, (_, i) => {
-    const r = new (stoppable ? StoppableRecord : TaskRecord)(taskCode(FN, false), [i], undefined);
-    r.sending(expected);
-    return r;
-  });
-}
+/** `count` tasks timed at 0.1 ms each, unless `expected` says otherwise; `stoppable`: see fake-worker.ts. */
+const records = (count: number, expected = 0.1, stoppable = false): TaskRecord[] => recordsOf(count, expected, stoppable);
 
 test('a slot goes STARTING -> READY -> RETIRING as its budget is spent, and back to READY on a refund', () => {
   const { worker, handle } = slot({ budget: 3 });
