@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CLAIM_RING, ClaimBoard, claim } from '../../src/wire/claims.js';
+import { CLAIM_RING, ClaimBoard, claim, watch } from '../../src/wire/claims.js';
 
 // The engine's ClaimBoard and the worker's claim() over one ring, both on this thread: each swap is atomic,
 // so which side wins does not depend on where the sides run.
@@ -55,4 +55,22 @@ test('neighbouring tasks are independent', () => {
   assert.equal(claim(cells, 1), true);
   assert.equal(claim(cells, 2), false);
   assert.equal(board.revoke(3), true);
+});
+
+test('a claimed task that reads its signal is watched: still claimed, still not revocable; an unclaimed one cannot be', () => {
+  const { board, cells } = ring();
+  board.markSent(5);
+  watch(cells, 5);
+  assert.equal(board.watched(5), false, 'not claimed yet: reading a signal does not claim it');
+  assert.equal(claim(cells, 5), true, 'and it can still be claimed');
+  assert.equal(board.watched(5), false, 'claimed, its signal not read yet');
+  watch(cells, 5);
+  assert.equal(board.watched(5), true);
+  assert.equal(board.claimed(5), true);
+  assert.equal(board.revoke(5), false);
+  assert.equal(claim(cells, 5), false, 'a watched task is not claimed twice');
+  board.markSent(6);
+  assert.equal(board.revoke(6), true);
+  watch(cells, 6);
+  assert.equal(board.watched(6), false, 'a revoked task never becomes watched');
 });
