@@ -21,11 +21,11 @@ export class BatchSender {
 
   /**
    * Sends `worker` a batch from the head of the queue: a fair share, each task joining while the policy lets
-   * it (see mayJoin), `most` at most; an `exclusive` batch is the one background task at the head.
+   * it (see mayJoin), `most` at most; with `background`, the batch is the one background task at the head.
    */
-  send(worker: WorkerSlot, exclusive: boolean, most = Infinity): void {
+  send(worker: WorkerSlot, background: boolean, most = Infinity): void {
     const { queue, estimates, counts } = this.#parts;
-    const limit = Math.min(most, batchLimit(queue.live, this.#parts.maxWorkers, worker, exclusive));
+    const limit = Math.min(most, batchLimit(queue.live, this.#parts.maxWorkers, worker, background));
     // What the worker will hold, batch included: ahead of a task sent now, and in all (for its lanes).
     let held = worker.load;
     let lanesHeld = worker.held;
@@ -39,7 +39,7 @@ export class BatchSender {
       const record = queue.head();
       if (record === undefined) break;
       // A background task runs alone, so it is never added to a batch.
-      if (record.stop?.background === true && !exclusive) break;
+      if (record.stop?.background === true && !background) break;
       const expected = estimates.of(record.code);
       // A task that runs on takes a free lane, whatever is ahead of it (see Estimates.runsOn).
       if (lanes > 0 && estimates.runsOn(record.code) ? lanesHeld >= lanes : !mayJoin(untimed, expectedMs, held, expected)) break;
@@ -53,13 +53,13 @@ export class BatchSender {
       // once it claims it.
       if (toProcess && record.state === 'pending') record.setRunningOrNotifyCancel();
       batch.push(record);
-      if (exclusive) break;
+      if (background) break;
     }
     if (batch.length === 0) return;
     const { publisher, workers } = this.#parts;
     if (taskStartChannel.hasSubscribers) publishStart(publisher, batch, worker);
-    // An exclusive batch is one task: a background one leaves the worker unreferenced.
-    worker.dispatch(batch, exclusive && batch[0]!.stop!.background, this.#parts.tasks, this.#unsendable);
+    // A background task leaves its worker unreferenced.
+    worker.dispatch(batch, background, this.#parts.tasks, this.#unsendable);
     if (worker.held === 0) workers.idle(worker);
   }
 

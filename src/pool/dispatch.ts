@@ -78,10 +78,10 @@ export function laneLimit(worker: Pick<WorkerSlot, 'concurrency' | 'canWithdraw'
 
 /**
  * At most how many of `queued` tasks one batch to `worker` takes (at least 1): a fair share among
- * `maxWorkers`, within its budget and the claim ring. An exclusive batch (a background task) is one task.
+ * `maxWorkers`, within its budget and the claim ring. A background task goes alone: a batch of one.
  */
-export function batchLimit(queued: number, maxWorkers: number, worker: WorkerSlot, exclusive: boolean): number {
-  if (exclusive) return 1;
+export function batchLimit(queued: number, maxWorkers: number, worker: WorkerSlot, background: boolean): number {
+  if (background) return 1;
   const limit = Math.min(
     Math.ceil(queued / maxWorkers),
     MAX_BATCH,
@@ -98,12 +98,12 @@ export function batchLimit(queued: number, maxWorkers: number, worker: WorkerSlo
  * task that runs on in the background (`runsOn`, see Estimates.runsOn) goes to the worker holding the fewest
  * tasks among those with nothing waiting in them, else among those with room (see laneLimit).
  */
-export function pickWorker(workers: readonly WorkerSlot[], exclusive: boolean, expected: number, runsOn = false): WorkerSlot | undefined {
+export function pickWorker(workers: readonly WorkerSlot[], background: boolean, expected: number, runsOn = false): WorkerSlot | undefined {
   let best: WorkerSlot | undefined;
   let bestIdle: WorkerSlot | undefined;
   for (const w of workers) {
     if (!w.accepting) continue;
-    if (runsOn && !exclusive && w.concurrency > 1) {
+    if (runsOn && !background && w.concurrency > 1) {
       // One with nothing waiting in it first (what rebalanceFrom counts as idle, so that work it takes back
       // goes there, not back where it was), the fewest held first.
       if (w.load === 0 && (bestIdle === undefined || w.held < bestIdle.held)) bestIdle = w;
@@ -111,8 +111,8 @@ export function pickWorker(workers: readonly WorkerSlot[], exclusive: boolean, e
       continue;
     }
     // A background task needs a worker with nothing else at all, even running on (see WorkerSlot.runOn).
-    if (w.load === 0 && (!exclusive || w.held === 0)) return w;
-    if (!exclusive && mayJoin(w.untimed, w.expectedMs, w.load, expected) && (best === undefined || w.expectedMs < best.expectedMs)) {
+    if (w.load === 0 && (!background || w.held === 0)) return w;
+    if (!background && mayJoin(w.untimed, w.expectedMs, w.load, expected) && (best === undefined || w.expectedMs < best.expectedMs)) {
       best = w;
     }
   }

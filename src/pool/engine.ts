@@ -285,19 +285,19 @@ export class PoolEngine {
           break;
         }
         // A background task runs alone on its worker, which then need not keep the program alive.
-        const exclusive = head.stop?.background === true;
-        const worker = pickWorker(this.#workers.all, exclusive, this.#estimates.of(head.code), this.#estimates.runsOn(head.code));
+        const background = head.stop?.background === true;
+        const worker = pickWorker(this.#workers.all, background, this.#estimates.of(head.code), this.#estimates.runsOn(head.code));
         // With no idle worker, more may start: a new one gets work only once it is ready, so nothing waits
         // for a start-up (slow for a process) that a worker already running could have taken; but while no
         // worker is up, each one starting is sent its first task at once (see pickStarting).
         if (worker === undefined || worker.held > 0) this.#workers.grow();
         if (worker === undefined) {
-          const starting = exclusive ? undefined : pickStarting(this.#workers.all, head.stop !== undefined);
+          const starting = background ? undefined : pickStarting(this.#workers.all, head.stop !== undefined);
           if (starting === undefined) break;
           this.#sender.send(starting, false, 1);
           continue;
         }
-        this.#sender.send(worker, exclusive);
+        this.#sender.send(worker, background);
       }
       if (this.#queue.live === 0 && this.#sender.rebalance()) return this.#pump();
       if (this.#queue.waiting) this.#queue.wakeWaiters();

@@ -99,7 +99,7 @@ export class WorkerSlot {
    * task has not settled by the end of its grace (see {@link graceThenStop}). It takes no new work meanwhile.
    */
   readonly #graces = new Map<number, Delay>();
-  /** Whether what it runs is a background task (see {@link exclusive}), even once that task is aborted. */
+  /** Whether what it runs is a background task (see {@link holdsBackground}), even once that task is aborted. */
   #background = false;
   /**
    * Async tasks it answered RESULT_RUNNING (see protocol.ts): begun, going on while it runs others (see
@@ -108,7 +108,7 @@ export class WorkerSlot {
   readonly #running = new Map<number, TaskRecord>();
   /** The tasks it runs on in the background, by seq (see {@link runOn}); only the slot changes it. */
   readonly runningOn: ReadonlyMap<number, TaskRecord> = this.#running;
-  /** Whether a background task (a generator's) runs on here: it stays alone, as in flight (see {@link exclusive}). */
+  /** Whether a background task (a generator's) runs on here: it stays alone, as in flight (see {@link holdsBackground}). */
   #backgroundRunsOn = false;
   /** Whether the task it was stopped for ran on in the background (see {@link mayHaveBegun}). */
   #stoppedForRunningOn = false;
@@ -239,7 +239,7 @@ export class WorkerSlot {
     return (
       this.#state === WorkerState.READY &&
       !this.spare &&
-      !this.exclusive &&
+      !this.holdsBackground &&
       this.#budget > 0 &&
       this.#nextSeq - this.#answered < CLAIM_RING &&
       this.#graces.size === 0
@@ -251,7 +251,7 @@ export class WorkerSlot {
    * unreferenced while it runs. Such a task is only sent to a worker with nothing in flight, so it is the
    * oldest one here.
    */
-  get exclusive(): boolean {
+  get holdsBackground(): boolean {
     return this.#backgroundRunsOn || this.#inflight.peek()?.stop?.background === true;
   }
 

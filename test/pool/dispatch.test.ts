@@ -70,7 +70,7 @@ test('estimates: NaN until learnt, then smoothed; a function and its map chunks 
   assert.equal(estimateKey(taskCode(3, true, true)), estimateKey(chunk));
 });
 
-test('batchLimit: a fair share of the queue, within the budget, MAX_BATCH and the claim ring; 1 when exclusive', () => {
+test('batchLimit: a fair share of the queue, within the budget, MAX_BATCH and the claim ring; 1 for a background task', () => {
   const worker = slot();
   assert.equal(batchLimit(10, 4, worker, false), 3);
   assert.equal(batchLimit(1, 4, worker, false), 1);
@@ -91,7 +91,7 @@ test('pickWorker: an idle worker first, else the least loaded one the task may j
   assert.equal(pickWorker([slow, fast], false, 0.5), fast);
   assert.equal(pickWorker([slow, fast], false, 1.6), undefined, 'joining either would exceed PIPELINE_MS');
   assert.equal(pickWorker([slow, fast], false, Number.NaN), undefined, 'an untimed task waits for an idle worker');
-  assert.equal(pickWorker([slow, fast], true, 0.1), undefined, 'an exclusive task waits for an idle worker');
+  assert.equal(pickWorker([slow, fast], true, 0.1), undefined, 'a background task waits for an idle worker');
   assert.equal(pickWorker([slot({ holding: [Number.NaN] })], false, 0.1), undefined, 'nothing joins an untimed task');
 });
 
@@ -125,7 +125,7 @@ test('pickWorker: a task that runs on fills free lanes, a worker with nothing wa
   const d = slot({ holding: [untimed, untimed, untimed], concurrency: 4, runningOn: 1 });
   assert.equal(pickWorker([c, d], false, untimed, true), d);
   assert.equal(pickWorker([c], false, untimed, true), undefined, 'c is full: 4 running on and 1 waiting');
-  // An exclusive (background) task ignores lanes.
+  // A background task ignores lanes.
   assert.equal(pickWorker([a, b], true, untimed, true), undefined);
 });
 
