@@ -1,5 +1,3 @@
-import { ClaimBoard } from '../wire/claims.js';
-import { STASH_BYTES } from '../wire/result-stash.js';
 import type { FromWorker, WorkerInit } from '../wire/protocol.js';
 import { publishSpawn, workerSpawnChannel } from './diagnostics.js';
 import { liveWorkers } from './dispatch.js';
@@ -59,17 +57,14 @@ export class WorkerSet {
   /** Starts a worker; one started for queued work keeps the program alive until it is ready to take it. */
   spawn(forWork: boolean): WorkerSlot {
     const { transport, init, maxTasksPerWorker } = this.#options;
-    const claims = transport.canWithdraw ? new ClaimBoard() : undefined;
-    const stash = claims !== undefined ? new SharedArrayBuffer(STASH_BYTES) : undefined;
-    const worker = new WorkerSlot(this.#nextId++, maxTasksPerWorker, claims, stash, init.concurrency ?? 1);
+    const worker = new WorkerSlot(this.#nextId++, maxTasksPerWorker, transport.canWithdraw, init.concurrency ?? 1);
     this.#all.push(worker);
     // Not a secret (task code can read its workerData): only a number task code has no reason to send. So
     // Math.random, not node:crypto, whose loading alone costs a program's import of aiox about 3 ms.
     const token = Math.floor(Math.random() * 2 ** 47);
-    const start: WorkerInit = claims === undefined ? { ...init, token, worker: worker.id } : { ...init, claims: claims.buffer, stash, token, worker: worker.id };
     const host = this.#host;
-    worker.start(() =>
-      transport.spawn(start, {
+    worker.start((shared) =>
+      transport.spawn({ ...init, ...shared, token, worker: worker.id }, {
         message: (message) => host.message(worker, message),
         exit: (code, signal, error) => host.exit(worker, code, signal, error),
       }),

@@ -3,9 +3,9 @@ import { Deque } from '../internal/deque.js';
 import { after, type Delay } from '../internal/timers.js';
 import type { TaskDescriptor } from '../tasks/task.js';
 import { toWire } from '../tasks/wire-error.js';
-import { CLAIM_RING, type ClaimBoard } from '../wire/claims.js';
-import { readStash } from '../wire/result-stash.js';
-import { GUARDED, RESULTS_HEADER, RUN_HEADER, fnIdOf, type ResultsMessage, type RunMessage } from '../wire/protocol.js';
+import { CLAIM_RING, ClaimBoard } from '../wire/claims.js';
+import { readStash, STASH_BYTES } from '../wire/result-stash.js';
+import { GUARDED, RESULTS_HEADER, RUN_HEADER, fnIdOf, type ResultsMessage, type RunMessage, type WorkerInit } from '../wire/protocol.js';
 import { ProcessStops } from './process-stops.js';
 import type { TaskTable } from './task-table.js';
 import type { TaskRecord } from './task-record.js';
@@ -50,6 +50,9 @@ export type StopReason = 'idle' | 'abort' | 'other';
 
 /** What the engine may read of a worker's tasks in flight; only the slot changes the list. */
 export type InflightView = Pick<Deque<TaskRecord>, 'length' | 'at' | 'peek' | 'peekLast'>;
+
+/** What a worker shares with its slot from its start (see WorkerInit): a thread's claims and stash; nothing for a process. */
+export type SharedWithWorker = Pick<WorkerInit, 'claims' | 'stash'>;
 
 /** Its last word: it is dying of an error raised outside any task, and had not begun task `unstarted` on. */
 export interface LastWord {
@@ -118,21 +121,26 @@ export class WorkerSlot {
   constructor(
     readonly id: number,
     budget: number,
-    claims: ClaimBoard | undefined,
-    stash: SharedArrayBuffer | undefined,
+    /**
+     * What its transport allows (see Transport.canWithdraw): a thread worker, whose slot keeps a ring of claims
+     * and a stash shared with it; else a process, whose tasks cannot be taken back once sent.
+     */
+    canWithdraw: boolean,
     /** Most async tasks it runs at once (see WorkerInit.concurrency). */
     readonly concurrency = 1,
   ) {
     this.#budget = budget;
-    this.#claims = claims;
-    this.#stash = stash;
-    // A worker without claims is a process: what it was sent cannot be taken back.
-    this.#process = claims === undefined ? new ProcessStops(() => this.#answered, () => this.stopping) : undefined;
+    if (canWithdraw) {
+      this.#claims = new ClaimBoard();
+      this.#stash = new SharedArrayBuffer(STASH_BYTES);
+    } else {
+      this.#process = new ProcessStops(() => this.#answered, () => this.stopping);
+    }
   }
 
-  /** Starts the worker itself. */
-  start(spawn: (slot: WorkerSlot) => WorkerHandle): void {
-    this.#handle = spawn(this);
+  /** Starts the worker itself through `spawn`, which hands the worker what it shares with this slot. */
+  start(spawn: (shared: SharedWithWorker) => WorkerHandle): void {
+    this.#handle = spawn(this.#claims === undefined ? {} : { claims: this.#claims.buffer, stash: this.#stash });
     this.#process?.attach(this.#handle.stashFd);
   }
 

@@ -2,7 +2,6 @@ import { StoppableRecord, TaskRecord } from '../../src/pool/task-record.js';
 import { TaskTable } from '../../src/pool/task-table.js';
 import type { WorkerHandle } from '../../src/pool/transport.js';
 import { WorkerSlot } from '../../src/pool/worker-slot.js';
-import { ClaimBoard } from '../../src/wire/claims.js';
 import { taskCode, type AbortTaskMessage, type RunMessage } from '../../src/wire/protocol.js';
 
 // What the unit tests of the engine's parts share: a worker handle that records what the engine did to its
@@ -56,7 +55,7 @@ export class FakeHandle implements WorkerHandle {
 /** A slot started on a {@link FakeHandle}, not ready yet: a thread worker (with claims), or a process. */
 export function fakeSlot({ id = 1, budget = 100, process = false, concurrency = 1 } = {}): { worker: WorkerSlot; handle: FakeHandle } {
   const handle = new FakeHandle();
-  const worker = new WorkerSlot(id, budget, process ? undefined : new ClaimBoard(), undefined, concurrency);
+  const worker = new WorkerSlot(id, budget, !process, concurrency);
   worker.start(() => handle);
   return { worker, handle };
 }
