@@ -13,8 +13,8 @@ import type { WorkerHandle } from './transport.js';
 
 /**
  * The lifecycle of one pool worker. Every transition is a method of {@link WorkerSlot}:
- * STARTING -ready()-> READY -dispatch() spends its budget-> RETIRING -refund()-> READY (STARTING -ready()->
- * RETIRING when the task it was sent while starting spent its budget);
+ * STARTING -ready()-> READY -dispatch() spends its budget-> RETIRING -revoke() / takeBack() give budget
+ * back-> READY (STARTING -ready()-> RETIRING when the task it was sent while starting spent its budget);
  * any but EXITED -stop() / terminate()-> STOPPING; any -exited()-> EXITED.
  */
 export const WorkerState = {
@@ -304,7 +304,7 @@ export class WorkerSlot {
   revoke(seq: number): boolean {
     // One running on has begun; its claim's cell may be a later task's by now, which must not be revoked.
     if (this.#running.has(seq) || this.#claims?.revoke(seq) !== true) return false;
-    this.refund(1);
+    this.#refund(1);
     return true;
   }
 
@@ -324,7 +324,7 @@ export class WorkerSlot {
       this.#background = background;
       if (background) this.#handle!.unref();
       else this.#handle!.ref();
-      this.clearIdleTimer();
+      this.#clearIdleTimer();
     }
     this.#post(batch, table, unsendable);
     // One still starting retires once ready (see ready()).
@@ -337,7 +337,7 @@ export class WorkerSlot {
     } catch (error) {
       if (batch.length === 1) {
         // It never reached the worker, so it does not count towards the worker's maxTasksPerWorker.
-        this.refund(1);
+        this.#refund(1);
         return unsendable(batch[0]!, error);
       }
       // Something in the batch cannot be cloned: send each task alone so only the culprit fails.
@@ -357,8 +357,8 @@ export class WorkerSlot {
     for (let i = 0; i < batch.length; i++) {
       const record = batch[i]!;
       if (record.stop !== undefined) guarded = true;
-      const id = fnIdOf(record.code);
-      if (!this.#known.has(id) && !defs?.some(([d]) => d === id)) (defs ??= []).push([id, table.descriptor(id)]);
+      const fnId = fnIdOf(record.code);
+      if (!this.#known.has(fnId) && !defs?.some(([known]) => known === fnId)) (defs ??= []).push([fnId, table.descriptor(fnId)]);
       if (record.transfer !== undefined) (transfer ??= []).push(...record.transfer);
       message[RUN_HEADER + 2 * i] = record.code;
       message[RUN_HEADER + 2 * i + 1] = record.args;
@@ -369,7 +369,7 @@ export class WorkerSlot {
     message[2] = guarded ? GUARDED : 0;
     this.#handle!.post(message, transfer);
     if (guarded) this.#process?.sentGuarded(seq + batch.length);
-    if (defs !== undefined) for (const [id] of defs) this.#known.add(id);
+    if (defs !== undefined) for (const [fnId] of defs) this.#known.add(fnId);
     for (const record of batch) {
       record.seq = this.#nextSeq++;
       record.worker = this;
@@ -547,7 +547,7 @@ export class WorkerSlot {
       this.#count(newest, -1);
       newest.worker = undefined;
     }
-    this.refund(taken.length);
+    this.#refund(taken.length);
     return taken;
   }
 
@@ -567,7 +567,7 @@ export class WorkerSlot {
    * Gives back the budget of `count` tasks sent here that will not run here (taken back or cancelled), so
    * only tasks it runs count towards `maxTasksPerWorker`; a worker that retired for them takes work again.
    */
-  refund(count: number): void {
+  #refund(count: number): void {
     if (count === 0) return;
     this.#budget += count;
     if (this.#state === WorkerState.RETIRING) this.#state = WorkerState.READY;
@@ -579,7 +579,7 @@ export class WorkerSlot {
    */
   idle(): boolean {
     this.#handle!.unref();
-    this.clearIdleTimer();
+    this.#clearIdleTimer();
     return this.#state === WorkerState.RETIRING;
   }
 
@@ -593,7 +593,7 @@ export class WorkerSlot {
     this.#idleTimer = timer;
   }
 
-  clearIdleTimer(): void {
+  #clearIdleTimer(): void {
     this.#idleTimer?.clear();
     this.#idleTimer = undefined;
   }
@@ -603,7 +603,7 @@ export class WorkerSlot {
     if (this.stopping) return false;
     this.#state = WorkerState.STOPPING;
     this.#stoppedFor = reason;
-    this.clearIdleTimer();
+    this.#clearIdleTimer();
     this.#process?.halt();
     this.#endGraces();
     this.#handle!.terminate();
@@ -613,7 +613,7 @@ export class WorkerSlot {
   /** -> STOPPING, even if stopping already: terminateWorkers() / killWorkers() signal it again. */
   terminate(signal: 'SIGTERM' | 'SIGKILL'): void {
     this.#state = WorkerState.STOPPING;
-    this.clearIdleTimer();
+    this.#clearIdleTimer();
     this.#handle!.terminate(signal);
   }
 
@@ -626,7 +626,7 @@ export class WorkerSlot {
   exited(): boolean {
     const started = this.#state !== WorkerState.STARTING;
     this.#state = WorkerState.EXITED;
-    this.clearIdleTimer();
+    this.#clearIdleTimer();
     this.#process?.halt();
     this.#endGraces();
     return started;
