@@ -68,8 +68,8 @@ export class WorkerSet {
         message: (message) => host.message(worker, message),
         exit: (code, signal, error) => host.exit(worker, code, signal, error),
       }),
+      forWork,
     );
-    if (!forWork) worker.handle.unref();
     if (workerSpawnChannel.hasSubscribers) publishSpawn({ pool: this.#options.pool ?? this, kind: transport.kind }, worker);
     return worker;
   }
@@ -87,7 +87,7 @@ export class WorkerSet {
       live++;
       if (w.state !== WorkerState.STARTING) continue;
       starting++;
-      w.handle.ref();
+      w.wanted();
     }
     if (live >= this.#options.maxWorkers) return;
     const queued = this.#host.queued();
@@ -157,7 +157,7 @@ export class WorkerSet {
     const spare = at >= 0 ? spares.splice(at, 1)[0] : undefined;
     if (spare !== undefined) {
       spare.replaceStopped();
-      if (this.#host.queued() > 0) spare.handle.ref();
+      if (this.#host.queued() > 0) spare.wanted();
     } else if (liveWorkers(this.#all) < this.#options.maxWorkers) {
       this.spawn(this.#host.queued() > 0);
     }

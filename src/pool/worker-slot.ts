@@ -138,10 +138,23 @@ export class WorkerSlot {
     }
   }
 
-  /** Starts the worker itself through `spawn`, which hands the worker what it shares with this slot. */
-  start(spawn: (shared: SharedWithWorker) => WorkerHandle): void {
+  /**
+   * Starts the worker itself through `spawn`, which hands the worker what it shares with this slot. One
+   * started for queued work (`wanted`) keeps the program alive until it is idle; one started ahead of need
+   * (minWorkers, a spare) does not, until work waits for it (see {@link wanted}).
+   */
+  start(spawn: (shared: SharedWithWorker) => WorkerHandle, wanted: boolean): void {
     this.#handle = spawn(this.#claims === undefined ? {} : { claims: this.#claims.buffer, stash: this.#stash });
     this.#process?.attach(this.#handle.stashFd);
+    if (!wanted) this.#handle.unref();
+  }
+
+  /**
+   * Work waits for it: it is still starting while tasks are queued, or it is the spare that takes a stopped
+   * worker's place. It keeps the program alive until it is idle (see {@link idle}).
+   */
+  wanted(): void {
+    this.#handle!.ref();
   }
 
   /** The worker itself, once started. */

@@ -56,7 +56,7 @@ export class FakeHandle implements WorkerHandle {
 export function fakeSlot({ id = 1, budget = 100, process = false, concurrency = 1 } = {}): { worker: WorkerSlot; handle: FakeHandle } {
   const handle = new FakeHandle();
   const worker = new WorkerSlot(id, budget, !process, concurrency);
-  worker.start(() => handle);
+  worker.start(() => handle, true);
   return { worker, handle };
 }
 
