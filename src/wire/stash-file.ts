@@ -101,6 +101,9 @@ export class StashFileWriter {
   readonly #cells: Int32Array | undefined;
   /** With a share: the next publish wakes the watchdog (the first since the file started over). */
   #wake = false;
+  /** With a share and no watchdog yet: writes the main thread may still make itself before it asks for one. */
+  #writesLeft = 0;
+  #wantWatchdog: (() => void) | undefined = undefined;
 
   /** `share`: keep the records in that memory (see the file comment), made by {@link newStashShare}. */
   constructor(fd: number, share?: SharedArrayBuffer) {
@@ -208,11 +211,27 @@ export class StashFileWriter {
     // Published, then EXACT read; the watchdog sets EXACT, then reads what was published: one of the two
     // writes what was published now.
     Atomics.store(cells, STASH_PUBLISHED, this.#position);
-    if (Atomics.load(cells, STASH_EXACT) === 1) this.flush();
-    else if (this.#wake) {
+    if (Atomics.load(cells, STASH_EXACT) === 1) {
+      this.flush();
+      if (this.#wantWatchdog !== undefined && --this.#writesLeft <= 0) {
+        const start = this.#wantWatchdog;
+        this.#wantWatchdog = undefined;
+        start();
+      }
+    } else if (this.#wake) {
       this.#wake = false;
       Atomics.notify(cells, STASH_PUBLISHED);
     }
+  }
+
+  /**
+   * With a share that no watchdog writes yet: `start` is called once the main thread has written
+   * {@link WRITES_BEFORE_WATCHDOG} records itself, to start the watchdog that keeps them in memory.
+   */
+  whenBusy(start: () => void): void {
+    if (this.#cells === undefined) return;
+    this.#writesLeft = WRITES_BEFORE_WATCHDOG;
+    this.#wantWatchdog = start;
   }
 
   /** With a share: no watchdog writes it any more; from now on the child writes every record itself. */
@@ -236,6 +255,14 @@ export class StashFileWriter {
     }
   }
 }
+
+/**
+ * How many records a child whose parent's reaper watches it (see WorkerInit.reaped) writes itself before it
+ * starts the watchdog thread that keeps them in memory: a write costs about 10 µs here, a thread's start about
+ * 60 ms of CPU. A child that runs few guarded tasks (one replaced after an abort, say) never pays for the
+ * thread; one that runs many pays for the writes at most about as much as for the thread.
+ */
+export const WRITES_BEFORE_WATCHDOG = 2048;
 
 /** The shared memory of a stash file kept in memory (see StashShare). */
 export function newStashShare(): SharedArrayBuffer {
