@@ -10,12 +10,17 @@ import { childProcessModule } from '../internal/lazy-builtins.js';
 // costs a child about 60 ms of CPU (measured on a 2-core machine, Node 20), nearly half again a bare child's
 // start, paid again by every replacement of an aborted worker; a shell costs about a millisecond, once.
 //
-// Every command is a builtin of POSIX sh: no process is started per worker. The shell ignores SIGINT and
-// SIGHUP, which a terminal sends to the whole process group: the program decides what an interrupt means
+// A worker whose main thread is free ends by itself once its channel closes (see process-entry.ts), running
+// its 'exit' handlers (V8 coverage, a profile, the program's own): the reaper kills the workers it holds
+// only GRACE_S seconds after the program's death, as the watchdog did (it looked every 0.2 s).
+//
+// Every command but that last `sleep` is a builtin of POSIX sh: no process is started per worker. The shell
+// ignores SIGINT and SIGHUP, which a terminal sends to the whole process group: the program decides what an interrupt means
 // (see process-entry.ts), and if it dies of it, the shell still sees its stdin close. A pid is forgotten when
 // its worker exits (before the program is told, the pid cannot be reused), so the shell never kills a
 // stranger. Where there is no POSIX shell (Windows), or it cannot start, workers watch their parent
 // themselves, as before.
+const GRACE_S = 0.2;
 const SCRIPT = `trap '' INT HUP
 pids=' '
 while read -r op pid; do
@@ -24,7 +29,9 @@ while read -r op pid; do
     -) case $pids in *" $pid "*) pids="\${pids%% $pid *} \${pids#* $pid }" ;; esac ;;
   esac
 done
-[ "$pids" = ' ' ] || kill -9 $pids 2>/dev/null
+[ "$pids" = ' ' ] && exit 0
+sleep ${GRACE_S} 2>/dev/null
+kill -9 $pids 2>/dev/null
 exit 0
 `;
 
