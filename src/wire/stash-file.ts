@@ -20,7 +20,8 @@ import { decodeEntry, encodeEntry, entrySize } from './result-stash.js';
  *
  * Kept in memory ({@link StashShare}): a write is a system call, which on a small machine costs as much as
  * a tiny task's whole trip, so a child that runs one task at a time keeps the generation's records in
- * shared memory and writes them only when they may be needed. Its watchdog thread (orphan-watchdog.ts)
+ * shared memory and writes them only when they may be needed (once it has a watchdog thread: at its start
+ * without a reaper in the parent, else after WRITES_BEFORE_WATCHDOG writes). Its watchdog (orphan-watchdog.ts)
  * writes them once the child has been on one task for {@link STUCK_MS} (a task that may have to be
  * stopped while it runs, or one that hangs) and from then on, until the file starts over, the child writes
  * each record itself, as without a share. The engine kills a child for a stopped task only once the file
