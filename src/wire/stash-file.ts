@@ -259,11 +259,13 @@ export class StashFileWriter {
 
 /**
  * How many records a child whose parent's reaper watches it (see WorkerInit.reaped) writes itself before it
- * starts the watchdog thread that keeps them in memory: a write costs about 10 µs here, a thread's start about
- * 60 ms of CPU. A child that runs few guarded tasks (one replaced after an abort, say) never pays for the
- * thread; one that runs many pays for the writes at most about as much as for the thread.
+ * starts the watchdog thread that keeps them in memory. A thread's start costs about 60 ms of CPU, on another
+ * core; a write costs about 10 µs here, on the child's main thread, between its tasks. A child that runs few
+ * guarded tasks (one replaced after an abort runs a few dozen in scenario restart) never pays for the
+ * thread; one in a burst of guarded tasks loses about 2.5 ms to writes before the thread takes them over
+ * (without a reaper, it starts with the child, and writes stay exact until it runs, some 30-60 ms anyway).
  */
-export const WRITES_BEFORE_WATCHDOG = 2048;
+export const WRITES_BEFORE_WATCHDOG = 256;
 
 /** The shared memory of a stash file kept in memory (see StashShare). */
 export function newStashShare(): SharedArrayBuffer {
