@@ -9,6 +9,7 @@ import { RUN_HEADER, type FromWorker, type HandleMessage } from '../wire/protoco
 import type { SpawnWorker, Transport } from './transport.js';
 import { workerEntry } from '../internal/worker-entry.js';
 import { childProcessModule, v8Module } from '../internal/lazy-builtins.js';
+import { forgetOnExit, reapOnExit } from './orphan-reaper.js';
 
 /** Options that only process workers have. */
 export interface ProcessTransportOptions {
@@ -62,6 +63,7 @@ function processSpawner(options: ProcessTransportOptions): SpawnWorker {
       }
     };
     child.on('exit', (code, signal) => {
+      forgetOnExit(child.pid);
       exited = [code, signal];
       reportExit();
     });
@@ -69,7 +71,9 @@ function processSpawner(options: ProcessTransportOptions): SpawnWorker {
       disconnected = true;
       reportExit();
     });
-    child.send({ type: 'init', init: stash === undefined ? init : { ...init, stashFd: STASH_FD } });
+    // Handed to the reaper before the init leaves: no task can run in the child before it is watched.
+    const reaped = reapOnExit(child.pid);
+    child.send({ type: 'init', init: { ...init, ...(stash === undefined ? {} : { stashFd: STASH_FD }), ...(reaped ? { reaped } : {}) } });
     let referenced = true;
     let terminating = false;
     let handleIds = 0;

@@ -21,6 +21,11 @@ export interface WorkerInit {
   readonly stash?: SharedArrayBuffer | undefined;
   /** Process workers only, when the platform allows: the same in a file, this descriptor (see stash-file.ts). */
   readonly stashFd?: number | undefined;
+  /**
+   * Process workers only: the parent's reaper (pool/orphan-reaper.ts) kills this child if the parent dies, so
+   * the child starts its watchdog thread (worker/orphan-watchdog.ts) only for its stash file, once that pays.
+   */
+  readonly reaped?: boolean | undefined;
   /** What the worker does with an error raised outside any task's call (see {@link UncaughtMessage}). */
   readonly uncaughtErrors: UncaughtErrors;
   /**

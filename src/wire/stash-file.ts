@@ -20,7 +20,8 @@ import { decodeEntry, encodeEntry, entrySize } from './result-stash.js';
  *
  * Kept in memory ({@link StashShare}): a write is a system call, which on a small machine costs as much as
  * a tiny task's whole trip, so a child that runs one task at a time keeps the generation's records in
- * shared memory and writes them only when they may be needed. Its watchdog thread (orphan-watchdog.ts)
+ * shared memory and writes them only when they may be needed (once it has a watchdog thread: at its start
+ * without a reaper in the parent, else after WRITES_BEFORE_WATCHDOG writes). Its watchdog (orphan-watchdog.ts)
  * writes them once the child has been on one task for {@link STUCK_MS} (a task that may have to be
  * stopped while it runs, or one that hangs) and from then on, until the file starts over, the child writes
  * each record itself, as without a share. The engine kills a child for a stopped task only once the file
@@ -101,6 +102,9 @@ export class StashFileWriter {
   readonly #cells: Int32Array | undefined;
   /** With a share: the next publish wakes the watchdog (the first since the file started over). */
   #wake = false;
+  /** With a share and no watchdog yet: writes the main thread may still make itself before it asks for one. */
+  #writesLeft = 0;
+  #wantWatchdog: (() => void) | undefined = undefined;
 
   /** `share`: keep the records in that memory (see the file comment), made by {@link newStashShare}. */
   constructor(fd: number, share?: SharedArrayBuffer) {
@@ -208,11 +212,27 @@ export class StashFileWriter {
     // Published, then EXACT read; the watchdog sets EXACT, then reads what was published: one of the two
     // writes what was published now.
     Atomics.store(cells, STASH_PUBLISHED, this.#position);
-    if (Atomics.load(cells, STASH_EXACT) === 1) this.flush();
-    else if (this.#wake) {
+    if (Atomics.load(cells, STASH_EXACT) === 1) {
+      this.flush();
+      if (this.#wantWatchdog !== undefined && --this.#writesLeft <= 0) {
+        const start = this.#wantWatchdog;
+        this.#wantWatchdog = undefined;
+        start();
+      }
+    } else if (this.#wake) {
       this.#wake = false;
       Atomics.notify(cells, STASH_PUBLISHED);
     }
+  }
+
+  /**
+   * With a share that no watchdog writes yet: `start` is called once the main thread has written
+   * {@link WRITES_BEFORE_WATCHDOG} records itself, to start the watchdog that keeps them in memory.
+   */
+  whenBusy(start: () => void): void {
+    if (this.#cells === undefined) return;
+    this.#writesLeft = WRITES_BEFORE_WATCHDOG;
+    this.#wantWatchdog = start;
   }
 
   /** With a share: no watchdog writes it any more; from now on the child writes every record itself. */
@@ -236,6 +256,16 @@ export class StashFileWriter {
     }
   }
 }
+
+/**
+ * How many records a child whose parent's reaper watches it (see WorkerInit.reaped) writes itself before it
+ * starts the watchdog thread that keeps them in memory. A thread's start costs about 60 ms of CPU, on another
+ * core; a write costs about 10 µs here, on the child's main thread, between its tasks. A child that runs few
+ * guarded tasks (one replaced after an abort runs a few dozen in scenario restart) never pays for the
+ * thread; one in a burst of guarded tasks loses about 2.5 ms to writes before the thread takes them over
+ * (without a reaper, it starts with the child, and writes stay exact until it runs, some 30-60 ms anyway).
+ */
+export const WRITES_BEFORE_WATCHDOG = 256;
 
 /** The shared memory of a stash file kept in memory (see StashShare). */
 export function newStashShare(): SharedArrayBuffer {

@@ -9,6 +9,8 @@ const PERIOD_MS = 200;
 // of (even SIGKILL), the child is adopted by another process, so its parent pid changes; the watchdog then
 // kills its whole process. Windows adopts no orphans (the parent pid stays), so there the watchdog asks
 // whether that pid still exists. Plain CommonJS, evaluated as a string: no module to resolve or load.
+// Where the parent has a reaper (pool/orphan-reaper.ts), which kills the child itself, the watchdog is
+// started only for the stash file, once that pays (see WRITES_BEFORE_WATCHDOG), or never.
 //
 // With a stash file kept in memory (see stash-file.ts), it also writes the records the main thread published
 // once they have stayed the same for STUCK_MS (the main thread is on one task, or idle), and makes the main

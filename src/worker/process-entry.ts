@@ -16,10 +16,15 @@ process.on('message', (message: ToWorker, handle: unknown) => {
       // (it may end while a generator task it no longer waits for still runs here) has no one to tell.
       process.send!(reply, undefined, undefined, sent ?? ignoreSendError);
     }, (message as InitMessage).init);
-    // Started once the 'ready' is on its way, so its start-up does not delay the child's, and before any
-    // task can arrive, so that even a child whose first task never returns dies with its parent.
     const started = runtime;
-    watchParent(started.stashShare, () => started.stashUnwatched());
+    const watch = (): void => watchParent(started.stashShare, () => started.stashUnwatched());
+    // With the parent's reaper (pool/orphan-reaper.ts), the child's death with its parent is the reaper's
+    // work, and the watchdog, whose start costs the child about 60 ms of CPU, is started only once keeping
+    // the stash file in memory pays. Without one, it is started once the 'ready' is on its way, so its
+    // start-up does not delay the child's, and before any task can arrive, so that even a child whose first
+    // task never returns dies with its parent.
+    if ((message as InitMessage).init.reaped === true) started.whenStashBusy(watch);
+    else watch();
   } else if (!Array.isArray(message) && (message as AbortTaskMessage | null)?.type === 'abort') {
     runtime?.abortTask(message as AbortTaskMessage);
   } else {

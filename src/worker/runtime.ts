@@ -157,6 +157,14 @@ export class WorkerRuntime {
   /** A process's stash file kept in memory, for its watchdog to write (see stash-file.ts). */
   readonly stashShare: StashShare | undefined = undefined;
 
+  /**
+   * `start` starts the watchdog that writes {@link stashShare}; called once the child has written enough of
+   * its stash file itself for the watchdog's start to pay (see WRITES_BEFORE_WATCHDOG), if ever.
+   */
+  whenStashBusy(start: () => void): void {
+    this.#stashFile?.whenBusy(start);
+  }
+
   /** The watchdog that writes {@link stashShare} has ended: the runtime writes its stash file itself. */
   stashUnwatched(): void {
     try {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 
 // stash-file is internal: it comes from the sources compiled file by file with the tests (build/src/).
-import { newStashShare, readStashFile, STASH_WATCHED, StashFileWriter } from '../../src/wire/stash-file.js';
+import { newStashShare, readStashFile, STASH_WATCHED, StashFileWriter, WRITES_BEFORE_WATCHDOG } from '../../src/wire/stash-file.js';
 
 /** Runs `body` with a fresh, empty file's descriptor. */
 function withFile(body: (fd: number) => void): void {
@@ -161,5 +161,35 @@ test('kept in memory with no watchdog (or once it has ended), every record is wr
     assert.equal(file.begins(2), true);
     file.write();
     assert.deepEqual(readStashFile(fd, true), { results: [], begun: 2, watched: undefined, imprecise: false });
+  });
+});
+
+test('with no watchdog yet, the watchdog is asked for once, after the child has written WRITES_BEFORE_WATCHDOG records itself', () => {
+  withFile((fd) => {
+    const share = newStashShare();
+    const file = new StashFileWriter(fd, share);
+    let asked = 0;
+    file.whenBusy(() => asked++);
+    file.restart();
+    for (let seq = 0; seq < WRITES_BEFORE_WATCHDOG - 1; seq++) {
+      assert.equal(file.begins(seq), true);
+      file.write();
+      // Exact meanwhile: each mark is in the file at once.
+      if (seq % 16 === 0) assert.equal(readStashFile(fd, false).begun, seq);
+      if (seq % 64 === 63) file.restart();
+    }
+    assert.equal(asked, 0);
+    assert.equal(file.begins(WRITES_BEFORE_WATCHDOG), true);
+    file.write();
+    assert.equal(asked, 1);
+    // The watchdog's start (see orphan-watchdog.ts) keeps the next generation in memory; it is asked for once.
+    Atomics.store(new Int32Array(share), STASH_WATCHED, 1);
+    file.restart();
+    for (let seq = 0; seq < WRITES_BEFORE_WATCHDOG; seq++) {
+      assert.equal(file.begins(seq), true);
+      file.write();
+    }
+    assert.equal(readStashFile(fd, true).imprecise, true);
+    assert.equal(asked, 1);
   });
 });

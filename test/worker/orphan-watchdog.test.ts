@@ -7,15 +7,16 @@ import { alive } from '../fixtures/processes.js';
 import { Gates } from '../fixtures/gate.js';
 
 const script = fileURLToPath(new URL('../fixtures/scripts/busy-parent.js', import.meta.url));
+const unreaped = fileURLToPath(new URL('../fixtures/scripts/unreaped-parent.js', import.meta.url));
 
 /**
  * Starts the busy parent; resolves once its child spins, with both pids, the parent's exit, and `gone`, which
  * settles once the child has exited too: the pool's child writes to the parent's stdout and stderr (it
  * inherits them), so those pipes close, and the parent's 'close' fires, only when the child is gone.
  */
-async function busyParent(how: string) {
+async function busyParent(how: string, parentScript = script) {
   const gates = new Gates('process', 1);
-  const parent = spawn(process.execPath, [script, how, JSON.stringify(gates.handle(0))], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const parent = spawn(process.execPath, [parentScript, how, JSON.stringify(gates.handle(0))], { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = once(parent, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
   const gone = once(parent, 'close');
   let stderr = '';
@@ -39,6 +40,18 @@ describe('a process-pool child stuck in a loop never outlives its parent', { tim
       assert.equal(alive(child), false, `child ${child} outlived its parent`);
     });
   }
+
+  // The children of a pool are reaped by a shell (pool/orphan-reaper.ts); where there is none, by their own
+  // watchdog thread (worker/orphan-watchdog.ts).
+  test('without a reaper (as on Windows), the parent is sent SIGKILL: the child\'s watchdog kills it', async (t) => {
+    const { parent, child, exited, gone } = await busyParent('signal', unreaped);
+    t.after(() => alive(child) && process.kill(child, 'SIGKILL'));
+    assert.ok(alive(child));
+    parent.kill('SIGKILL');
+    assert.deepEqual(await exited, [null, 'SIGKILL']);
+    await gone;
+    assert.equal(alive(child), false, `child ${child} outlived its parent`);
+  });
 
   test('the parent calls process.exit()', async (t) => {
     const { parent, child, exited, gone } = await busyParent('exit');
