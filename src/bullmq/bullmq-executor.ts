@@ -118,6 +118,8 @@ interface Pending {
   since: number;
   /** Drops the signal's listener and the timeout's timer. */
   release: (() => void) | undefined;
+  /** The reply channel of another submitter it listens to, for a job it attached to (see #follow). */
+  followed?: string | undefined;
 }
 
 const MiB = 1024 * 1024;
@@ -161,8 +163,11 @@ export class BullMQExecutor implements Executor {
   readonly #id = randomUUID();
   /** BullMQ's prefix of the queue's keys. */
   readonly #prefix: string;
-  /** The reply channels of other submitters it listens to, for jobs it attached to (see #follow). */
-  readonly #followed = new Set<string>();
+  /**
+   * The reply channels of other submitters it listens to, for jobs it attached to (see #follow), with how many
+   * of its pending jobs each serves: a channel is left with its last job.
+   */
+  readonly #followed = new Map<string, number>();
   readonly #channel: string;
   /** Pending jobs, least lately heard of or checked first (see #checkRound). */
   readonly #jobs = new Map<string, Pending>();
@@ -322,7 +327,7 @@ export class BullMQExecutor implements Executor {
     if (existing !== undefined) return existing.future as JobFuture<R>;
     const pending = this.#track(jobId, false, undefined);
     // Its chunk flag is read from the job: attach() gives what the job gave.
-    pending.added = this.#ready.then(() => this.#follow(jobId)).then(() => true);
+    pending.added = this.#ready.then(() => this.#follow(pending)).then(() => true);
     void pending.added.then(() => this.#check(jobId, true));
     return pending.future as JobFuture<R>;
   }
@@ -333,17 +338,32 @@ export class BullMQExecutor implements Executor {
    * job's state is read, so that a job that ends after that read is heard of. Should it fail, the check of
    * silent jobs still settles the job.
    */
-  async #follow(jobId: string): Promise<void> {
+  async #follow(pending: Pending): Promise<void> {
     try {
-      const job = await Job.fromId(this.#queue, jobId);
+      const job = await Job.fromId(this.#queue, pending.future.jobId);
       const to = (job?.data as Partial<JobPayload> | undefined)?.to;
       const channel = to === this.#id ? undefined : replyChannel(this.#prefix, this.#queue.name, to);
-      if (channel === undefined || this.#followed.has(channel)) return;
-      this.#followed.add(channel);
-      await this.#subscriber.subscribe(channel);
+      // (Settled meanwhile, by shutdown or an unreachable Redis: nothing to hear of.)
+      if (channel === undefined || this.#jobs.get(pending.future.jobId) !== pending) return;
+      pending.followed = channel;
+      const jobs = this.#followed.get(channel) ?? 0;
+      this.#followed.set(channel, jobs + 1);
+      if (jobs === 0) await this.#subscriber.subscribe(channel);
     } catch (error) {
       this.#lastError = error;
     }
+  }
+
+  /** `pending` has left: the channel it followed is left too if no other pending job needs it. */
+  #unfollow(pending: Pending): void {
+    const channel = pending.followed;
+    if (channel === undefined) return;
+    pending.followed = undefined;
+    const jobs = this.#followed.get(channel)! - 1;
+    if (jobs > 0) return void this.#followed.set(channel, jobs);
+    this.#followed.delete(channel);
+    // After its subscribe on the same connection, so in that order; a failure only leaves it subscribed.
+    this.#subscriber.unsubscribe(channel).catch((error: unknown) => (this.#lastError = error));
   }
 
   /**
@@ -686,6 +706,7 @@ export class BullMQExecutor implements Executor {
     if (this.#jobs.get(pending.future.jobId) !== pending) return;
     this.#jobs.delete(pending.future.jobId);
     pending.release?.();
+    this.#unfollow(pending);
     if (this.#jobs.size === 0) this.#idle?.();
   }
 }

@@ -185,22 +185,37 @@ if (REDIS_SERVER !== undefined) {
     assert.equal(job?.attemptsMade, 1);
   });
 
-  test("a job attached while it runs settles from its host's reply when it ends, not at the next check", { timeout: 60_000 }, async () => {
+  test("a job attached while it runs settles from its host's reply when it ends, not at the next check; its submitter's channel is then left", { timeout: 60_000 }, async () => {
     // Hosts reply to the submitter a job names: another executor attached to the job (a submitter that
     // restarted) must hear those replies too. Its check of silent jobs comes only in an hour here.
     const gates = new Gates('process', 1);
     const other = new BullMQExecutor({ connection: redis.connection, queue: 'main', checkInterval: 3_600_000 });
+    const probe = new Redis(redis.connection);
+    /** Subscriptions to every channel of this Redis, over all clients. */
+    const subscriptions = async (): Promise<number> => {
+      const channels = (await probe.pubsub('CHANNELS', '*')) as string[];
+      if (channels.length === 0) return 0;
+      const counts = (await probe.pubsub('NUMSUB', ...channels)) as unknown[];
+      let total = 0;
+      for (let i = 1; i < counts.length; i += 2) total += Number(counts[i]);
+      return total;
+    };
     try {
       const first = executor.submit(gatedValue, gates.handle(0), 'ended');
       await gates.started(0);
+      const before = await subscriptions();
       const later = other.attach<string>(first.jobId);
       // Running, as the job read once attached says: its end is now for the replies to tell.
       while (!later.running()) await nextTurn();
+      assert.equal(await subscriptions(), before + 1, "it listens to the other submitter's replies");
       await gates.release(0);
       assert.equal(await first, 'ended');
       // Without the replies, this waits for the check, an hour away: the test times out.
       assert.equal(await later, 'ended');
+      // Its last job there has ended: the channel is left (without that, this waits until the test times out).
+      while ((await subscriptions()) !== before) await nextTurn();
     } finally {
+      probe.disconnect();
       await other.shutdown({ cancelFutures: true });
       gates.dispose();
     }
