@@ -55,7 +55,7 @@ export class Estimates {
 /** Where a task's estimate is kept: a function's single calls and its map chunks apart. */
 export function estimateKey(code: TaskCode): number {
   // The same function, listened to or not, is one estimate.
-  return code >= 0 ? 2 * fnIdOf(code) : 2 * fnIdOf(code) + 1;
+  return 2 * fnIdOf(code) + (code < 0 ? 1 : 0);
 }
 
 /**

@@ -17,9 +17,10 @@ export interface Stoppable {
  * holds a few dozen runs. The first task of a run keeps its exact deadline, so a task alone in its run (a
  * short timeout on a task now and then) times out when a timer of its own would; the others of a run time
  * out at its rounded deadline, at most a millisecond late, never sooner. (Every task at the rounded deadline
- * made each such timer wait a millisecond more: 1 in 10 tasks stopped by a 5 ms timeout ran 12% slower.) A number per task (an array of doubles, copied
- * as it grew and at each compaction) made arming and settling a timed task cost twice what a signalled one
- * did, about 180 ns against 90 (StopHooks alone); what is left is the clock read, about 40 ns on Node 20.
+ * made each such timer wait a millisecond more: 1 in 10 tasks stopped by a 5 ms timeout ran 12% slower.) A
+ * number per task (an array of doubles, copied as it grew and at each compaction) made arming and settling a
+ * timed task cost twice what a signalled one did, about 180 ns against 90 (StopHooks alone); what is left is
+ * the clock read, about 40 ns on Node 20.
  */
 export class StopHook {
   /** Tasks in submission order from {@link #head}; those whose `stop` is not this hook are dead entries. */
@@ -30,11 +31,10 @@ export class StopHook {
    * `tasks[starts[j]]` up to the next run's start. Empty without a timeout.
    */
   starts: number[] = [];
-  /** `deadlines[j]` is when the tasks of run `j` time out (performance.now() ms, a whole number). */
-  deadlines: number[] = [];
   /**
-   * `firsts[j]` is the exact deadline of run `j`'s first task, which the timer is armed for while that task is
-   * the oldest live one: it times out when a timer of its own would, not at its run's rounded deadline.
+   * `firsts[j]` is the exact deadline of run `j`'s first task (performance.now() ms), which the timer is armed
+   * for while that task is the oldest live one: it times out when a timer of its own would. The run's own
+   * deadline, for its other tasks, is that rounded up (see {@link runDeadline}).
    */
   firsts: number[] = [];
   /** The run that holds `tasks[head]` (or one before it: see {@link runAtHead}). */
@@ -105,12 +105,10 @@ export class StopHooks {
       // The clock is read once per task, and only for tasks with a timeout; a new run begins only when the
       // deadline, rounded up, is not the last run's (see StopHook).
       const now = performance.now();
-      const deadline = Math.ceil(now + ms);
-      const { deadlines } = hook;
+      const { firsts } = hook;
       // (A run its timer has passed is never joined: its tasks are stopped already.)
-      if (deadlines.length <= hook.run || deadlines[deadlines.length - 1] !== deadline) {
-        deadlines.push(deadline);
-        hook.firsts.push(now + ms);
+      if (firsts.length <= hook.run || runDeadline(hook, firsts.length - 1) !== Math.ceil(now + ms)) {
+        firsts.push(now + ms);
         hook.starts.push(at);
       }
       if (hook.timer === undefined) this.#arm(hook, now);
@@ -138,7 +136,7 @@ export class StopHooks {
   #arm(hook: StopHook, now: number): void {
     const run = runAtHead(hook);
     const first = hook.starts[run] === hook.head;
-    const deadline = first ? hook.firsts[run]! : hook.deadlines[run]!;
+    const deadline = first ? hook.firsts[run]! : runDeadline(hook, run);
     hook.armedFor = deadline;
     hook.armedTask = first ? hook.tasks[hook.head] : undefined;
     // A delay setTimeout cannot wait goes in steps (see after()); the global is looked up now, so that fake
@@ -154,10 +152,10 @@ export class StopHooks {
     const now = performance.now();
     // The task the timer was armed for is due even if the clock disagrees (a faked setTimeout alone).
     const due = Math.max(now, hook.armedFor);
-    const { tasks, starts, deadlines } = hook;
+    const { tasks, starts } = hook;
     // The runs whose deadline has come: every task before the first run still to come is due.
     let run = runAtHead(hook);
-    while (run < deadlines.length && deadlines[run]! <= due) run++;
+    while (run < starts.length && runDeadline(hook, run) <= due) run++;
     hook.run = run;
     let end = run < starts.length ? starts[run]! : tasks.length;
     // The task the timer was armed for, still the oldest live one, is due too; the rest of its run waits for
@@ -192,7 +190,6 @@ export class StopHooks {
     }
     hook.tasks = [];
     hook.starts = [];
-    hook.deadlines = [];
     hook.firsts = [];
     hook.armedTask = undefined;
     hook.head = 0;
@@ -242,25 +239,29 @@ function runAtHead(hook: StopHook): number {
   return (hook.run = run);
 }
 
+/** When the tasks of run `j` of `hook` time out: its first task's exact deadline, rounded up to a whole ms. */
+function runDeadline(hook: StopHook, j: number): number {
+  return Math.ceil(hook.firsts[j]!);
+}
+
 /** Drops the dead entries of `hook`'s FIFO, keeping the live ones in order, and their runs. */
 function compact(hook: StopHook): void {
   const tasks: Stoppable[] = [];
   const starts: number[] = [];
-  const deadlines: number[] = [];
   const firsts: number[] = [];
   const old = hook.starts;
   let run = runAtHead(hook);
+  let added = -1;
   for (let i = hook.head; i < hook.tasks.length; i++) {
     const task = hook.tasks[i];
     if (task?.stop !== hook) continue;
     if (old.length > 0) {
       while (run + 1 < old.length && old[run + 1]! <= i) run++;
-      const deadline = hook.deadlines[run]!;
-      if (deadlines.length === 0 || deadlines[deadlines.length - 1] !== deadline) {
-        deadlines.push(deadline);
+      if (run !== added) {
+        added = run;
         // A run's exact deadline is its first task's: kept if that task begins the run still, else the
         // rounded one (never sooner).
-        firsts.push(old[run] === i ? hook.firsts[run]! : deadline);
+        firsts.push(old[run] === i ? hook.firsts[run]! : runDeadline(hook, run));
         starts.push(tasks.length);
       }
     }
@@ -268,7 +269,6 @@ function compact(hook: StopHook): void {
   }
   hook.tasks = tasks;
   hook.starts = starts;
-  hook.deadlines = deadlines;
   hook.firsts = firsts;
   hook.head = 0;
   hook.run = 0;
