@@ -6,6 +6,7 @@ import { median, perSecond } from '../lib/stats.js';
 type Variant = 'plain' | 'timeout' | 'signal';
 const VARIANTS: readonly Variant[] = ['plain', 'timeout', 'signal'];
 const SAFETY_TIMEOUT_MS = 60_000;
+const BURSTS_PER_ROUND = 5;
 
 /** Submits `count` tiny tasks at once, each as `variant` says, and waits for all; returns tasks per second. */
 async function abortableBurst(pool: AioxPool, count: number, variant: Variant): Promise<number> {
@@ -29,8 +30,10 @@ async function measure(ctx: BenchContext, kind: Kind, count: number): Promise<vo
   const samples = new Map<Variant, number[]>(VARIANTS.map((v) => [v, []]));
   try {
     for (const variant of VARIANTS) await abortableBurst(pool, Math.min(count, 2000), variant);
-    // The variants take turns within each round, so a slow moment of the machine touches all of them.
-    for (let r = 0; r < ctx.rounds; r++) {
+    // The variants take turns, so a slow moment of the machine touches all of them. A burst lasts some 30 ms,
+    // which one major collection can lengthen by a third: a round is BURSTS_PER_ROUND bursts of each variant,
+    // and the median is taken over all of them.
+    for (let r = 0; r < ctx.rounds * BURSTS_PER_ROUND; r++) {
       for (let i = 0; i < VARIANTS.length; i++) {
         const variant = VARIANTS[(r + i) % VARIANTS.length]!;
         samples.get(variant)!.push(await abortableBurst(pool, count, variant));

@@ -1,45 +1,53 @@
 import { TimeoutError } from '../futures/errors.js';
 import { after, MAX_DELAY, type Delay } from '../internal/timers.js';
 
-/** What a StopHook is attached to: a task, whose `stop` names its hook while it is armed. */
+/**
+ * What a StopHook is attached to: a task, whose `stop` names its hook while it is armed, and which is a link
+ * of that hook's list meanwhile.
+ */
 export interface Stoppable {
   stop: StopHook | undefined;
+  /** The task armed just before it in its hook and still armed (see StopHook.oldest). */
+  stopPrev: Stoppable | undefined;
+  /** The task armed just after it in its hook and still armed. */
+  stopNext: Stoppable | undefined;
+  /** Its run in its hook (see StopHook.firsts): twice the run's number, plus 1 for the task that began the run. */
+  stopRun: number;
 }
 
 /**
  * What stops a group of abortable tasks submitted with the same signal, timeout and BACKGROUND flag: one
- * timer for the whole group, over a FIFO of their deadlines, and one place under the signal. A task points to
- * its group's hook while armed (`task.stop`); it leaves the group when disarmed, lazily: an entry whose task
- * no longer points here is dead and is skipped.
+ * timer for the whole group, and one place under the signal. Its armed tasks form a list in submission
+ * order, linked through the tasks themselves, from which a task leaves at once when disarmed. (An array of
+ * the tasks, in which a settled one stayed as a dead entry until the head passed it or a compaction, cost a
+ * burst of signalled tasks about 15% of its throughput: a large array that holds young objects makes every
+ * scavenge of the burst do more work. A link per task costs no allocation.)
  *
  * With a timeout, the tasks whose deadlines fall within one whole millisecond form a run that shares it,
- * rounded up: the deadlines are kept as runs of tasks, not one per task, and a burst of thousands of tasks
- * holds a few dozen runs. The first task of a run keeps its exact deadline, so a task alone in its run (a
- * short timeout on a task now and then) times out when a timer of its own would; the others of a run time
- * out at its rounded deadline, at most a millisecond late, never sooner. (Every task at the rounded deadline
- * made each such timer wait a millisecond more: 1 in 10 tasks stopped by a 5 ms timeout ran 12% slower.) A
- * number per task (an array of doubles, copied as it grew and at each compaction) made arming and settling a
- * timed task cost twice what a signalled one did, about 180 ns against 90 (StopHooks alone); what is left is
- * the clock read, about 40 ns on Node 20.
+ * rounded up: a task keeps the number of its run, and the hook a deadline per run, not one per task; a burst
+ * of thousands of tasks holds a few dozen runs. The first task of a run keeps its exact deadline, so a task
+ * alone in its run (a short timeout on a task now and then) times out when a timer of its own would; the
+ * others of a run time out at its rounded deadline, at most a millisecond late, never sooner. (Every task at
+ * the rounded deadline made each such timer wait a millisecond more: 1 in 10 tasks stopped by a 5 ms timeout
+ * ran 12% slower.) What is left per timed task is the clock read, about 40 ns on Node 20.
  */
 export class StopHook {
-  /** Tasks in submission order from {@link #head}; those whose `stop` is not this hook are dead entries. */
-  tasks: (Stoppable | undefined)[] = [];
-  head = 0;
+  /** The oldest task armed here and not disarmed since; the others follow it through `stopNext`. */
+  oldest: Stoppable | undefined = undefined;
+  /** The newest armed task, the end of the list. */
+  newest: Stoppable | undefined = undefined;
   /**
-   * Where each run of tasks with one deadline begins, as an index in {@link tasks}, in order: run `j` is
-   * `tasks[starts[j]]` up to the next run's start. Empty without a timeout.
-   */
-  starts: number[] = [];
-  /**
-   * `firsts[j]` is the exact deadline of run `j`'s first task (performance.now() ms), which the timer is armed
-   * for while that task is the oldest live one: it times out when a timer of its own would. The run's own
-   * deadline, for its other tasks, is that rounded up (see {@link runDeadline}).
+   * `firsts[j - runBase]` is the exact deadline of run `j`'s first task (performance.now() ms), which the
+   * timer is armed for while that task is the oldest one: it times out when a timer of its own would. The
+   * run's own deadline, for its other tasks, is that rounded up (see {@link runDeadline}). Empty without a
+   * timeout; the runs before the oldest task's are dropped from time to time (see {@link dropRunsBefore}).
    */
   firsts: number[] = [];
-  /** The run that holds `tasks[head]` (or one before it: see {@link runAtHead}). */
-  run = 0;
-  /** Tasks pointing here. At 0 the hook is retired: no timer, out of the signal's set. */
+  /** The number of the run `firsts[0]` is for. */
+  runBase = 0;
+  /** The runs before this one are past: their deadline has come (see StopHooks.#timedOut); none is joined. */
+  due = 0;
+  /** Tasks armed here. At 0 the hook is retired: no timer, out of the signal's set. */
   live = 0;
   timer: Delay | ReturnType<typeof setTimeout> | undefined = undefined;
   /** The deadline the timer was armed for: the tasks of its run are due when it fires, whatever the clock says. */
@@ -56,8 +64,8 @@ export class StopHook {
   ) {}
 }
 
-/** Over this many dead entries, and more than there are live ones, a hook's FIFO is compacted. */
-const COMPACT_ABOVE = 256;
+/** Over this many past runs, and more than half of those kept, the runs before the oldest task's are dropped. */
+const DROP_RUNS_ABOVE = 256;
 
 /**
  * The timeouts and signals that stop tasks. A burst where every task has a safety timeout or shares one
@@ -100,17 +108,23 @@ export class StopHooks {
     }
     task.stop = hook;
     hook.live++;
-    const at = hook.tasks.push(task) - 1;
+    const newest = hook.newest;
+    task.stopPrev = newest;
+    task.stopNext = undefined;
+    if (newest === undefined) hook.oldest = task;
+    else newest.stopNext = task;
+    hook.newest = task;
     if (ms !== Infinity) {
       // The clock is read once per task, and only for tasks with a timeout; a new run begins only when the
       // deadline, rounded up, is not the last run's (see StopHook).
       const now = performance.now();
       const { firsts } = hook;
-      // (A run its timer has passed is never joined: its tasks are stopped already.)
-      if (firsts.length <= hook.run || runDeadline(hook, firsts.length - 1) !== Math.ceil(now + ms)) {
+      const runs = hook.runBase + firsts.length;
+      // (A past run is never joined: its tasks are stopped already.)
+      if (runs <= hook.due || Math.ceil(firsts[firsts.length - 1]!) !== Math.ceil(now + ms)) {
         firsts.push(now + ms);
-        hook.starts.push(at);
-      }
+        task.stopRun = 2 * runs + 1;
+      } else task.stopRun = 2 * (runs - 1);
       if (hook.timer === undefined) this.#arm(hook, now);
     }
     return hook;
@@ -121,24 +135,31 @@ export class StopHooks {
     const hook = task.stop;
     if (hook === undefined) return;
     task.stop = undefined;
+    const { stopPrev: prev, stopNext: next } = task;
+    task.stopPrev = task.stopNext = undefined;
     if (--hook.live === 0) return this.#retire(hook);
-    // Tasks mostly settle in the order they were submitted: drop the dead entries at the head now, and
-    // compact when many die behind a live one.
-    skipDead(hook);
-    const { tasks } = hook;
-    if (tasks.length - hook.head - hook.live > COMPACT_ABOVE && tasks.length - hook.head > 2 * hook.live) compact(hook);
+    if (next === undefined) hook.newest = prev;
+    else next.stopPrev = prev;
+    if (prev !== undefined) prev.stopNext = next;
+    else {
+      hook.oldest = next;
+      // Tasks mostly settle in the order they were submitted: the runs of a long-lived hook are dropped as
+      // its oldest task moves past them.
+      if (hook.firsts.length > 0) dropRunsBefore(hook, next!.stopRun >> 1);
+    }
   }
 
   /**
-   * Arms `hook`'s timer for the deadline of its oldest live task, `now` being performance.now(): its exact
-   * one if it is the first of its run, else its run's.
+   * Arms `hook`'s timer for the deadline of its oldest task, `now` being performance.now(): its exact one if
+   * it began its run, else its run's.
    */
   #arm(hook: StopHook, now: number): void {
-    const run = runAtHead(hook);
-    const first = hook.starts[run] === hook.head;
-    const deadline = first ? hook.firsts[run]! : runDeadline(hook, run);
+    const oldest = hook.oldest!;
+    const first = (oldest.stopRun & 1) === 1;
+    const run = oldest.stopRun >> 1;
+    const deadline = first ? hook.firsts[run - hook.runBase]! : runDeadline(hook, run);
     hook.armedFor = deadline;
-    hook.armedTask = first ? hook.tasks[hook.head] : undefined;
+    hook.armedTask = first ? oldest : undefined;
     // A delay setTimeout cannot wait goes in steps (see after()); the global is looked up now, so that fake
     // clocks in tests control it. Rounded up: a timer never fires before its delay has passed.
     const delay = Math.max(1, Math.ceil(deadline - now));
@@ -152,32 +173,33 @@ export class StopHooks {
     const now = performance.now();
     // The task the timer was armed for is due even if the clock disagrees (a faked setTimeout alone).
     const due = Math.max(now, hook.armedFor);
-    const { tasks, starts } = hook;
-    // The runs whose deadline has come: every task before the first run still to come is due.
-    let run = runAtHead(hook);
-    while (run < starts.length && runDeadline(hook, run) <= due) run++;
-    hook.run = run;
-    let end = run < starts.length ? starts[run]! : tasks.length;
-    // The task the timer was armed for, still the oldest live one, is due too; the rest of its run waits for
-    // the run's deadline.
+    // The runs whose deadline has come are past: every task of one is due.
+    const runs = hook.runBase + hook.firsts.length;
+    let run = Math.max(hook.due, hook.runBase);
+    while (run < runs && runDeadline(hook, run) <= due) run++;
+    hook.due = run;
+    // The task the timer was armed for, still the oldest one, is due too; the rest of its run waits for the
+    // run's deadline.
     const armed = hook.armedTask;
     hook.armedTask = undefined;
-    if (end <= hook.head && armed !== undefined && armed.stop === hook && tasks[hook.head] === armed) end = hook.head + 1;
     const stopped: Stoppable[] = [];
-    for (; hook.head < end; hook.head++) {
-      const task = tasks[hook.head]!;
-      tasks[hook.head] = undefined;
-      if (task.stop === hook) stopped.push(task);
+    let task = hook.oldest;
+    if (task !== undefined && task === armed && task.stopRun >> 1 >= run) {
+      stopped.push(task);
+      task = task.stopNext;
     }
-    // They left the FIFO above: the hook is whole again before any of them is stopped.
-    for (const task of stopped) task.stop = undefined;
+    for (; task !== undefined && task.stopRun >> 1 < run; task = task.stopNext) stopped.push(task);
+    // They leave the list at once: the hook is whole again before any of them is stopped.
+    for (const each of stopped) each.stop = each.stopPrev = each.stopNext = undefined;
     hook.live -= stopped.length;
     if (hook.live === 0) this.#retire(hook);
     else {
-      skipDead(hook);
+      task!.stopPrev = undefined;
+      hook.oldest = task;
+      dropRunsBefore(hook, task!.stopRun >> 1);
       this.#arm(hook, now);
     }
-    for (const task of stopped) this.#stop(task, new TimeoutError(`the task timed out after ${hook.timeout} ms`));
+    for (const each of stopped) this.#stop(each, new TimeoutError(`the task timed out after ${hook.timeout} ms`));
   };
 
   /** No task points to `hook` any more: its timer and its place under its signal go. */
@@ -188,12 +210,9 @@ export class StopHooks {
       else clearTimeout(timer);
       hook.timer = undefined;
     }
-    hook.tasks = [];
-    hook.starts = [];
+    // Whatever is still linked is no longer armed here (see #timedOut, #onAbort).
+    hook.oldest = hook.newest = hook.armedTask = undefined;
     hook.firsts = [];
-    hook.armedTask = undefined;
-    hook.head = 0;
-    hook.run = 0;
     if (this.#last === hook) this.#last = undefined;
     if (signal === undefined) return;
     const hooks = this.#bySignal.get(signal);
@@ -209,12 +228,7 @@ export class StopHooks {
     this.#bySignal.delete(signal);
     if (hooks === undefined) return;
     const stopped: Stoppable[] = [];
-    for (const hook of hooks) {
-      for (let i = hook.head; i < hook.tasks.length; i++) {
-        const task = hook.tasks[i];
-        if (task?.stop === hook) stopped.push(task);
-      }
-    }
+    for (const hook of hooks) for (let task = hook.oldest; task !== undefined; task = task.stopNext) stopped.push(task);
     for (const task of stopped) {
       this.disarm(task);
       this.#stop(task, signal.reason);
@@ -222,56 +236,17 @@ export class StopHooks {
   };
 }
 
-/** Drops the dead entries at the head of `hook`'s FIFO, which holds a live one. */
-function skipDead(hook: StopHook): void {
-  const { tasks } = hook;
-  while (hook.head < tasks.length && tasks[hook.head]?.stop !== hook) tasks[hook.head++] = undefined;
-}
-
-/**
- * The run that holds `hook.tasks[hook.head]`, which is then `hook.run`: the head only moves forward (and
- * {@link compact} starts the runs again), so this walks each run once.
- */
-function runAtHead(hook: StopHook): number {
-  const { starts, head } = hook;
-  let run = hook.run;
-  while (run + 1 < starts.length && starts[run + 1]! <= head) run++;
-  return (hook.run = run);
-}
-
 /** When the tasks of run `j` of `hook` time out: its first task's exact deadline, rounded up to a whole ms. */
 function runDeadline(hook: StopHook, j: number): number {
-  return Math.ceil(hook.firsts[j]!);
+  return Math.ceil(hook.firsts[j - hook.runBase]!);
 }
 
-/** Drops the dead entries of `hook`'s FIFO, keeping the live ones in order, and their runs. */
-function compact(hook: StopHook): void {
-  const tasks: Stoppable[] = [];
-  const starts: number[] = [];
-  const firsts: number[] = [];
-  const old = hook.starts;
-  let run = runAtHead(hook);
-  let added = -1;
-  for (let i = hook.head; i < hook.tasks.length; i++) {
-    const task = hook.tasks[i];
-    if (task?.stop !== hook) continue;
-    if (old.length > 0) {
-      while (run + 1 < old.length && old[run + 1]! <= i) run++;
-      if (run !== added) {
-        added = run;
-        // A run's exact deadline is its first task's: kept if that task begins the run still, else the
-        // rounded one (never sooner).
-        firsts.push(old[run] === i ? hook.firsts[run]! : runDeadline(hook, run));
-        starts.push(tasks.length);
-      }
-    }
-    tasks.push(task);
-  }
-  hook.tasks = tasks;
-  hook.starts = starts;
-  hook.firsts = firsts;
-  hook.head = 0;
-  hook.run = 0;
+/** Drops the deadlines of `hook`'s runs before run `j` (its oldest task's) once they are many. */
+function dropRunsBefore(hook: StopHook, j: number): void {
+  const past = j - hook.runBase;
+  if (past <= DROP_RUNS_ABOVE || 2 * past <= hook.firsts.length) return;
+  hook.firsts.splice(0, past);
+  hook.runBase = j;
 }
 
 function isDelay(timer: Delay | ReturnType<typeof setTimeout>): timer is Delay {

@@ -1,6 +1,6 @@
 import { Future } from '../futures/future.js';
 import type { TaskCode } from '../wire/protocol.js';
-import type { StopHook } from './stop-hooks.js';
+import type { StopHook, Stoppable } from './stop-hooks.js';
 import type { WorkerSlot } from './worker-slot.js';
 
 /**
@@ -29,7 +29,7 @@ const NO_ARGS: readonly unknown[] = Object.freeze([]);
  *
  * Where the bytes of a pending task go (Node 20, 64-bit, no pointer compression; 1M tasks awaited with
  * Promise.all, bench s10): this object, 128 B (a promise, 48, the Future's 4 fields, this class's 6; a task
- * with a signal or a timeout is a StoppableRecord, 8 B more); the promise's resolve function and its context,
+ * with a signal or a timeout is a StoppableRecord, 32 B more); the promise's resolve function and its context,
  * 2 x 56 B (the Future keeps no reject function: see Future); then what Promise.all adds to any promise: a
  * reaction (48 B), its element function (56 B) and, because a Future is a subclass (Promise.all calls its
  * `then` rather than taking V8's fast path), the derived promise that `then` returns (48 B); and the queue's
@@ -120,6 +120,31 @@ export class TaskRecord extends Future<unknown> {
     throw new TypeError('only a StoppableRecord has a stop hook');
   }
 
+  /** Its neighbours in its stop hook's list, and its run there (see Stoppable): a StoppableRecord's alone. */
+  get stopPrev(): Stoppable | undefined {
+    return undefined;
+  }
+
+  set stopPrev(_task: Stoppable | undefined) {
+    throw new TypeError('only a StoppableRecord has a stop hook');
+  }
+
+  get stopNext(): Stoppable | undefined {
+    return undefined;
+  }
+
+  set stopNext(_task: Stoppable | undefined) {
+    throw new TypeError('only a StoppableRecord has a stop hook');
+  }
+
+  get stopRun(): number {
+    return 0;
+  }
+
+  set stopRun(_run: number) {
+    throw new TypeError('only a StoppableRecord has a stop hook');
+  }
+
   /** See #expectedNs. */
   get expectedNs(): number {
     return this.#expectedNs;
@@ -173,10 +198,13 @@ export class TaskRecord extends Future<unknown> {
 
 /**
  * The record of a task submitted with a signal, a timeout or BACKGROUND, the one kind that may have a stop
- * hook: a field that every other task would carry empty (8 B each, in a burst of a million pending tasks).
+ * hook: fields that every other task would carry empty (32 B each, in a burst of a million pending tasks).
  */
-export class StoppableRecord extends TaskRecord {
+export class StoppableRecord extends TaskRecord implements Stoppable {
   #stop: StopHook | undefined = undefined;
+  #stopPrev: Stoppable | undefined = undefined;
+  #stopNext: Stoppable | undefined = undefined;
+  #stopRun = 0;
 
   static {
     // `constructor` is Future.prototype's getter (see TaskRecord).
@@ -189,6 +217,30 @@ export class StoppableRecord extends TaskRecord {
 
   override set stop(hook: StopHook | undefined) {
     this.#stop = hook;
+  }
+
+  override get stopPrev(): Stoppable | undefined {
+    return this.#stopPrev;
+  }
+
+  override set stopPrev(task: Stoppable | undefined) {
+    this.#stopPrev = task;
+  }
+
+  override get stopNext(): Stoppable | undefined {
+    return this.#stopNext;
+  }
+
+  override set stopNext(task: Stoppable | undefined) {
+    this.#stopNext = task;
+  }
+
+  override get stopRun(): number {
+    return this.#stopRun;
+  }
+
+  override set stopRun(run: number) {
+    this.#stopRun = run;
   }
 }
 

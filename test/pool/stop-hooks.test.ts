@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { TimeoutError } from '../../src/futures/errors.js';
-import { StopHooks, type Stoppable } from '../../src/pool/stop-hooks.js';
+import { StopHooks, type StopHook, type Stoppable } from '../../src/pool/stop-hooks.js';
 import { TimeoutError as PoolTimeoutError } from 'aiox';
 import { makePool } from '../executors/pools.js';
 import { holdUntil } from '../fixtures/abort-tasks.js';
@@ -19,7 +19,21 @@ function hooks(): { stops: StopHooks; stopped: [Stoppable, number, unknown][] } 
   return { stops, stopped };
 }
 
-const task = (): Stoppable => ({ stop: undefined });
+const task = (): Stoppable => ({ stop: undefined, stopPrev: undefined, stopNext: undefined, stopRun: 0 });
+
+/** The tasks linked in `hook`, oldest first, checked both ways. */
+function linked(hook: StopHook): Stoppable[] {
+  const tasks: Stoppable[] = [];
+  let prev: Stoppable | undefined;
+  for (let task = hook.oldest; task !== undefined; task = task.stopNext) {
+    assert.equal(task.stopPrev, prev, 'each link points back to the one before it');
+    assert.equal(task.stop, hook);
+    tasks.push((prev = task));
+  }
+  assert.equal(hook.newest, prev);
+  assert.equal(tasks.length, hook.live);
+  return tasks;
+}
 
 
 test('tasks with one timeout share one timer: each times out at its own deadline, in order', (t) => {
@@ -151,7 +165,7 @@ test('the listener goes with the last task of the signal', (t) => {
   assert.equal(stopped.length, 0);
 });
 
-test('many tasks settling behind one that stays armed are not held: the FIFO is compacted', (t) => {
+test('tasks settling behind one that stays armed leave the list at once', (t) => {
   const advance = jumpClock(t);
   const { stops, stopped } = hooks();
   const first = task();
@@ -160,7 +174,8 @@ test('many tasks settling behind one that stays armed are not held: the FIFO is 
   for (const s of later) stops.arm(s, undefined, 100, false);
   const hook = first.stop!;
   for (const s of later.slice(0, 1999)) stops.disarm(s);
-  assert.ok(hook.tasks.length - hook.head < 600, `${hook.tasks.length - hook.head} entries held for 2 live tasks`);
+  assert.deepEqual(linked(hook), [first, later[1999]]);
+  for (const s of later.slice(0, 1999)) assert.ok(s.stopPrev === undefined && s.stopNext === undefined, 'a disarmed task holds no neighbour');
   advance(100);
   assert.equal(stopped.length, 2);
   assert.ok(stopped[0]![0] === first && stopped[1]![0] === later[1999]);
@@ -177,7 +192,11 @@ test('tasks armed within one millisecond share one deadline: a burst holds a run
   const hook = first[0]!.stop!;
   assert.equal(second[0]!.stop, hook);
   assert.deepEqual(hook.firsts.map(Math.ceil), [100, 103], 'one deadline for each millisecond tasks were armed in');
-  assert.deepEqual(hook.starts, [0, 2000]);
+  assert.deepEqual(
+    [first[0]!.stopRun, first[1999]!.stopRun, second[0]!.stopRun, second[1999]!.stopRun],
+    [1, 0, 3, 2],
+    'a task knows its run, and whether it began it',
+  );
   advance(96);
   assert.equal(stopped.length, 0);
   advance(1);
@@ -220,7 +239,7 @@ test('the first task of a run times out at its exact deadline, the others of the
   assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[a, 10.25], [b, 11]]);
 });
 
-test('compacting the FIFO keeps the deadline of each live task', (t) => {
+test('tasks leaving the list leave the deadline of each live task as it was', (t) => {
   const advance = jumpClock(t);
   const { stops, stopped } = hooks();
   const head = task();
@@ -232,9 +251,9 @@ test('compacting the FIFO keeps the deadline of each live task', (t) => {
     advance(1);
   }
   const hook = head.stop!;
-  // All but the last task of each millisecond settle behind the head, which stays armed: the FIFO is compacted.
+  // All but the last task of each millisecond settle behind the head, which stays armed.
   for (const group of armed) for (const s of group.slice(0, -1)) stops.disarm(s);
-  assert.ok(hook.tasks.length - hook.head < 100, `${hook.tasks.length - hook.head} entries held for 5 live tasks`);
+  assert.deepEqual(linked(hook), [head, ...armed.map((group) => group.at(-1))]);
   assert.deepEqual(hook.firsts.map(Math.ceil), [100, 101, 102, 103]);
   advance(96);
   assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[head, 100], [armed[0]!.at(-1), 100]]);
@@ -245,6 +264,29 @@ test('compacting the FIFO keeps the deadline of each live task', (t) => {
     stopped.slice(2).map(([s, at]) => [s, at]),
     [[armed[1]!.at(-1), 101], [armed[2]!.at(-1), 102], [armed[3]!.at(-1), 103]],
   );
+});
+
+test('a hook that lives long keeps only the runs of its armed tasks, and their deadlines', (t) => {
+  const advance = jumpClock(t);
+  const { stops, stopped } = hooks();
+  const armed: Stoppable[] = [];
+  // A task a millisecond, each settling 2 ms after it was armed: the hook never empties.
+  for (let ms = 0; ms < 1000; ms++) {
+    armed.push(task());
+    stops.arm(armed[ms]!, undefined, 10_000, false);
+    if (ms >= 2) stops.disarm(armed[ms - 2]!);
+    advance(1);
+  }
+  const hook = armed[999]!.stop!;
+  assert.deepEqual(linked(hook), [armed[998], armed[999]]);
+  assert.ok(hook.firsts.length <= 600, `${hook.firsts.length} deadlines kept for 2 armed tasks`);
+  assert.ok(hook.runBase > 0);
+  advance(10_000 - 1000 + 997);
+  assert.equal(stopped.length, 0);
+  advance(1);
+  assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[armed[998], 10_998]]);
+  advance(1);
+  assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[armed[998], 10_998], [armed[999], 10_999]]);
 });
 
 test('in a pool, tasks sharing one timeout each time out at their own deadline while their neighbours finish', { timeout: 60_000 }, async (t) => {
