@@ -13,13 +13,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
-const ENTRIES = ['index', 'worker/thread-entry', 'worker/sync-entry'];
-// Worker entries bundled as CommonJS (dist/worker/NAME.cjs): a child process started from an ES module loads
-// it through the ESM loader, which reads it with fs/promises (loading that module and its streams) and
-// compiles it as a module; Node's CommonJS loader does neither. About 6 ms of CPU less per child process
-// here (a child costs about 140 ms), paid again by every replacement of an aborted worker. Nothing in them may
-// use import.meta or a top-level await.
-const CJS_WORKER_ENTRIES = ['worker/process-entry'];
+const ENTRIES = ['index', 'worker/sync-entry'];
+// Worker entries bundled as CommonJS (dist/worker/NAME.cjs): a child process or a thread started from an ES
+// module loads it through the ESM loader, which starts in that worker first (it reads the file with
+// fs/promises, loading that module and its streams, and compiles it as a module); Node's CommonJS loader
+// does neither. About 6 ms of CPU less per child process here (a child costs about 140 ms), and 6-7 ms of a
+// thread's start (about 67 ms from a warm program's submit to the first result), paid again by every
+// replacement of an aborted worker. A task module in a .cjs file is then required, and the ESM loader does
+// not start at all (see importTaskModule). Nothing in them may use import.meta or a top-level await.
+const CJS_WORKER_ENTRIES = ['worker/process-entry', 'worker/thread-entry'];
 // What a worker imports only when a task's argument is a Manager's proxy (src/worker/proxy-args.ts): a file
 // of its own beside the worker entries, so that a worker's start does not compile it.
 const WORKER_CHUNKS = { 'worker/proxies': 'src/manager/revive.ts' };

@@ -5,10 +5,12 @@
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
-  options: { pool: { type: 'string' }, kind: { type: 'string' }, aiox: { type: 'string', default: 'aiox' } },
+  options: { pool: { type: 'string' }, kind: { type: 'string' }, aiox: { type: 'string', default: 'aiox' }, 'esm-task': { type: 'boolean', default: false } },
 });
 const thread = values.kind === 'thread';
-const WORK = new URL('../../../bench/workers/work.cjs', import.meta.url);
+// aiox's task module: work.cjs itself, which a worker requires, or (--esm-task) an ES module of the same
+// functions, which it imports.
+const WORK = new URL(values['esm-task'] ? '../../../bench/workers/work-esm.mjs' : '../../../bench/workers/work.cjs', import.meta.url);
 const PEER_WORKER = new URL('../../../bench/workers/piscina-tinypool.mjs', import.meta.url).href;
 
 let imported = 0;

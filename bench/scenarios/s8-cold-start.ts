@@ -101,6 +101,10 @@ function freshContenders(): FreshContender[] {
     { name: 'piscina', args: ['--pool', 'piscina', '--kind', 'thread'] },
     { name: 'tinypool', args: ['--pool', 'tinypool', '--kind', 'thread'] },
     { name: 'tinypool (process)', args: ['--pool', 'tinypool', '--kind', 'process'] },
+    // Reported, in no figure: aiox with its task module in an ES module (the figures' aiox requires work.cjs;
+    // the peers import piscina-tinypool.mjs, which imports work.cjs).
+    { name: `${AIOX_THREAD.name}, .mjs task module`, args: ['--pool', 'aiox', '--kind', 'thread', '--esm-task'] },
+    { name: `${AIOX_PROCESS.name}, .mjs task module`, args: ['--pool', 'aiox', '--kind', 'process', '--esm-task'] },
   ];
   // Another build of aiox to compare with in the same run (a file URL or path of its index.js): reported,
   // not part of any figure.

@@ -64,18 +64,24 @@ export function taskEnded(): void {
 }
 
 /**
- * Imports a task module in a worker. A pool started during the import fails at once, and so does the
- * import, with the same error, even if the module caught it.
+ * Imports a task module in a worker; returns what reads its exports. A pool started during the import fails
+ * at once, and so does the import, with the same error, even if the module caught it. A `.cjs` file is
+ * required rather than imported (see {@link requireAsImported}).
  */
-export async function importTaskModule(module: string): Promise<Record<string, unknown>> {
+export async function importTaskModule(module: string): Promise<(name: string) => unknown> {
   const outer = state.importing;
   const outerRefused = state.refused;
   state.importing = module;
   state.refused = undefined;
   try {
-    const namespace = (await import(module)) as Record<string, unknown>;
+    let exportOf: (name: string) => unknown;
+    if (isCommonJsFile(module)) exportOf = requireAsImported(module);
+    else {
+      const namespace = (await import(module)) as Record<string, unknown>;
+      exportOf = (name) => namespace[name];
+    }
     if (state.refused !== undefined) throw state.refused;
-    return namespace;
+    return exportOf;
   } catch (error) {
     throw state.refused ?? error;
   } finally {
@@ -83,6 +89,30 @@ export async function importTaskModule(module: string): Promise<Record<string, u
     state.importing = outer;
     state.refused = outerRefused;
   }
+}
+
+/** Whether `module` is a file URL of a `.cjs` file: CommonJS whatever package it is in. */
+function isCommonJsFile(module: string): boolean {
+  return module.startsWith('file:') && new URL(module).pathname.endsWith('.cjs');
+}
+
+/**
+ * A CommonJS module, required: what reads its exports as `import()` would give them. The first `import()` in
+ * a worker starts Node's ESM loader there, about 4 ms of a thread's start and 10 ms of a child process's
+ * (whose entry is CommonJS too): a worker whose task module is a `.cjs` file does without it. What
+ * `import()` would give is kept: the same module instance (Node's ESM loader takes a CommonJS module from the
+ * same cache), `default` as `module.exports` (never its `default` property: Node ignores `__esModule`), and
+ * the other exports as `module.exports` has them as own properties (of which `import()` lists the ones it
+ * finds by reading the source; here a function set under a computed name is found too).
+ */
+function requireAsImported(module: string): (name: string) => unknown {
+  const { createRequire } = process.getBuiltinModule('node:module');
+  const { fileURLToPath } = process.getBuiltinModule('node:url');
+  const path = fileURLToPath(module);
+  const exports = createRequire(path)(path) as unknown;
+  const holdsExports = exports !== null && (typeof exports === 'object' || typeof exports === 'function');
+  // Own properties only: `import()` gives no `toString` or `constructor` of Object.prototype either.
+  return (name) => (name === 'default' ? exports : holdsExports && Object.hasOwn(exports, name) ? (exports as Record<string, unknown>)[name] : undefined);
 }
 
 /**

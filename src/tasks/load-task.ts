@@ -12,12 +12,12 @@ type AnyTask = TaskFunction<unknown[], unknown>;
 export async function loadTask(descriptor: TaskDescriptor): Promise<AnyTask> {
   if (descriptor.kind === 'source') return compileSource(descriptor.source, descriptor.name);
   const { module, name } = descriptor;
-  const namespace = await importTaskModule(module).catch((error: unknown) => {
+  const exportOf = await importTaskModule(module).catch((error: unknown) => {
     throw explainImportError(error, module);
   });
   const registered = taskRegistry().get(`${module}#${name}`);
   if (registered !== undefined) return registered as AnyTask;
-  const exported = namespace[name];
+  const exported = exportOf(name);
   if (typeof exported === 'function') return exported as AnyTask;
   throw new TypeError(
     `no task named "${name}" in ${module}: mark it with defineTask(import.meta.url, function ${name}() {}) at the module's top level, or export it under that name`,

@@ -6,15 +6,18 @@ import { WorkerRuntime } from './runtime.js';
 
 // Entry point of a pool thread: the engine passes the init as workerData and batches over parentPort.
 // Messages sent before the listener is attached wait in the port.
+// Bundled as CommonJS (see scripts/bundle.js), so no top-level await: the runtime starts once the loaders
+// are bridged.
 markPoolWorker();
-await bridgeLoaders();
-const port = parentPort!;
-// A message posted before the thread exits is delivered before the 'exit' event: `sent` may run at once.
-const runtime = new WorkerRuntime((message, sent) => {
-  port.postMessage(message);
-  sent?.();
-}, workerData as WorkerInit);
-port.on('message', (message: RunMessage | AbortTaskMessage) => {
-  if (Array.isArray(message)) runtime.receive(message as RunMessage);
-  else if ((message as AbortTaskMessage | null)?.type === 'abort') runtime.abortTask(message as AbortTaskMessage);
+void bridgeLoaders().then(() => {
+  const port = parentPort!;
+  // A message posted before the thread exits is delivered before the 'exit' event: `sent` may run at once.
+  const runtime = new WorkerRuntime((message, sent) => {
+    port.postMessage(message);
+    sent?.();
+  }, workerData as WorkerInit);
+  port.on('message', (message: RunMessage | AbortTaskMessage) => {
+    if (Array.isArray(message)) runtime.receive(message as RunMessage);
+    else if ((message as AbortTaskMessage | null)?.type === 'abort') runtime.abortTask(message as AbortTaskMessage);
+  });
 });

@@ -125,7 +125,7 @@ test("the core's bundles import neither bullmq nor ioredis; aiox/bullmq imports 
   const importsOf = (file: string): string[] =>
     // The bundles are minified (whitespace): a statement may start anywhere on a line.
     [...readFileSync(new URL(`../../../dist/${file}`, import.meta.url), 'utf8').matchAll(/(?:^|[;{}])\s*(?:import|export)\b[^'"]*?from\s*["']([^"']+)["']/gm)].map((m) => m[1]!);
-  for (const file of ['index.js', 'worker/thread-entry.js', 'worker/process-entry.cjs', 'worker/sync-entry.js']) {
+  for (const file of ['index.js', 'worker/thread-entry.cjs', 'worker/process-entry.cjs', 'worker/sync-entry.js']) {
     assert.deepEqual(importsOf(file).filter((name) => /bullmq|ioredis/.test(name)), [], file);
   }
   assert.doesNotMatch(readFileSync(new URL('../../../dist/extras.cjs', import.meta.url), 'utf8'), /require\(["'](?:bullmq|ioredis)/);

@@ -43,7 +43,7 @@ after(() => {
 });
 
 test('the tarball ships the compiled code, its types and the license', () => {
-  for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/worker/thread-entry.js', 'dist/worker/process-entry.cjs', 'LICENSE']) {
+  for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/worker/thread-entry.cjs', 'dist/worker/process-entry.cjs', 'LICENSE']) {
     assert.ok(shipped.includes(file), `${file} is not in the tarball`);
   }
   assert.ok(!shipped.some((file) => file.startsWith('src/') || file.startsWith('test/')), 'sources or tests are shipped');
@@ -63,7 +63,7 @@ test('the tarball ships one bundled file per entry: the main one and its extras,
     'dist/worker/process-entry.cjs',
     'dist/worker/proxies.js',
     'dist/worker/sync-entry.js',
-    'dist/worker/thread-entry.js',
+    'dist/worker/thread-entry.cjs',
   ]);
 });
 
