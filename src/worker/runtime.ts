@@ -92,6 +92,7 @@ export class WorkerRuntime {
   #results: [...ResultsMessage];
   readonly #token: number;
   #groupStart = 0;
+  /** Thread workers only: the seq of the next task to claim (see claims.ts); a process leaves it at its batch's first. */
   #seq = 0;
   readonly #claims: Int32Array | undefined;
   /** The number of the task after the last one received. */
@@ -489,9 +490,9 @@ export class WorkerRuntime {
 
   /**
    * A process's #stashHeld: appends to the stash file, in one write, the results held and not in it yet and,
-   * with `begins`, the mark that task #seq is about to begin. False if it could not (a result that cannot be
-   * serialized, a full file, or results posted and still leaving that are not in the file): then what is
-   * held must be sent, and its send awaited, first.
+   * with `begins`, the mark that the task after them (`#posted + held`) is about to begin. False if it could
+   * not (a result that cannot be serialized, a full file, or results posted and still leaving that are not in
+   * the file): then what is held must be sent, and its send awaited, first.
    */
   #fileHeld(begins: boolean): boolean {
     const file = this.#stashFile!;
