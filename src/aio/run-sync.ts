@@ -3,10 +3,9 @@ import { TimeoutError } from '../futures/errors.js';
 import { validateOptions, validateTimeout } from '../internal/validate.js';
 import { assertMayStartPool } from '../tasks/import-guard.js';
 import { describeTask, type Task } from '../tasks/task.js';
-import { fromWire, type WireError } from '../tasks/wire-error.js';
-import type { SyncCall } from '../worker/sync-entry.js';
+import { fromWire } from '../tasks/wire-error.js';
+import type { SyncCall, SyncReply } from '../wire/sync-call.js';
 import { workerEntry } from '../internal/worker-entry.js';
-
 
 /**
  * Options of {@link runSync.with}.
@@ -68,8 +67,8 @@ function call<A extends unknown[], R>(options: RunSyncOptions, fn: Task<A, R>, a
     worker = undefined;
     throw new Error('runSync(): the worker ended before the task settled (process.exit or an uncaught error in it)');
   }
-  const reply = received.message as { ok: true; value: Awaited<R> } | { ok: false; error: WireError };
-  if (reply.ok) return reply.value;
+  const reply = received.message as SyncReply;
+  if (reply.ok) return reply.value as Awaited<R>;
   throw fromWire(reply.error);
 }
 

@@ -16,6 +16,7 @@ import {
   type SubmitOptions,
   type Task,
 } from '../index.js';
+import { messageOf } from '../internal/message-of.js';
 import { after, type Delay } from '../internal/timers.js';
 import { describe, validateFunction, validateInteger, validateOptions, validateSignal, validateTimeout } from '../internal/validate.js';
 import { describeTask, type TaskDescriptor } from '../tasks/task.js';
@@ -709,8 +710,4 @@ export class BullMQExecutor implements Executor {
     this.#unfollow(pending);
     if (this.#jobs.size === 0) this.#idle?.();
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

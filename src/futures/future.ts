@@ -1,4 +1,5 @@
 import { inspect, type InspectOptions } from 'node:util';
+import { stackOf } from '../internal/message-of.js';
 import { isThenable } from '../internal/validate.js';
 import { CancelledError, InvalidStateError } from './errors.js';
 import { trackUnobserved, untrackUnobserved } from './unobserved.js';
@@ -410,7 +411,7 @@ function runCallback<T>(fn: DoneCallback<T>, future: Future<T>): void {
     fn(future);
   } catch (error) {
     process.emitWarning(
-      `a done callback of a Future threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      `a done callback of a Future threw: ${stackOf(error)}`,
       { type: 'AioxCallbackWarning', code: 'ERR_AIOX_CALLBACK' },
     );
   }

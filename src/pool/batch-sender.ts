@@ -1,11 +1,11 @@
 // Sending queued work to workers in batches, as the dispatch policy (dispatch.ts) decides, and taking
 // unstarted work back from a loaded worker when another is idle. Part of the hot path: keep its allocations
 // and property writes per task as they are (bench scenarios s1, s5 and s10 measure them).
+import { messageOf } from '../internal/message-of.js';
 import { publishStart, taskStartChannel } from './diagnostics.js';
 import { batchLimit, laneLimit, mayJoin, rebalanceFrom } from './dispatch.js';
 import type { EngineParts } from './engine-parts.js';
 import type { TaskRecord } from './task-record.js';
-import { messageOf } from './worker-exit.js';
 import type { WorkerSlot } from './worker-slot.js';
 
 /** What sending batches needs of the pool. */

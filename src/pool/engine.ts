@@ -135,10 +135,10 @@ export class PoolEngine {
       throw new QueueFull(`the pool's queue is full (maxQueue ${this.#options.maxQueue}): await pool.room() before submitting`);
     }
     if (chunk) this.#counts.mapped = true;
-    const id = this.#tasks.idOf(task);
+    const fnId = this.#tasks.fnIdOf(task);
     const listener = options?.listener;
     const stoppable = options !== undefined && (options.signal !== undefined || options.timeout !== undefined || options[BACKGROUND] === true);
-    const code = taskCode(id, chunk, listener !== undefined);
+    const code = taskCode(fnId, chunk, listener !== undefined);
     const record = stoppable ? new StoppableRecord(code, args, options.transfer) : new TaskRecord(code, args, options?.transfer);
     // Before anything can settle the future: its listener ends with it.
     if (listener !== undefined) this.#listeners.add(record, listener);

@@ -1,9 +1,9 @@
 // The pool's events for application code (drain, idle, a worker died) as transitions of the engine's state.
 // The engine keeps a PoolWatch only while the executor has a listener for one of them: without one, it costs
 // the engine a field read per pump.
+import { messageOf } from '../internal/message-of.js';
 import type { TaskQueue } from './task-queue.js';
 import type { Transport } from './transport.js';
-import { messageOf } from './worker-exit.js';
 import type { WorkerSlot } from './worker-slot.js';
 
 /**

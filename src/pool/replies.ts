@@ -1,6 +1,7 @@
 // What a worker says (it is ready, its initializer failed, an error outside any task, a task's report, its
 // answers) and what the pool does about it. Answers are the hot path: keep their allocations and property
 // writes per task as they are (bench scenarios s1, s5 and s10 measure them).
+import { messageOf } from '../internal/message-of.js';
 import { fromWire } from '../tasks/wire-error.js';
 import {
   RESULT_RUNNING,
@@ -17,7 +18,7 @@ import { publishReady, taskFinishChannel, workerReadyChannel } from './diagnosti
 import { estimateKey } from './dispatch.js';
 import type { EngineParts } from './engine-parts.js';
 import { micros } from './stats.js';
-import { messageOf, reportUncaught } from './worker-exit.js';
+import { reportUncaught } from './worker-exit.js';
 import { WorkerState, type WorkerSlot } from './worker-slot.js';
 
 /** What reading a worker's messages needs of the pool. */

@@ -1,4 +1,5 @@
 import { whenDone } from '../futures/future.js';
+import { stackOf } from '../internal/message-of.js';
 import type { ReportMessage } from '../wire/protocol.js';
 import type { TaskRecord } from './task-record.js';
 import type { WorkerSlot } from './worker-slot.js';
@@ -57,7 +58,7 @@ export class ReportListeners {
     } catch (error) {
       // As a Future's done callback: the caller's code failed, not the pool.
       process.emitWarning(
-        `a report listener (onProgress, onEvent) threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        `a report listener (onProgress, onEvent) threw: ${stackOf(error)}`,
         { type: 'AioxCallbackWarning', code: 'ERR_AIOX_CALLBACK' },
       );
     }

@@ -13,20 +13,20 @@ export class TaskTable {
   readonly #descriptors: TaskDescriptor[] = [];
 
   /** The fnId of `task`. @throws {TypeError} for something that is not a task. */
-  idOf(task: unknown): number {
+  fnIdOf(task: unknown): number {
     const isObject = typeof task === 'function' || (typeof task === 'object' && task !== null);
     const cached = isObject ? this.#byIdentity.get(task) : undefined;
     if (cached !== undefined) return cached;
     const descriptor = describeTask(task);
     const key = descriptor.kind === 'module' ? `m:${descriptor.module}#${descriptor.name}` : `s:${descriptor.source}`;
-    let id = this.#byKey.get(key);
-    if (id === undefined) {
-      id = this.#descriptors.length;
+    let fnId = this.#byKey.get(key);
+    if (fnId === undefined) {
+      fnId = this.#descriptors.length;
       this.#descriptors.push(descriptor);
-      this.#byKey.set(key, id);
+      this.#byKey.set(key, fnId);
     }
-    if (isObject) this.#byIdentity.set(task, id);
-    return id;
+    if (isObject) this.#byIdentity.set(task, fnId);
+    return fnId;
   }
 
   descriptor(fnId: number): TaskDescriptor {

@@ -45,8 +45,9 @@ export interface WorkerErrorInfo {
 /**
  * Internal task option: the task does not keep the program alive while it runs. For a task that waits on a
  * channel of its own (a generator), whose caller holds the program open only while it waits for a reply.
- * Such a task runs alone on its worker, as an abortable one does. Only the executors set it (see
- * `submitBackground` in executors/pool-executor.ts); no public option object can carry it.
+ * Such a task runs alone on its worker (a task with a signal or a timeout is batched like any other). Only
+ * the executors set it (see `submitBackground` in executors/pool-executor.ts); no public option object can
+ * carry it.
  */
 export const BACKGROUND: unique symbol = Symbol('aiox.background');
 
@@ -104,7 +105,7 @@ export interface PoolStats {
   /**
    * Milliseconds a task ran in its worker, since the pool started. Workers report their busy time per
    * reply, so tasks answered together (tiny tasks, batched) count as one sample of their average; a task
-   * that runs alone (slow, abortable, or with a `timeout`) is one exact sample.
+   * that runs alone (a slow one, or one whose function has not been timed yet) is one exact sample.
    */
   readonly runTime: TimeDistribution;
 }

@@ -1,5 +1,6 @@
 // What a worker's exit means (the error its tasks fail with, whether it breaks the pool), and what the pool
 // does about it: its tasks fail or run elsewhere, the exit is reported, a replacement starts.
+import { messageOf } from '../internal/message-of.js';
 import { exitReason, publishExit, workerExitChannel, type WorkerExitReason } from './diagnostics.js';
 import type { EngineParts } from './engine-parts.js';
 import { deathError } from './pool-watch.js';
@@ -75,16 +76,6 @@ export function reportUncaught(
 function describeOrigin(origin: WorkerErrorInfo['origin']): string {
   const what = origin === 'unhandledRejection' ? 'an unhandled promise rejection' : 'an uncaught exception';
   return `${what} raised outside any task's own call (in a timer, a callback or work an earlier task left behind)`;
-}
-
-/** An error's message, or what String() makes of a thrown non-error (never throwing itself). */
-export function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  try {
-    return String(error);
-  } catch {
-    return Object.prototype.toString.call(error);
-  }
 }
 
 /** What settling a worker's exit needs of the pool. */

@@ -89,6 +89,14 @@ export type TaskDefs = readonly (readonly [fnId: number, descriptor: TaskDescrip
 export type RunMessage = readonly [seq: number, defs: TaskDefs | 0, guarded: 0 | typeof GUARDED, ...tasks: unknown[]];
 /** Where the tasks of a {@link RunMessage} start. */
 export const RUN_HEADER = 3;
+
+/**
+ * The seq of the task whose code is at `index` of `batch` (RUN_HEADER, RUN_HEADER + 2, ...); at
+ * `batch.length`, the seq that follows the batch's last task.
+ */
+export function seqAt(batch: RunMessage, index: number): number {
+  return batch[0] + (index - RUN_HEADER) / 2;
+}
 /**
  * A {@link RunMessage}'s `guarded` flag: the engine may stop a task of the batch while it runs, so before
  * each task the worker makes safe the results it holds. A thread copies them to its stash (see

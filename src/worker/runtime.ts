@@ -11,7 +11,6 @@ import {
   RESULT_SKIPPED,
   RESULTS_HEADER,
   RUN_HEADER,
-  type TaskDefs,
   type AbortTaskMessage,
   type ChunkResult,
   type FromWorker,
@@ -21,6 +20,7 @@ import {
   type UncaughtErrors,
   type WorkerInit,
   fnIdOf,
+  seqAt,
 } from '../wire/protocol.js';
 import { taskEnded, taskStarted } from '../tasks/import-guard.js';
 import { explainSourceError, loadTask } from '../tasks/load-task.js';
@@ -86,12 +86,13 @@ export class WorkerRuntime {
   readonly #tasks = new Map<number, LoadedTask>();
   readonly #inbox = new Deque<RunMessage>();
   #state: RuntimeState = RuntimeState.STARTING;
-  #batch: readonly unknown[] | undefined = undefined;
+  #batch: RunMessage | undefined = undefined;
   #index = 0;
   // Results gathered since the last reply, after the header: the busy time (filled in when sent), the token.
   #results: [...ResultsMessage];
   readonly #token: number;
   #groupStart = 0;
+  /** Thread workers only: the seq of the next task to claim (see claims.ts); a process leaves it at its batch's first. */
   #seq = 0;
   readonly #claims: Int32Array | undefined;
   /** The number of the task after the last one received. */
@@ -176,14 +177,14 @@ export class WorkerRuntime {
 
   /** Takes one message from the engine. */
   receive(message: RunMessage): void {
-    const defs = message[1] as TaskDefs | 0;
+    const defs = message[1];
     if (defs !== 0) {
       for (const [id, descriptor] of defs) {
         this.#tasks.set(id, { descriptor, fn: undefined, loading: undefined, loadError: undefined });
       }
     }
     this.#inbox.push(message);
-    this.#received = (message[0] as number) + (message.length - RUN_HEADER) / 2;
+    this.#received = seqAt(message, message.length);
     if (this.#state === RuntimeState.READY) this.#run();
   }
 
@@ -198,7 +199,7 @@ export class WorkerRuntime {
     // A process's task that waits for its module to load has not begun: it is answered now, not once its
     // module has loaded (which may take longer than the pool's grace), and never runs.
     const batch = this.#batch;
-    if (this.#state === RuntimeState.LOADING && this.#claims === undefined && batch !== undefined && seq === (batch[0] as number) + (this.#index - RUN_HEADER) / 2 && this.#frames.abortedBeforeBegin(seq)) {
+    if (this.#state === RuntimeState.LOADING && this.#claims === undefined && batch !== undefined && seq === seqAt(batch, this.#index) && this.#frames.abortedBeforeBegin(seq)) {
       if (this.#results.length === RESULTS_HEADER) this.#groupStart = clockMs();
       this.#index += 2;
       this.#results.push(RESULT_SKIPPED, undefined);
@@ -254,9 +255,8 @@ export class WorkerRuntime {
   #firstUnstarted(): number {
     const batch = this.#batch ?? this.#inbox.peek();
     if (batch === undefined) return this.#received;
-    const first = batch[0] as number;
-    if (batch !== this.#batch) return first;
-    return first + (this.#index - RUN_HEADER) / 2 + (this.#state === RuntimeState.LOADING ? 1 : 0);
+    if (batch !== this.#batch) return batch[0];
+    return seqAt(batch, this.#index) + (this.#state === RuntimeState.LOADING ? 1 : 0);
   }
 
   async #initialize(init: WorkerInit): Promise<void> {
@@ -294,7 +294,7 @@ export class WorkerRuntime {
         if (message === undefined) return;
         this.#batch = message;
         this.#index = RUN_HEADER;
-        this.#seq = message[0] as number;
+        this.#seq = message[0];
       }
       const batch = this.#batch;
       const guarded = batch[2] === GUARDED;
@@ -302,7 +302,7 @@ export class WorkerRuntime {
       while (this.#index < batch.length) {
         // A process's task aborted before it began (its future has failed): it never runs, as a thread's
         // revoked one (see TaskFrames.abort).
-        if (this.#claims === undefined && this.#frames.abortedBeforeBegin((batch[0] as number) + (this.#index - RUN_HEADER) / 2)) {
+        if (this.#claims === undefined && this.#frames.abortedBeforeBegin(seqAt(batch, this.#index))) {
           if (this.#results.length === RESULTS_HEADER) this.#groupStart = clockMs();
           this.#index += 2;
           this.#results.push(RESULT_SKIPPED, undefined);
@@ -331,7 +331,7 @@ export class WorkerRuntime {
           return;
         }
         if (this.#results.length === RESULTS_HEADER) this.#groupStart = clockMs();
-        const seq = (batch[0] as number) + (this.#index - RUN_HEADER) / 2;
+        const seq = seqAt(batch, this.#index);
         this.#index += 2;
         if (this.#claims !== undefined && !claim(this.#claims, this.#seq++)) {
           this.#results.push(RESULT_SKIPPED, undefined);
@@ -490,9 +490,9 @@ export class WorkerRuntime {
 
   /**
    * A process's #stashHeld: appends to the stash file, in one write, the results held and not in it yet and,
-   * with `begins`, the mark that task #seq is about to begin. False if it could not (a result that cannot be
-   * serialized, a full file, or results posted and still leaving that are not in the file): then what is
-   * held must be sent, and its send awaited, first.
+   * with `begins`, the mark that the task after them (`#posted + held`) is about to begin. False if it could
+   * not (a result that cannot be serialized, a full file, or results posted and still leaving that are not in
+   * the file): then what is held must be sent, and its send awaited, first.
    */
   #fileHeld(begins: boolean): boolean {
     const file = this.#stashFile!;
@@ -537,8 +537,8 @@ export class WorkerRuntime {
    * stash file may mark it as begun: it can still answer an abort (it is skipped), so its file says it may
    * stop when asked, and the engine gives it its grace rather than killing its child at once.
    */
-  #waitsUnbegun(batch: readonly unknown[]): void {
-    this.#fileWatched((batch[0] as number) + (this.#index - RUN_HEADER) / 2);
+  #waitsUnbegun(batch: RunMessage): void {
+    this.#fileWatched(seqAt(batch, this.#index));
   }
 
   #load(task: LoadedTask): Promise<void> {

@@ -1,17 +1,9 @@
-import { parentPort, type MessagePort } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { markPoolWorker, taskEnded, taskStarted } from '../tasks/import-guard.js';
 import { loadTask } from '../tasks/load-task.js';
-import type { TaskDescriptor } from '../tasks/task.js';
 import { toWire } from '../tasks/wire-error.js';
+import type { SyncCall, SyncReply } from '../wire/sync-call.js';
 import { bridgeLoaders } from './loader-bridge.js';
-
-/** One call of `runSync`: the reply goes to `port`, then `flag` wakes the thread blocked in Atomics.wait. */
-export interface SyncCall {
-  readonly task: TaskDescriptor;
-  readonly args: unknown[];
-  readonly port: MessagePort;
-  readonly flag: Int32Array;
-}
 
 // Entry point of the thread behind runSync. It runs one call at a time.
 markPoolWorker();
@@ -28,7 +20,7 @@ process.on('exit', () => {
 
 async function serve({ task, args, port, flag }: SyncCall): Promise<void> {
   current = flag;
-  let reply: { ok: true; value: unknown } | { ok: false; error: ReturnType<typeof toWire> };
+  let reply: SyncReply;
   try {
     const fn = await loadTask(task);
     taskStarted();
@@ -43,7 +35,8 @@ async function serve({ task, args, port, flag }: SyncCall): Promise<void> {
   try {
     port.postMessage(reply);
   } catch (error) {
-    port.postMessage({ ok: false, error: toWire(new TypeError(`the result could not be sent back: ${(error as Error).message}`)) });
+    const failed: SyncReply = { ok: false, error: toWire(new TypeError(`the result could not be sent back: ${(error as Error).message}`)) };
+    port.postMessage(failed);
   }
   port.close();
   current = undefined;

@@ -5,6 +5,7 @@ import { BrokenThreadPool, ThreadPoolExecutor, type PoolStats, type WorkerReadyM
 import { Gates } from '../fixtures/gate.js';
 import { add, byteLength, gated, gatedExit, hog, mark, whoAmI } from '../fixtures/tasks.js';
 import { deferred, nextTurn } from '../fixtures/settle.js';
+import { teachShortTasks } from '../fixtures/teach-short-tasks.js';
 
 test('a transfer list moves buffers to the worker instead of copying them', async () => {
   await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
@@ -25,33 +26,32 @@ test('thread-only options are validated', () => {
   assert.throws(() => new ThreadPoolExecutor({ idleTimeout: -1 }), /idleTimeout must be a number >= 0/);
 });
 
+// A gate open from the start: gated and gatedExit pass it at once, as short tasks do.
+const open = new Gates('thread', 1);
+await open.release(0);
+
 /**
  * Teaches `pool` that the tasks these tests send behind a slow one are short (gated and gatedExit with an
  * open gate), so it sends them to a busy worker in batches: a function not timed yet would go alone. Runs
- * 1000 tasks on the pool.
+ * 600 tasks on the pool.
  */
-async function teachShortTasks(pool: ThreadPoolExecutor): Promise<void> {
-  const open = new Gates('thread', 1);
-  await open.release(0);
+function teachPool(pool: ThreadPoolExecutor): Promise<number> {
   const scratch = new SharedArrayBuffer(4);
-  for (let round = 0; round < 5; round++) {
-    await Promise.all([
-      ...Array.from({ length: 100 }, (_, i) => pool.submit(add, i, 1)),
-      ...Array.from({ length: 20 }, () => pool.submit(gated, open.handle(0), 0)),
-      ...Array.from({ length: 20 }, () => pool.submit(gatedExit, open.handle(0), 0)),
-      ...Array.from({ length: 20 }, () => pool.submit(mark, scratch, 0)),
-      ...Array.from({ length: 20 }, () => pool.submit(whoAmI)),
-      ...Array.from({ length: 20 }, () => pool.submit(byteLength, new ArrayBuffer(8))),
-    ]);
-  }
-  open.dispose();
+  return teachShortTasks([
+    () => pool.submit(add, 1, 2),
+    () => pool.submit(gated, open.handle(0), 0),
+    () => pool.submit(gatedExit, open.handle(0), 0),
+    () => pool.submit(mark, scratch, 0),
+    () => pool.submit(whoAmI),
+    () => pool.submit(byteLength, new ArrayBuffer(8)),
+  ], 20);
 }
 
 test('an idle thread takes back tasks queued behind a slow one on another thread', { timeout: 30_000 }, async () => {
   const gates = new Gates('thread', 1);
   await using pool = new ThreadPoolExecutor({ maxWorkers: 2 });
   try {
-    await teachShortTasks(pool);
+    await teachPool(pool);
     const slow = pool.submit(gated, gates.handle(0), 'slow');
     const quick = Array.from({ length: 40 }, () => pool.submit(whoAmI));
     await gates.started(0);
@@ -92,7 +92,7 @@ function workersReady(pool: ThreadPoolExecutor, count: number): Promise<void> {
 /** A one-worker pool that has learnt its tasks are short, so it hands them to the worker in batches. */
 async function batchingPool(): Promise<ThreadPoolExecutor> {
   const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
-  await teachShortTasks(pool);
+  await teachPool(pool);
   return pool;
 }
 
@@ -148,11 +148,11 @@ test('shutdown with cancelFutures also withdraws tasks handed to a worker that h
 
 test('a task cancelled after it was handed to a worker does not count towards maxTasksPerWorker', { timeout: 30_000 }, async () => {
   const gates = new Gates('thread', 1);
-  await using pool = new ThreadPoolExecutor({ maxWorkers: 1, maxTasksPerWorker: 1021 });
+  await using pool = new ThreadPoolExecutor({ maxWorkers: 1, maxTasksPerWorker: 621 });
   const cells = new SharedArrayBuffer(4 * 10);
   try {
-    // 1000 tasks teach the pool to send tasks in batches; after the next one the worker has 20 left.
-    await teachShortTasks(pool);
+    // 600 tasks teach the pool to send tasks in batches; after the next one the worker has 20 left.
+    assert.equal(await teachPool(pool), 600);
     const warm = new Set([await pool.submit(whoAmI)]);
     const slow = pool.submit(gated, gates.handle(0), 'slow');
     const behind = Array.from({ length: 10 }, (_, i) => pool.submit(mark, cells, i));
@@ -160,7 +160,7 @@ test('a task cancelled after it was handed to a worker does not count towards ma
     assert.deepEqual(behind.map((f) => f.cancel()), Array(10).fill(true));
     await gates.release(0);
     assert.equal(await slow, 'slow');
-    // 1002 tasks have run on the worker: it runs 19 more, then it is replaced.
+    // 602 tasks have run on the worker: it runs 19 more, then it is replaced.
     const next = await Promise.all(Array.from({ length: 19 }, () => pool.submit(whoAmI)));
     assert.deepEqual(new Set(next), warm);
     assert.equal(warm.has(await pool.submit(whoAmI)), false);
@@ -218,7 +218,7 @@ test('an idle thread does not take back a task whose transfer list was sent with
   await using pool = new ThreadPoolExecutor({ maxWorkers: 2, minWorkers: 2 });
   const bothReady = workersReady(pool, 2);
   try {
-    await teachShortTasks(pool);
+    await teachPool(pool);
     // The first worker may have run all of those while the second was still starting. Then it would be sent
     // the slow task too, behind `alone`, which is released only once the slow task has started.
     await bothReady;

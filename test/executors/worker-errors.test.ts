@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { BrokenProcessPool, BrokenThreadPool, type WorkerErrorInfo } from 'aiox';
 import { Gates } from '../fixtures/gate.js';
 import { add, echo, gatedAsync, leaveError, leaveRejection, raiseWhileRunning, whoAmI } from '../fixtures/tasks.js';
+import { teachShortTasks } from '../fixtures/teach-short-tasks.js';
 import { KINDS, makePool } from './pools.js';
 
 // Errors raised in a worker outside any task's own call: a callback's exception, a rejection with no handler.
@@ -40,14 +41,8 @@ function recorder(): { readonly reports: Reported[]; readonly onWorkerError: (er
 }
 
 /** Teaches `pool` that the tasks these tests send are short, so it sends them to a busy worker in batches. */
-async function teachShortTasks(pool: ReturnType<typeof makePool>): Promise<void> {
-  for (let round = 0; round < 5; round++) {
-    await Promise.all([
-      ...Array.from({ length: 50 }, () => pool.submit(raiseWhileRunning, 'ok')),
-      ...Array.from({ length: 50 }, () => pool.submit(whoAmI)),
-      ...Array.from({ length: 50 }, (_, i) => pool.submit(echo, i)),
-    ]);
-  }
+function teachPool(pool: ReturnType<typeof makePool>): Promise<number> {
+  return teachShortTasks([() => pool.submit(raiseWhileRunning, 'ok'), () => pool.submit(whoAmI), () => pool.submit(echo, 'short')], 50);
 }
 
 for (const kind of KINDS) {
@@ -94,7 +89,7 @@ for (const kind of KINDS) {
     test('tasks handed to the dying worker that it had not begun run on another worker', async () => {
       const { onWorkerError } = recorder();
       await using pool = makePool(kind, { maxWorkers: 1, onWorkerError });
-      await teachShortTasks(pool);
+      await teachPool(pool);
       const dead = await pool.submit(whoAmI);
       const dying = pool.submit(raiseWhileRunning, 'throw');
       const behind = [pool.submit(whoAmI), pool.submit(echo, 'b'), pool.submit(whoAmI)];
@@ -116,7 +111,7 @@ for (const kind of KINDS) {
     test('shutdown with cancelFutures after such a death: a thread task queued again is cancelled, a process task runs', async () => {
       const { onWorkerError } = recorder();
       const pool = makePool(kind, { maxWorkers: 1, onWorkerError });
-      await teachShortTasks(pool);
+      await teachPool(pool);
       const dying = pool.submit(raiseWhileRunning, 'throw');
       const behind = [pool.submit(echo, 'a'), pool.submit(echo, 'b')];
       await Promise.resolve();

@@ -10,7 +10,7 @@ import { taskCode, type AbortTaskMessage, type RunMessage } from '../../src/wire
 /** The task table the records below are sent with. */
 export const table = new TaskTable();
 /** The fnId of the one function of the records below. */
-export const FN = table.idOf((n: number) => n);
+export const FN = table.fnIdOf((n: number) => n);
 
 /** A worker that starts nothing and records what was done to it. */
 export class FakeHandle implements WorkerHandle {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { exitOf, messageOf } from '../../src/pool/worker-exit.js';
+import { exitOf } from '../../src/pool/worker-exit.js';
 import type { WorkerSlot } from '../../src/pool/worker-slot.js';
 import { fakeSlot } from './fake-worker.js';
 
@@ -34,10 +34,4 @@ test('a worker stopped by terminateWorkers() says so, and does not break the poo
   const stopped = exitOf(worker({ unstarted: 0 }), true, 'thread', 'terminateWorkers()', noExit);
   assert.equal(stopped.message, 'a thread worker was stopped by terminateWorkers() before the task finished');
   assert.equal(stopped.broken, undefined);
-});
-
-test('messageOf never throws, whatever was thrown', () => {
-  assert.equal(messageOf(new TypeError('x')), 'x');
-  assert.equal(messageOf(42), '42');
-  assert.equal(messageOf({ toString: () => { throw new Error('no'); } }), '[object Object]');
 });

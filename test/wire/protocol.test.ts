@@ -6,6 +6,7 @@ import {
   RUN_HEADER,
   fnIdOf,
   isListened,
+  seqAt,
   taskCode,
   type ResultsMessage,
   type RunMessage,
@@ -47,4 +48,13 @@ test('a TaskCode says whether the caller listens to the task\'s reports, and nam
       assert.equal(listened < 0, chunk, 'a chunk stays negative');
     }
   }
+});
+
+test('seqAt numbers the tasks of a batch from its first seq, and past its end gives the seq that follows', () => {
+  const run: RunMessage = [40, 0, 0, taskCode(0, false), [1], taskCode(0, false), [2], taskCode(1, true), [[3]]];
+  assert.deepEqual([RUN_HEADER, RUN_HEADER + 2, RUN_HEADER + 4].map((index) => seqAt(run, index)), [40, 41, 42]);
+  assert.equal(seqAt(run, run.length), 43);
+  // The first seq is typed: no cast reads it.
+  const first: number = run[0];
+  assert.equal(first, seqAt(run, RUN_HEADER));
 });
