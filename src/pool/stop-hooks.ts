@@ -68,6 +68,13 @@ export class StopHook {
 const DROP_RUNS_ABOVE = 256;
 
 /**
+ * At this many runs begun (a millisecond each at most: 6.2 days of a hook that never empties), a hook numbers
+ * its runs again from 0 (see {@link renumberRuns}): `stopRun`, twice a run's number, stays a small integer,
+ * which `>> 1` reads right (at 2^31 it would read a negative run, and every task would be past its deadline).
+ */
+const MAX_RUNS = 2 ** 29;
+
+/**
  * The timeouts and signals that stop tasks. A burst where every task has a safety timeout or shares one
  * signal must cost little more than one without, so tasks armed one after the other with the same signal,
  * timeout and BACKGROUND flag share one {@link StopHook}: a timeout is one timer per hook, re-armed for the
@@ -124,6 +131,7 @@ export class StopHooks {
       if (runs <= hook.due || Math.ceil(firsts[firsts.length - 1]!) !== Math.ceil(now + ms)) {
         firsts.push(now + ms);
         task.stopRun = 2 * runs + 1;
+        if (runs >= MAX_RUNS) renumberRuns(hook);
       } else task.stopRun = 2 * (runs - 1);
       if (hook.timer === undefined) this.#arm(hook, now);
     }
@@ -247,6 +255,30 @@ function dropRunsBefore(hook: StopHook, j: number): void {
   if (past <= DROP_RUNS_ABOVE || 2 * past <= hook.firsts.length) return;
   hook.firsts.splice(0, past);
   hook.runBase = j;
+}
+
+/**
+ * Numbers `hook`'s runs again from 0, keeping those its armed tasks are in, each with its deadline and the mark
+ * of the task that began it; `due` keeps its place among them. The newest task has just begun the last run.
+ */
+function renumberRuns(hook: StopHook): void {
+  const old = hook.firsts;
+  const firsts: number[] = [];
+  let due = 0;
+  let last = -1;
+  for (let task = hook.oldest; task !== undefined; task = task.stopNext) {
+    // (Not `>> 1`: a run's number may be past what an int32 holds here.)
+    const run = Math.floor(task.stopRun / 2);
+    if (run !== last) {
+      last = run;
+      if (run < hook.due) due++;
+      firsts.push(old[run - hook.runBase]!);
+    }
+    task.stopRun = 2 * (firsts.length - 1) + (task.stopRun % 2);
+  }
+  hook.firsts = firsts;
+  hook.runBase = 0;
+  hook.due = due;
 }
 
 function isDelay(timer: Delay | ReturnType<typeof setTimeout>): timer is Delay {

@@ -319,3 +319,28 @@ test('in a pool, tasks sharing one timeout each time out at their own deadline w
     gates.dispose();
   }
 });
+
+test('a hook that has lived through 2^30 runs still stops its tasks at their deadlines, no sooner', (t) => {
+  const advance = jumpClock(t);
+  const { stops, stopped } = hooks();
+  const a = task();
+  stops.arm(a, undefined, 100, false);
+  const hook = a.stop!;
+  // The state of a hook never empty for 2^30 ms (12.4 days) with a task armed every millisecond, its past
+  // runs dropped: a is in run 2^30 - 1, and the next run is 2^30 (twice that no longer fits an int32).
+  hook.runBase = hook.due = 2 ** 30 - 1;
+  a.stopRun = 2 * hook.runBase + 1;
+  advance(1);
+  const b = task();
+  stops.arm(b, undefined, 100, false);
+  advance(1);
+  const c = task();
+  stops.arm(c, undefined, 100, false);
+  assert.deepEqual(linked(hook), [a, b, c]);
+  assert.ok([a, b, c].every((s) => s.stopRun < 2 ** 31), 'a run number stays one an int32 holds');
+  advance(98);
+  assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[a, 100]], 'b and c are not stopped with a');
+  advance(1);
+  advance(1);
+  assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[a, 100], [b, 101], [c, 102]]);
+});
