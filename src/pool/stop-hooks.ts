@@ -40,7 +40,8 @@ export class StopHook {
    * `firsts[j - runBase]` is the exact deadline of run `j`'s first task (performance.now() ms), which the
    * timer is armed for while that task is the oldest one: it times out when a timer of its own would. The
    * run's own deadline, for its other tasks, is that rounded up (see {@link runDeadline}). Empty without a
-   * timeout; the runs before the oldest task's are dropped from time to time (see {@link dropRunsBefore}).
+   * timeout; the runs before the oldest task's are dropped from time to time (see {@link dropRunsBefore}),
+   * and those no armed task is in when they outnumber the tasks (see {@link renumberRuns}).
    */
   firsts: number[] = [];
   /** The number of the run `firsts[0]` is for. */
@@ -131,7 +132,10 @@ export class StopHooks {
       if (runs <= hook.due || Math.ceil(firsts[firsts.length - 1]!) !== Math.ceil(now + ms)) {
         firsts.push(now + ms);
         task.stopRun = 2 * runs + 1;
-        if (runs >= MAX_RUNS) renumberRuns(hook);
+        // Behind an oldest task that stays armed (one that hangs, with a long timeout), the runs would pile up
+        // a millisecond each: they are kept to those of armed tasks, a walk of the list paid for by as many new
+        // runs as it keeps, and more.
+        if (runs >= MAX_RUNS || firsts.length > 2 * (DROP_RUNS_ABOVE + hook.live)) renumberRuns(hook);
       } else task.stopRun = 2 * (runs - 1);
       if (hook.timer === undefined) this.#arm(hook, now);
     }

@@ -344,3 +344,32 @@ test('a hook that has lived through 2^30 runs still stops its tasks at their dea
   advance(1);
   assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[a, 100], [b, 101], [c, 102]]);
 });
+
+test('behind a task that stays armed, a hook keeps no more runs than its armed tasks need, and their deadlines', (t) => {
+  const advance = jumpClock(t);
+  const { stops, stopped } = hooks();
+  // One task hangs with a long safety timeout while a task a millisecond comes and settles 2 ms later.
+  const stuck = task();
+  stops.arm(stuck, undefined, 60_000, false);
+  const hook = stuck.stop!;
+  const armed: Stoppable[] = [];
+  let most = 0;
+  for (let ms = 0; ms < 5000; ms++) {
+    advance(1);
+    armed.push(task());
+    stops.arm(armed[ms]!, undefined, 60_000, false);
+    if (ms >= 2) stops.disarm(armed[ms - 2]!);
+    most = Math.max(most, hook.firsts.length);
+  }
+  assert.deepEqual(linked(hook), [stuck, armed[4998], armed[4999]]);
+  assert.ok(most <= 1024, `${most} deadlines kept for at most 4 armed tasks`);
+  advance(60_000 - 5000 - 1);
+  assert.equal(stopped.length, 0);
+  advance(1);
+  assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[stuck, 60_000]]);
+  advance(4998);
+  assert.equal(stopped.length, 1);
+  advance(1);
+  advance(1);
+  assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[stuck, 60_000], [armed[4998], 64_999], [armed[4999], 65_000]]);
+});
