@@ -53,7 +53,7 @@ export class StopHook {
   timer: Delay | ReturnType<typeof setTimeout> | undefined = undefined;
   /** The deadline the timer was armed for: the tasks of its run are due when it fires, whatever the clock says. */
   armedFor = 0;
-  /** The task the timer was armed for by its exact deadline (see {@link firsts}): due when it fires. */
+  /** The task the timer was armed for by its exact deadline (see {@link firsts}), while armed: due when it fires. */
   armedTask: Stoppable | undefined = undefined;
 
   constructor(
@@ -155,6 +155,9 @@ export class StopHooks {
     if (prev !== undefined) prev.stopNext = next;
     else {
       hook.oldest = next;
+      // The timer may be armed for this task's exact deadline (the task is always the oldest then): it fires
+      // for nothing, but holds no settled task (and its result) until then.
+      if (hook.armedTask === task) hook.armedTask = undefined;
       // Tasks mostly settle in the order they were submitted: the runs of a long-lived hook are dropped as
       // its oldest task moves past them.
       if (hook.firsts.length > 0) dropRunsBefore(hook, next!.stopRun >> 1);

@@ -373,3 +373,21 @@ test('behind a task that stays armed, a hook keeps no more runs than its armed t
   advance(1);
   assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[stuck, 60_000], [armed[4998], 64_999], [armed[4999], 65_000]]);
 });
+
+test('a disarmed task is held by nothing of its hook, not even the timer armed for its deadline', (t) => {
+  const advance = jumpClock(t);
+  const { stops, stopped } = hooks();
+  const a = task();
+  const b = task();
+  stops.arm(a, undefined, 3_600_000, false);
+  advance(1);
+  stops.arm(b, undefined, 3_600_000, false);
+  const hook = a.stop!;
+  assert.equal(hook.armedTask, a, 'the timer waits for the exact deadline of a, which began its run');
+  // a settles at once, b stays armed: nothing may keep a (and its result) for the hour of the timeout.
+  stops.disarm(a);
+  const holders = [hook.oldest, hook.newest, hook.armedTask, ...linked(hook).flatMap((s) => [s.stopPrev, s.stopNext])];
+  assert.ok(!holders.includes(a), 'a is not held');
+  advance(3_600_000);
+  assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[b, 3_600_001]]);
+});
