@@ -51,10 +51,11 @@ export class StopHook {
   /** Tasks armed here. At 0 the hook is retired: no timer, out of the signal's set. */
   live = 0;
   timer: Delay | ReturnType<typeof setTimeout> | undefined = undefined;
-  /** The deadline the timer was armed for: the tasks of its run are due when it fires, whatever the clock says. */
+  /**
+   * The deadline the timer was armed for: the tasks due by then are when it fires, whatever the clock says
+   * (the task it was armed for by its exact deadline, or the tasks of its run).
+   */
   armedFor = 0;
-  /** The task the timer was armed for by its exact deadline (see {@link firsts}), while armed: due when it fires. */
-  armedTask: Stoppable | undefined = undefined;
 
   constructor(
     readonly signal: AbortSignal | undefined,
@@ -155,9 +156,6 @@ export class StopHooks {
     if (prev !== undefined) prev.stopNext = next;
     else {
       hook.oldest = next;
-      // The timer may be armed for this task's exact deadline (the task is always the oldest then): it fires
-      // for nothing, but holds no settled task (and its result) until then.
-      if (hook.armedTask === task) hook.armedTask = undefined;
       // Tasks mostly settle in the order they were submitted: the runs of a long-lived hook are dropped as
       // its oldest task moves past them.
       if (hook.firsts.length > 0) dropRunsBefore(hook, next!.stopRun >> 1);
@@ -174,7 +172,6 @@ export class StopHooks {
     const run = oldest.stopRun >> 1;
     const deadline = first ? hook.firsts[run - hook.runBase]! : runDeadline(hook, run);
     hook.armedFor = deadline;
-    hook.armedTask = first ? oldest : undefined;
     // A delay setTimeout cannot wait goes in steps (see after()); the global is looked up now, so that fake
     // clocks in tests control it. Rounded up: a timer never fires before its delay has passed.
     const delay = Math.max(1, Math.ceil(deadline - now));
@@ -193,17 +190,16 @@ export class StopHooks {
     let run = Math.max(hook.due, hook.runBase);
     while (run < runs && runDeadline(hook, run) <= due) run++;
     hook.due = run;
-    // The task the timer was armed for, still the oldest one, is due too; the rest of its run waits for the
-    // run's deadline.
-    const armed = hook.armedTask;
-    hook.armedTask = undefined;
     const stopped: Stoppable[] = [];
     let task = hook.oldest;
-    if (task !== undefined && task === armed && task.stopRun >> 1 >= run) {
+    for (; task !== undefined && task.stopRun >> 1 < run; task = task.stopNext) stopped.push(task);
+    // The oldest task left, if it began its run, is due at its exact deadline: the task the timer was armed
+    // for, or one whose deadline came while the timer waited for the run before it (not a timer's delay
+    // later). The rest of its run waits for the run's deadline, and a later run's first task is not due yet.
+    if (task !== undefined && (task.stopRun & 1) === 1 && hook.firsts[(task.stopRun >> 1) - hook.runBase]! <= due) {
       stopped.push(task);
       task = task.stopNext;
     }
-    for (; task !== undefined && task.stopRun >> 1 < run; task = task.stopNext) stopped.push(task);
     // They leave the list at once: the hook is whole again before any of them is stopped.
     for (const each of stopped) each.stop = each.stopPrev = each.stopNext = undefined;
     hook.live -= stopped.length;
@@ -226,7 +222,7 @@ export class StopHooks {
       hook.timer = undefined;
     }
     // Whatever is still linked is no longer armed here (see #timedOut, #onAbort).
-    hook.oldest = hook.newest = hook.armedTask = undefined;
+    hook.oldest = hook.newest = undefined;
     hook.firsts = [];
     if (this.#last === hook) this.#last = undefined;
     if (signal === undefined) return;

@@ -374,7 +374,7 @@ test('behind a task that stays armed, a hook keeps no more runs than its armed t
   assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[stuck, 60_000], [armed[4998], 64_999], [armed[4999], 65_000]]);
 });
 
-test('a disarmed task is held by nothing of its hook, not even the timer armed for its deadline', (t) => {
+test('a disarmed task is held by nothing of its hook, not even while the timer waits for its deadline', (t) => {
   const advance = jumpClock(t);
   const { stops, stopped } = hooks();
   const a = task();
@@ -383,11 +383,42 @@ test('a disarmed task is held by nothing of its hook, not even the timer armed f
   advance(1);
   stops.arm(b, undefined, 3_600_000, false);
   const hook = a.stop!;
-  assert.equal(hook.armedTask, a, 'the timer waits for the exact deadline of a, which began its run');
   // a settles at once, b stays armed: nothing may keep a (and its result) for the hour of the timeout.
   stops.disarm(a);
-  const holders = [hook.oldest, hook.newest, hook.armedTask, ...linked(hook).flatMap((s) => [s.stopPrev, s.stopNext])];
+  const holders = [...Object.values(hook), ...linked(hook).flatMap((s) => [s.stopPrev, s.stopNext])];
   assert.ok(!holders.includes(a), 'a is not held');
   advance(3_600_000);
   assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[b, 3_600_001]]);
+});
+
+test('a task that began its run times out at its exact deadline even when the timer was armed for the run before it', (t) => {
+  let now = 0.25;
+  t.mock.method(performance, 'now', () => now);
+  // Each timer fires when its delay has passed from when it was set, the clock then reading that time.
+  const timers: [(hook: unknown) => void, number, unknown][] = [];
+  t.mock.method(globalThis, 'setTimeout', (fn: (hook: unknown) => void, delay: number, hook: unknown) => {
+    timers.push([fn, now + delay, hook]);
+    return { unref: () => undefined, ref: () => undefined };
+  });
+  t.mock.method(globalThis, 'clearTimeout', () => undefined);
+  const fire = (): void => {
+    const [fn, at, hook] = timers.shift()!;
+    now = at;
+    fn(hook);
+  };
+  const { stops, stopped } = hooks();
+  const [a, b, c] = [task(), task(), task()];
+  stops.arm(a, undefined, 10, false);
+  now = 0.5;
+  stops.arm(b, undefined, 10, false);
+  now = 1.2;
+  stops.arm(c, undefined, 10, false);
+  assert.deepEqual([a.stopRun, b.stopRun, c.stopRun], [1, 0, 3], 'a began a run that b joined; c, due at 11.2 ms, is alone in the next');
+  fire();
+  assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[a, 10.25]]);
+  fire();
+  // b's run was due at 11 ms, and the timer waited a whole millisecond from 10.25; c's own timer would have
+  // fired at 11.2 ms, before this one.
+  assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[a, 10.25], [b, 11.25], [c, 11.25]], 'c is not left for a millisecond more');
+  assert.equal(timers.length, 0, 'no timer is left');
 });
