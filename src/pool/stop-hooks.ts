@@ -262,26 +262,25 @@ function dropRunsBefore(hook: StopHook, j: number): void {
 
 /**
  * Numbers `hook`'s runs again from 0, keeping those its armed tasks are in, each with its deadline and the mark
- * of the task that began it; `due` keeps its place among them. The newest task has just begun the last run.
+ * of the task that began it. The newest task has just begun the last run. None kept is past: a fire stops
+ * every task of the runs it makes past (see StopHooks.#timedOut).
  */
 function renumberRuns(hook: StopHook): void {
   const old = hook.firsts;
   const firsts: number[] = [];
-  let due = 0;
   let last = -1;
   for (let task = hook.oldest; task !== undefined; task = task.stopNext) {
     // (Not `>> 1`: a run's number may be past what an int32 holds here.)
     const run = Math.floor(task.stopRun / 2);
     if (run !== last) {
       last = run;
-      if (run < hook.due) due++;
       firsts.push(old[run - hook.runBase]!);
     }
     task.stopRun = 2 * (firsts.length - 1) + (task.stopRun % 2);
   }
   hook.firsts = firsts;
   hook.runBase = 0;
-  hook.due = due;
+  hook.due = 0;
 }
 
 function isDelay(timer: Delay | ReturnType<typeof setTimeout>): timer is Delay {

@@ -107,15 +107,34 @@ interface Profile {
   readonly arm: number;
   readonly disarm: number;
   readonly abort: number;
+  /** How often an arm is a burst of up to 20 tasks. */
+  readonly burst: number;
+  /** How often a stop callback acts in turn. */
+  readonly reenter: number;
+  /** The first task of each hook is never disarmed: it stays the oldest until its timeout. */
+  readonly anchor: boolean;
+  /** The longest clock move, in ms; and how often a move is a jump of up to 50 ms more. */
+  readonly move: number;
+  readonly jump: number;
   readonly steps: number;
 }
 
 /** Many short-lived hooks, of every kind, and many aborts. */
-const SHORT: Profile = { timeouts: [undefined, 0, 2, 2.5, 7, 40], change: 0.2, arm: 0.45, disarm: 0.2, abort: 0.05, steps: 400 };
-/** Few hooks that live for thousands of runs: runs dropped behind the oldest task, and renumbered behind one that stays. */
-const LONG: Profile = { timeouts: [300, 2000], change: 0.005, arm: 0.35, disarm: 0.33, abort: 0.002, steps: 6000 };
+const SHORT: Profile = { timeouts: [undefined, 0, 2, 2.5, 7, 40], change: 0.2, arm: 0.45, disarm: 0.2, abort: 0.05, burst: 0.2, reenter: 0.3, anchor: false, move: 3, jump: 0.05, steps: 400 };
+/**
+ * One hook a seed, with some tens of tasks, that lives for thousands of runs: runs dropped as the oldest task
+ * passes them, and renumbered behind one that stays.
+ */
+const LONG: Profile = { timeouts: [1500], change: 0, arm: 0.3, disarm: 0.3, abort: 0, burst: 0, reenter: 0, anchor: true, move: 1, jump: 0, steps: 12_000 };
 
-function runModel(seed: number, profile: Profile): { stops: number; lateStops: number } {
+interface Outcome {
+  stops: number;
+  lateStops: number;
+  drops: number;
+  renumbers: number;
+}
+
+function runModel(seed: number, profile: Profile): Outcome {
   const clock = handClock();
   try {
     return model(seed, profile, clock);
@@ -124,7 +143,7 @@ function runModel(seed: number, profile: Profile): { stops: number; lateStops: n
   }
 }
 
-function model(seed: number, profile: Profile, clock: ReturnType<typeof handClock>): { stops: number; lateStops: number } {
+function model(seed: number, profile: Profile, clock: ReturnType<typeof handClock>): Outcome {
   const random = seeded(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const controllers = [new AbortController(), new AbortController()];
@@ -134,10 +153,15 @@ function model(seed: number, profile: Profile, clock: ReturnType<typeof handCloc
   /** Tasks disarmed during the step under way: a stop already decided for them may still come. */
   const leftThisStep = new Set<Stoppable>();
   const done = new Set<Stoppable>();
+  const anchors = new Set<Stoppable>();
   let stopsSeen = 0;
   let lateStops = 0;
   let depth = 0;
-  let options: [number, number | undefined, boolean] = [0, 2, false];
+  // How often runs were dropped behind the oldest task, or renumbered, as seen between steps.
+  const shape = new WeakMap<StopHook, [number, number]>();
+  let drops = 0;
+  let renumbers = 0;
+  let options: [number, number | undefined, boolean] = [Math.floor(random() * 3), pick(profile.timeouts), random() < 0.2];
 
   // A stop callback reached through a signal's abort event cannot throw to the test (EventTarget reports it
   // as uncaught): its first failure is kept and thrown after the step.
@@ -175,7 +199,7 @@ function model(seed: number, profile: Profile, clock: ReturnType<typeof handCloc
       assert.equal(reason, entry.signal.reason);
     }
     // The stopped task's done callback runs user code: more of the same, now and then.
-    if (depth < 3 && random() < 0.3) {
+    if (depth < 3 && random() < profile.reenter) {
       depth++;
       act(random() < 0.5 ? 'arm-same' : pick(['arm', 'disarm', 'abort'] as const), entry);
       depth--;
@@ -193,6 +217,7 @@ function model(seed: number, profile: Profile, clock: ReturnType<typeof handCloc
     const task: Stoppable = { stop: undefined, stopPrev: undefined, stopNext: undefined, stopRun: 0 };
     const hook = stops.arm(task, signal, timeout, background);
     hooksSeen.add(hook);
+    if (profile.anchor && hook.live === 1) anchors.add(task);
     const now = clock.now();
     armed.set(task, { task, hook, signal, deadline: timeout === undefined ? Infinity : now + timeout, armedAt: now, first: (task.stopRun & 1) === 1 });
   }
@@ -201,10 +226,10 @@ function model(seed: number, profile: Profile, clock: ReturnType<typeof handCloc
     switch (what) {
       case 'arm':
       case 'arm-same':
-        for (let n = random() < 0.2 ? 1 + Math.floor(random() * 20) : 1; n > 0; n--) arm(what === 'arm-same' ? like : undefined);
+        for (let n = random() < profile.burst ? 1 + Math.floor(random() * 20) : 1; n > 0; n--) arm(what === 'arm-same' ? like : undefined);
         break;
       case 'disarm': {
-        const tasks = [...armed.keys()];
+        const tasks = [...armed.keys()].filter((task) => !anchors.has(task));
         if (tasks.length === 0) break;
         const task = pick(tasks);
         armed.delete(task);
@@ -223,7 +248,7 @@ function model(seed: number, profile: Profile, clock: ReturnType<typeof handCloc
         break;
       }
       case 'advance': {
-        const to = clock.now() + (random() < 0.05 ? 50 * random() : 3 * random());
+        const to = clock.now() + profile.move * random() + (random() < profile.jump ? 50 * random() : 0);
         clock.advanceTo(to);
         for (const entry of armed.values()) assert.ok(to < Math.ceil(entry.deadline) + 1, `a task due at ${entry.deadline} is still armed at ${to}`);
         break;
@@ -243,6 +268,10 @@ function model(seed: number, profile: Profile, clock: ReturnType<typeof handCloc
     for (const hook of hooksSeen) {
       const tasks = checkHook(hook);
       for (const task of tasks) if (armed.get(task)?.hook !== hook) assert.fail('the model and the hooks agree');
+      const [base, length] = shape.get(hook) ?? [0, 0];
+      if (hook.live > 0 && hook.runBase > base) drops++;
+      else if (hook.live > 0 && hook.runBase === 0 && hook.firsts.length < length) renumbers++;
+      shape.set(hook, [hook.runBase, hook.firsts.length]);
       if (hook.live === 0) hooksSeen.delete(hook);
     }
     if (failure !== undefined) throw failure;
@@ -260,19 +289,21 @@ function model(seed: number, profile: Profile, clock: ReturnType<typeof handCloc
   for (const task of [...armed.keys()]) stops.disarm(task);
   assert.equal(clock.pending(), 0, 'no timer is left once no task is armed');
   for (const signal of allSignals) assert.equal(getEventListeners(signal, 'abort').length, 0, 'no listener is left');
-  return { stops: stopsSeen, lateStops };
+  return { stops: stopsSeen, lateStops, drops, renumbers };
 }
 
 for (const [name, profile, seeds] of [['short-lived hooks', SHORT, 60], ['long-lived hooks', LONG, 6]] as const) {
   test(`StopHooks agree with a model under random arms, disarms, aborts, clock moves and re-entrant stops: ${name}`, (t) => {
-    let stopsSeen = 0;
-    let lateStops = 0;
+    const total: Outcome = { stops: 0, lateStops: 0, drops: 0, renumbers: 0 };
     for (let seed = 1; seed <= seeds; seed++) {
       const outcome = runModel(seed, profile);
-      stopsSeen += outcome.stops;
-      lateStops += outcome.lateStops;
+      for (const key of Object.keys(total) as (keyof Outcome)[]) total[key] += outcome[key];
     }
-    assert.ok(stopsSeen > 2000, `only ${stopsSeen} stops seen: the model hardly ran`);
-    t.diagnostic(`${stopsSeen} stops, ${lateStops} of tasks disarmed by a callback after their stop was decided`);
+    assert.ok(total.stops > (profile === LONG ? 100 : 2000), `only ${total.stops} stops seen: the model hardly ran`);
+    if (profile === LONG) assert.ok(total.drops > 0 && total.renumbers > 0, 'runs were dropped and renumbered');
+    t.diagnostic(
+      `${total.stops} stops, ${total.lateStops} of tasks disarmed by a callback after their stop was decided; ` +
+        `runs dropped ${total.drops} times, renumbered ${total.renumbers} times`,
+    );
   });
 }

@@ -422,3 +422,31 @@ test('a task that began its run times out at its exact deadline even when the ti
   assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[a, 10.25], [b, 11.25], [c, 11.25]], 'c is not left for a millisecond more');
   assert.equal(timers.length, 0, 'no timer is left');
 });
+
+test('a timer that fires early by performance.now() still stops what it was armed for, without a timer more', (t) => {
+  // Node counts a timer's delay from its loop's clock, in whole milliseconds, which can be most of one behind
+  // performance.now() when the timer is set: it then fires before the delay has passed by performance.now().
+  let now = 0.75;
+  t.mock.method(performance, 'now', () => now);
+  const timers: [(hook: unknown) => void, number, unknown][] = [];
+  t.mock.method(globalThis, 'setTimeout', (fn: (hook: unknown) => void, delay: number, hook: unknown) => {
+    timers.push([fn, Math.floor(now) + delay, hook]);
+    return { unref: () => undefined, ref: () => undefined };
+  });
+  t.mock.method(globalThis, 'clearTimeout', () => undefined);
+  const fire = (): void => {
+    const [fn, at, hook] = timers.shift()!;
+    now = at;
+    fn(hook);
+  };
+  const { stops, stopped } = hooks();
+  const [a, b] = [task(), task()];
+  stops.arm(a, undefined, 10, false);
+  now = 0.9;
+  stops.arm(b, undefined, 10, false);
+  fire();
+  assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[a, 10]], 'a, due at 10.75, is stopped by the timer set for it, at 10');
+  fire();
+  assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[a, 10], [b, 11]], "b, due with its run at 11, is stopped by the timer set for the run's deadline");
+  assert.equal(timers.length, 0);
+});
