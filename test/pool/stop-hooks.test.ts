@@ -450,3 +450,97 @@ test('a timer that fires early by performance.now() still stops what it was arme
   assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[a, 10], [b, 11]], "b, due with its run at 11, is stopped by the timer set for the run's deadline");
   assert.equal(timers.length, 0);
 });
+
+test('in a pool, a done callback run by an abort may cancel another task of the same signal: it stays cancelled', { timeout: 60_000 }, async () => {
+  const gates = new Gates('thread', 1);
+  await using pool = makePool('thread', { maxWorkers: 1 });
+  try {
+    const blocker = pool.submit(holdUntil, gates.handle(0));
+    await gates.started(0);
+    const controller = new AbortController();
+    const queued = [1, 2, 3].map((n) => pool.submitWith(add, [n, 0], { signal: controller.signal }));
+    const cancels: boolean[] = [];
+    queued[0]!.addDoneCallback(() => cancels.push(queued[2]!.cancel()));
+    const reason = new Error('stop');
+    controller.abort(reason);
+    assert.deepEqual(cancels, [true], 'the third task was still queued, and cancelled');
+    assert.deepEqual(
+      queued.map((f) => [f.state, f.cancelled() ? 'cancelled' : f.exception()]),
+      [
+        ['finished', reason],
+        ['finished', reason],
+        ['cancelled', 'cancelled'],
+      ],
+    );
+    const stats = pool.stats();
+    assert.deepEqual([stats.failed, stats.cancelled, stats.queued], [2, 1, 0], 'each task counted once, none left queued');
+    await gates.release(0);
+    assert.equal(await blocker, 'released');
+    assert.equal(await pool.submitWith(add, [2, 2], { signal: new AbortController().signal }), 4);
+  } finally {
+    await gates.release(0);
+    gates.dispose();
+  }
+});
+
+test('in a pool, a task submitted by the done callback of one that timed out joins the hook still armed, with its own deadline', { timeout: 60_000 }, async (t) => {
+  const advance = fakeClock(t);
+  const gates = new Gates('thread', 1);
+  await using pool = makePool('thread', { maxWorkers: 1 });
+  try {
+    // The only worker is held: the timed tasks below wait in the queue and time out there.
+    const blocker = pool.submit(holdUntil, gates.handle(0));
+    await gates.started(0);
+    let third: ReturnType<typeof track<number>> | undefined;
+    const first = pool.submitWith(add, [1, 0], { timeout: 100 });
+    first.addDoneCallback(() => {
+      third = track(pool.submitWith(add, [3, 0], { timeout: 100 }));
+    });
+    const firstOutcome = track(first);
+    await advance(50);
+    const second = track(pool.submitWith(add, [2, 0], { timeout: 100 }));
+    await advance(50);
+    assert.ok(firstOutcome.reason instanceof PoolTimeoutError);
+    assert.ok(third !== undefined && !third.settled && !second.settled);
+    await advance(49);
+    assert.equal(second.settled, false);
+    await advance(1);
+    assert.ok(second.reason instanceof PoolTimeoutError, 'the second times out at 150 ms');
+    assert.equal(third.settled, false, 'the task submitted at 100 ms has 50 ms left');
+    await advance(49);
+    assert.equal(third.settled, false);
+    await advance(1);
+    assert.ok(third.reason instanceof PoolTimeoutError, 'and times out at 200 ms');
+    await gates.release(0);
+    assert.equal(await blocker, 'released');
+  } finally {
+    await gates.release(0);
+    gates.dispose();
+  }
+});
+
+test('in a pool, a done callback of a timed-out task that aborts the signal of the others stops them at once', { timeout: 60_000 }, async (t) => {
+  const advance = fakeClock(t);
+  const gates = new Gates('thread', 1);
+  await using pool = makePool('thread', { maxWorkers: 1 });
+  try {
+    const blocker = pool.submit(holdUntil, gates.handle(0));
+    await gates.started(0);
+    const controller = new AbortController();
+    const reason = new Error('enough');
+    const first = pool.submitWith(add, [1, 0], { signal: controller.signal, timeout: 100 });
+    first.addDoneCallback(() => controller.abort(reason));
+    const firstOutcome = track(first);
+    await advance(50);
+    const second = track(pool.submitWith(add, [2, 0], { signal: controller.signal, timeout: 100 }));
+    await advance(50);
+    assert.ok(firstOutcome.reason instanceof PoolTimeoutError);
+    assert.equal(second.reason, reason, 'the second is stopped by the abort at 100 ms, not by its timeout at 150');
+    assert.equal(pool.stats().failed, 2);
+    await gates.release(0);
+    assert.equal(await blocker, 'released');
+  } finally {
+    await gates.release(0);
+    gates.dispose();
+  }
+});
