@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { TimeoutError } from '../../src/futures/errors.js';
 import { StopHooks, type StopHook, type Stoppable } from '../../src/pool/stop-hooks.js';
 import { TimeoutError as PoolTimeoutError } from 'aiox';
@@ -391,27 +391,40 @@ test('a disarmed task is held by nothing of its hook, not even while the timer w
   assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[b, 3_600_001]]);
 });
 
-test('a task that began its run times out at its exact deadline even when the timer was armed for the run before it', (t) => {
-  let now = 0.25;
-  t.mock.method(performance, 'now', () => now);
-  // Each timer fires when its delay has passed from when it was set, the clock then reading that time.
+/**
+ * Fakes performance.now(), which reads `clock.now` (the test sets it), and setTimeout, whose timers `fire()`
+ * runs in the order they were set, the clock then reading `firesAt(when it was set, its delay)`.
+ */
+function handTimers(
+  t: TestContext,
+  now: number,
+  firesAt: (setAt: number, delay: number) => number,
+): { clock: { now: number }; pending: () => number; fire: () => void } {
+  const clock = { now };
+  t.mock.method(performance, 'now', () => clock.now);
   const timers: [(hook: unknown) => void, number, unknown][] = [];
   t.mock.method(globalThis, 'setTimeout', (fn: (hook: unknown) => void, delay: number, hook: unknown) => {
-    timers.push([fn, now + delay, hook]);
+    timers.push([fn, firesAt(clock.now, delay), hook]);
     return { unref: () => undefined, ref: () => undefined };
   });
   t.mock.method(globalThis, 'clearTimeout', () => undefined);
   const fire = (): void => {
     const [fn, at, hook] = timers.shift()!;
-    now = at;
+    clock.now = at;
     fn(hook);
   };
+  return { clock, pending: () => timers.length, fire };
+}
+
+test('a task that began its run times out at its exact deadline even when the timer was armed for the run before it', (t) => {
+  // Each timer fires when its delay has passed from when it was set.
+  const { clock, pending, fire } = handTimers(t, 0.25, (setAt, delay) => setAt + delay);
   const { stops, stopped } = hooks();
   const [a, b, c] = [task(), task(), task()];
   stops.arm(a, undefined, 10, false);
-  now = 0.5;
+  clock.now = 0.5;
   stops.arm(b, undefined, 10, false);
-  now = 1.2;
+  clock.now = 1.2;
   stops.arm(c, undefined, 10, false);
   assert.deepEqual([a.stopRun, b.stopRun, c.stopRun], [1, 0, 3], 'a began a run that b joined; c, due at 11.2 ms, is alone in the next');
   fire();
@@ -420,43 +433,46 @@ test('a task that began its run times out at its exact deadline even when the ti
   // b's run was due at 11 ms, and the timer waited a whole millisecond from 10.25; c's own timer would have
   // fired at 11.2 ms, before this one.
   assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[a, 10.25], [b, 11.25], [c, 11.25]], 'c is not left for a millisecond more');
-  assert.equal(timers.length, 0, 'no timer is left');
+  assert.equal(pending(), 0, 'no timer is left');
 });
 
 test('a timer that fires early by performance.now() still stops what it was armed for, without a timer more', (t) => {
   // Node counts a timer's delay from its loop's clock, in whole milliseconds, which can be most of one behind
   // performance.now() when the timer is set: it then fires before the delay has passed by performance.now().
-  let now = 0.75;
-  t.mock.method(performance, 'now', () => now);
-  const timers: [(hook: unknown) => void, number, unknown][] = [];
-  t.mock.method(globalThis, 'setTimeout', (fn: (hook: unknown) => void, delay: number, hook: unknown) => {
-    timers.push([fn, Math.floor(now) + delay, hook]);
-    return { unref: () => undefined, ref: () => undefined };
-  });
-  t.mock.method(globalThis, 'clearTimeout', () => undefined);
-  const fire = (): void => {
-    const [fn, at, hook] = timers.shift()!;
-    now = at;
-    fn(hook);
-  };
+  const { clock, pending, fire } = handTimers(t, 0.75, (setAt, delay) => Math.floor(setAt) + delay);
   const { stops, stopped } = hooks();
   const [a, b] = [task(), task()];
   stops.arm(a, undefined, 10, false);
-  now = 0.9;
+  clock.now = 0.9;
   stops.arm(b, undefined, 10, false);
   fire();
   assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[a, 10]], 'a, due at 10.75, is stopped by the timer set for it, at 10');
   fire();
   assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[a, 10], [b, 11]], "b, due with its run at 11, is stopped by the timer set for the run's deadline");
-  assert.equal(timers.length, 0);
+  assert.equal(pending(), 0);
 });
 
-test('in a pool, a done callback run by an abort may cancel another task of the same signal: it stays cancelled', { timeout: 60_000 }, async () => {
+/**
+ * Runs `body` with a thread pool whose one worker a task without options holds meanwhile: the timed and
+ * signalled tasks `body` submits wait in the queue, and are stopped there.
+ */
+async function withHeldWorker(body: (pool: ReturnType<typeof makePool>) => Promise<void> | void): Promise<void> {
   const gates = new Gates('thread', 1);
   await using pool = makePool('thread', { maxWorkers: 1 });
   try {
     const blocker = pool.submit(holdUntil, gates.handle(0));
     await gates.started(0);
+    await body(pool);
+    await gates.release(0);
+    assert.equal(await blocker, 'released');
+  } finally {
+    await gates.release(0);
+    gates.dispose();
+  }
+}
+
+test('in a pool, a done callback run by an abort may cancel another task of the same signal: it stays cancelled', { timeout: 60_000 }, async () => {
+  await withHeldWorker((pool) => {
     const controller = new AbortController();
     const queued = [1, 2, 3].map((n) => pool.submitWith(add, [n, 0], { signal: controller.signal }));
     const cancels: boolean[] = [];
@@ -474,23 +490,12 @@ test('in a pool, a done callback run by an abort may cancel another task of the 
     );
     const stats = pool.stats();
     assert.deepEqual([stats.failed, stats.cancelled, stats.queued], [2, 1, 0], 'each task counted once, none left queued');
-    await gates.release(0);
-    assert.equal(await blocker, 'released');
-    assert.equal(await pool.submitWith(add, [2, 2], { signal: new AbortController().signal }), 4);
-  } finally {
-    await gates.release(0);
-    gates.dispose();
-  }
+  });
 });
 
 test('in a pool, a task submitted by the done callback of one that timed out joins the hook still armed, with its own deadline', { timeout: 60_000 }, async (t) => {
   const advance = fakeClock(t);
-  const gates = new Gates('thread', 1);
-  await using pool = makePool('thread', { maxWorkers: 1 });
-  try {
-    // The only worker is held: the timed tasks below wait in the queue and time out there.
-    const blocker = pool.submit(holdUntil, gates.handle(0));
-    await gates.started(0);
+  await withHeldWorker(async (pool) => {
     let third: ReturnType<typeof track<number>> | undefined;
     const first = pool.submitWith(add, [1, 0], { timeout: 100 });
     first.addDoneCallback(() => {
@@ -511,21 +516,12 @@ test('in a pool, a task submitted by the done callback of one that timed out joi
     assert.equal(third.settled, false);
     await advance(1);
     assert.ok(third.reason instanceof PoolTimeoutError, 'and times out at 200 ms');
-    await gates.release(0);
-    assert.equal(await blocker, 'released');
-  } finally {
-    await gates.release(0);
-    gates.dispose();
-  }
+  });
 });
 
 test('in a pool, a done callback of a timed-out task that aborts the signal of the others stops them at once', { timeout: 60_000 }, async (t) => {
   const advance = fakeClock(t);
-  const gates = new Gates('thread', 1);
-  await using pool = makePool('thread', { maxWorkers: 1 });
-  try {
-    const blocker = pool.submit(holdUntil, gates.handle(0));
-    await gates.started(0);
+  await withHeldWorker(async (pool) => {
     const controller = new AbortController();
     const reason = new Error('enough');
     const first = pool.submitWith(add, [1, 0], { signal: controller.signal, timeout: 100 });
@@ -537,10 +533,5 @@ test('in a pool, a done callback of a timed-out task that aborts the signal of t
     assert.ok(firstOutcome.reason instanceof PoolTimeoutError);
     assert.equal(second.reason, reason, 'the second is stopped by the abort at 100 ms, not by its timeout at 150');
     assert.equal(pool.stats().failed, 2);
-    await gates.release(0);
-    assert.equal(await blocker, 'released');
-  } finally {
-    await gates.release(0);
-    gates.dispose();
-  }
+  });
 });
