@@ -40,7 +40,8 @@ export class StopHook {
    * `firsts[j - runBase]` is the exact deadline of run `j`'s first task (performance.now() ms), which the
    * timer is armed for while that task is the oldest one: it times out when a timer of its own would. The
    * run's own deadline, for its other tasks, is that rounded up (see {@link runDeadline}). Empty without a
-   * timeout; the runs before the oldest task's are dropped from time to time (see {@link dropRunsBefore}).
+   * timeout; the runs before the oldest task's are dropped from time to time (see {@link dropRunsBefore}),
+   * and those no armed task is in when they outnumber the tasks (see {@link renumberRuns}).
    */
   firsts: number[] = [];
   /** The number of the run `firsts[0]` is for. */
@@ -50,10 +51,11 @@ export class StopHook {
   /** Tasks armed here. At 0 the hook is retired: no timer, out of the signal's set. */
   live = 0;
   timer: Delay | ReturnType<typeof setTimeout> | undefined = undefined;
-  /** The deadline the timer was armed for: the tasks of its run are due when it fires, whatever the clock says. */
+  /**
+   * The deadline the timer was armed for: the tasks due by then are when it fires, whatever the clock says
+   * (the task it was armed for by its exact deadline, or the tasks of its run).
+   */
   armedFor = 0;
-  /** The task the timer was armed for by its exact deadline (see {@link firsts}): due when it fires. */
-  armedTask: Stoppable | undefined = undefined;
 
   constructor(
     readonly signal: AbortSignal | undefined,
@@ -66,6 +68,13 @@ export class StopHook {
 
 /** Over this many past runs, and more than half of those kept, the runs before the oldest task's are dropped. */
 const DROP_RUNS_ABOVE = 256;
+
+/**
+ * At this many runs begun (a millisecond each at most: 6.2 days of a hook that never empties), a hook numbers
+ * its runs again from 0 (see {@link renumberRuns}): `stopRun`, twice a run's number, stays a small integer,
+ * which `>> 1` reads right (at 2^31 it would read a negative run, and every task would be past its deadline).
+ */
+const MAX_RUNS = 2 ** 29;
 
 /**
  * The timeouts and signals that stop tasks. A burst where every task has a safety timeout or shares one
@@ -124,6 +133,10 @@ export class StopHooks {
       if (runs <= hook.due || Math.ceil(firsts[firsts.length - 1]!) !== Math.ceil(now + ms)) {
         firsts.push(now + ms);
         task.stopRun = 2 * runs + 1;
+        // Behind an oldest task that stays armed (one that hangs, with a long timeout), the runs would pile up
+        // a millisecond each: they are kept to those of armed tasks, a walk of the list paid for by as many new
+        // runs as it keeps, and more.
+        if (runs >= MAX_RUNS || firsts.length > 2 * (DROP_RUNS_ABOVE + hook.live)) renumberRuns(hook);
       } else task.stopRun = 2 * (runs - 1);
       if (hook.timer === undefined) this.#arm(hook, now);
     }
@@ -159,7 +172,6 @@ export class StopHooks {
     const run = oldest.stopRun >> 1;
     const deadline = first ? hook.firsts[run - hook.runBase]! : runDeadline(hook, run);
     hook.armedFor = deadline;
-    hook.armedTask = first ? oldest : undefined;
     // A delay setTimeout cannot wait goes in steps (see after()); the global is looked up now, so that fake
     // clocks in tests control it. Rounded up: a timer never fires before its delay has passed.
     const delay = Math.max(1, Math.ceil(deadline - now));
@@ -178,17 +190,16 @@ export class StopHooks {
     let run = Math.max(hook.due, hook.runBase);
     while (run < runs && runDeadline(hook, run) <= due) run++;
     hook.due = run;
-    // The task the timer was armed for, still the oldest one, is due too; the rest of its run waits for the
-    // run's deadline.
-    const armed = hook.armedTask;
-    hook.armedTask = undefined;
     const stopped: Stoppable[] = [];
     let task = hook.oldest;
-    if (task !== undefined && task === armed && task.stopRun >> 1 >= run) {
+    for (; task !== undefined && task.stopRun >> 1 < run; task = task.stopNext) stopped.push(task);
+    // The oldest task left, if it began its run, is due at its exact deadline: the task the timer was armed
+    // for, or one whose deadline came while the timer waited for the run before it (not a timer's delay
+    // later). The rest of its run waits for the run's deadline, and a later run's first task is not due yet.
+    if (task !== undefined && (task.stopRun & 1) === 1 && hook.firsts[(task.stopRun >> 1) - hook.runBase]! <= due) {
       stopped.push(task);
       task = task.stopNext;
     }
-    for (; task !== undefined && task.stopRun >> 1 < run; task = task.stopNext) stopped.push(task);
     // They leave the list at once: the hook is whole again before any of them is stopped.
     for (const each of stopped) each.stop = each.stopPrev = each.stopNext = undefined;
     hook.live -= stopped.length;
@@ -211,7 +222,7 @@ export class StopHooks {
       hook.timer = undefined;
     }
     // Whatever is still linked is no longer armed here (see #timedOut, #onAbort).
-    hook.oldest = hook.newest = hook.armedTask = undefined;
+    hook.oldest = hook.newest = undefined;
     hook.firsts = [];
     if (this.#last === hook) this.#last = undefined;
     if (signal === undefined) return;
@@ -247,6 +258,29 @@ function dropRunsBefore(hook: StopHook, j: number): void {
   if (past <= DROP_RUNS_ABOVE || 2 * past <= hook.firsts.length) return;
   hook.firsts.splice(0, past);
   hook.runBase = j;
+}
+
+/**
+ * Numbers `hook`'s runs again from 0, keeping those its armed tasks are in, each with its deadline and the mark
+ * of the task that began it. The newest task has just begun the last run. None kept is past: a fire stops
+ * every task of the runs it makes past (see StopHooks.#timedOut).
+ */
+function renumberRuns(hook: StopHook): void {
+  const old = hook.firsts;
+  const firsts: number[] = [];
+  let last = -1;
+  for (let task = hook.oldest; task !== undefined; task = task.stopNext) {
+    // (Not `>> 1`: a run's number may be past what an int32 holds here.)
+    const run = Math.floor(task.stopRun / 2);
+    if (run !== last) {
+      last = run;
+      firsts.push(old[run - hook.runBase]!);
+    }
+    task.stopRun = 2 * (firsts.length - 1) + (task.stopRun % 2);
+  }
+  hook.firsts = firsts;
+  hook.runBase = 0;
+  hook.due = 0;
 }
 
 function isDelay(timer: Delay | ReturnType<typeof setTimeout>): timer is Delay {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { TimeoutError } from '../../src/futures/errors.js';
 import { StopHooks, type StopHook, type Stoppable } from '../../src/pool/stop-hooks.js';
 import { TimeoutError as PoolTimeoutError } from 'aiox';
@@ -318,4 +318,220 @@ test('in a pool, tasks sharing one timeout each time out at their own deadline w
     await gates.release(1);
     gates.dispose();
   }
+});
+
+test('a hook that has lived through 2^30 runs still stops its tasks at their deadlines, no sooner', (t) => {
+  const advance = jumpClock(t);
+  const { stops, stopped } = hooks();
+  const a = task();
+  stops.arm(a, undefined, 100, false);
+  const hook = a.stop!;
+  // The state of a hook never empty for 2^30 ms (12.4 days) with a task armed every millisecond, its past
+  // runs dropped: a is in run 2^30 - 1, and the next run is 2^30 (twice that no longer fits an int32).
+  hook.runBase = hook.due = 2 ** 30 - 1;
+  a.stopRun = 2 * hook.runBase + 1;
+  advance(1);
+  const b = task();
+  stops.arm(b, undefined, 100, false);
+  advance(1);
+  const c = task();
+  stops.arm(c, undefined, 100, false);
+  assert.deepEqual(linked(hook), [a, b, c]);
+  assert.ok([a, b, c].every((s) => s.stopRun < 2 ** 31), 'a run number stays one an int32 holds');
+  advance(98);
+  assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[a, 100]], 'b and c are not stopped with a');
+  advance(1);
+  advance(1);
+  assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[a, 100], [b, 101], [c, 102]]);
+});
+
+test('behind a task that stays armed, a hook keeps no more runs than its armed tasks need, and their deadlines', (t) => {
+  const advance = jumpClock(t);
+  const { stops, stopped } = hooks();
+  // One task hangs with a long safety timeout while a task a millisecond comes and settles 2 ms later.
+  const stuck = task();
+  stops.arm(stuck, undefined, 60_000, false);
+  const hook = stuck.stop!;
+  const armed: Stoppable[] = [];
+  let most = 0;
+  for (let ms = 0; ms < 5000; ms++) {
+    advance(1);
+    armed.push(task());
+    stops.arm(armed[ms]!, undefined, 60_000, false);
+    if (ms >= 2) stops.disarm(armed[ms - 2]!);
+    most = Math.max(most, hook.firsts.length);
+  }
+  assert.deepEqual(linked(hook), [stuck, armed[4998], armed[4999]]);
+  assert.ok(most <= 1024, `${most} deadlines kept for at most 4 armed tasks`);
+  advance(60_000 - 5000 - 1);
+  assert.equal(stopped.length, 0);
+  advance(1);
+  assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[stuck, 60_000]]);
+  advance(4998);
+  assert.equal(stopped.length, 1);
+  advance(1);
+  advance(1);
+  assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[stuck, 60_000], [armed[4998], 64_999], [armed[4999], 65_000]]);
+});
+
+test('a disarmed task is held by nothing of its hook, not even while the timer waits for its deadline', (t) => {
+  const advance = jumpClock(t);
+  const { stops, stopped } = hooks();
+  const a = task();
+  const b = task();
+  stops.arm(a, undefined, 3_600_000, false);
+  advance(1);
+  stops.arm(b, undefined, 3_600_000, false);
+  const hook = a.stop!;
+  // a settles at once, b stays armed: nothing may keep a (and its result) for the hour of the timeout.
+  stops.disarm(a);
+  const holders = [...Object.values(hook), ...linked(hook).flatMap((s) => [s.stopPrev, s.stopNext])];
+  assert.ok(!holders.includes(a), 'a is not held');
+  advance(3_600_000);
+  assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[b, 3_600_001]]);
+});
+
+/**
+ * Fakes performance.now(), which reads `clock.now` (the test sets it), and setTimeout, whose timers `fire()`
+ * runs in the order they were set, the clock then reading `firesAt(when it was set, its delay)`.
+ */
+function handTimers(
+  t: TestContext,
+  now: number,
+  firesAt: (setAt: number, delay: number) => number,
+): { clock: { now: number }; pending: () => number; fire: () => void } {
+  const clock = { now };
+  t.mock.method(performance, 'now', () => clock.now);
+  const timers: [(hook: unknown) => void, number, unknown][] = [];
+  t.mock.method(globalThis, 'setTimeout', (fn: (hook: unknown) => void, delay: number, hook: unknown) => {
+    timers.push([fn, firesAt(clock.now, delay), hook]);
+    return { unref: () => undefined, ref: () => undefined };
+  });
+  t.mock.method(globalThis, 'clearTimeout', () => undefined);
+  const fire = (): void => {
+    const [fn, at, hook] = timers.shift()!;
+    clock.now = at;
+    fn(hook);
+  };
+  return { clock, pending: () => timers.length, fire };
+}
+
+test('a task that began its run times out at its exact deadline even when the timer was armed for the run before it', (t) => {
+  // Each timer fires when its delay has passed from when it was set.
+  const { clock, pending, fire } = handTimers(t, 0.25, (setAt, delay) => setAt + delay);
+  const { stops, stopped } = hooks();
+  const [a, b, c] = [task(), task(), task()];
+  stops.arm(a, undefined, 10, false);
+  clock.now = 0.5;
+  stops.arm(b, undefined, 10, false);
+  clock.now = 1.2;
+  stops.arm(c, undefined, 10, false);
+  assert.deepEqual([a.stopRun, b.stopRun, c.stopRun], [1, 0, 3], 'a began a run that b joined; c, due at 11.2 ms, is alone in the next');
+  fire();
+  assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[a, 10.25]]);
+  fire();
+  // b's run was due at 11 ms, and the timer waited a whole millisecond from 10.25; c's own timer would have
+  // fired at 11.2 ms, before this one.
+  assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[a, 10.25], [b, 11.25], [c, 11.25]], 'c is not left for a millisecond more');
+  assert.equal(pending(), 0, 'no timer is left');
+});
+
+test('a timer that fires early by performance.now() still stops what it was armed for, without a timer more', (t) => {
+  // Node counts a timer's delay from its loop's clock, in whole milliseconds, which can be most of one behind
+  // performance.now() when the timer is set: it then fires before the delay has passed by performance.now().
+  const { clock, pending, fire } = handTimers(t, 0.75, (setAt, delay) => Math.floor(setAt) + delay);
+  const { stops, stopped } = hooks();
+  const [a, b] = [task(), task()];
+  stops.arm(a, undefined, 10, false);
+  clock.now = 0.9;
+  stops.arm(b, undefined, 10, false);
+  fire();
+  assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[a, 10]], 'a, due at 10.75, is stopped by the timer set for it, at 10');
+  fire();
+  assert.deepEqual(stopped.map(([s, at]) => [s, at]), [[a, 10], [b, 11]], "b, due with its run at 11, is stopped by the timer set for the run's deadline");
+  assert.equal(pending(), 0);
+});
+
+/**
+ * Runs `body` with a thread pool whose one worker a task without options holds meanwhile: the timed and
+ * signalled tasks `body` submits wait in the queue, and are stopped there.
+ */
+async function withHeldWorker(body: (pool: ReturnType<typeof makePool>) => Promise<void> | void): Promise<void> {
+  const gates = new Gates('thread', 1);
+  await using pool = makePool('thread', { maxWorkers: 1 });
+  try {
+    const blocker = pool.submit(holdUntil, gates.handle(0));
+    await gates.started(0);
+    await body(pool);
+    await gates.release(0);
+    assert.equal(await blocker, 'released');
+  } finally {
+    await gates.release(0);
+    gates.dispose();
+  }
+}
+
+test('in a pool, a done callback run by an abort may cancel another task of the same signal: it stays cancelled', { timeout: 60_000 }, async () => {
+  await withHeldWorker((pool) => {
+    const controller = new AbortController();
+    const queued = [1, 2, 3].map((n) => pool.submitWith(add, [n, 0], { signal: controller.signal }));
+    const cancels: boolean[] = [];
+    queued[0]!.addDoneCallback(() => cancels.push(queued[2]!.cancel()));
+    const reason = new Error('stop');
+    controller.abort(reason);
+    assert.deepEqual(cancels, [true], 'the third task was still queued, and cancelled');
+    assert.deepEqual(
+      queued.map((f) => [f.state, f.cancelled() ? 'cancelled' : f.exception()]),
+      [
+        ['finished', reason],
+        ['finished', reason],
+        ['cancelled', 'cancelled'],
+      ],
+    );
+    const stats = pool.stats();
+    assert.deepEqual([stats.failed, stats.cancelled, stats.queued], [2, 1, 0], 'each task counted once, none left queued');
+  });
+});
+
+test('in a pool, a task submitted by the done callback of one that timed out joins the hook still armed, with its own deadline', { timeout: 60_000 }, async (t) => {
+  const advance = fakeClock(t);
+  await withHeldWorker(async (pool) => {
+    let third: ReturnType<typeof track<number>> | undefined;
+    const first = pool.submitWith(add, [1, 0], { timeout: 100 });
+    first.addDoneCallback(() => {
+      third = track(pool.submitWith(add, [3, 0], { timeout: 100 }));
+    });
+    const firstOutcome = track(first);
+    await advance(50);
+    const second = track(pool.submitWith(add, [2, 0], { timeout: 100 }));
+    await advance(50);
+    assert.ok(firstOutcome.reason instanceof PoolTimeoutError);
+    assert.ok(third !== undefined && !third.settled && !second.settled);
+    await advance(49);
+    assert.equal(second.settled, false);
+    await advance(1);
+    assert.ok(second.reason instanceof PoolTimeoutError, 'the second times out at 150 ms');
+    assert.equal(third.settled, false, 'the task submitted at 100 ms has 50 ms left');
+    await advance(49);
+    assert.equal(third.settled, false);
+    await advance(1);
+    assert.ok(third.reason instanceof PoolTimeoutError, 'and times out at 200 ms');
+  });
+});
+
+test('in a pool, a done callback of a timed-out task that aborts the signal of the others stops them at once', { timeout: 60_000 }, async (t) => {
+  const advance = fakeClock(t);
+  await withHeldWorker(async (pool) => {
+    const controller = new AbortController();
+    const reason = new Error('enough');
+    const first = pool.submitWith(add, [1, 0], { signal: controller.signal, timeout: 100 });
+    first.addDoneCallback(() => controller.abort(reason));
+    const firstOutcome = track(first);
+    await advance(50);
+    const second = track(pool.submitWith(add, [2, 0], { signal: controller.signal, timeout: 100 }));
+    await advance(50);
+    assert.ok(firstOutcome.reason instanceof PoolTimeoutError);
+    assert.equal(second.reason, reason, 'the second is stopped by the abort at 100 ms, not by its timeout at 150');
+    assert.equal(pool.stats().failed, 2);
+  });
 });
