@@ -234,6 +234,8 @@ export class StopHooks {
 
   readonly #onAbort = (event: Event): void => {
     const signal = event.target as AbortSignal;
+    // An 'abort' event dispatched by hand on a signal that has not aborted stops nothing (it has no reason).
+    if (!signal.aborted) return;
     signal.removeEventListener('abort', this.#onAbort);
     const hooks = this.#bySignal.get(signal);
     this.#bySignal.delete(signal);

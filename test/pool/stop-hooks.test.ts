@@ -148,6 +148,19 @@ test('one abort stops every armed task of the signal, with one listener for all'
   assert.equal(remove.mock.callCount(), 1, 'the listener is removed');
 });
 
+test("an 'abort' event dispatched on a signal that has not aborted stops nothing; its abort still does", (t) => {
+  jumpClock(t);
+  const { stops, stopped } = hooks();
+  const controller = new AbortController();
+  const a = task();
+  stops.arm(a, controller.signal, undefined, false);
+  controller.signal.dispatchEvent(new Event('abort'));
+  assert.equal(stopped.length, 0);
+  assert.equal(a.stop?.signal, controller.signal, 'still armed');
+  controller.abort('now');
+  assert.deepEqual(stopped.map(([s, , reason]) => [s, reason]), [[a, 'now']]);
+});
+
 test('the listener goes with the last task of the signal', (t) => {
   jumpClock(t);
   const { stops, stopped } = hooks();
