@@ -288,9 +288,12 @@ export class WorkerSlot {
     return this.#process?.mayCooperate(seq) ?? this.#claims!.watched(seq);
   }
 
-  /** Whether it runs a background task, aborted or not: one stopped with its worker at once (no grace). */
+  /**
+   * Whether it runs a background task, aborted or not: one stopped with its worker at once (no grace). Such a
+   * task is in flight, or runs on (a worker of several tasks at once, see {@link runOn}).
+   */
   get runsBackground(): boolean {
-    return this.#background && this.#inflight.length > 0;
+    return this.#background && this.held > 0;
   }
 
   /** Whether a task aborted while it ran here has its grace going: it may be counted as running no more. */

@@ -228,3 +228,23 @@ describe('generateInProcess: what arrives on the channel is checked', { timeout:
     });
   }
 });
+
+test('on a pool that runs several tasks a worker, a stopped generator that awaits still stops its worker at once, with no abort grace', { timeout: 60_000 }, async () => {
+  // A generator's task stays alone on its worker; awaiting, it runs on there as a task of several would.
+  const pool = THREAD_POOL.initialize({ maxWorkers: 1, concurrentTasksPerWorker: 2, abortGrace: 600_000 });
+  try {
+    const controller = new AbortController();
+    const generator = generateInThread.with({ signal: controller.signal })(onceThenStall);
+    assert.deepEqual(await generator.next(), { done: false, value: 'once' });
+    const pending = generator.next();
+    const reason = new Error('stop');
+    controller.abort(reason);
+    await assert.rejects(pending, (e: unknown) => e === reason);
+    // Its worker was stopped with it. Given the grace, it would still run the generator, unreferenced, and
+    // this shutdown would wait for the grace's end: the event loop empties first and the test is cancelled.
+    await THREAD_POOL.shutdown();
+    assert.equal(pool.stats().workers, 0);
+  } finally {
+    await THREAD_POOL.shutdown();
+  }
+});
