@@ -64,7 +64,7 @@ export class PoolEngine {
   readonly #counts = new PoolCounters();
   #closed: Promise<void> | undefined;
   #resolveClosed: (() => void) | undefined;
-  readonly #stops = new StopHooks((record, reason) => this.#aborts.abort(record as TaskRecord, reason));
+  readonly #stops = new StopHooks((record, reason) => this.#aborts.abort(record as StoppableRecord, reason));
   /** Who the diagnostics channels name as the publisher (see diagnostics.ts). */
   readonly #publisher: Publisher;
   /** Set while the executor listens for its events (see pool-watch.ts). */
@@ -150,7 +150,7 @@ export class PoolEngine {
         this.#counts.failed++;
         return record;
       }
-      this.#stops.arm(record, options.signal, options.timeout, options[BACKGROUND] === true);
+      this.#stops.arm(record as StoppableRecord, options.signal, options.timeout, options[BACKGROUND] === true);
     }
     setOwner(record, this.#owner);
     this.#queue.push(record);

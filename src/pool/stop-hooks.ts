@@ -221,9 +221,9 @@ export class StopHooks {
       else clearTimeout(timer);
       hook.timer = undefined;
     }
-    // Whatever is still linked is no longer armed here (see #timedOut, #onAbort).
+    // Whatever is still linked is no longer armed here (see #timedOut, #onAbort). The hook itself is dropped:
+    // no task and no signal holds it, and the next task armed gets a new one.
     hook.oldest = hook.newest = undefined;
-    hook.firsts = [];
     if (this.#last === hook) this.#last = undefined;
     if (signal === undefined) return;
     const hooks = this.#bySignal.get(signal);

@@ -5,7 +5,7 @@ import { RESULT_OK, type ChunkResult } from '../wire/protocol.js';
 import { publishFinish, taskFinishChannel, type Publisher } from './diagnostics.js';
 import type { PoolCounters } from './stats.js';
 import type { StopHooks } from './stop-hooks.js';
-import type { TaskRecord } from './task-record.js';
+import type { StoppableRecord, TaskRecord } from './task-record.js';
 
 /** Settles the pool's tasks, counting and publishing each outcome (see the file comment). */
 export class TaskOutcomes {
@@ -23,7 +23,8 @@ export class TaskOutcomes {
 
   /** Removes a record's abort listener and timer. */
   release(record: TaskRecord): void {
-    if (record.stop !== undefined) this.#stops.disarm(record);
+    // Only a StoppableRecord has a hook.
+    if (record.stop !== undefined) this.#stops.disarm(record as StoppableRecord);
   }
 
   /**

@@ -110,39 +110,10 @@ export class TaskRecord extends Future<unknown> {
   /**
    * Set for tasks with a signal, a timeout or BACKGROUND (which alone runs alone on its worker): the hook it
    * shares with the tasks armed just before it with the same options (see StopHooks). Only a
-   * {@link StoppableRecord} has one.
+   * {@link StoppableRecord} has one (the stop hooks arm and disarm only those: see PoolEngine.submit).
    */
   get stop(): StopHook | undefined {
     return undefined;
-  }
-
-  set stop(_hook: StopHook | undefined) {
-    throw new TypeError('only a StoppableRecord has a stop hook');
-  }
-
-  /** Its neighbours in its stop hook's list, and its run there (see Stoppable): a StoppableRecord's alone. */
-  get stopPrev(): Stoppable | undefined {
-    return undefined;
-  }
-
-  set stopPrev(_task: Stoppable | undefined) {
-    throw new TypeError('only a StoppableRecord has a stop hook');
-  }
-
-  get stopNext(): Stoppable | undefined {
-    return undefined;
-  }
-
-  set stopNext(_task: Stoppable | undefined) {
-    throw new TypeError('only a StoppableRecord has a stop hook');
-  }
-
-  get stopRun(): number {
-    return 0;
-  }
-
-  set stopRun(_run: number) {
-    throw new TypeError('only a StoppableRecord has a stop hook');
   }
 
   /** See #expectedNs. */
@@ -219,27 +190,27 @@ export class StoppableRecord extends TaskRecord implements Stoppable {
     this.#stop = hook;
   }
 
-  override get stopPrev(): Stoppable | undefined {
+  get stopPrev(): Stoppable | undefined {
     return this.#stopPrev;
   }
 
-  override set stopPrev(task: Stoppable | undefined) {
+  set stopPrev(task: Stoppable | undefined) {
     this.#stopPrev = task;
   }
 
-  override get stopNext(): Stoppable | undefined {
+  get stopNext(): Stoppable | undefined {
     return this.#stopNext;
   }
 
-  override set stopNext(task: Stoppable | undefined) {
+  set stopNext(task: Stoppable | undefined) {
     this.#stopNext = task;
   }
 
-  override get stopRun(): number {
+  get stopRun(): number {
     return this.#stopRun;
   }
 
-  override set stopRun(run: number) {
+  set stopRun(run: number) {
     this.#stopRun = run;
   }
 }

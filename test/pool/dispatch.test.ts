@@ -37,8 +37,8 @@ function slot({ holding = [] as number[], budget = 1000, process = false, ready 
   return worker;
 }
 
-function record(expected = Number.NaN, stoppable = false): TaskRecord {
-  return records(1, expected, stoppable)[0]!;
+function record(expected = Number.NaN, hook?: StopHook): TaskRecord {
+  return records(1, expected, hook)[0]!;
 }
 
 test('mayJoin: an idle worker takes anything; a busy one only timed tasks while it holds at most PIPELINE_MS', () => {
@@ -149,8 +149,7 @@ test('pickWorker: a worker starting, stopping, spare, retired or holding a backg
   const retired = slot({ budget: 1, holding: [0.1] });
   assert.equal(retired.state, WorkerState.RETIRING);
   const background = slot();
-  const task = record(0.1, true);
-  task.stop = new StopHook(undefined, Infinity, true);
+  const task = record(0.1, new StopHook(undefined, Infinity, true));
   background.dispatch([task], true, table, assert.fail);
   assert.equal(pickWorker([starting, stopping, spare, retired, background], false, 0.1), undefined);
   assert.equal(liveWorkers([starting, stopping, spare, retired, background]), 3, 'stopping and spare workers are not live');

@@ -1,3 +1,4 @@
+import type { StopHook } from '../../src/pool/stop-hooks.js';
 import { StoppableRecord, TaskRecord } from '../../src/pool/task-record.js';
 import { TaskTable } from '../../src/pool/task-table.js';
 import type { WorkerHandle } from '../../src/pool/transport.js';
@@ -62,12 +63,18 @@ export function fakeSlot({ id = 1, budget = 100, process = false, concurrency = 
 
 /**
  * `count` records of calls of {@link FN} (task `i` with arguments `[i]`), about to be sent, each expected to
- * take `expected` ms (NaN: the function has not been timed); `stoppable`: records that can carry a stop hook
- * (a task with a signal, a timeout or BACKGROUND).
+ * take `expected` ms (NaN: the function has not been timed); with `hook`, records of tasks with a signal, a
+ * timeout or BACKGROUND, armed on it (as StopHooks would).
  */
-export function records(count: number, expected = Number.NaN, stoppable = false): TaskRecord[] {
+export function records(count: number, expected = Number.NaN, hook?: StopHook): TaskRecord[] {
   return Array.from({ length: count }, (_, i) => {
-    const record = new (stoppable ? StoppableRecord : TaskRecord)(taskCode(FN, false), [i], undefined);
+    let record: TaskRecord;
+    if (hook === undefined) record = new TaskRecord(taskCode(FN, false), [i], undefined);
+    else {
+      const stoppable = new StoppableRecord(taskCode(FN, false), [i], undefined);
+      stoppable.stop = hook;
+      record = stoppable;
+    }
     record.sending(expected);
     return record;
   });

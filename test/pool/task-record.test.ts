@@ -95,7 +95,8 @@ test('an awaiter of a record resumes as early as one of a plain promise settled 
 test('only a record of a task with a signal, a timeout or BACKGROUND holds a stop hook', () => {
   const plain = new TaskRecord(taskCode(0, false), [], undefined);
   assert.equal(plain.stop, undefined);
-  assert.throws(() => (plain.stop = new StopHook(undefined, 1, false)), TypeError);
+  // Its `stop` has no setter: the stop hooks arm only a StoppableRecord.
+  assert.throws(() => ((plain as { stop: unknown }).stop = new StopHook(undefined, 1, false)), TypeError);
   const stoppable = new StoppableRecord(taskCode(0, false), [1, 2], undefined);
   const hook = new StopHook(undefined, 1, false);
   stoppable.stop = hook;

@@ -9,8 +9,8 @@ import { fakeSlot as slot, records as recordsOf, table } from './fake-worker.js'
 
 // One slot on a handle that records what the engine would have done to the worker; no worker starts.
 
-/** `count` tasks timed at 0.1 ms each, unless `expected` says otherwise; `stoppable`: see fake-worker.ts. */
-const records = (count: number, expected = 0.1, stoppable = false): TaskRecord[] => recordsOf(count, expected, stoppable);
+/** `count` tasks timed at 0.1 ms each, unless `expected` says otherwise; `hook`: see fake-worker.ts. */
+const records = (count: number, expected = 0.1, hook?: StopHook): TaskRecord[] => recordsOf(count, expected, hook);
 
 test('a slot goes STARTING -> READY -> RETIRING as its budget is spent, and back to READY on a refund', () => {
   const { worker, handle } = slot({ budget: 3 });
@@ -102,8 +102,7 @@ test('stop() is a transition once; terminate() signals again; exited() says whet
 test('a process with an aborted task is killed once that task is its first unanswered one', () => {
   const { worker, handle } = slot({ process: true });
   worker.ready();
-  const batch = [...records(2), ...records(1, 0.1, true)];
-  batch[2]!.stop = new StopHook(undefined, 1, false);
+  const batch = [...records(2), ...records(1, 0.1, new StopHook(undefined, 1, false))];
   worker.dispatch(batch, false, table, assert.fail);
   assert.equal(handle.posted[0]![2], GUARDED);
   assert.equal(worker.canWithdraw, false);
