@@ -85,7 +85,7 @@ export interface MapOptions<P = unknown, E = unknown> {
   readonly chunksize?: number;
   /**
    * Items submitted ahead of the consumer at most, in whole chunks (one chunk at least, whatever the
-   * value). Input is read lazily up to this bound, so an endless
+   * value), beyond the chunk whose results it is taking. Input is read lazily up to this bound, so an endless
    * generator works. An async input is read alongside the consumer, so it may wait for map's own results.
    * Without `chunksize`, chunks are kept to a size that lets this bound hold two chunks per worker, and
    * while the size is still growing at most two chunks per worker are in flight.
