@@ -1,5 +1,5 @@
 import { ChannelError } from '../futures/errors.js';
-import { RESULT_ERROR, RESULT_OK, RESULT_RUNNING, RESULT_SKIPPED, RESULTS_HEADER, RUN_HEADER, type RunMessage } from '../wire/protocol.js';
+import { RESULT_ERROR, RESULT_OK, RESULT_RUNNING, RESULT_SKIPPED, RESULTS_HEADER, RUN_HEADER, answersIn, type RunMessage } from '../wire/protocol.js';
 
 /**
  * Checks what a worker sends before the engine reads it. Only aiox's runtime should speak on a worker's
@@ -42,7 +42,7 @@ export class InboundCheck {
       process.emitWarning(new ChannelError(`a worker sent a malformed message of results, dropped: ${why}`));
       return false;
     }
-    this.#outstanding -= (message.length - RESULTS_HEADER) / 2;
+    this.#outstanding -= answersIn(message);
     return true;
   }
 }
@@ -50,7 +50,7 @@ export class InboundCheck {
 function resultsProblem(message: readonly unknown[], outstanding: number): string | undefined {
   if (typeof message[0] !== 'number' || !(message[0] >= 0)) return 'its busy time is not a number >= 0';
   if ((message.length - RESULTS_HEADER) % 2 !== 0) return 'it does not hold status and value pairs';
-  const count = (message.length - RESULTS_HEADER) / 2;
+  const count = answersIn(message);
   if (count > outstanding) return `it answers ${count} tasks, but ${outstanding} were waiting for an answer`;
   for (let i = RESULTS_HEADER; i < message.length; i += 2) {
     const status = message[i];

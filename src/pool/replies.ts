@@ -7,6 +7,7 @@ import {
   RESULT_RUNNING,
   RESULT_SKIPPED,
   RESULTS_HEADER,
+  answersIn,
   type FromWorker,
   type InitFailedMessage,
   type LateResultsMessage,
@@ -86,7 +87,7 @@ export class Replies {
     const busy = results[0];
     const { counts, outcomes, estimates } = parts;
     counts.busyMs += busy;
-    let seq = worker.answered((results.length - RESULTS_HEADER) / 2);
+    let seq = worker.answered(answersIn(results));
     // The reply's busy time is shared by the tasks that ran: skipped ones (taken back, cancelled) cost
     // nothing, and a reply of skips alone says nothing of how long a task takes.
     let ran = 0;

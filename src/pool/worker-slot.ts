@@ -5,7 +5,7 @@ import type { TaskDescriptor } from '../tasks/task.js';
 import { toWire } from '../tasks/wire-error.js';
 import { CLAIM_RING, ClaimBoard } from '../wire/claims.js';
 import { readStash, STASH_BYTES } from '../wire/result-stash.js';
-import { GUARDED, RESULTS_HEADER, RUN_HEADER, fnIdOf, type ResultsMessage, type RunMessage, type WorkerInit } from '../wire/protocol.js';
+import { GUARDED, RESULTS_HEADER, RUN_HEADER, answersIn, fnIdOf, type ResultsMessage, type RunMessage, type WorkerInit } from '../wire/protocol.js';
 import { ProcessStops } from './process-stops.js';
 import type { TaskTable } from './task-table.js';
 import type { TaskRecord } from './task-record.js';
@@ -697,7 +697,7 @@ export class WorkerSlot {
     const results: [...ResultsMessage] = [0, 0];
     for (const [seq, status, value] of stashed) {
       // Sent already (the stash is emptied only after a send), or not next in line.
-      if (seq !== this.#answered + (results.length - RESULTS_HEADER) / 2) continue;
+      if (seq !== this.#answered + answersIn(results)) continue;
       results.push(status, value);
     }
     return results.length > RESULTS_HEADER ? results : undefined;

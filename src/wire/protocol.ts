@@ -169,6 +169,11 @@ export type ResultsMessage = readonly [busy: number, token: number, ...results: 
 /** Where the results of a {@link ResultsMessage} start. */
 export const RESULTS_HEADER = 2;
 
+/** How many tasks `results` (a {@link ResultsMessage}, or one being filled) answers: a status and a value each. */
+export function answersIn(results: readonly unknown[]): number {
+  return (results.length - RESULTS_HEADER) / 2;
+}
+
 /**
  * The outcomes of tasks answered {@link RESULT_RUNNING} before, in the order they settled:
  * `results` is `[seq, status, value, seq, status, value, ...]`, each status OK or ERROR.

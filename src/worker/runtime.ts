@@ -10,6 +10,7 @@ import {
   RESULT_RUNNING,
   RESULT_SKIPPED,
   RESULTS_HEADER,
+  answersIn,
   RUN_HEADER,
   type AbortTaskMessage,
   type ChunkResult,
@@ -476,7 +477,7 @@ export class WorkerRuntime {
    */
   #stashHeld(): boolean {
     if (this.#stashFile !== undefined) return this.#fileHeld(true);
-    const held = (this.#results.length - RESULTS_HEADER) / 2;
+    const held = answersIn(this.#results);
     if (held === this.#stashed) return this.#unsent === 0;
     const stash = this.#stash;
     if (stash === undefined) return false;
@@ -500,7 +501,7 @@ export class WorkerRuntime {
     // mark, so that the file never loses the mark of the task running.
     if (begins && this.#unsent === 0 && this.#stashed === 0) file.restart();
     else if (this.#unfiled) return false;
-    const held = (this.#results.length - RESULTS_HEADER) / 2;
+    const held = answersIn(this.#results);
     // Every task is answered once, in order: the results held are those of the tasks from #posted on.
     for (let k = this.#stashed; k < held; k++) {
       const at = RESULTS_HEADER + 2 * k;
@@ -558,11 +559,11 @@ export class WorkerRuntime {
     if (results.length === RESULTS_HEADER || this.#state === RuntimeState.DEAD) return;
     // In a guarded batch a process files what it sends too, so that its next guarded task need not wait for
     // the send to complete: a stop before then loses nothing.
-    if (this.#stashFile !== undefined && this.#stashed < (results.length - RESULTS_HEADER) / 2 && !(this.#guarded && this.#fileHeld(false))) {
+    if (this.#stashFile !== undefined && this.#stashed < answersIn(results) && !(this.#guarded && this.#fileHeld(false))) {
       this.#unfiled = true;
     }
     this.#results = [0, this.#token];
-    this.#posted += (results.length - RESULTS_HEADER) / 2;
+    this.#posted += answersIn(results);
     const now = clockMs();
     results[0] = now - this.#groupStart;
     // Time from here on belongs to the next reply (an async task resumed after this flush, say).
