@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { BrokenProcessPool, type Future } from 'aiox';
-import { hang, holdUntil, killSelf, logRun, stopsWhenAsked } from '../fixtures/abort-tasks.js';
+import { exitWhenAsked, hang, holdUntil, killSelf, logRun, stopsWhenAsked } from '../fixtures/abort-tasks.js';
 import { Gates } from '../fixtures/gate.js';
 import { add, announceThenSpin, echo, gated, whoAmI } from '../fixtures/tasks.js';
 import { KINDS, makePool } from '../executors/pools.js';
@@ -335,6 +335,32 @@ describe('process pool: the stash file', { timeout: 60_000 }, () => {
       assert.equal(await pool.submit(add, 2, 3), 5, 'the pool healed');
     } finally {
       log.dispose();
+    }
+  });
+
+  test('a child that ends itself while a stopped task has its grace: the tasks of its batch it had not begun run elsewhere, none failed for it', async () => {
+    // The stopped task's future failed at its abort; the child's death (no last word) is that task's doing,
+    // and its stash file shows that the tasks after it never began. None of them may be blamed for it.
+    const gates = new Gates('process', 1);
+    const log = runLog();
+    await using pool = makePool('process', { maxWorkers: 1, abortGrace: 60_000 });
+    try {
+      await warm(pool, log.path);
+      for (let i = 0; i < 12; i++) await pool.submit(exitWhenAsked, null, 3);
+      const controller = new AbortController();
+      const stopped = pool.submitWith(exitWhenAsked, [gates.handle(0), 3], { signal: controller.signal });
+      const after = [pool.submit(logRun, log.path, 0), pool.submitWith(logRun, [log.path, 1], { timeout: 60_000 })];
+      await gates.started(0);
+      const reason = new Error('stop');
+      controller.abort(reason);
+      await assert.rejects(stopped, (error) => error === reason);
+      assert.deepEqual(await Promise.all(after), [0, 10]);
+      const runs = log.runs();
+      runs.delete(-1);
+      assert.deepEqual([...runs].sort(([x], [y]) => x - y), [[0, 1], [1, 1]]);
+    } finally {
+      log.dispose();
+      gates.dispose();
     }
   });
 
