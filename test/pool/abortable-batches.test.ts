@@ -81,6 +81,65 @@ for (const kind of KINDS) {
       });
     }
 
+    for (const then of ['returns', 'throws'] as const) {
+      test(`a task aborted while its batch is posted (a getter of its arguments aborts it, then ${then}): it fails once, and the tasks behind it run`, async () => {
+        // Posting clones the arguments, which runs their getters: the task has left the queue and is not in
+        // flight yet when its signal aborts. A getter that then throws fails the post, which fails the task
+        // first; its abort, applied once the post is over, finds it settled.
+        const pool = makePool(kind, { maxWorkers: 1 });
+        const uncaught: unknown[] = [];
+        const onUncaught = (error: unknown): void => void uncaught.push(error);
+        process.on('uncaughtException', onUncaught);
+        try {
+          assert.equal(await pool.submit(add, 1, 1), 2);
+          const controller = new AbortController();
+          const reason = new Error('aborted while posted');
+          const argument = {
+            get value(): number {
+              controller.abort(reason);
+              if (then === 'throws') throw new Error('cannot clone this');
+              return 1;
+            },
+          };
+          const aborted = pool.submitWith(echo, [argument], { signal: controller.signal });
+          const behind = pool.submit(add, 2, 2);
+          await assert.rejects(aborted, (error) => (then === 'returns' ? error === reason : error instanceof TypeError && /cannot clone this/.test(error.message)));
+          assert.equal(await behind, 4);
+          // Submitted once the queue has been read wrong, a task would wait there for good, and shutdown()
+          // would find nothing to wait for.
+          const later = pool.submit(add, 3, 3);
+          await pool.shutdown();
+          assert.equal(later.done(), true, 'a task submitted after it was left in the queue');
+          assert.equal(await later, 6);
+          assert.deepEqual(uncaught, []);
+        } finally {
+          process.off('uncaughtException', onUncaught);
+          await pool.shutdown();
+        }
+      });
+    }
+
+    test('a task cancelled while its batch is posted (a getter of its arguments cancels it): cancel() says it has started, and it runs', async () => {
+      await using pool = makePool(kind, { maxWorkers: 1 });
+      assert.equal(await pool.submit(add, 1, 1), 2);
+      let cancelled: boolean | undefined;
+      const argument = {
+        get value(): number {
+          cancelled = future.cancel();
+          return 1;
+        },
+      };
+      const future: Future<unknown> = pool.submit(echo, argument);
+      const behind = pool.submit(add, 2, 2);
+      assert.deepEqual(await future, { value: 1 });
+      assert.equal(cancelled, false);
+      assert.equal(await behind, 4);
+      const later = pool.submit(add, 3, 3);
+      await pool.shutdown();
+      assert.equal(later.done(), true, 'a task submitted after it was left in the queue');
+      assert.equal(await later, 6);
+    });
+
     test('a task aborted after it finished, while its worker runs the next one of its batch, stops nothing', async () => {
       // The answers of a batch of sync tasks come together at its end: the aborted task is still the first
       // unanswered one while its worker runs the next. Only the claims (thread) or the stash file's mark
