@@ -140,6 +140,35 @@ for (const kind of KINDS) {
       assert.equal(await later, 6);
     });
 
+    test('a running task aborted with a reason that cannot be read (a getter that throws) is still told, and stopped, and the task behind it runs', async () => {
+      // The reason goes to the task's signal in its worker: describing it for the wire must not throw out of
+      // the pool's abort listener (an uncaught exception here), which would leave the task running for good.
+      const gates = new Gates(kind, 1);
+      const pool = makePool(kind, { maxWorkers: 1 });
+      let onUncaught: ((error: unknown) => void) | undefined;
+      const uncaught = new Promise<never>((_, reject) => process.once('uncaughtException', (onUncaught = reject)));
+      try {
+        for (let i = 0; i < 12; i++) await pool.submit(stopsWhenAsked, null);
+        const controller = new AbortController();
+        const stopped = pool.submitWith(stopsWhenAsked, [gates.handle(0)], { signal: controller.signal });
+        const behind = pool.submit(add, 2, 2);
+        await gates.started(0);
+        const reason = Object.defineProperty(new Error('odd reason'), 'detail', {
+          enumerable: true,
+          get: (): never => {
+            throw new Error('this getter throws');
+          },
+        });
+        controller.abort(reason);
+        await assert.rejects(stopped, (error) => error === reason);
+        assert.equal(await Promise.race([behind, uncaught]), 4);
+      } finally {
+        process.off('uncaughtException', onUncaught!);
+        await pool.killWorkers();
+        gates.dispose();
+      }
+    });
+
     test('a task aborted after it finished, while its worker runs the next one of its batch, stops nothing', async () => {
       // The answers of a batch of sync tasks come together at its end: the aborted task is still the first
       // unanswered one while its worker runs the next. Only the claims (thread) or the stash file's mark
