@@ -163,7 +163,11 @@ export class WorkerExits {
         record.transfer === undefined &&
         !worker.mayHaveBegun(record);
       if (failure === undefined || mayRunElsewhere) {
-        requeue.push(record);
+        // Asked to stop before it began, by a shutdown with cancelFutures: the child would have skipped it and
+        // failed it with the shutdown's reason (see Replies.results); it does not run elsewhere instead.
+        const asked = worker.stopAsked;
+        if (failure !== undefined && asked !== undefined && record.seq < asked.until) outcomes.fail(record, asked.reason, false);
+        else requeue.push(record);
         continue;
       }
       failed++;
