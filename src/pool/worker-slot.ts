@@ -687,17 +687,15 @@ export class WorkerSlot {
   }
 
   /**
-   * A thread worker stopped for an aborted task, or a process with a stash file, now exited: the results,
-   * from its stash, of the tasks it finished and had not sent (see result-stash.ts, stash-file.ts), as a
-   * message of results without busy time; undefined if there are none.
+   * The worker has exited: the results, from its stash, of the tasks it finished and had not sent (see
+   * result-stash.ts, stash-file.ts), as a message of results without busy time; undefined if there are none.
    */
   stashedResults(): ResultsMessage | undefined {
-    // However a process ended, its file is exact: it is read whenever there is one.
-    let stashed = this.#process?.readStash();
-    if (stashed === undefined) {
-      if (this.#stoppedFor !== 'abort' || this.#stash === undefined) return undefined;
-      stashed = readStash(this.#stash);
-    }
+    // However the worker ended (stopped for an aborted task, or dead by process.exit() or out of memory in a
+    // task of its batch), its stash is exact: a thread commits each entry once it is whole, a process's file
+    // is exact. What it holds that was sent already is skipped below.
+    const stashed = this.#process !== undefined ? this.#process.readStash() : readStash(this.#stash!);
+    if (stashed === undefined) return undefined;
     // No busy time, and no token: read from the stash, it never came through the channel the token guards
     // (see inbound.ts).
     const results: [...ResultsMessage] = [0, 0];

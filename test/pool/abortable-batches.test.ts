@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { BrokenProcessPool, type Future } from 'aiox';
-import { exitWhenAsked, hang, holdUntil, killSelf, logRun, stopsWhenAsked } from '../fixtures/abort-tasks.js';
+import { exitNow, exitWhenAsked, hang, holdUntil, killSelf, logRun, stopsWhenAsked } from '../fixtures/abort-tasks.js';
 import { Gates } from '../fixtures/gate.js';
 import { add, announceThenSpin, echo, gated, whoAmI } from '../fixtures/tasks.js';
 import { KINDS, makePool } from '../executors/pools.js';
@@ -166,6 +166,27 @@ for (const kind of KINDS) {
         process.off('uncaughtException', onUncaught!);
         await pool.killWorkers();
         gates.dispose();
+      }
+    });
+
+    test('a task of its batch that ends its worker (process.exit, no last word): the tasks before it keep their results, those after it run elsewhere, each once', async () => {
+      // What finished before a guarded task began was stashed (shared memory for a thread, the stash file for
+      // a process): the worker's death, whatever its cause, must not lose it, nor blame those tasks for it.
+      const log = runLog();
+      await using pool = makePool(kind, { maxWorkers: 1 });
+      try {
+        await warm(pool, log.path);
+        for (let i = 0; i < 12; i++) await pool.submit(exitNow, 0);
+        const before = [0, 1, 2].map((i) => pool.submitWith(logRun, [log.path, i], { timeout: 60_000 }));
+        const dies = pool.submitWith(exitNow, [3], { timeout: 60_000 });
+        const after = [3, 4].map((i) => pool.submitWith(logRun, [log.path, i], { timeout: 60_000 }));
+        await assert.rejects(dies, /exited with code 3/);
+        assert.deepEqual(await Promise.all([...before, ...after]), [0, 10, 20, 30, 40]);
+        const runs = log.runs();
+        runs.delete(-1);
+        assert.deepEqual([...runs].sort(([x], [y]) => x - y), [[0, 1], [1, 1], [2, 1], [3, 1], [4, 1]]);
+      } finally {
+        log.dispose();
       }
     });
 
