@@ -5,15 +5,20 @@ import { messageOf } from '../internal/message-of.js';
 import { publishStart, taskStartChannel } from './diagnostics.js';
 import { batchLimit, laneLimit, mayJoin, rebalanceFrom } from './dispatch.js';
 import type { EngineParts } from './engine-parts.js';
+import type { TaskAborts } from './task-aborts.js';
 import type { TaskRecord } from './task-record.js';
 import type { WorkerSlot } from './worker-slot.js';
 
 /** What sending batches needs of the pool. */
-export type BatchSenderParts = Pick<EngineParts, 'queue' | 'workers' | 'outcomes' | 'estimates' | 'counts' | 'publisher' | 'tasks' | 'maxWorkers'>;
+export type BatchSenderParts = Pick<EngineParts, 'queue' | 'workers' | 'outcomes' | 'estimates' | 'counts' | 'publisher' | 'tasks' | 'maxWorkers'> & {
+  readonly aborts: Pick<TaskAborts, 'hold' | 'release'>;
+};
 
 /** Sends batches of queued tasks to workers (see the file comment). */
 export class BatchSender {
   readonly #parts: BatchSenderParts;
+  /** The batch being posted, while it is: its tasks have left the queue and are not in flight yet (see {@link carrying}). */
+  #posting: TaskRecord[] | undefined = undefined;
 
   constructor(parts: BatchSenderParts) {
     this.#parts = parts;
@@ -58,9 +63,28 @@ export class BatchSender {
     if (batch.length === 0) return;
     const { publisher, workers } = this.#parts;
     if (taskStartChannel.hasSubscribers) publishStart(publisher, batch, worker);
-    // A background task leaves its worker unreferenced.
-    worker.dispatch(batch, background, this.#parts.tasks, this.#unsendable);
+    // Posting runs the caller's code (the getters of the arguments, as they are cloned), which may abort a
+    // task's signal or cancel its future: its tasks are then neither queued nor in flight. An abort meanwhile
+    // is applied once the batch is in flight (see TaskAborts.hold), and a cancel is refused (see carrying).
+    const { aborts } = this.#parts;
+    this.#posting = batch;
+    aborts.hold();
+    try {
+      // A background task leaves its worker unreferenced.
+      worker.dispatch(batch, background, this.#parts.tasks, this.#unsendable);
+    } finally {
+      this.#posting = undefined;
+      aborts.release();
+    }
     if (worker.held === 0) workers.idle(worker);
+  }
+
+  /**
+   * Whether `record` is in the batch being posted: it has left the queue and is not in flight yet. Its future
+   * cannot be cancelled then: it may be claimed as soon as the batch lands.
+   */
+  carrying(record: TaskRecord): boolean {
+    return this.#posting !== undefined && this.#posting.includes(record);
   }
 
   /**

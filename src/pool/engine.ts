@@ -78,7 +78,11 @@ export class PoolEngine {
   readonly #owner: FutureOwner<TaskRecord> = {
     cancel: (record) => {
       const worker = record.worker;
-      if (worker === undefined) this.#queue.live--;
+      if (worker === undefined) {
+        // Being posted (a getter of its arguments cancels it): it may be claimed as soon as its batch lands.
+        if (this.#sender.carrying(record)) return false;
+        this.#queue.live--;
+      }
       // It will not run there (nor count towards its maxTasksPerWorker); it stays in the worker's list
       // until the worker answers it with a skip.
       else if (!worker.revoke(record.seq)) return false;
@@ -115,8 +119,8 @@ export class PoolEngine {
       break: (message: string, cause: unknown) => this.#break(message, cause),
       maybeClose: () => this.#maybeClose(),
     };
-    this.#sender = new BatchSender(parts);
     const aborts = (this.#aborts = new TaskAborts(parts));
+    this.#sender = new BatchSender({ ...parts, aborts });
     const replies = new Replies({ ...parts, aborts });
     const exits = new WorkerExits({ ...parts, replies });
     for (let i = 0; i < options.minWorkers; i++) workers.spawn(false);

@@ -9,9 +9,29 @@ export type TaskAbortsParts = Pick<EngineParts, 'queue' | 'workers' | 'outcomes'
 /** Stops aborted tasks: cooperative first (through the task's signal), then forced (its worker stops). */
 export class TaskAborts {
   readonly #parts: TaskAbortsParts;
+  /** Aborts that came while they were held (see {@link hold}), in order; undefined when not held. */
+  #held: [TaskRecord, unknown][] | undefined = undefined;
+  #holding = false;
 
   constructor(parts: TaskAbortsParts) {
     this.#parts = parts;
+  }
+
+  /**
+   * Holds the aborts that come from now until {@link release}: while a batch is posted, its tasks are neither
+   * queued nor in flight, and what an abort does depends on where its task is.
+   */
+  hold(): void {
+    this.#holding = true;
+  }
+
+  /** Applies the aborts held since {@link hold}, in the order they came. */
+  release(): void {
+    this.#holding = false;
+    const held = this.#held;
+    if (held === undefined) return;
+    this.#held = undefined;
+    for (const [record, reason] of held) this.abort(record, reason);
   }
 
   /**
@@ -23,6 +43,10 @@ export class TaskAborts {
    * (see GUARDED), so stopping it loses no result.
    */
   abort(record: TaskRecord, reason: unknown): void {
+    if (this.#holding) {
+      (this.#held ??= []).push([record, reason]);
+      return;
+    }
     const { queue, outcomes, abortGrace } = this.#parts;
     const worker = record.worker;
     outcomes.release(record);

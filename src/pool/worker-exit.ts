@@ -137,7 +137,8 @@ export class WorkerExits {
    * Fails the tasks the dead `worker` had begun with an error from `failure`, and queues the others again,
    * in order, to run elsewhere (see WorkerSlot.mayHaveBegun); with no `failure`, queues them all. Without a
    * last word from the worker, the oldest one is failed even if not begun when no task was (the worker may
-   * have died loading its module), so a task that kills every worker cannot loop; a worker the engine
+   * have died loading its module), so a task that kills every worker cannot loop; a task aborted while it
+   * ran, whose future failed already, counts as one that began if it may have begun; a worker the engine
    * stopped for an aborted task did not die of its tasks, so that rule does not apply to it. A task whose
    * transfer list was moved to the dead worker cannot be sent again. Returns how many it failed.
    */
@@ -146,21 +147,31 @@ export class WorkerExits {
     const stoppedBy = outcomes.stoppedBy;
     const requeue: TaskRecord[] = [];
     let failed = 0;
+    // Whether a task ahead of the others may have begun and ends with this worker: one failed here, or one
+    // aborted while it ran (its future failed then; its worker died within its grace, say in its cleanup).
+    // The death may be its doing, so the rule that fails the oldest task does not fall on the next one.
+    let culprit = false;
     for (const record of worker.takeAll()) {
       if (record.done()) {
         outcomes.release(record);
+        culprit ||= worker.mayHaveBegun(record);
         continue;
       }
       const mayRunElsewhere =
-        (failed > 0 || worker.died !== undefined || worker.stoppedFor === 'abort') &&
+        (culprit || worker.died !== undefined || worker.stoppedFor === 'abort') &&
         stoppedBy === undefined &&
         record.transfer === undefined &&
         !worker.mayHaveBegun(record);
       if (failure === undefined || mayRunElsewhere) {
-        requeue.push(record);
+        // Asked to stop before it began, by a shutdown with cancelFutures: the child would have skipped it and
+        // failed it with the shutdown's reason (see Replies.results); it does not run elsewhere instead.
+        const asked = worker.stopAsked;
+        if (failure !== undefined && asked !== undefined && record.seq < asked.until) outcomes.fail(record, asked.reason, false);
+        else requeue.push(record);
         continue;
       }
       failed++;
+      culprit = true;
       outcomes.fail(record, failure(), stoppedBy !== undefined);
     }
     this.#parts.queue.requeue(requeue);

@@ -54,6 +54,12 @@ export type InflightView = Pick<Deque<TaskRecord>, 'length' | 'at' | 'peek' | 'p
 /** What a worker shares with its slot from its start (see WorkerInit): a thread's claims and stash; nothing for a process. */
 export type SharedWithWorker = Pick<WorkerInit, 'claims' | 'stash'>;
 
+/** Why its tasks were asked to stop (see WorkerSlot.askAllToStop): every task sent before seq `until` was. */
+export interface StopAsked {
+  readonly reason: unknown;
+  readonly until: number;
+}
+
 /** Its last word: it is dying of an error raised outside any task, and had not begun task `unstarted` on. */
 export interface LastWord {
   readonly error: unknown;
@@ -115,8 +121,8 @@ export class WorkerSlot {
   #backgroundRunsOn = false;
   /** Whether the task it was stopped for ran on in the background (see {@link mayHaveBegun}). */
   #stoppedForRunningOn = false;
-  /** Set once its tasks were asked to stop (see {@link askAllToStop}), with the reason. */
-  #stopAsked: { readonly reason: unknown } | undefined;
+  /** Set once its tasks were asked to stop (see {@link askAllToStop}), with the reason and the seq of the next task sent then. */
+  #stopAsked: StopAsked | undefined;
 
   constructor(
     readonly id: number,
@@ -499,7 +505,7 @@ export class WorkerSlot {
    * The reason its tasks were asked to stop (see {@link askAllToStop}), if they were. A process task asked so
    * before it began is skipped by the child, and its future, not failed by the ask, fails with it.
    */
-  get stopAsked(): { readonly reason: unknown } | undefined {
+  get stopAsked(): StopAsked | undefined {
     return this.#stopAsked;
   }
 
@@ -511,7 +517,7 @@ export class WorkerSlot {
     // One still starting runs nothing yet: the task it was sent (see takesFirstTask) would take the abort
     // before it began and be skipped, where it is to run as sent.
     if (this.stopping || this.held === 0 || this.#state === WorkerState.STARTING) return;
-    this.#stopAsked = { reason };
+    this.#stopAsked = { reason, until: this.#nextSeq };
     const wire = toWire(reason);
     for (const record of this.#running.values()) {
       if (!record.done()) this.#handle!.tell({ type: 'abort', seq: record.seq, reason: wire });
@@ -681,17 +687,15 @@ export class WorkerSlot {
   }
 
   /**
-   * A thread worker stopped for an aborted task, or a process with a stash file, now exited: the results,
-   * from its stash, of the tasks it finished and had not sent (see result-stash.ts, stash-file.ts), as a
-   * message of results without busy time; undefined if there are none.
+   * The worker has exited: the results, from its stash, of the tasks it finished and had not sent (see
+   * result-stash.ts, stash-file.ts), as a message of results without busy time; undefined if there are none.
    */
   stashedResults(): ResultsMessage | undefined {
-    // However a process ended, its file is exact: it is read whenever there is one.
-    let stashed = this.#process?.readStash();
-    if (stashed === undefined) {
-      if (this.#stoppedFor !== 'abort' || this.#stash === undefined) return undefined;
-      stashed = readStash(this.#stash);
-    }
+    // However the worker ended (stopped for an aborted task, or dead by process.exit() or out of memory in a
+    // task of its batch), its stash is exact: a thread commits each entry once it is whole, a process's file
+    // is exact. What it holds that was sent already is skipped below.
+    const stashed = this.#process !== undefined ? this.#process.readStash() : readStash(this.#stash!);
+    if (stashed === undefined) return undefined;
     // No busy time, and no token: read from the stash, it never came through the channel the token guards
     // (see inbound.ts).
     const results: [...ResultsMessage] = [0, 0];

@@ -34,16 +34,45 @@ function cloneable(value: unknown): boolean {
   }
 }
 
-/** Turns any thrown value into something that can be posted. */
+/** What {@link readOr} gives for an own property whose getter throws: it is left out. */
+const UNREADABLE: unique symbol = Symbol('unreadable');
+
+/** What reading `read` gives, or `fallback` if it throws: a thrown value's getters and traps are its owner's code. */
+function readOr<T>(read: () => T, fallback: T): T {
+  try {
+    return read();
+  } catch {
+    return fallback;
+  }
+}
+
+/** `value` as a string (what {@link fromWire} requires of a name or a message), or `fallback` if it cannot be one. */
+function textOf(value: unknown, fallback: string): string {
+  return typeof value === 'string' ? value : readOr(() => String(value), fallback);
+}
+
+/**
+ * Turns any thrown value into something that can be posted, well formed (see {@link wireErrorProblem}).
+ * Never throws: what cannot be read of the value (a getter or a proxy's trap that throws) is left out, and a
+ * value of which nothing can be read is described as such.
+ */
 export function toWire(thrown: unknown, depth = 0): WireError {
+  try {
+    return describe(thrown, depth);
+  } catch {
+    return { error: false, value: 'a thrown value that could not be described' };
+  }
+}
+
+function describe(thrown: unknown, depth: number): WireError {
   if (!(thrown instanceof Error)) {
     return { error: false, value: cloneable(thrown) ? thrown : String(thrown) };
   }
   const props: Record<string, unknown> = {};
   for (const key of Object.keys(thrown)) {
     if (key === 'cause' || key === 'errors') continue;
-    const value = (thrown as unknown as Record<string, unknown>)[key];
-    if (cloneable(value)) props[key] = value;
+    const value = readOr(() => (thrown as unknown as Record<string, unknown>)[key], UNREADABLE);
+    if (value !== UNREADABLE && cloneable(value)) props[key] = value;
   }
   const wire: {
     error: true;
@@ -54,11 +83,19 @@ export function toWire(thrown: unknown, depth = 0): WireError {
     props: Record<string, unknown>;
     cause?: WireError;
     errors?: WireError[];
-  } = { error: true, name: thrown.name, ctor: thrown.constructor?.name ?? 'Error', message: thrown.message, stack: thrown.stack, props };
+  } = {
+    error: true,
+    name: textOf(readOr(() => thrown.name, 'Error'), 'Error'),
+    ctor: textOf(readOr(() => thrown.constructor?.name ?? 'Error', 'Error'), 'Error'),
+    message: textOf(readOr(() => thrown.message, ''), ''),
+    stack: readOr(() => (typeof thrown.stack === 'string' ? thrown.stack : undefined), undefined),
+    props,
+  };
   // Causes and aggregated errors can form cycles; past MAX_DEPTH they are cut off.
-  if ('cause' in thrown && depth < MAX_DEPTH) wire.cause = toWire(thrown.cause, depth + 1);
+  if (readOr(() => 'cause' in thrown, false) && depth < MAX_DEPTH) wire.cause = toWire(readOr(() => thrown.cause, undefined), depth + 1);
   if (thrown instanceof AggregateError) {
-    wire.errors = depth < MAX_DEPTH ? thrown.errors.map((e: unknown) => toWire(e, depth + 1)) : [];
+    const errors = readOr(() => [...(thrown.errors as Iterable<unknown>)], []);
+    wire.errors = depth < MAX_DEPTH ? errors.map((e: unknown) => toWire(e, depth + 1)) : [];
   }
   return wire;
 }

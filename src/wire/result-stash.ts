@@ -9,8 +9,8 @@ import { v8Module } from '../internal/lazy-builtins.js';
  * (its timeout fires, or its signal aborts, even in `while (true) {}`), the worker is terminated, and the
  * results it finished before that task but had not sent yet would be lost. Sending them before every task
  * that may be stopped would cost a message per task. Instead, before such a task begins, the worker copies
- * the results it holds into this shared memory, serialized; the engine reads them only when it has stopped
- * the worker. When a result does not fit or cannot be serialized here, the worker sends what it holds
+ * the results it holds into this shared memory, serialized; the engine reads them once the worker has
+ * exited, whatever ended it (the engine stopped it, or a task ended it). When a result does not fit or cannot be serialized here, the worker sends what it holds
  * instead. Each message of results sent empties the stash (after the send, so a stop in between leaves
  * results the engine has had already, which it skips, never a gap).
  *

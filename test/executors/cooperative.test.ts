@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { BrokenProcessPool } from 'aiox';
+import { exitWhenAsked, logRun } from '../fixtures/abort-tasks.js';
 import { hearsThenGoesOn, ignoresAbort, reasonOnAbort, spinsForever, untilAborted, whereAmI } from '../fixtures/cooperative-tasks.js';
 import { Gates } from '../fixtures/gate.js';
 import { loadedSlowly } from '../fixtures/slow-load-tasks.js';
@@ -142,6 +144,37 @@ describe('cooperative cancellation', () => {
       }
     } finally {
       gates.dispose();
+    }
+  });
+
+  test('shutdown with cancelFutures: process tasks asked to stop before they began, whose child then dies, fail with its reason and never run', async () => {
+    // The running task ends its child when asked to stop. The tasks behind it, which the child had not begun
+    // (its stash file says so), would have been skipped by the child: they do not run on a new one instead.
+    const gates = new Gates('process', 1);
+    const dir = mkdtempSync(join(tmpdir(), 'aiox-runs-'));
+    const log = join(dir, 'runs.txt');
+    writeFileSync(log, '');
+    try {
+      const pool = makePool('process', { maxWorkers: 1 });
+      for (let i = 0; i < 12; i++) {
+        await pool.submit(exitWhenAsked, null, 3);
+        await pool.submit(logRun, log, -1);
+      }
+      const first = pool.submitWith(exitWhenAsked, [gates.handle(0), 3], { timeout: HOUR });
+      const behind = [0, 1].map((i) => pool.submitWith(logRun, [log, i], { timeout: HOUR }));
+      await gates.started(0);
+      assert.deepEqual(behind.map((f) => f.running()), [true, true], 'sent to the child with the running task');
+      const closed = pool.shutdown({ cancelFutures: true });
+      await assert.rejects(first, BrokenProcessPool);
+      for (const outcome of await Promise.allSettled(behind)) {
+        assert.equal(outcome.status, 'rejected');
+        assert.equal((outcome as PromiseRejectedResult).reason.message, 'the pool is shutting down with cancelFutures');
+      }
+      await closed;
+      assert.deepEqual(readFileSync(log, 'utf8').split('\n').filter((line) => line !== '' && line !== '-1'), []);
+    } finally {
+      gates.dispose();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

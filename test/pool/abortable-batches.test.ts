@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { BrokenProcessPool, type Future } from 'aiox';
-import { hang, holdUntil, killSelf, logRun, stopsWhenAsked } from '../fixtures/abort-tasks.js';
+import { exitNow, exitWhenAsked, hang, holdUntil, killSelf, logRun, stopsWhenAsked } from '../fixtures/abort-tasks.js';
 import { Gates } from '../fixtures/gate.js';
 import { add, announceThenSpin, echo, gated, whoAmI } from '../fixtures/tasks.js';
 import { KINDS, makePool } from '../executors/pools.js';
@@ -80,6 +80,115 @@ for (const kind of KINDS) {
         }
       });
     }
+
+    for (const then of ['returns', 'throws'] as const) {
+      test(`a task aborted while its batch is posted (a getter of its arguments aborts it, then ${then}): it fails once, and the tasks behind it run`, async () => {
+        // Posting clones the arguments, which runs their getters: the task has left the queue and is not in
+        // flight yet when its signal aborts. A getter that then throws fails the post, which fails the task
+        // first; its abort, applied once the post is over, finds it settled.
+        const pool = makePool(kind, { maxWorkers: 1 });
+        const uncaught: unknown[] = [];
+        const onUncaught = (error: unknown): void => void uncaught.push(error);
+        process.on('uncaughtException', onUncaught);
+        try {
+          assert.equal(await pool.submit(add, 1, 1), 2);
+          const controller = new AbortController();
+          const reason = new Error('aborted while posted');
+          const argument = {
+            get value(): number {
+              controller.abort(reason);
+              if (then === 'throws') throw new Error('cannot clone this');
+              return 1;
+            },
+          };
+          const aborted = pool.submitWith(echo, [argument], { signal: controller.signal });
+          const behind = pool.submit(add, 2, 2);
+          await assert.rejects(aborted, (error) => (then === 'returns' ? error === reason : error instanceof TypeError && /cannot clone this/.test(error.message)));
+          assert.equal(await behind, 4);
+          // Submitted once the queue has been read wrong, a task would wait there for good, and shutdown()
+          // would find nothing to wait for.
+          const later = pool.submit(add, 3, 3);
+          await pool.shutdown();
+          assert.equal(later.done(), true, 'a task submitted after it was left in the queue');
+          assert.equal(await later, 6);
+          assert.deepEqual(uncaught, []);
+        } finally {
+          process.off('uncaughtException', onUncaught);
+          await pool.shutdown();
+        }
+      });
+    }
+
+    test('a task cancelled while its batch is posted (a getter of its arguments cancels it): cancel() says it has started, and it runs', async () => {
+      await using pool = makePool(kind, { maxWorkers: 1 });
+      assert.equal(await pool.submit(add, 1, 1), 2);
+      let cancelled: boolean | undefined;
+      const argument = {
+        get value(): number {
+          cancelled = future.cancel();
+          return 1;
+        },
+      };
+      const future: Future<unknown> = pool.submit(echo, argument);
+      const behind = pool.submit(add, 2, 2);
+      assert.deepEqual(await future, { value: 1 });
+      assert.equal(cancelled, false);
+      assert.equal(await behind, 4);
+      const later = pool.submit(add, 3, 3);
+      await pool.shutdown();
+      assert.equal(later.done(), true, 'a task submitted after it was left in the queue');
+      assert.equal(await later, 6);
+    });
+
+    test('a running task aborted with a reason that cannot be read (a getter that throws) is still told, and stopped, and the task behind it runs', async () => {
+      // The reason goes to the task's signal in its worker: describing it for the wire must not throw out of
+      // the pool's abort listener (an uncaught exception here), which would leave the task running for good.
+      const gates = new Gates(kind, 1);
+      const pool = makePool(kind, { maxWorkers: 1 });
+      let onUncaught: ((error: unknown) => void) | undefined;
+      const uncaught = new Promise<never>((_, reject) => process.once('uncaughtException', (onUncaught = reject)));
+      try {
+        for (let i = 0; i < 12; i++) await pool.submit(stopsWhenAsked, null);
+        const controller = new AbortController();
+        const stopped = pool.submitWith(stopsWhenAsked, [gates.handle(0)], { signal: controller.signal });
+        const behind = pool.submit(add, 2, 2);
+        await gates.started(0);
+        const reason = Object.defineProperty(new Error('odd reason'), 'detail', {
+          enumerable: true,
+          get: (): never => {
+            throw new Error('this getter throws');
+          },
+        });
+        controller.abort(reason);
+        await assert.rejects(stopped, (error) => error === reason);
+        assert.equal(await Promise.race([behind, uncaught]), 4);
+      } finally {
+        process.off('uncaughtException', onUncaught!);
+        await pool.killWorkers();
+        gates.dispose();
+      }
+    });
+
+    test('a task of its batch that ends its worker (process.exit, no last word): the tasks before it keep their results, those after it run elsewhere, each once', async () => {
+      // What finished before a guarded task began was stashed (shared memory for a thread, the stash file for
+      // a process): the worker's death, whatever its cause, must not lose it, nor blame those tasks for it.
+      const log = runLog();
+      await using pool = makePool(kind, { maxWorkers: 1 });
+      try {
+        await warm(pool, log.path);
+        for (let i = 0; i < 12; i++) await pool.submit(exitNow, 0);
+        const before = [0, 1, 2].map((i) => pool.submitWith(logRun, [log.path, i], { timeout: 60_000 }));
+        const dies = pool.submitWith(exitNow, [3], { timeout: 60_000 });
+        const after = [3, 4].map((i) => pool.submitWith(logRun, [log.path, i], { timeout: 60_000 }));
+        await assert.rejects(dies, /exited with code 3/);
+        assert.deepEqual(await Promise.all([...before, ...after]), [0, 10, 20, 30, 40]);
+        const runs = log.runs();
+        runs.delete(-1);
+        assert.deepEqual([...runs].sort(([x], [y]) => x - y), [[0, 1], [1, 1], [2, 1], [3, 1], [4, 1]]);
+      } finally {
+        log.dispose();
+      }
+    });
 
     test('a task aborted after it finished, while its worker runs the next one of its batch, stops nothing', async () => {
       // The answers of a batch of sync tasks come together at its end: the aborted task is still the first
@@ -335,6 +444,32 @@ describe('process pool: the stash file', { timeout: 60_000 }, () => {
       assert.equal(await pool.submit(add, 2, 3), 5, 'the pool healed');
     } finally {
       log.dispose();
+    }
+  });
+
+  test('a child that ends itself while a stopped task has its grace: the tasks of its batch it had not begun run elsewhere, none failed for it', async () => {
+    // The stopped task's future failed at its abort; the child's death (no last word) is that task's doing,
+    // and its stash file shows that the tasks after it never began. None of them may be blamed for it.
+    const gates = new Gates('process', 1);
+    const log = runLog();
+    await using pool = makePool('process', { maxWorkers: 1, abortGrace: 60_000 });
+    try {
+      await warm(pool, log.path);
+      for (let i = 0; i < 12; i++) await pool.submit(exitWhenAsked, null, 3);
+      const controller = new AbortController();
+      const stopped = pool.submitWith(exitWhenAsked, [gates.handle(0), 3], { signal: controller.signal });
+      const after = [pool.submit(logRun, log.path, 0), pool.submitWith(logRun, [log.path, 1], { timeout: 60_000 })];
+      await gates.started(0);
+      const reason = new Error('stop');
+      controller.abort(reason);
+      await assert.rejects(stopped, (error) => error === reason);
+      assert.deepEqual(await Promise.all(after), [0, 10]);
+      const runs = log.runs();
+      runs.delete(-1);
+      assert.deepEqual([...runs].sort(([x], [y]) => x - y), [[0, 1], [1, 1]]);
+    } finally {
+      log.dispose();
+      gates.dispose();
     }
   });
 

@@ -28,6 +28,7 @@ function sender(workers: WorkerSlot[], maxWorkers = workers.length) {
     publisher: { pool: {}, kind: 'thread', tasks: table },
     workers: { all: workers, idle: (worker: WorkerSlot) => void idled.push(worker) } as unknown as WorkerSet,
     outcomes: { fail: (record: TaskRecord, error: unknown) => void failed.push([record, error]) } as unknown as TaskOutcomes,
+    aborts: { hold: () => undefined, release: () => undefined },
   };
   return { batches: new BatchSender(parts), queue, estimates, idled, failed };
 }

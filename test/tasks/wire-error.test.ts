@@ -303,6 +303,30 @@ test('toWire gives a plain value that both crossings accept', () => {
   assert.doesNotThrow(() => serialize(wire));
 });
 
+test('toWire never throws, and what it gives is well formed, whatever reading the value does', () => {
+  // An abort's reason travels to the task through toWire: one it could not describe would throw out of the
+  // pool's abort listener, and the task would never be stopped.
+  const throwing = Object.defineProperty(new Error('has a bad getter'), 'bad', { enumerable: true, get: () => { throw new Error('getter'); } });
+  const symbolName = Object.assign(new Error('symbol name'), { name: Symbol('name') });
+  const fnMessage = Object.defineProperty(new Error('x'), 'message', { value: () => 1 });
+  const trap = (): never => {
+    throw new Error('trap');
+  };
+  const proxy = new Proxy({}, { get: trap, has: trap, ownKeys: trap, getPrototypeOf: trap });
+  const errorProxy = new Proxy(new Error('proxied'), { get: trap, has: trap, ownKeys: trap });
+  const badCause = new Error('outer', { cause: proxy });
+  const nullProto = Object.assign(Object.create(null) as object, { f: () => 1 });
+  for (const value of [throwing, symbolName, fnMessage, proxy, errorProxy, badCause, nullProto]) {
+    const wire = toWire(value);
+    assert.doesNotThrow(() => structuredClone(wire));
+    assert.doesNotThrow(() => serialize(wire));
+    assert.ok(!(fromWire(wire) instanceof ChannelError), `malformed: ${JSON.stringify(wire)}`);
+  }
+  assert.equal(asError(fromWire(toWire(throwing))).message, 'has a bad getter');
+  assert.equal(asError(fromWire(toWire(symbolName))).name, 'Symbol(name)');
+  assert.equal(asError(fromWire(toWire(badCause))).message, 'outer');
+});
+
 describe('what a peer sends is not trusted', () => {
   const base = { error: true, name: 'Error', ctor: 'Error', message: 'm', stack: undefined, props: {} } as const;
 
