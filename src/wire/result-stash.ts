@@ -10,9 +10,10 @@ import { v8Module } from '../internal/lazy-builtins.js';
  * results it finished before that task but had not sent yet would be lost. Sending them before every task
  * that may be stopped would cost a message per task. Instead, before such a task begins, the worker copies
  * the results it holds into this shared memory, serialized; the engine reads them once the worker has
- * exited, whatever ended it (the engine stopped it, or a task ended it). When a result does not fit or cannot be serialized here, the worker sends what it holds
- * instead. Each message of results sent empties the stash (after the send, so a stop in between leaves
- * results the engine has had already, which it skips, never a gap).
+ * exited, whatever ended it (the engine stopped it, or a task ended it). When a result does not fit or
+ * cannot be serialized here, the worker sends what it holds instead. Each message of results sent empties
+ * the stash (after the send, so a stop in between leaves results the engine has had already, which it skips,
+ * never a gap).
  *
  * Layout: an Int32 with the bytes committed, then entries: a header (seq, status, how the value is held,
  * its length) and the value, a number or a few primitives as they are, anything else serialized. The worker
