@@ -2,7 +2,7 @@ import { failureOf } from '../futures/future.js';
 import { Deque } from '../internal/deque.js';
 import { after, type Delay } from '../internal/timers.js';
 import type { TaskDescriptor } from '../tasks/task.js';
-import { toWire } from '../tasks/wire-error.js';
+import { toSendableWire } from '../tasks/wire-error.js';
 import { CLAIM_RING, ClaimBoard } from '../wire/claims.js';
 import { readStash, STASH_BYTES } from '../wire/result-stash.js';
 import { GUARDED, RESULTS_HEADER, RUN_HEADER, answersIn, fnIdOf, type ResultsMessage, type RunMessage, type WorkerInit } from '../wire/protocol.js';
@@ -488,14 +488,14 @@ export class WorkerSlot {
   askToStop(seq: number): void {
     const running = this.#running.get(seq);
     if (running !== undefined) {
-      if (running.done()) this.#handle!.tell({ type: 'abort', seq, reason: toWire(failureOf(running)) });
+      if (running.done()) this.#handle!.tell({ type: 'abort', seq, reason: toSendableWire(failureOf(running)) });
       return;
     }
     for (let i = 0; i < this.#inflight.length; i++) {
       const record = this.#inflight.at(i)!;
       if (record.seq < seq) continue;
       if (record.seq === seq && record.done()) {
-        this.#handle!.tell({ type: 'abort', seq, reason: toWire(failureOf(record)) });
+        this.#handle!.tell({ type: 'abort', seq, reason: toSendableWire(failureOf(record)) });
       }
       return;
     }
@@ -518,7 +518,7 @@ export class WorkerSlot {
     // before it began and be skipped, where it is to run as sent.
     if (this.stopping || this.held === 0 || this.#state === WorkerState.STARTING) return;
     this.#stopAsked = { reason, until: this.#nextSeq };
-    const wire = toWire(reason);
+    const wire = toSendableWire(reason);
     for (const record of this.#running.values()) {
       if (!record.done()) this.#handle!.tell({ type: 'abort', seq: record.seq, reason: wire });
     }

@@ -1,4 +1,5 @@
 import { ChannelError, errorClassesByCode } from '../futures/errors.js';
+import { v8Module } from '../internal/lazy-builtins.js';
 
 /**
  * How a thrown value crosses a thread or process boundary. Structured clone keeps an error's message but
@@ -61,6 +62,25 @@ export function toWire(thrown: unknown, depth = 0): WireError {
     return describe(thrown, depth);
   } catch {
     return { error: false, value: 'a thrown value that could not be described' };
+  }
+}
+
+/**
+ * {@link toWire}, copied through the serializer: plain data, read once, that both crossings accept (a thread's
+ * postMessage and a process's channel), for what the engine tells a worker that must not fail to leave (an
+ * abort's reason, see WorkerSlot.askToStop). What toWire keeps was cloneable when it looked, but the message
+ * is cloned again: a getter may throw only then, and a SharedArrayBuffer crosses to a thread, not to a
+ * process. What cannot be copied so is left out (the error's props, causes and errors, or a value, which is
+ * described instead). Never throws.
+ */
+export function toSendableWire(thrown: unknown): WireError {
+  const wire = toWire(thrown);
+  try {
+    const { serialize, deserialize } = v8Module();
+    return deserialize(serialize(wire)) as WireError;
+  } catch {
+    if (!wire.error) return { error: false, value: textOf(wire.value, 'a value that could not be sent') };
+    return { error: true, name: wire.name, ctor: wire.ctor, message: wire.message, stack: wire.stack, props: {} };
   }
 }
 

@@ -169,6 +169,48 @@ for (const kind of KINDS) {
       }
     });
 
+    // What toWire keeps of a reason is cloneable when it looks, but the message that carries it to the worker
+    // is cloned again: a getter may throw only then, and a SharedArrayBuffer crosses to a thread, not to a
+    // process. Either one threw out of the pool's abort listener, and the task was never stopped.
+    const unsendable: [string, () => unknown][] = [
+      [
+        'a getter that throws when read again',
+        () => {
+          let reads = 0;
+          return {
+            get detail(): number {
+              if (++reads > 1) throw new Error('read twice');
+              return 1;
+            },
+          };
+        },
+      ],
+      ['an error holding a SharedArrayBuffer', () => Object.assign(new Error('shared'), { memory: new SharedArrayBuffer(8) })],
+    ];
+    for (const [what, makeReason] of unsendable) {
+      test(`a running task aborted with a reason that cannot be sent as it was read (${what}) is still told, and stopped, and the task behind it runs`, async () => {
+        const gates = new Gates(kind, 1);
+        const pool = makePool(kind, { maxWorkers: 1 });
+        let onUncaught: ((error: unknown) => void) | undefined;
+        const uncaught = new Promise<never>((_, reject) => process.once('uncaughtException', (onUncaught = reject)));
+        try {
+          for (let i = 0; i < 12; i++) await pool.submit(stopsWhenAsked, null);
+          const controller = new AbortController();
+          const stopped = pool.submitWith(stopsWhenAsked, [gates.handle(0)], { signal: controller.signal });
+          const behind = pool.submit(add, 2, 2);
+          await gates.started(0);
+          const reason = makeReason();
+          controller.abort(reason);
+          await assert.rejects(stopped, (error) => error === reason);
+          assert.equal(await Promise.race([behind, uncaught]), 4);
+        } finally {
+          process.off('uncaughtException', onUncaught!);
+          await pool.killWorkers();
+          gates.dispose();
+        }
+      });
+    }
+
     test('a task of its batch that ends its worker (process.exit, no last word): the tasks before it keep their results, those after it run elsewhere, each once', async () => {
       // What finished before a guarded task began was stashed (shared memory for a thread, the stash file for
       // a process): the worker's death, whatever its cause, must not lose it, nor blame those tasks for it.

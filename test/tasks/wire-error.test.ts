@@ -15,7 +15,7 @@ import {
 // package itself is a bundle that does not expose it. The error classes come from the same build: wire-error
 // rebuilds an error as the very class of its own copy of aiox.
 type WireErrorModule = typeof import('../../src/tasks/wire-error.js');
-const { toWire, fromWire } = (await import(new URL('../../src/tasks/wire-error.js', import.meta.url).href)) as WireErrorModule;
+const { toWire, toSendableWire, fromWire } = (await import(new URL('../../src/tasks/wire-error.js', import.meta.url).href)) as WireErrorModule;
 
 /** Both ways a thrown value really travels: structured clone (threads) and V8 serialization (processes). */
 const CROSSINGS: ReadonlyArray<readonly [string, (value: unknown) => unknown]> = [
@@ -325,6 +325,30 @@ test('toWire never throws, and what it gives is well formed, whatever reading th
   assert.equal(asError(fromWire(toWire(throwing))).message, 'has a bad getter');
   assert.equal(asError(fromWire(toWire(symbolName))).name, 'Symbol(name)');
   assert.equal(asError(fromWire(toWire(badCause))).message, 'outer');
+});
+
+test('toSendableWire gives plain data, read once, that both crossings accept, and keeps what it can', () => {
+  // What the engine tells a worker (an abort's reason) is cloned as it leaves: a getter read again then, or a
+  // SharedArrayBuffer on its way to a process, must not make it throw.
+  let reads = 0;
+  const flaky = {
+    get detail(): number {
+      if (++reads > 1) throw new Error('read twice');
+      return 1;
+    },
+  };
+  const shared = Object.assign(new Error('shared', { cause: new Error('inner') }), { code: 'E_SHARED', memory: new SharedArrayBuffer(8) });
+  for (const value of [flaky, shared]) {
+    const wire = toSendableWire(value);
+    assert.doesNotThrow(() => structuredClone(wire));
+    assert.doesNotThrow(() => serialize(wire));
+    assert.ok(!(fromWire(wire) instanceof ChannelError), `malformed: ${JSON.stringify(wire)}`);
+  }
+  assert.equal(asError(fromWire(toSendableWire(shared))).message, 'shared');
+  const kept = asError(fromWire(toSendableWire(Object.assign(new TypeError('plain', { cause: new Error('inner') }), { code: 'E_PLAIN' }))));
+  assert.ok(kept instanceof TypeError);
+  assert.equal(kept['code'], 'E_PLAIN');
+  assert.equal(asError(kept.cause).message, 'inner');
 });
 
 describe('what a peer sends is not trusted', () => {
