@@ -79,6 +79,11 @@ export class BatchSender {
     if (worker.held === 0) workers.idle(worker);
   }
 
+  /** Whether a batch is being posted: its tasks are held by no worker yet, but are about to be (see {@link carrying}). */
+  get posting(): boolean {
+    return this.#posting !== undefined;
+  }
+
   /**
    * Whether `record` is in the batch being posted: it has left the queue and is not in flight yet. Its future
    * cannot be cancelled then: it may be claimed as soon as the batch lands.

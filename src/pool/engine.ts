@@ -340,7 +340,9 @@ export class PoolEngine {
   /** Once shut down (or broken) and out of work, stops the workers; closes when the last has exited. */
   #maybeClose(): void {
     if (this.#state === PoolState.OPEN || this.#state === PoolState.CLOSED) return;
-    if (this.#queue.live > 0) return;
+    // A batch being posted (a getter of its arguments shut the pool down) is about to be held by its worker;
+    // the pump that posts it comes back here once it is.
+    if (this.#queue.live > 0 || this.#sender.posting) return;
     for (const worker of this.#workers.all) if (worker.held > 0) return;
     for (const worker of this.#workers.all) this.#workers.stop(worker);
     if (this.#workers.all.length > 0) return;

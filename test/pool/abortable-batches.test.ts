@@ -140,6 +140,28 @@ for (const kind of KINDS) {
       assert.equal(await later, 6);
     });
 
+    test('shutdown() called while a batch is posted (a getter of its arguments calls it): the batch runs, and the pool closes after it', async () => {
+      // The batch has left the queue and is not in flight yet: the shutdown must not take its worker for idle
+      // and stop it under the task, which failed as if its worker had died running it.
+      const pool = makePool(kind, { maxWorkers: 1 });
+      try {
+        assert.equal(await pool.submit(add, 1, 1), 2);
+        let closed: Promise<void> | undefined;
+        const argument = {
+          get value(): number {
+            closed ??= pool.shutdown();
+            return 1;
+          },
+        };
+        const future = pool.submit(echo, argument);
+        assert.deepEqual(await future, { value: 1 });
+        await closed;
+        assert.equal(pool.stats().workers, 0);
+      } finally {
+        await pool.shutdown();
+      }
+    });
+
     test('a running task aborted with a reason that cannot be read (a getter that throws) is still told, and stopped, and the task behind it runs', async () => {
       // The reason goes to the task's signal in its worker: describing it for the wire must not throw out of
       // the pool's abort listener (an uncaught exception here), which would leave the task running for good.
