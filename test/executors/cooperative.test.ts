@@ -154,8 +154,8 @@ describe('cooperative cancellation', () => {
     const dir = mkdtempSync(join(tmpdir(), 'aiox-runs-'));
     const log = join(dir, 'runs.txt');
     writeFileSync(log, '');
+    const pool = makePool('process', { maxWorkers: 1 });
     try {
-      const pool = makePool('process', { maxWorkers: 1 });
       for (let i = 0; i < 12; i++) {
         await pool.submit(exitWhenAsked, null, 3);
         await pool.submit(logRun, log, -1);
@@ -173,6 +173,8 @@ describe('cooperative cancellation', () => {
       await closed;
       assert.deepEqual(readFileSync(log, 'utf8').split('\n').filter((line) => line !== '' && line !== '-1'), []);
     } finally {
+      // Closed already unless an assertion failed early: then its child, held at the gate, is killed.
+      await pool.killWorkers();
       gates.dispose();
       rmSync(dir, { recursive: true, force: true });
     }
