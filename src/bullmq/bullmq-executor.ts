@@ -22,7 +22,7 @@ import { describe, validateFunction, validateInteger, validateOptions, validateS
 import { describeTask, type TaskDescriptor } from '../tasks/task.js';
 import { fromWire, type WireError } from '../tasks/wire-error.js';
 import type { ChunkResult } from '../wire/protocol.js';
-import { cancelChannel, ownConnection } from './connection.js';
+import { cancelChannel, ownConnection, validateQueueName } from './connection.js';
 import { JobFuture } from './job-future.js';
 import { decode, decodedBytes, encode, parseReplies, PAYLOAD_VERSION, progressProblem, replyChannel, type JobPayload, type ProgressRecord } from './payload.js';
 
@@ -215,7 +215,7 @@ export class BullMQExecutor implements Executor {
       keepFinishedJobs = 3600,
     } = options;
     if (connection === null || typeof connection !== 'object') throw new TypeError(`connection must be ioredis options or a client, received ${describe(connection)}`);
-    if (typeof queue !== 'string' || queue === '') throw new TypeError(`queue must be a non-empty string, received ${describe(queue)}`);
+    validateQueueName(queue);
     if (typeof prefix !== 'string' || prefix === '') throw new TypeError(`prefix must be a non-empty string, received ${describe(prefix)}`);
     validateInteger(maxPayloadBytes, 'maxPayloadBytes', 1);
     validateInteger(parallelism, 'parallelism', 1);
