@@ -344,8 +344,15 @@ export class BullMQExecutor implements Executor {
     if (existing !== undefined) return existing.future as JobFuture<R>;
     const pending = this.#track(jobId, false, undefined);
     // Its chunk flag is read from the job: attach() gives what the job gave.
-    pending.added = this.#ready.then(() => this.#follow(pending)).then(() => true);
-    void pending.added.then(() => this.#check(jobId, true));
+    pending.added = this.#ready.then(
+      () => this.#follow(pending).then(() => true),
+      (error: unknown) => {
+        // The executor could not subscribe (a refused password, say): as a job it could not add.
+        this.#settle(pending, true, new BrokenExecutor(`could not attach to job ${jobId} of queue ${this.#queue.name}: ${messageOf(error)}`, { cause: error }));
+        return false;
+      },
+    );
+    void pending.added.then((reached) => reached && this.#check(jobId, true));
     return pending.future as JobFuture<R>;
   }
 
