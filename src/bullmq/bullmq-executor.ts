@@ -22,7 +22,7 @@ import { describe, validateFunction, validateInteger, validateOptions, validateS
 import { describeTask, type TaskDescriptor } from '../tasks/task.js';
 import { fromWire, type WireError } from '../tasks/wire-error.js';
 import type { ChunkResult } from '../wire/protocol.js';
-import { cancelChannel, ownConnection } from './connection.js';
+import { cancelChannel, ownConnection, validateQueueName } from './connection.js';
 import { JobFuture } from './job-future.js';
 import { decode, decodedBytes, encode, parseReplies, PAYLOAD_VERSION, progressProblem, replyChannel, type JobPayload, type ProgressRecord } from './payload.js';
 
@@ -60,8 +60,10 @@ export interface BullMQExecutorOptions {
    */
   readonly parallelism?: number;
   /**
-   * Milliseconds Redis may stay unreachable before every pending future fails with `BrokenExecutor` rather
-   * than wait on. The executor stays usable: work submitted once Redis is back runs. @default 30000
+   * Milliseconds a future may wait on Redis while it is unreachable: a pending future fails with
+   * `BrokenExecutor` once Redis has been away that long since the outage began or since it was submitted,
+   * whichever is later, rather than wait on; and `shutdown()` drops the connections rather than wait for
+   * Redis to close them. The executor stays usable: work submitted once Redis is back runs. @default 30000
    */
   readonly reconnectTimeout?: number;
   /**
@@ -117,6 +119,8 @@ interface Pending {
   error: { readonly value: unknown } | undefined;
   /** When it was submitted or last checked, for the check of silent jobs. */
   since: number;
+  /** When it was submitted, for reconnectTimeout. */
+  readonly submitted: number;
   /** Drops the signal's listener and the timeout's timer. */
   release: (() => void) | undefined;
   /** The reply channel of another submitter it listens to, for a job it attached to (see #follow). */
@@ -181,7 +185,16 @@ export class BullMQExecutor implements Executor {
   #closed: Promise<void> | undefined;
   #idle: (() => void) | undefined;
   #lastError: unknown;
+  /** When the connection went down (performance.now()), or undefined while it is up. */
+  #downSince: number | undefined;
+  /** Runs while the connection is down, until the next pending future has waited reconnectTimeout on it. */
   #unreachable: Delay | undefined;
+  /** Redis has been unreachable for reconnectTimeout, and still is. */
+  #gaveUp = false;
+  /** Told when #gaveUp becomes true (see #unlessUnreachable). */
+  readonly #onGiveUp = new Set<() => void>();
+  /** The queue runs on the caller's own client, which is not the executor's to drop. */
+  readonly #sharedClient: boolean;
   #checker: NodeJS.Timeout | undefined;
   #counts = { completed: 0, failed: 0, cancelled: 0 };
   /** The jobs to add at the end of this turn of the event loop. */
@@ -202,7 +215,7 @@ export class BullMQExecutor implements Executor {
       keepFinishedJobs = 3600,
     } = options;
     if (connection === null || typeof connection !== 'object') throw new TypeError(`connection must be ioredis options or a client, received ${describe(connection)}`);
-    if (typeof queue !== 'string' || queue === '') throw new TypeError(`queue must be a non-empty string, received ${describe(queue)}`);
+    validateQueueName(queue);
     if (typeof prefix !== 'string' || prefix === '') throw new TypeError(`prefix must be a non-empty string, received ${describe(prefix)}`);
     validateInteger(maxPayloadBytes, 'maxPayloadBytes', 1);
     validateInteger(parallelism, 'parallelism', 1);
@@ -211,6 +224,7 @@ export class BullMQExecutor implements Executor {
     validateInteger(keepFinishedJobs, 'keepFinishedJobs', 0);
     this.#options = { maxPayloadBytes, parallelism, reconnectTimeout, checkInterval, keepFinishedJobs };
     this.#queue = new Queue(queue, { connection, prefix });
+    this.#sharedClient = typeof (connection as { duplicate?: unknown }).duplicate === 'function';
     this.#queue.on('error', (error) => (this.#lastError = error));
     this.#client = ownConnection(connection);
     this.#client.on('error', (error) => (this.#lastError = error));
@@ -218,6 +232,8 @@ export class BullMQExecutor implements Executor {
     this.#client.on('ready', () => {
       this.#unreachable?.clear();
       this.#unreachable = undefined;
+      this.#downSince = undefined;
+      this.#gaveUp = false;
     });
     this.#channel = cancelChannel(prefix, queue);
     this.#prefix = prefix;
@@ -328,8 +344,15 @@ export class BullMQExecutor implements Executor {
     if (existing !== undefined) return existing.future as JobFuture<R>;
     const pending = this.#track(jobId, false, undefined);
     // Its chunk flag is read from the job: attach() gives what the job gave.
-    pending.added = this.#ready.then(() => this.#follow(pending)).then(() => true);
-    void pending.added.then(() => this.#check(jobId, true));
+    pending.added = this.#ready.then(
+      () => this.#follow(pending).then(() => true),
+      (error: unknown) => {
+        // The executor could not subscribe (a refused password, say): as a job it could not add.
+        this.#settle(pending, true, new BrokenExecutor(`could not attach to job ${jobId} of queue ${this.#queue.name}: ${messageOf(error)}`, { cause: error }));
+        return false;
+      },
+    );
+    void pending.added.then((reached) => reached && this.#check(jobId, true));
     return pending.future as JobFuture<R>;
   }
 
@@ -384,13 +407,41 @@ export class BullMQExecutor implements Executor {
 
   async #close(): Promise<void> {
     if (this.#jobs.size > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
-    await Promise.all(this.#stopping);
+    // What is on its way to Redis goes, then the connections close in order; unless Redis stays away for
+    // reconnectTimeout: then they are dropped, with what they still hold for it (the clients would wait for
+    // Redis as long as it takes).
+    let reached = await this.#unlessUnreachable(Promise.all([...this.#stopping, this.#ready]));
     clearTimeout(this.#checker);
-    this.#unreachable?.clear();
-    await this.#ready.catch(() => undefined);
+    if (reached) {
+      const quit = (client: Redis): Promise<unknown> => client.quit().catch(() => client.disconnect());
+      reached = await this.#unlessUnreachable(Promise.all([this.#queue.close(), quit(this.#subscriber), quit(this.#client)]));
+    }
     this.#state = BullMQExecutorState.CLOSED;
-    const quit = (client: Redis): Promise<unknown> => client.quit().catch(() => client.disconnect());
-    await Promise.all([this.#queue.close(), quit(this.#subscriber), quit(this.#client)]);
+    this.#unreachable?.clear();
+    if (reached) return;
+    this.#subscriber.disconnect();
+    this.#client.disconnect();
+    // Not awaited: BullMQ waits for the client's 'end', which ioredis never emits for a client between two
+    // attempts to reconnect; the client is closed at once all the same.
+    if (!this.#sharedClient) this.#queue.disconnect().catch(() => undefined);
+  }
+
+  /**
+   * Resolves to true once `work` has settled, or to false once Redis has been unreachable for
+   * reconnectTimeout (at once if it has been already).
+   */
+  async #unlessUnreachable(work: Promise<unknown>): Promise<boolean> {
+    const settled = work.then(
+      () => true,
+      () => true,
+    );
+    if (this.#gaveUp) return false;
+    let giveUp: (() => void) | undefined;
+    try {
+      return await Promise.race([settled, new Promise<false>((resolve) => this.#onGiveUp.add((giveUp = () => resolve(false))))]);
+    } finally {
+      this.#onGiveUp.delete(giveUp!);
+    }
   }
 
   /** Futures by state, and the jobs this executor saw finish. */
@@ -420,17 +471,21 @@ export class BullMQExecutor implements Executor {
   }
 
   #track(jobId: string, chunk: boolean, report: Report | undefined): Pending {
+    const now = performance.now();
     const pending: Pending = {
       future: new JobFuture(jobId, (future) => this.#withdraw(future)),
       chunk,
       report,
       added: Promise.resolve(false),
       error: undefined,
-      since: performance.now(),
+      since: now,
+      submitted: now,
       release: undefined,
     };
     this.#jobs.set(jobId, pending);
     this.#scheduleCheck();
+    // Submitted while Redis is away and no other future waits on it: none is timing the outage.
+    if (this.#downSince !== undefined && this.#unreachable === undefined) this.#timeOutage(this.#options.reconnectTimeout);
     return pending;
   }
 
@@ -682,17 +737,43 @@ export class BullMQExecutor implements Executor {
     this.#scheduleCheck(settled.includes(true) || next.since <= this.#due ? 0 : undefined);
   }
 
-  /** The connection closed: if it stays closed past reconnectTimeout, pending futures fail. */
+  /**
+   * The connection closed: a pending future fails once it has waited reconnectTimeout on the outage (see
+   * the option), until the connection is back.
+   */
   #watchOutage(): void {
-    if (this.#unreachable !== undefined || this.#state === BullMQExecutorState.CLOSED) return;
+    if (this.#downSince !== undefined || this.#state === BullMQExecutorState.CLOSED) return;
+    this.#downSince = performance.now();
+    this.#timeOutage(this.#options.reconnectTimeout);
+  }
+
+  #timeOutage(delay: number): void {
+    if (delay === Infinity) return;
+    this.#unreachable = after(delay, () => this.#outageDeadline());
+  }
+
+  /**
+   * Fails the futures that have waited reconnectTimeout on the outage, and times the next one to; a future
+   * submitted during the outage gets as long as one submitted before it.
+   */
+  #outageDeadline(): void {
     const { reconnectTimeout } = this.#options;
-    if (reconnectTimeout === Infinity) return;
-    this.#unreachable = after(reconnectTimeout, () => {
-      const error = new BrokenExecutor(`Redis has been unreachable for ${reconnectTimeout} ms (reconnectTimeout): ${messageOf(this.#lastError)}`, {
-        cause: this.#lastError,
-      });
-      for (const pending of [...this.#jobs.values()]) this.#settle(pending, true, error);
-    });
+    this.#unreachable = undefined;
+    this.#gaveUp = true;
+    const now = performance.now();
+    const error = this.#unreachableError();
+    let next = Infinity;
+    for (const pending of [...this.#jobs.values()]) {
+      if (pending.submitted <= now - reconnectTimeout) this.#settle(pending, true, error);
+      else next = Math.min(next, pending.submitted);
+    }
+    for (const giveUp of [...this.#onGiveUp]) giveUp();
+    if (next !== Infinity) this.#timeOutage(next + reconnectTimeout - now);
+  }
+
+  #unreachableError(): BrokenExecutor {
+    const message = `Redis has been unreachable for ${this.#options.reconnectTimeout} ms (reconnectTimeout): ${messageOf(this.#lastError)}`;
+    return new BrokenExecutor(message, { cause: this.#lastError });
   }
 
   #settle(pending: Pending, failed: boolean, value: unknown): void {

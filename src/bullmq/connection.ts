@@ -8,6 +8,16 @@ export function cancelChannel(prefix: string, queue: string): string {
 }
 
 /**
+ * Refuses a queue name BullMQ would refuse later, with a plain Error (a `:`, which separates its keys' parts).
+ * @throws {TypeError}
+ */
+export function validateQueueName(queue: unknown): void {
+  if (typeof queue !== 'string' || queue === '' || queue.includes(':')) {
+    throw new TypeError(`queue must be a non-empty string without ":", received ${describe(queue)}`);
+  }
+}
+
+/**
  * A connection of its own (a subscriber, or a client for plain commands) with the options of `connection`:
  * a copy of a client the caller passed, or a new client from the options.
  */

@@ -8,7 +8,7 @@ import { after } from '../internal/timers.js';
 import { describe, validateInteger, validateOptions, validateTimeout } from '../internal/validate.js';
 import { toWire } from '../tasks/wire-error.js';
 import type { ChunkResult } from '../wire/protocol.js';
-import { cancelChannel, ownConnection } from './connection.js';
+import { cancelChannel, ownConnection, validateQueueName } from './connection.js';
 import { decode, decodedBytes, encode, encodeError, payloadProblem, replyChannel, type JobPayload, type ProgressRecord, type Reply } from './payload.js';
 
 /**
@@ -152,7 +152,7 @@ export async function runWorkerHost(options: WorkerHostOptions): Promise<WorkerH
   } = options;
   const { concurrency = 2 * maxWorkers } = options;
   if (connection === null || typeof connection !== 'object') throw new TypeError(`connection must be ioredis options or a client, received ${describe(connection)}`);
-  if (typeof queue !== 'string' || queue === '') throw new TypeError(`queue must be a non-empty string, received ${describe(queue)}`);
+  validateQueueName(queue);
   if (!Array.isArray(tasks) || tasks.length === 0) throw new TypeError(`tasks must be a non-empty array of module URLs or paths, received ${describe(tasks)}`);
   if (kind !== 'thread' && kind !== 'process') throw new TypeError(`pool must be 'thread' or 'process', received ${describe(kind)}`);
   validateInteger(maxWorkers, 'maxWorkers', 1);

@@ -71,6 +71,13 @@ if (REDIS_SERVER !== undefined) {
     assert.match(error.stack ?? '', /square/);
   });
 
+  test('a queue name BullMQ refuses (with a ":") is refused by the executor and the host with a TypeError, before they connect', async () => {
+    const message = /^TypeError: queue must be a non-empty string without ":", received "renders:eu"$/;
+    assert.throws(() => new BullMQExecutor({ connection: redis.connection, queue: 'renders:eu' }), message);
+    await assert.rejects(runWorkerHost({ connection: redis.connection, queue: 'renders:eu', tasks: [TASKS] }), message);
+    assert.throws(() => new BullMQExecutor({ connection: redis.connection, queue: '' }), /queue must be a non-empty string/);
+  });
+
   test('a function sent as source is refused at submit, and so is map of one', () => {
     assert.throws(() => executor.submit((n: number) => n + 1, 1), TaskNotAllowed);
     assert.throws(() => executor.map((n: number) => n + 1, [1]), TaskNotAllowed);

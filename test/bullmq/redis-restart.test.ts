@@ -42,7 +42,57 @@ if (REDIS_SERVER !== undefined) {
         const stranded = executor.submit(square, 3);
         await assert.rejects(stranded, (error: Error) => error instanceof BrokenExecutor && /unreachable for 300 ms/.test(error.message));
       });
-      assert.equal(await executor.submit(square, 5), 25);
+      // A future submitted while the executor's client has yet to reconnect (ioredis waits up to 2 s between
+      // two attempts) waits reconnectTimeout for it, then fails as well; one submitted once it has, runs.
+      let result: number | undefined;
+      while (result === undefined) {
+        result = await executor.submit(square, 5).catch((error: unknown) => {
+          assert.ok(error instanceof BrokenExecutor, String(error));
+          return undefined;
+        });
+      }
+      assert.equal(result, 25);
+    } finally {
+      await redis.stop();
+    }
+  });
+
+  test('Redis still away after reconnectTimeout: a future submitted then fails too, once it has waited as long', { timeout: 30_000 }, async () => {
+    const redis = await startRedis({ persistence: true });
+    // No host serves this queue: a job that was added waits.
+    const executor = new BullMQExecutor({ connection: redis.connection, queue: 'still-away', reconnectTimeout: 300 });
+    try {
+      await executor.attach('warm-up').catch(() => undefined);
+      const outcomes: unknown[] = [];
+      // Asserted once Redis is back: a failure while it is away would leave it away.
+      await redis.restart(async () => {
+        outcomes.push(await executor.submit(square, 3).catch((error: unknown) => error));
+        // Without the bound, these wait for Redis, which comes back only once they have settled.
+        outcomes.push(await executor.submit(square, 4).catch((error: unknown) => error));
+        outcomes.push(await executor.attach('another-job').catch((error: unknown) => error));
+      });
+      for (const outcome of outcomes) assert.ok(outcome instanceof BrokenExecutor && /unreachable for 300 ms/.test(outcome.message), String(outcome));
+    } finally {
+      await executor.shutdown({ cancelFutures: true });
+      await redis.stop();
+    }
+  });
+
+  test('shutdown while Redis stays away ends once reconnectTimeout has passed: what could not reach it is dropped', { timeout: 30_000 }, async () => {
+    const redis = await startRedis();
+    try {
+      const executor = new BullMQExecutor({ connection: redis.connection, queue: 'gone', reconnectTimeout: 300 });
+      const cancelled = executor.submit(square, 1);
+      await executor.attach('warm-up').catch(() => undefined);
+      await redis.restart(async () => {
+        // A job added while Redis is away, and a cancellation of a job, wait in the clients for it.
+        const stranded = executor.submit(square, 2);
+        assert.ok(!cancelled.done() && cancelled.cancel());
+        // Without a bound, this waits for Redis: the test times out.
+        await executor.shutdown();
+        assert.equal(executor.state, 'closed');
+        await assert.rejects(stranded, BrokenExecutor);
+      });
     } finally {
       await redis.stop();
     }

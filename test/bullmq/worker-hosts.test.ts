@@ -122,6 +122,8 @@ if (REDIS_SERVER !== undefined) {
       const { password: _, ...withoutPassword } = locked.connection;
       await using stranger = new BullMQExecutor({ connection: withoutPassword, queue: 'locked' });
       await assert.rejects(stranger.submit(square, 1), (error: Error) => error instanceof BrokenExecutor && /NOAUTH|auth/i.test(error.message));
+      // Its subscription failed: attach fails the same way (it was an unhandled rejection, which ended the process).
+      await assert.rejects(stranger.attach('any-job'), (error: Error) => error instanceof BrokenExecutor && /NOAUTH|auth/i.test(error.message));
     } finally {
       await locked.stop();
     }
