@@ -125,6 +125,12 @@ interface Pending {
   release: (() => void) | undefined;
   /** The reply channel of another submitter it listens to, for a job it attached to (see #follow). */
   followed?: string | undefined;
+  /**
+   * Whether its job's state is known to allow a cancel: a submitted job's is (it is not finished), an
+   * attached one's once read (see #check). Until then cancel() fails: the job may have finished, and
+   * removing it would lose its result.
+   */
+  cancellable: boolean;
 }
 
 const MiB = 1024 * 1024;
@@ -342,7 +348,7 @@ export class BullMQExecutor implements Executor {
     this.#assertOpen();
     const existing = this.#jobs.get(jobId);
     if (existing !== undefined) return existing.future as JobFuture<R>;
-    const pending = this.#track(jobId, false, undefined);
+    const pending = this.#track(jobId, false, undefined, true);
     // Its chunk flag is read from the job: attach() gives what the job gave.
     pending.added = this.#ready.then(
       () => this.#follow(pending).then(() => true),
@@ -470,10 +476,15 @@ export class BullMQExecutor implements Executor {
     return task;
   }
 
-  #track(jobId: string, chunk: boolean, report: Report | undefined): Pending {
+  #track(jobId: string, chunk: boolean, report: Report | undefined, attached = false): Pending {
     const now = performance.now();
     const pending: Pending = {
-      future: new JobFuture(jobId, (future) => this.#withdraw(future)),
+      future: new JobFuture(
+        jobId,
+        (future) => this.#withdraw(future),
+        () => pending.cancellable,
+      ),
+      cancellable: !attached,
       chunk,
       report,
       added: Promise.resolve(false),
@@ -688,6 +699,8 @@ export class BullMQExecutor implements Executor {
         return true;
       }
       if (attaching && (job.data as Partial<JobPayload> | undefined)?.chunk === true) pending.chunk = true;
+      // Not finished when read: a cancel now removes it, or stops it where it runs, as a submitted job's does.
+      pending.cancellable = true;
       if (state === 'completed') this.#completed(jobId, job.returnvalue);
       else if (state === 'failed') {
         const record = progressProblem(job.progress) === undefined ? (job.progress as unknown as ProgressRecord) : undefined;

@@ -192,6 +192,21 @@ if (REDIS_SERVER !== undefined) {
     assert.equal(job?.attemptsMade, 1);
   });
 
+  test("an attached future cannot be cancelled before its job's state is read: a finished job's result is not removed", async () => {
+    const first = executor.submit(square, 5);
+    assert.equal(await first, 25);
+    const other = new BullMQExecutor({ connection: redis.connection, queue: 'main' });
+    try {
+      const attached = other.attach<number>(first.jobId);
+      // attach() reads the job's state from Redis later: the job may have finished, as this one has.
+      assert.equal(attached.cancel(), false);
+      assert.equal(await attached, 25);
+      assert.notEqual(await Job.fromId(queue, first.jobId), undefined);
+    } finally {
+      await other.shutdown();
+    }
+  });
+
   test("a job attached while it runs settles from its host's reply when it ends, not at the next check; its submitter's channel is then left", { timeout: 60_000 }, async () => {
     // Hosts reply to the submitter a job names: another executor attached to the job (a submitter that
     // restarted) must hear those replies too. Its check of silent jobs comes only in an hour here.
