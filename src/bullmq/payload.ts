@@ -105,9 +105,12 @@ export function decode(text: string): unknown {
   return text.startsWith(JSON_MARK) ? JSON.parse(text.slice(1)) : deserialize(Buffer.from(text, 'base64'));
 }
 
-/** Bytes an encoded text stands for (what a base64 text decodes to), without decoding it. */
+/**
+ * Bytes an encoded text stands for (the JSON text in UTF-8, as it travels; what a base64 text decodes to),
+ * without decoding it.
+ */
 export function decodedBytes(text: string): number {
-  return text.startsWith(JSON_MARK) ? text.length - 1 : Math.floor((text.length * 3) / 4);
+  return text.startsWith(JSON_MARK) ? Buffer.byteLength(text, 'utf8') - 1 : Math.floor((text.length * 3) / 4);
 }
 
 /**

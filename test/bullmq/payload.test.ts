@@ -35,6 +35,8 @@ test('a value JSON would change travels through v8, and comes back as a structur
 
 test('decodedBytes counts the bytes of either form without decoding it', () => {
   assert.equal(decodedBytes(encode(['x'.repeat(100)])), 2 + 102);
+  // A text beyond ASCII travels as UTF-8: 3 bytes for each of these characters, not 1.
+  assert.equal(decodedBytes(encode(['€'.repeat(100)])), 2 + 2 + 300);
   const v8 = encode([1n]);
   // base64's padding aside.
   assert.ok(Math.abs(decodedBytes(v8) - Buffer.from(v8, 'base64').length) <= 2);
