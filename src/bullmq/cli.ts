@@ -27,9 +27,9 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-function integer(value: string | undefined, name: string): number | undefined {
+function integer(value: string | undefined, name: string, min = 0): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) fail(`--${name} must be a whole number, received ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value) || Number(value) < min) fail(`--${name} must be a whole number${min > 0 ? ` of at least ${min}` : ''}, received ${JSON.stringify(value)}`);
   return Number(value);
 }
 
@@ -96,8 +96,8 @@ async function main(argv: string[]): Promise<void> {
   if (password !== undefined && connection.password === undefined) connection.password = password;
   const lockDuration = integer(values['lock-duration'], 'lock-duration');
   const stalledInterval = integer(values['stalled-interval'], 'stalled-interval');
-  const workers = integer(values.workers, 'workers');
-  const concurrency = integer(values.concurrency, 'concurrency');
+  const workers = integer(values.workers, 'workers', 1);
+  const concurrency = integer(values.concurrency, 'concurrency', 1);
   const drainTimeout = integer(values['drain-timeout'], 'drain-timeout');
   const queue = values.queue ?? 'aiox';
   const host = await runWorkerHost({
@@ -114,6 +114,11 @@ async function main(argv: string[]): Promise<void> {
       ...(lockDuration === undefined ? {} : { lockDuration }),
       ...(stalledInterval === undefined ? {} : { stalledInterval }),
     },
+  }).catch((error: unknown) => {
+    // An option the host refuses (a queue name with ':', say) is the command line's mistake: said with the
+    // usage, as the others. Anything else (Redis unreachable) is not.
+    if (error instanceof TypeError || error instanceof RangeError) fail(error.message);
+    throw error;
   });
   const stop = (): void => {
     process.stdout.write('aiox worker: draining\n');

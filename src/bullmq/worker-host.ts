@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { UnrecoverableError, WaitingError, Worker, type ConnectionOptions, type Job, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ProcessPoolExecutor, TaskNotAllowed, ThreadPoolExecutor, type TaskRef } from '../index.js';
-import { after } from '../internal/timers.js';
+import { after, type Delay } from '../internal/timers.js';
 import { describe, validateInteger, validateOptions, validateTimeout } from '../internal/validate.js';
 import { toWire } from '../tasks/wire-error.js';
 import type { ChunkResult } from '../wire/protocol.js';
@@ -56,7 +56,9 @@ export interface WorkerHostOptions {
   readonly maxPayloadBytes?: number;
   /**
    * Milliseconds `close()` lets running jobs finish; then it stops them and hands them back to the queue,
-   * where another host takes them. @default 30000
+   * where another host takes them. Handing back needs Redis: if it is away, `close()` gives up another
+   * `drainTimeout` later and drops its connections, and the jobs it held go to another host once their
+   * locks expire, as after a kill. @default 30000
    */
   readonly drainTimeout?: number;
   /**
@@ -389,23 +391,41 @@ class Host implements WorkerHost {
 
   async #drain(): Promise<void> {
     const worker = this.#worker;
+    // Handing back needs Redis, as closing its connections does: if it is away, the host gives up another
+    // drainTimeout after the deadline, and drops its connections. The jobs it held are then stalled ones,
+    // which BullMQ gives to another host once their locks expire, as after a kill.
+    let giveUp: (() => void) | undefined;
+    const givenUp = new Promise<'given up'>((resolve) => (giveUp = () => resolve('given up')));
+    let gaveUp = false;
+    let timer: Delay | undefined;
     if (worker !== undefined) {
       const closed = worker.close();
       // A drainTimeout of Infinity waits for the jobs as long as they run.
-      const deadline =
-        this.#drainTimeout === Infinity
-          ? undefined
-          : after(this.#drainTimeout, () => {
-              this.#handingBack = true;
-              worker.cancelAllJobs('the worker host is shutting down');
-            });
-      await closed.finally(() => deadline?.clear());
+      if (this.#drainTimeout !== Infinity) {
+        timer = after(this.#drainTimeout, () => {
+          this.#handingBack = true;
+          worker.cancelAllJobs('the worker host is shutting down');
+          timer = after(this.#drainTimeout, () => {
+            gaveUp = true;
+            giveUp!();
+            // (close(true) now would return the close under way.) Its clients, dropped, stop reconnecting.
+            const backend = worker.getBackend() as unknown as { client: Promise<Redis>; blockingClient?: Promise<Redis> };
+            for (const client of [backend.client, backend.blockingClient]) void client?.then((each) => each.disconnect(), () => undefined);
+          });
+        });
+      }
+      await Promise.race([closed, givenUp]);
     }
     // The last replies go before the connections that carry them close (the worker's is closed by now: the
     // fast replies of its last jobs went before BullMQ closed it, as their completions did).
-    await this.#outbox?.flush();
-    const quit = (client: Redis | undefined): Promise<unknown> | undefined => client?.quit().catch(() => client.disconnect());
-    await Promise.all([this.#pool.shutdown(), quit(this.#subscriber), quit(this.#publisher)]);
+    if (!gaveUp) await Promise.race([this.#outbox?.flush(), givenUp]);
+    timer?.clear();
+    const quit = (client: Redis | undefined): Promise<unknown> | undefined => {
+      if (client === undefined) return undefined;
+      if (gaveUp) return void client.disconnect();
+      return client.quit().catch(() => client.disconnect());
+    };
+    await Promise.all([this.#pool.shutdown({ cancelFutures: gaveUp }), quit(this.#subscriber), quit(this.#publisher)]);
   }
 
   [Symbol.asyncDispose](): Promise<void> {

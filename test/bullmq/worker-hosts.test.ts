@@ -85,6 +85,24 @@ if (REDIS_SERVER !== undefined) {
     assert.match(outcome.stdout, /draining[\s\S]*stopped/);
   });
 
+  test('SIGTERM during a Redis outage: the host cannot hand its job back, and exits 0 once twice --drain-timeout has passed', async (t) => {
+    const away = await startRedis();
+    try {
+      const host = await startHost(t, away.url, 'away', ['--drain-timeout', '200']);
+      await using executor = new BullMQExecutor({ connection: away.connection, queue: 'away' });
+      assert.equal(await executor.submit(square, 3), 9);
+      await away.restart(async () => {
+        // Without a bound, BullMQ's close waits for Redis, and the host with it: the test times out.
+        host.program.kill('SIGTERM');
+        const outcome = await host.program.ended;
+        assert.equal(outcome.code, 0, outcome.stderr);
+        assert.match(outcome.stdout, /draining[\s\S]*stopped/);
+      });
+    } finally {
+      await away.stop();
+    }
+  });
+
   test('a submitter that dies and restarts re-attaches to its jobs by id: a finished one is not run again, a running one settles when it ends', async (t) => {
     const queue = `hosts-${queues++}`;
     const hosts = await Promise.all([startHost(t, redis.url, queue), startHost(t, redis.url, queue)]);
@@ -130,7 +148,25 @@ if (REDIS_SERVER !== undefined) {
   });
 }
 
-// Needs no Redis: the command refuses a malformed --remap before it connects.
+// Needs no Redis: the command refuses these before it connects.
+test('aiox worker refuses --workers 0 and a queue name with a colon, with its usage', async () => {
+  const run = (...args: string[]): Promise<{ code: number | null; stderr: string }> =>
+    new Promise((resolve) => {
+      execFile(process.execPath, [CLI, 'worker', '--redis', 'redis://127.0.0.1:1', '--tasks', '/srv/app/', ...args], (error, _stdout, stderr) =>
+        resolve({ code: error === null ? 0 : (error.code as number | null), stderr }),
+      );
+    });
+  const zero = await run('--workers', '0');
+  assert.equal(zero.code, 2);
+  assert.match(zero.stderr, /--workers must be a whole number of at least 1, received "0"/);
+  assert.match(zero.stderr, /^usage: aiox worker/m);
+  const colon = await run('--queue', 'a:b');
+  assert.equal(colon.code, 2);
+  assert.match(colon.stderr, /queue/);
+  assert.doesNotMatch(colon.stderr, /^\s+at /m);
+  assert.match(colon.stderr, /^usage: aiox worker/m);
+});
+
 test('aiox worker refuses a --remap that is not FROM=TO, with its usage', async () => {
   const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
     execFile(process.execPath, [CLI, 'worker', '--redis', 'redis://127.0.0.1:1', '--tasks', '/srv/app/', '--remap', '/home/dev/app/'], (error, _stdout, stderr) =>
