@@ -58,7 +58,9 @@ export interface WorkerHostOptions {
    * Milliseconds `close()` lets running jobs finish; then it stops them and hands them back to the queue,
    * where another host takes them. Handing back needs Redis: if it is away, `close()` gives up another
    * `drainTimeout` later and drops its connections, and the jobs it held go to another host once their
-   * locks expire, as after a kill. @default 30000
+   * locks expire, as after a kill. (BullMQ's own worker then finishes closing only once Redis is back, and
+   * its timers keep the program alive until then: a program that must end exits, as `aiox worker` does.)
+   * @default 30000
    */
   readonly drainTimeout?: number;
   /**
