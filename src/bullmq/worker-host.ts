@@ -57,9 +57,9 @@ export interface WorkerHostOptions {
   /**
    * Milliseconds `close()` lets running jobs finish; then it stops them and hands them back to the queue,
    * where another host takes them. Handing back needs Redis: if it is away, `close()` gives up another
-   * `drainTimeout` later and drops its connections, and the jobs it held go to another host once their
-   * locks expire, as after a kill. (BullMQ's own worker then finishes closing only once Redis is back, and
-   * its timers keep the program alive until then: a program that must end exits, as `aiox worker` does.)
+   * `drainTimeout` later and drops its own connections, and the jobs it held go to another host once their
+   * locks expire, as after a kill. (BullMQ's worker finishes closing only once Redis is back, and its timers
+   * keep the program alive until then: a program that must end exits, as `aiox worker` does.)
    * @default 30000
    */
   readonly drainTimeout?: number;
@@ -394,40 +394,36 @@ class Host implements WorkerHost {
   async #drain(): Promise<void> {
     const worker = this.#worker;
     // Handing back needs Redis, as closing its connections does: if it is away, the host gives up another
-    // drainTimeout after the deadline, and drops its connections. The jobs it held are then stalled ones,
+    // drainTimeout after the deadline and drops its own connections. The jobs it held are then stalled ones,
     // which BullMQ gives to another host once their locks expire, as after a kill.
-    let giveUp: (() => void) | undefined;
-    const givenUp = new Promise<'given up'>((resolve) => (giveUp = () => resolve('given up')));
-    let gaveUp = false;
+    let giveUp: () => void = () => undefined;
+    const givenUp = new Promise<false>((resolve) => (giveUp = () => resolve(false)));
     let timer: Delay | undefined;
-    if (worker !== undefined) {
-      const closed = worker.close();
-      // A drainTimeout of Infinity waits for the jobs as long as they run.
-      if (this.#drainTimeout !== Infinity) {
-        timer = after(this.#drainTimeout, () => {
-          this.#handingBack = true;
-          worker.cancelAllJobs('the worker host is shutting down');
+    let reached = true;
+    try {
+      if (worker !== undefined) {
+        // A drainTimeout of Infinity waits for the jobs as long as they run.
+        if (this.#drainTimeout !== Infinity) {
           timer = after(this.#drainTimeout, () => {
-            gaveUp = true;
-            giveUp!();
-            // (close(true) now would return the close under way.) Its clients, dropped, stop reconnecting.
-            const backend = worker.getBackend() as unknown as { client: Promise<Redis>; blockingClient?: Promise<Redis> };
-            for (const client of [backend.client, backend.blockingClient]) void client?.then((each) => each.disconnect(), () => undefined);
+            this.#handingBack = true;
+            worker.cancelAllJobs('the worker host is shutting down');
+            timer = after(this.#drainTimeout, giveUp);
           });
-        });
+        }
+        reached = await Promise.race([worker.close().then(() => true), givenUp]);
       }
-      await Promise.race([closed, givenUp]);
+      // The last replies go before the connections that carry them close (the worker's is closed by now: the
+      // fast replies of its last jobs went before BullMQ closed it, as their completions did).
+      if (reached && this.#outbox !== undefined) reached = await Promise.race([this.#outbox.flush().then(() => true), givenUp]);
+    } finally {
+      timer?.clear();
     }
-    // The last replies go before the connections that carry them close (the worker's is closed by now: the
-    // fast replies of its last jobs went before BullMQ closed it, as their completions did).
-    if (!gaveUp) await Promise.race([this.#outbox?.flush(), givenUp]);
-    timer?.clear();
     const quit = (client: Redis | undefined): Promise<unknown> | undefined => {
       if (client === undefined) return undefined;
-      if (gaveUp) return void client.disconnect();
+      if (!reached) return void client.disconnect();
       return client.quit().catch(() => client.disconnect());
     };
-    await Promise.all([this.#pool.shutdown({ cancelFutures: gaveUp }), quit(this.#subscriber), quit(this.#publisher)]);
+    await Promise.all([this.#pool.shutdown({ cancelFutures: !reached }), quit(this.#subscriber), quit(this.#publisher)]);
   }
 
   [Symbol.asyncDispose](): Promise<void> {
